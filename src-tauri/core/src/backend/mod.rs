@@ -1,0 +1,171 @@
+//! Where bytes go. A [`Backend`] is an object store with explicit multipart upload ids and part
+//! receipts (the shape of object_store's `MultipartStore`): the engine owns the plan, the
+//! retries and the bookkeeping, a backend only performs one request per call and classifies its
+//! failure into an [`ErrorKind`](crate::error::ErrorKind). Backends never retry by themselves.
+//!
+//! Bodies are never buffered: a [`PartBody`] names a byte range of a local file, which the
+//! backend streams from disk, counting bytes into `progress` as the HTTP stack polls them.
+
+pub mod s3;
+
+use crate::error::{Error, ErrorKind, Result, file_error};
+use async_trait::async_trait;
+use md5::{Digest, Md5};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+/// A byte range of a local file to send as one request body.
+#[derive(Debug, Clone)]
+pub struct PartBody {
+    pub path: PathBuf,
+    pub offset: u64,
+    pub length: u64,
+    /// Bytes of this body handed to the network so far. The backend stores 0 at the start of
+    /// each attempt and adds as the body is polled.
+    pub progress: Arc<AtomicU64>,
+}
+
+/// Integrity values of a byte range, computed in one read pass just before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartDigest {
+    pub md5: [u8; 16],
+}
+
+impl PartDigest {
+    /// The `Content-MD5` header value.
+    pub fn content_md5(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(self.md5)
+    }
+
+    /// The ETag S3 gives a single PUT or a part of these bytes (without quotes).
+    pub fn md5_hex(&self) -> String {
+        hex::encode(self.md5)
+    }
+}
+
+/// Reads `length` bytes of `path` from `offset` once and digests them.
+pub async fn digest_range(path: &Path, offset: u64, length: u64) -> Result<PartDigest> {
+    let mut file = tokio::fs::File::open(path).await.map_err(|e| file_error(path, e))?;
+    file.seek(std::io::SeekFrom::Start(offset)).await.map_err(|e| file_error(path, e))?;
+    let mut hasher = Md5::new();
+    let mut remaining = length;
+    let mut buf = vec![0u8; 256 * 1024];
+    while remaining > 0 {
+        let want = remaining.min(buf.len() as u64) as usize;
+        let n = file.read(&mut buf[..want]).await.map_err(|e| file_error(path, e))?;
+        if n == 0 {
+            return Err(Error::new(
+                ErrorKind::FileChanged,
+                format!("{} became shorter while it was being uploaded", path.display()),
+            ));
+        }
+        hasher.update(&buf[..n]);
+        remaining -= n as u64;
+    }
+    Ok(PartDigest { md5: hasher.finalize().into() })
+}
+
+/// The server's acknowledgement of one part. `etag` is stored without surrounding quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartReceipt {
+    pub part_number: u32,
+    pub size: u64,
+    pub etag: String,
+}
+
+/// What a HEAD (or a finished upload) says about an object. `etag` without quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    pub etag: Option<String>,
+}
+
+/// Strips the quotes S3 puts around ETags.
+pub fn unquote_etag(etag: &str) -> String {
+    etag.trim().trim_matches('"').to_string()
+}
+
+/// The ETag S3 computes for a completed multipart upload: MD5 of the concatenated part MD5s,
+/// a dash, and the part count. Lets the engine verify a finished object without reading it.
+pub fn multipart_etag(part_md5s: &[[u8; 16]]) -> String {
+    let mut hasher = Md5::new();
+    for md5 in part_md5s {
+        hasher.update(md5);
+    }
+    format!("{}-{}", hex::encode(hasher.finalize()), part_md5s.len())
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// A short human description for logs and messages, e.g. `s3://bucket (http://127.0.0.1:3900)`.
+    fn describe(&self) -> String;
+
+    /// A URL to probe for reachability while offline; `None` for backends without a network.
+    fn probe_url(&self) -> Option<String>;
+
+    /// Uploads a whole object in one request.
+    async fn put_object(&self, key: &str, body: PartBody, digest: PartDigest) -> Result<ObjectInfo>;
+
+    /// Starts a multipart upload and returns its upload id.
+    async fn create_multipart(&self, key: &str) -> Result<String>;
+
+    /// Uploads one part (numbers start at 1).
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: PartBody,
+        digest: PartDigest,
+    ) -> Result<PartReceipt>;
+
+    /// Lists the parts the server holds for an upload, following pagination. `Ok(None)` when
+    /// the server does not support listing parts (the engine then trusts its database alone).
+    async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<PartReceipt>>>;
+
+    /// Completes an upload from the given parts (sorted by number). An answer that carries an
+    /// error, even with status 200, is an `Err`.
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[PartReceipt],
+    ) -> Result<ObjectInfo>;
+
+    /// Aborts an upload so its parts stop costing storage. An unknown upload id is `Ok`.
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()>;
+
+    /// `Ok(None)` when there is no such object.
+    async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_etag_matches_s3s_formula() {
+        // Two parts "a" and "b": md5(md5("a") || md5("b")) + "-2".
+        let a: [u8; 16] = Md5::digest(b"a").into();
+        let b: [u8; 16] = Md5::digest(b"b").into();
+        let mut joined = Vec::new();
+        joined.extend_from_slice(&a);
+        joined.extend_from_slice(&b);
+        let expected = format!("{}-2", hex::encode(Md5::digest(&joined)));
+        assert_eq!(multipart_etag(&[a, b]), expected);
+    }
+
+    #[tokio::test]
+    async fn digest_range_reads_only_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let d = digest_range(&path, 2, 3).await.unwrap();
+        assert_eq!(d.md5_hex(), hex::encode(Md5::digest(b"234")));
+        let short = digest_range(&path, 8, 5).await.unwrap_err();
+        assert_eq!(short.kind(), ErrorKind::FileChanged);
+    }
+}

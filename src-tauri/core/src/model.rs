@@ -1,0 +1,146 @@
+//! The nouns every layer shares: profiles (destinations), jobs and their states, fingerprints.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A queue row's id (SQLite rowid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub i64);
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A profile's stable id; also the keychain entry's user name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProfileId(pub String);
+
+/// Where a profile uploads to. Later issues add `Local`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DestinationKind {
+    S3,
+}
+
+/// A destination: an S3-compatible bucket with an optional key prefix. Holds no secret: the
+/// access key pair lives in the OS keychain under the profile id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub name: String,
+    pub kind: DestinationKind,
+    /// e.g. `https://s3.us-east-1.amazonaws.com` or `http://127.0.0.1:3900`; `None` means AWS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub bucket: String,
+    pub path_style: bool,
+    /// Prepended to every key; empty or ending in `/` by convention, but used as given.
+    pub prefix: String,
+}
+
+/// The states of a queue row. Transitions are decided by [`crate::queue::transition`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Paused,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 6] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Paused,
+        JobState::Completed,
+        JobState::Failed,
+        JobState::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Paused => "paused",
+            JobState::Completed => "completed",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
+    /// Completed, failed and cancelled jobs need nothing more from the engine.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, JobState::Completed | JobState::Failed | JobState::Cancelled)
+    }
+}
+
+impl std::fmt::Display for JobState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What identifies the bytes of a local file without reading them: if any field differs, the
+/// file changed and an upload in progress must not be completed with its old parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// The inode number on Unix; 0 where the OS has none.
+    pub inode: u64,
+}
+
+impl Fingerprint {
+    pub fn of(meta: &std::fs::Metadata) -> Fingerprint {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Fingerprint { size: meta.len(), mtime_ns, inode }
+    }
+}
+
+/// One upload in the queue, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    pub id: JobId,
+    pub path: PathBuf,
+    pub profile_id: ProfileId,
+    pub profile_name: String,
+    pub bucket: String,
+    pub key: String,
+    pub state: JobState,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub attempts: u32,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// The batch this job was added in (one `hoist upload` call, one drop on the window).
+    pub batch: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Which jobs a pause / resume / cancel / retry applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    All,
+    Ids(Vec<JobId>),
+}
