@@ -1,0 +1,372 @@
+//! [`Core`]: what the shell sees of the engine. Opening a data directory, profiles, adding files
+//! to the queue, user actions on jobs, and [`Core::run_queue`], which takes the engine lock and
+//! drives uploads. Every method that changes the queue commits first, then sends its event and
+//! wakes a scheduler running in this process; schedulers in other processes see the change at
+//! their next tick.
+
+use crate::backend::Backend;
+use crate::backend::s3::S3Backend;
+use crate::credentials::{AccessKey, CredentialStore, Keychain};
+use crate::engine::EngineConfig;
+use crate::engine::network::Network;
+use crate::engine::progress::ProgressBoard;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{Event, ProgressSnapshot};
+use crate::model::{DestinationKind, Job, JobId, JobState, Profile, ProfileId, Selection};
+use crate::queue::{Action, Scheduler};
+use crate::store::Store;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, broadcast};
+use tokio_util::sync::CancellationToken;
+
+mod enqueue;
+
+pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
+
+/// A destination to create. The secret goes to the keychain, the rest to the database.
+#[derive(Debug, Clone)]
+pub struct NewProfile {
+    pub name: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub bucket: String,
+    pub path_style: bool,
+    pub prefix: String,
+}
+
+/// When [`Core::run_queue`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunUntil {
+    /// Nothing is queued or running any more.
+    Idle,
+    /// Every job of this batch has ended (completed, failed, cancelled) or is paused.
+    Batch(String),
+    /// Only when the stop token is cancelled (the window).
+    Stopped,
+}
+
+/// What one [`Core::run_queue`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub completed: usize,
+    pub failed: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+struct Inner {
+    data_dir: PathBuf,
+    store: Arc<Store>,
+    credentials: OnceLock<Arc<dyn CredentialStore>>,
+    events: broadcast::Sender<Event>,
+    board: Arc<ProgressBoard>,
+    network: Arc<Network>,
+    wake: Arc<Notify>,
+    config: EngineConfig,
+}
+
+/// A handle on one data directory. Cheap to clone; all clones share state.
+#[derive(Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+impl Core {
+    /// Opens (creating if needed) a data directory. The keychain is reached only when a
+    /// secret is needed.
+    pub fn open(data_dir: &Path) -> Result<Core> {
+        Core::open_with(data_dir, None, EngineConfig::default())
+    }
+
+    /// Like [`Core::open`] with another credential store (tests, embedding) and engine config.
+    pub fn open_with(
+        data_dir: &Path,
+        credentials: Option<Arc<dyn CredentialStore>>,
+        config: EngineConfig,
+    ) -> Result<Core> {
+        let store = Arc::new(Store::open(data_dir)?);
+        let (events, _) = broadcast::channel(1024);
+        let cell = OnceLock::new();
+        if let Some(credentials) = credentials {
+            let _ = cell.set(credentials);
+        }
+        Ok(Core {
+            inner: Arc::new(Inner {
+                data_dir: data_dir.to_path_buf(),
+                store,
+                credentials: cell,
+                network: Arc::new(Network::new(events.clone())),
+                events,
+                board: Arc::new(ProgressBoard::default()),
+                wake: Arc::new(Notify::new()),
+                config,
+            }),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    fn credentials(&self) -> Result<Arc<dyn CredentialStore>> {
+        if let Some(store) = self.inner.credentials.get() {
+            return Ok(store.clone());
+        }
+        let keychain: Arc<dyn CredentialStore> = Arc::new(Keychain::new()?);
+        Ok(self.inner.credentials.get_or_init(|| keychain).clone())
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    fn changed(&self, changes: &[(JobId, JobState)]) {
+        for (id, state) in changes {
+            let _ = self.inner.events.send(Event::JobState { id: *id, state: *state, error: None });
+        }
+        self.inner.wake.notify_one();
+    }
+
+    // ---- profiles
+
+    /// Creates a profile and stores its secret in the keychain (keychain first: a profile
+    /// without its secret would fail every upload).
+    pub fn add_profile(&self, new: NewProfile, key: AccessKey) -> Result<Profile> {
+        validate_profile(&new)?;
+        if self.inner.store.profile_by_name(&new.name)?.is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("a profile named '{}' already exists: remove it first with `hoist profile rm {}`", new.name, new.name),
+            ));
+        }
+        let profile = Profile {
+            id: ProfileId(new_id()),
+            name: new.name,
+            kind: DestinationKind::S3,
+            endpoint: new.endpoint,
+            region: new.region,
+            bucket: new.bucket,
+            path_style: new.path_style,
+            prefix: new.prefix,
+        };
+        let credentials = self.credentials()?;
+        credentials.set(&profile.id, &key)?;
+        if let Err(e) = self.inner.store.insert_profile(&profile) {
+            let _ = credentials.delete(&profile.id);
+            return Err(e);
+        }
+        Ok(profile)
+    }
+
+    pub fn profiles(&self) -> Result<Vec<Profile>> {
+        self.inner.store.profiles()
+    }
+
+    /// Removes a profile, its finished jobs, and its keychain entry.
+    pub fn remove_profile(&self, name: &str) -> Result<()> {
+        let profile = self.profile_named(name)?;
+        self.inner.store.delete_profile(&profile.id)?;
+        if let Err(e) = self.credentials().and_then(|c| c.delete(&profile.id)) {
+            tracing::warn!(profile = name, error = %e, "could not delete the keychain entry");
+        }
+        Ok(())
+    }
+
+    fn profile_named(&self, name: &str) -> Result<Profile> {
+        self.inner.store.profile_by_name(name)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("no profile named '{name}': see `hoist profile list`"),
+            )
+        })
+    }
+
+    /// The named profile, or the only one when `name` is `None`.
+    pub fn resolve_profile(&self, name: Option<&str>) -> Result<Profile> {
+        if let Some(name) = name {
+            return self.profile_named(name);
+        }
+        let mut profiles = self.inner.store.profiles()?;
+        match profiles.len() {
+            0 => Err(Error::new(
+                ErrorKind::InvalidInput,
+                "no destination is configured: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET`",
+            )),
+            1 => Ok(profiles.remove(0)),
+            _ => Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "several profiles exist ({}): choose one with --profile",
+                    profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn backend_source(&self) -> crate::queue::BackendSource {
+        let core = self.clone();
+        Arc::new(move |profile: &Profile| -> Result<Arc<dyn Backend>> {
+            let key = core.credentials()?.get(&profile.id)?;
+            Ok(Arc::new(S3Backend::new(profile, &key)?))
+        })
+    }
+
+    // ---- queue
+
+    pub fn jobs(&self) -> Result<Vec<Job>> {
+        self.inner.store.jobs()
+    }
+
+    pub fn batch_jobs(&self, batch: &str) -> Result<Vec<Job>> {
+        self.inner.store.jobs_in_batch(batch)
+    }
+
+    pub fn pause(&self, selection: &Selection) -> Result<Vec<JobId>> {
+        self.act(selection, Action::Pause)
+    }
+
+    pub fn resume(&self, selection: &Selection) -> Result<Vec<JobId>> {
+        self.act(selection, Action::Resume)
+    }
+
+    /// Cancels jobs. Their multipart uploads are aborted by whichever process drives the
+    /// queue (see [`Core::abort_cancelled_uploads`] for doing it without a running engine).
+    pub fn cancel(&self, selection: &Selection) -> Result<Vec<JobId>> {
+        self.act(selection, Action::Cancel)
+    }
+
+    pub fn retry(&self, selection: &Selection) -> Result<Vec<JobId>> {
+        self.act(selection, Action::Retry)
+    }
+
+    fn act(&self, selection: &Selection, action: Action) -> Result<Vec<JobId>> {
+        if let Selection::Ids(ids) = selection {
+            let known: Vec<JobId> =
+                self.inner.store.states(ids)?.into_iter().map(|(id, _)| id).collect();
+            if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!("no job with id {unknown}: see `hoist queue`"),
+                ));
+            }
+        }
+        let changed = self.inner.store.apply(selection, action, None)?;
+        self.changed(&changed);
+        Ok(changed.into_iter().map(|(id, _)| id).collect())
+    }
+
+    pub fn concurrency(&self) -> Result<usize> {
+        self.inner.store.concurrency()
+    }
+
+    pub fn set_concurrency(&self, files: usize) -> Result<()> {
+        if files == 0 || files > 64 {
+            return Err(Error::new(ErrorKind::InvalidInput, "concurrency must be between 1 and 64"));
+        }
+        self.inner.store.set_concurrency(files)?;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    pub fn progress(&self) -> ProgressSnapshot {
+        self.inner.board.snapshot(self.inner.network.online())
+    }
+
+    // ---- the engine
+
+    /// Drives the queue until `until` holds or `stop` is cancelled. Fails with
+    /// `ErrorKind::EngineBusy` when another process already drives this data directory.
+    pub async fn run_queue(&self, until: RunUntil, stop: CancellationToken) -> Result<RunSummary> {
+        let _lock = self.lock_engine()?;
+        let started = Instant::now();
+        let scheduler = self.scheduler();
+        let until = match until {
+            RunUntil::Idle => crate::queue::Until::Idle,
+            RunUntil::Batch(b) => crate::queue::Until::Batch(b),
+            RunUntil::Stopped => crate::queue::Until::Stopped,
+        };
+        let outcome = scheduler.run(until, stop).await?;
+        Ok(RunSummary {
+            completed: outcome.completed,
+            failed: outcome.failed,
+            bytes: outcome.bytes,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Aborts the multipart uploads of cancelled jobs now, if no other process drives the
+    /// queue (that one does it by itself). Returns false when another engine holds the lock.
+    pub async fn abort_cancelled_uploads(&self) -> Result<bool> {
+        let _lock = match self.lock_engine() {
+            Ok(lock) => lock,
+            Err(e) if e.kind() == ErrorKind::EngineBusy => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        self.scheduler().abort_cancelled_now().await;
+        Ok(true)
+    }
+
+    fn scheduler(&self) -> Scheduler {
+        Scheduler {
+            store: self.inner.store.clone(),
+            backends: self.backend_source(),
+            network: self.inner.network.clone(),
+            board: self.inner.board.clone(),
+            events: self.inner.events.clone(),
+            wake: self.inner.wake.clone(),
+            config: self.inner.config,
+        }
+    }
+
+    fn lock_engine(&self) -> Result<std::fs::File> {
+        let path = self.inner.data_dir.join("engine.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| {
+                Error::new(ErrorKind::Local, format!("cannot open {}: {e}", path.display()))
+                    .with_source(e)
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
+                ErrorKind::EngineBusy,
+                "another Hoist process is already running this queue",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::new(
+                ErrorKind::Local,
+                format!("cannot lock {}: {e}", path.display()),
+            )
+            .with_source(e)),
+        }
+    }
+}
+
+fn validate_profile(new: &NewProfile) -> Result<()> {
+    let bad = |what: String| Err(Error::new(ErrorKind::InvalidInput, what));
+    if new.name.trim().is_empty() || new.name.chars().any(|c| c.is_control()) {
+        return bad("the profile name must not be empty".into());
+    }
+    if new.bucket.trim().is_empty() {
+        return bad("--bucket must name a bucket".into());
+    }
+    if new.region.trim().is_empty() {
+        return bad("--region must not be empty (use us-east-1 when the provider does not care)".into());
+    }
+    if let Some(endpoint) = &new.endpoint {
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return bad(format!("--endpoint must be an http:// or https:// URL, not '{endpoint}'"));
+        }
+    }
+    Ok(())
+}
+
+/// A random 128-bit id as hex (profiles, batches).
+pub(crate) fn new_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}

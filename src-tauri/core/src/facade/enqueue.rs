@@ -1,0 +1,139 @@
+//! Turning paths into queue rows: files as they are, folders walked recursively (keys keep the
+//! folder's own name and the relative path, joined with `/`). Nothing here touches the network.
+//! A path that cannot be uploaded (special file, unreadable folder, name that is not UTF-8, key
+//! too long) is reported in [`EnqueueReport::skipped`] with the reason, and the rest go on.
+
+use super::{Core, new_id};
+use crate::error::Result;
+use crate::event::Event;
+use crate::model::{JobId, Profile};
+use crate::store::NewJob;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// S3's limit on key length, in bytes.
+const MAX_KEY_BYTES: usize = 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct EnqueueRequest {
+    pub paths: Vec<PathBuf>,
+    /// Profile name; `None` picks the only profile.
+    pub profile: Option<String>,
+    /// Key prefix; `None` uses the profile's.
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnqueueReport {
+    /// Identifies this call's jobs, e.g. to wait for them.
+    pub batch: String,
+    pub jobs: Vec<JobId>,
+    pub bytes: u64,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Core {
+    /// Adds files and folders to the queue in one transaction.
+    pub fn enqueue(&self, request: EnqueueRequest) -> Result<EnqueueReport> {
+        let profile = self.resolve_profile(request.profile.as_deref())?;
+        let prefix = request.prefix.unwrap_or_else(|| profile.prefix.clone());
+        let mut walk = Walk { profile: &profile, prefix: &prefix, jobs: Vec::new(), skipped: Vec::new() };
+        for path in &request.paths {
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+            walk.add(&path, &name, true);
+        }
+        let batch = new_id();
+        let jobs = self.inner.store.insert_jobs(&batch, &walk.jobs)?;
+        let bytes = walk.jobs.iter().map(|j| j.bytes_total).sum();
+        for skipped in &walk.skipped {
+            tracing::warn!(path = %skipped.path.display(), reason = %skipped.reason, "not queued");
+        }
+        if !jobs.is_empty() {
+            tracing::info!(jobs = jobs.len(), bytes, %batch, "queued");
+            let _ = self.inner.events.send(Event::JobsAdded { ids: jobs.clone() });
+            self.inner.wake.notify_one();
+        }
+        Ok(EnqueueReport { batch, jobs, bytes, skipped: walk.skipped })
+    }
+}
+
+struct Walk<'a> {
+    profile: &'a Profile,
+    prefix: &'a str,
+    jobs: Vec<NewJob>,
+    skipped: Vec<Skipped>,
+}
+
+impl Walk<'_> {
+    fn skip(&mut self, path: &Path, reason: impl Into<String>) {
+        self.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.into() });
+    }
+
+    /// `relative` is the key-to-be below the prefix. Symlinks given by the user are followed;
+    /// symlinks met while walking a folder are followed to files but not to folders (no loops).
+    fn add(&mut self, path: &Path, relative: &Path, top_level: bool) {
+        let meta = if top_level { std::fs::metadata(path) } else { std::fs::symlink_metadata(path) };
+        let mut meta = match meta {
+            Ok(meta) => meta,
+            Err(e) => return self.skip(path, format!("cannot read it: {e}")),
+        };
+        if meta.file_type().is_symlink() {
+            match std::fs::metadata(path) {
+                Ok(target) if target.is_file() => meta = target,
+                Ok(_) => return self.skip(path, "a link to a folder inside a folder is not followed"),
+                Err(e) => return self.skip(path, format!("a broken link: {e}")),
+            }
+        }
+        if meta.is_dir() {
+            let entries = match std::fs::read_dir(path) {
+                Ok(entries) => entries,
+                Err(e) => return self.skip(path, format!("cannot list the folder: {e}")),
+            };
+            let mut children: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            children.sort();
+            for child in children {
+                self.add(&path.join(&child), &relative.join(&child), false);
+            }
+        } else if meta.is_file() {
+            match self.key_for(relative) {
+                Ok(key) => self.jobs.push(NewJob {
+                    path: path.to_path_buf(),
+                    profile_id: self.profile.id.clone(),
+                    bucket: self.profile.bucket.clone(),
+                    key,
+                    bytes_total: meta.len(),
+                }),
+                Err(reason) => self.skip(path, reason),
+            }
+        } else {
+            self.skip(path, "not a regular file (socket, pipe or device)");
+        }
+    }
+
+    fn key_for(&self, relative: &Path) -> std::result::Result<String, String> {
+        let mut parts = Vec::new();
+        for component in relative.components() {
+            match component.as_os_str().to_str() {
+                Some(part) => parts.push(part),
+                None => {
+                    return Err("its name is not valid UTF-8, which S3 keys must be: rename it".into());
+                }
+            }
+        }
+        let key = format!("{}{}", self.prefix, parts.join("/"));
+        if key.len() > MAX_KEY_BYTES {
+            return Err(format!(
+                "its key would be {} bytes, over S3's limit of {MAX_KEY_BYTES}: use a shorter prefix or path",
+                key.len()
+            ));
+        }
+        Ok(key)
+    }
+}

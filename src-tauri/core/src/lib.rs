@@ -1,0 +1,45 @@
+//! `hoist-core`: Hoist's engine, with no Tauri in it.
+//!
+//! [`Core`] is the facade the shell (window and CLI) uses: it owns the SQLite store of one data
+//! directory, the keychain, and the event channel. Many `Core`s (many processes) may open one
+//! data directory at once and change the queue through the database; exactly one of them at a
+//! time drives uploads, by holding the engine lock (see [`Core::run_queue`]).
+//!
+//! Dependency direction: `queue -> engine -> backend`, everything -> `store`; `credentials`
+//! depends on nothing of ours.
+
+mod backend;
+mod credentials;
+mod engine;
+pub mod error;
+pub mod event;
+mod facade;
+pub mod model;
+mod queue;
+mod store;
+
+pub use credentials::{AccessKey, Secret};
+pub use error::{Error, ErrorKind, Result};
+pub use event::{Event, JobProgress, ProgressSnapshot};
+pub use facade::{Core, EnqueueReport, EnqueueRequest, NewProfile, RunSummary, RunUntil, Skipped};
+pub use tokio_util::sync::CancellationToken;
+
+/// The platform data directory (`~/.local/share/hoist` on Linux), unless overridden.
+pub fn default_data_dir() -> Result<std::path::PathBuf> {
+    project_dirs().map(|d| d.data_dir().to_path_buf())
+}
+
+/// The platform log directory (`~/.local/state/hoist/logs` on Linux; the data directory's
+/// `logs/` where the platform has no state directory).
+pub fn default_log_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    match project_dirs().ok().and_then(|d| d.state_dir().map(|s| s.join("logs"))) {
+        Some(dir) if std::env::var_os("HOIST_DATA_DIR").is_none() => dir,
+        _ => data_dir.join("logs"),
+    }
+}
+
+fn project_dirs() -> Result<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "hoist").ok_or_else(|| {
+        Error::new(ErrorKind::Local, "no home directory found: pass --data-dir or set HOIST_DATA_DIR")
+    })
+}

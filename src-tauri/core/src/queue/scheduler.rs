@@ -1,0 +1,305 @@
+//! The loop that drives a data directory's queue while this process holds the engine lock.
+//! See the module docs of [`crate::queue`] for what one tick does.
+
+use super::Action;
+use crate::backend::Backend;
+use crate::engine::network::Network;
+use crate::engine::progress::ProgressBoard;
+use crate::engine::{self, EngineConfig, JobContext};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::model::{Job, JobId, JobState, Profile, ProfileId, Selection};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, broadcast};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+const TICK: Duration = Duration::from_millis(500);
+const CLEANUP_EVERY: Duration = Duration::from_secs(10);
+
+pub type BackendSource = Arc<dyn Fn(&Profile) -> Result<Arc<dyn Backend>> + Send + Sync>;
+
+/// When [`Scheduler::run`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Until {
+    /// No job is queued or running.
+    Idle,
+    /// Every job of this batch is completed, failed, cancelled or paused.
+    Batch(String),
+    /// Only when the stop token is cancelled.
+    Stopped,
+}
+
+/// What happened during one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchedulerOutcome {
+    pub completed: usize,
+    pub failed: usize,
+    pub bytes: u64,
+}
+
+pub struct Scheduler {
+    pub store: Arc<Store>,
+    pub backends: BackendSource,
+    pub network: Arc<Network>,
+    pub board: Arc<ProgressBoard>,
+    pub events: broadcast::Sender<Event>,
+    pub wake: Arc<Notify>,
+    pub config: EngineConfig,
+}
+
+struct Running {
+    token: CancellationToken,
+    total: u64,
+}
+
+type JobResult = (JobId, Option<Result<()>>);
+
+impl Scheduler {
+    /// Runs the queue until `until` holds or `stop` is cancelled. The caller holds the engine
+    /// lock. Running jobs are given back to the queue (`queued`) when it stops.
+    pub async fn run(&self, until: Until, stop: CancellationToken) -> Result<SchedulerOutcome> {
+        let recovered = self.store.apply(&Selection::All, Action::Requeue, None)?;
+        if !recovered.is_empty() {
+            tracing::info!(jobs = recovered.len(), "resuming jobs interrupted by a previous stop");
+        }
+        let mut outcome = SchedulerOutcome::default();
+        let mut running: HashMap<JobId, Running> = HashMap::new();
+        let mut tasks: JoinSet<JobResult> = JoinSet::new();
+        let mut backends: HashMap<ProfileId, Arc<dyn Backend>> = HashMap::new();
+        let mut next_cleanup = Instant::now();
+        let mut stopping = false;
+        loop {
+            self.notice_outside_changes(&running)?;
+            if Instant::now() >= next_cleanup {
+                self.abort_cancelled_uploads(&running, &mut backends).await;
+                next_cleanup = Instant::now() + CLEANUP_EVERY;
+            }
+            if !stopping {
+                let limit = self.store.concurrency()?;
+                let free = limit.saturating_sub(running.len());
+                if free > 0 {
+                    let busy: Vec<JobId> = running.keys().copied().collect();
+                    for job in self.store.next_queued(free, &busy)? {
+                        self.start(job, &mut running, &mut tasks, &mut backends, &mut outcome)?;
+                    }
+                }
+            }
+            self.store.set_progress(&self.board.bytes_done())?;
+            if running.is_empty() && (stopping || self.finished(&until)?) {
+                return Ok(outcome);
+            }
+            tokio::select! {
+                joined = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Some(joined) = joined {
+                        let (id, result) = joined.map_err(|e| {
+                            Error::new(crate::error::ErrorKind::Local, format!("an upload task crashed: {e}"))
+                        })?;
+                        self.finish(id, result, stopping, &mut running, &mut outcome)?;
+                        next_cleanup = Instant::now();
+                    }
+                }
+                _ = stop.cancelled(), if !stopping => {
+                    stopping = true;
+                    for job in running.values() {
+                        job.token.cancel();
+                    }
+                }
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(TICK) => {}
+            }
+        }
+    }
+
+    fn finished(&self, until: &Until) -> Result<bool> {
+        Ok(match until {
+            Until::Idle => !self.store.has_active_jobs()?,
+            Until::Batch(batch) => self
+                .store
+                .jobs_in_batch(batch)?
+                .iter()
+                .all(|j| j.state.is_terminal() || j.state == JobState::Paused),
+            Until::Stopped => false,
+        })
+    }
+
+    /// Stops the tasks of jobs that another process (or this one) paused, cancelled or removed.
+    fn notice_outside_changes(&self, running: &HashMap<JobId, Running>) -> Result<()> {
+        if running.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<JobId> = running.keys().copied().collect();
+        let states: HashMap<JobId, JobState> = self.store.states(&ids)?.into_iter().collect();
+        for (id, job) in running {
+            if states.get(id) != Some(&JobState::Running) && !job.token.is_cancelled() {
+                tracing::info!(job = %id, state = ?states.get(id), "stopping a job changed from outside");
+                job.token.cancel();
+            }
+        }
+        Ok(())
+    }
+
+    fn start(
+        &self,
+        job: Job,
+        running: &mut HashMap<JobId, Running>,
+        tasks: &mut JoinSet<JobResult>,
+        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
+        outcome: &mut SchedulerOutcome,
+    ) -> Result<()> {
+        let id = job.id;
+        if self.store.apply(&Selection::Ids(vec![id]), Action::Start, None)?.is_empty() {
+            return Ok(());
+        }
+        self.send(id, JobState::Running, None);
+        let backend = match self.backend_for(&job.profile_id, backends) {
+            Ok(backend) => backend,
+            Err(e) => {
+                outcome.failed += 1;
+                return self.fail(id, &e);
+            }
+        };
+        let counters = self.board.track(id);
+        counters.set_total(job.bytes_total);
+        let token = CancellationToken::new();
+        running.insert(id, Running { token: token.clone(), total: job.bytes_total });
+        tracing::info!(job = %id, path = %job.path.display(), key = %job.key, "upload started");
+        let ctx = JobContext {
+            store: self.store.clone(),
+            backend,
+            network: self.network.clone(),
+            job,
+            counters,
+            config: self.config,
+        };
+        tasks.spawn(async move {
+            let result = tokio::select! {
+                result = engine::run_job(&ctx) => Some(result),
+                _ = token.cancelled() => None,
+            };
+            (id, result)
+        });
+        Ok(())
+    }
+
+    fn finish(
+        &self,
+        id: JobId,
+        result: Option<Result<()>>,
+        stopping: bool,
+        running: &mut HashMap<JobId, Running>,
+        outcome: &mut SchedulerOutcome,
+    ) -> Result<()> {
+        let total = running.remove(&id).map(|r| r.total).unwrap_or(0);
+        let done = self.board.bytes_done().into_iter().find(|(j, _)| *j == id);
+        self.board.untrack(id);
+        match result {
+            Some(Ok(())) => {
+                let total = self.store.job(id)?.map(|j| j.bytes_total).unwrap_or(total);
+                self.store.set_progress(&[(id, total)])?;
+                let changed = self.store.apply(&Selection::Ids(vec![id]), Action::Complete, None)?;
+                if !changed.is_empty() {
+                    outcome.completed += 1;
+                    outcome.bytes += total;
+                    tracing::info!(job = %id, bytes = total, "upload completed");
+                    self.send(id, JobState::Completed, None);
+                }
+            }
+            Some(Err(e)) => {
+                if let Some(done) = done {
+                    self.store.set_progress(&[done])?;
+                }
+                outcome.failed += 1;
+                self.fail(id, &e)?;
+            }
+            None => {
+                if let Some(done) = done {
+                    self.store.set_progress(&[done])?;
+                }
+                if stopping {
+                    self.store.apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&self, id: JobId, error: &Error) -> Result<()> {
+        tracing::error!(job = %id, kind = error.kind().code(), error = %error, "upload failed");
+        let changed = self.store.apply(
+            &Selection::Ids(vec![id]),
+            Action::Fail,
+            Some((error.kind().code(), error.message())),
+        )?;
+        if !changed.is_empty() {
+            self.send(id, JobState::Failed, Some(error.message().to_string()));
+        }
+        Ok(())
+    }
+
+    fn send(&self, id: JobId, state: JobState, error: Option<String>) {
+        let _ = self.events.send(Event::JobState { id, state, error });
+    }
+
+    fn backend_for(
+        &self,
+        profile_id: &ProfileId,
+        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
+    ) -> Result<Arc<dyn Backend>> {
+        if let Some(backend) = backends.get(profile_id) {
+            return Ok(backend.clone());
+        }
+        let profile = self.store.profile(profile_id)?.ok_or_else(|| {
+            Error::new(crate::error::ErrorKind::NotFound, "the job's profile no longer exists")
+        })?;
+        let backend = (self.backends)(&profile)?;
+        backends.insert(profile_id.clone(), backend.clone());
+        Ok(backend)
+    }
+
+    /// Aborts cancelled jobs' uploads once, outside a run (the caller holds the engine lock).
+    pub async fn abort_cancelled_now(&self) {
+        self.abort_cancelled_uploads(&HashMap::new(), &mut HashMap::new()).await;
+    }
+
+    /// Aborts the multipart uploads of cancelled jobs so their parts stop costing storage.
+    async fn abort_cancelled_uploads(
+        &self,
+        running: &HashMap<JobId, Running>,
+        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
+    ) {
+        let ids = match self.store.cancelled_with_uploads() {
+            Ok(ids) => ids,
+            Err(e) => return tracing::warn!(error = %e, "cannot list cancelled uploads"),
+        };
+        for id in ids.into_iter().filter(|id| !running.contains_key(id)) {
+            if let Err(e) = self.abort_one(id, backends).await {
+                tracing::warn!(job = %id, error = %e, "could not abort a cancelled upload yet; will try again");
+            }
+        }
+    }
+
+    async fn abort_one(
+        &self,
+        id: JobId,
+        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
+    ) -> Result<()> {
+        let (Some(job), Some(upload)) = (self.store.job(id)?, self.store.upload(id)?) else {
+            return Ok(());
+        };
+        let backend = self.backend_for(&job.profile_id, backends)?;
+        let abort = backend.abort_multipart(&upload.key, &upload.upload_id);
+        match tokio::time::timeout(Duration::from_secs(30), abort).await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(Error::new(crate::error::ErrorKind::Interrupted, "abort timed out"));
+            }
+        }
+        self.store.delete_upload(id)?;
+        tracing::info!(job = %id, upload_id = %upload.upload_id, "aborted the multipart upload of a cancelled job");
+        Ok(())
+    }
+}

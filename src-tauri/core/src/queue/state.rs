@@ -1,0 +1,93 @@
+//! The job state machine as a pure function: which action moves which state where.
+//!
+//! Everything that changes a job's state, in this process or another one, goes through
+//! [`transition`], so the table below is the whole truth about legal moves.
+
+use crate::model::JobState;
+
+/// Something that happens to a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The engine picks the job up.
+    Start,
+    /// The user pauses: in-flight requests stop, multipart state is kept.
+    Pause,
+    /// The user resumes a paused job: it waits for a slot again.
+    Resume,
+    /// The user cancels: the multipart upload is aborted.
+    Cancel,
+    /// The user retries a failed or cancelled job.
+    Retry,
+    /// The object is on the server and verified.
+    Complete,
+    /// The job cannot go on without the user (fatal error, or retries exhausted).
+    Fail,
+    /// The engine gives a running job back to the queue (engine stopped, crash recovery).
+    Requeue,
+}
+
+/// The state `from` moves to under `action`, or `None` when the action does not apply.
+pub fn transition(from: JobState, action: Action) -> Option<JobState> {
+    use Action::*;
+    use JobState::*;
+    match (from, action) {
+        (Queued, Start) => Some(Running),
+        (Queued | Running, Pause) => Some(Paused),
+        (Paused, Resume) => Some(Queued),
+        (Queued | Running | Paused | Failed, Cancel) => Some(Cancelled),
+        (Failed | Cancelled, Retry) => Some(Queued),
+        // A pause or cancel that lands while Complete is on the wire loses: the object exists.
+        (Running | Paused | Cancelled, Complete) => Some(Completed),
+        (Running, Fail) => Some(Failed),
+        (Running, Requeue) => Some(Queued),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action::*;
+    use super::*;
+    use JobState::*;
+
+    const ACTIONS: [Action; 8] = [Start, Pause, Resume, Cancel, Retry, Complete, Fail, Requeue];
+
+    /// The full table, row by row: every (state, action) pair not listed must be refused.
+    const ALLOWED: &[(JobState, Action, JobState)] = &[
+        (Queued, Start, Running),
+        (Queued, Pause, Paused),
+        (Queued, Cancel, Cancelled),
+        (Running, Pause, Paused),
+        (Running, Cancel, Cancelled),
+        (Running, Complete, Completed),
+        (Running, Fail, Failed),
+        (Running, Requeue, Queued),
+        (Paused, Resume, Queued),
+        (Paused, Cancel, Cancelled),
+        (Paused, Complete, Completed),
+        (Failed, Cancel, Cancelled),
+        (Failed, Retry, Queued),
+        (Cancelled, Retry, Queued),
+        (Cancelled, Complete, Completed),
+    ];
+
+    #[test]
+    fn transition_table_is_exactly_the_allowed_list() {
+        for from in JobState::ALL {
+            for action in ACTIONS {
+                let expected = ALLOWED
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
+                assert_eq!(transition(from, action), expected, "{from:?} + {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn completed_is_final() {
+        for action in ACTIONS {
+            assert_eq!(transition(Completed, action), None, "{action:?}");
+        }
+    }
+}

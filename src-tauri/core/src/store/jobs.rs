@@ -1,0 +1,339 @@
+//! The `jobs` table: one row per file to upload, written before anything touches the network.
+//!
+//! State changes go through [`crate::queue::transition`]: a change that the table does not allow
+//! from the row's current state is skipped, inside the same transaction that read the state, so
+//! two processes changing one row cannot leave it in an impossible state.
+
+use super::{Store, now};
+use crate::error::Result;
+use crate::model::{Job, JobId, JobState, ProfileId, Selection};
+use crate::queue::{Action, transition};
+use rusqlite::{OptionalExtension, Row, params};
+use std::path::PathBuf;
+
+/// A job to insert.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub path: PathBuf,
+    pub profile_id: ProfileId,
+    pub bucket: String,
+    pub key: String,
+    pub bytes_total: u64,
+}
+
+const SELECT: &str = "SELECT j.id, j.path, j.profile_id, p.name, j.bucket, j.key, j.state, \
+     j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
+     j.created_at, j.updated_at FROM jobs j JOIN profiles p ON p.id = j.profile_id";
+
+fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+fn blob_to_path(bytes: Vec<u8>) -> PathBuf {
+    #[cfg(unix)]
+    {
+        PathBuf::from(<std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    let state: String = row.get(6)?;
+    Ok(Job {
+        id: JobId(row.get(0)?),
+        path: blob_to_path(row.get(1)?),
+        profile_id: ProfileId(row.get(2)?),
+        profile_name: row.get(3)?,
+        bucket: row.get(4)?,
+        key: row.get(5)?,
+        state: JobState::parse(&state).unwrap_or(JobState::Failed),
+        bytes_done: row.get::<_, i64>(7)? as u64,
+        bytes_total: row.get::<_, i64>(8)? as u64,
+        attempts: row.get::<_, i64>(9)? as u32,
+        error_code: row.get(10)?,
+        error_message: row.get(11)?,
+        batch: row.get(12)?,
+        created_at: row.get(13)?,
+        updated_at: row.get(14)?,
+    })
+}
+
+impl Store {
+    /// Inserts jobs in one transaction, all `queued` in `batch`; returns their ids in order.
+    pub fn insert_jobs(&self, batch: &str, jobs: &[NewJob]) -> Result<Vec<JobId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut ids = Vec::with_capacity(jobs.len());
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO jobs (path, profile_id, bucket, key, state, bytes_total, batch, \
+                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7)",
+            )?;
+            let t = now();
+            for job in jobs {
+                insert.execute(params![
+                    path_to_blob(&job.path),
+                    job.profile_id.0,
+                    job.bucket,
+                    job.key,
+                    job.bytes_total as i64,
+                    batch,
+                    t
+                ])?;
+                ids.push(JobId(tx.last_insert_rowid()));
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    pub fn jobs(&self) -> Result<Vec<Job>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY j.id"))?;
+        let rows = stmt.query_map([], job_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn jobs_in_batch(&self, batch: &str) -> Result<Vec<Job>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE j.batch = ?1 ORDER BY j.id"))?;
+        let rows = stmt.query_map([batch], job_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn job(&self, id: JobId) -> Result<Option<Job>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE j.id = ?1"))?;
+        Ok(stmt.query_row([id.0], job_from_row).optional()?)
+    }
+
+    /// The oldest queued jobs, skipping `running` (ids this engine already runs).
+    pub fn next_queued(&self, limit: usize, running: &[JobId]) -> Result<Vec<Job>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached(&format!("{SELECT} WHERE j.state = 'queued' ORDER BY j.id"))?;
+        let mut out = Vec::new();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let job = job_from_row(row)?;
+            if !running.contains(&job.id) {
+                out.push(job);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Current states of the given jobs (missing ids are left out).
+    pub fn states(&self, ids: &[JobId]) -> Result<Vec<(JobId, JobState)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT state FROM jobs WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let state: Option<String> = stmt.query_row([id.0], |r| r.get(0)).optional()?;
+            if let Some(state) = state.as_deref().and_then(JobState::parse) {
+                out.push((*id, state));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies `action` to the selected jobs where the transition table allows it. Returns the
+    /// jobs that changed with their new state. `error` is stored with `Fail` and cleared
+    /// otherwise; `Retry` also resets the attempt count.
+    pub fn apply(
+        &self,
+        selection: &Selection,
+        action: Action,
+        error: Option<(&str, &str)>,
+    ) -> Result<Vec<(JobId, JobState)>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let current: Vec<(i64, String)> = match selection {
+            Selection::All => {
+                let mut stmt = tx.prepare_cached("SELECT id, state FROM jobs ORDER BY id")?;
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+            Selection::Ids(ids) => {
+                let mut stmt = tx.prepare_cached("SELECT id, state FROM jobs WHERE id = ?1")?;
+                let mut out = Vec::new();
+                for id in ids {
+                    if let Some(row) =
+                        stmt.query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?))).optional()?
+                    {
+                        out.push(row);
+                    }
+                }
+                out
+            }
+        };
+        let mut changed = Vec::new();
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE jobs SET state = ?2, error_code = ?3, error_message = ?4, \
+                 attempts = CASE WHEN ?5 THEN 0 ELSE attempts END, updated_at = ?6 WHERE id = ?1",
+            )?;
+            let t = now();
+            for (id, state) in current {
+                let Some(from) = JobState::parse(&state) else { continue };
+                let Some(to) = transition(from, action) else { continue };
+                let (code, message) = match (action, error) {
+                    (Action::Fail, Some((code, message))) => (Some(code), Some(message)),
+                    _ => (None, None),
+                };
+                update.execute(params![
+                    id,
+                    to.as_str(),
+                    code,
+                    message,
+                    action == Action::Retry,
+                    t
+                ])?;
+                changed.push((JobId(id), to));
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Records bytes done for running jobs (a few times a second at most).
+    pub fn set_progress(&self, progress: &[(JobId, u64)]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("UPDATE jobs SET bytes_done = ?2 WHERE id = ?1")?;
+            for (id, done) in progress {
+                stmt.execute(params![id.0, *done as i64])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The file's size as found when the engine started it (it may differ from enqueue time).
+    pub fn set_bytes_total(&self, id: JobId, total: u64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE jobs SET bytes_total = ?2 WHERE id = ?1",
+            params![id.0, total as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn add_attempt(&self, id: JobId) -> Result<u32> {
+        let conn = self.conn();
+        conn.execute("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1", [id.0])?;
+        Ok(conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
+            r.get::<_, i64>(0)
+        })? as u32)
+    }
+
+    /// Whether any job is waiting to run or running.
+    pub fn has_active_jobs(&self) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS(SELECT 1 FROM jobs WHERE state IN ('queued', 'running'))",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Cancelled jobs that still have a multipart upload on the server to abort.
+    pub fn cancelled_with_uploads(&self) -> Result<Vec<JobId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT j.id FROM jobs j JOIN uploads u ON u.job_id = j.id \
+             WHERE j.state = 'cancelled' ORDER BY j.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(JobId(r.get(0)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::profiles::tests::sample_profile;
+
+    fn store_with_jobs(n: usize) -> (Store, Vec<JobId>) {
+        let store = Store::open_in_memory().unwrap();
+        let profile = sample_profile("p");
+        store.insert_profile(&profile).unwrap();
+        let jobs: Vec<NewJob> = (0..n)
+            .map(|i| NewJob {
+                path: PathBuf::from(format!("/tmp/f{i}")),
+                profile_id: profile.id.clone(),
+                bucket: "b".into(),
+                key: format!("k{i}"),
+                bytes_total: 10,
+            })
+            .collect();
+        let ids = store.insert_jobs("batch-1", &jobs).unwrap();
+        (store, ids)
+    }
+
+    #[test]
+    fn inserted_jobs_are_queued_in_order_with_their_profile_name() {
+        let (store, ids) = store_with_jobs(3);
+        let jobs = store.jobs().unwrap();
+        assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), ids);
+        assert!(jobs.iter().all(|j| j.state == JobState::Queued && j.profile_name == "p"));
+        assert_eq!(store.jobs_in_batch("batch-1").unwrap().len(), 3);
+        assert!(store.jobs_in_batch("other").unwrap().is_empty());
+    }
+
+    #[test]
+    fn apply_skips_jobs_whose_state_forbids_the_action() {
+        let (store, ids) = store_with_jobs(2);
+        store.apply(&Selection::Ids(vec![ids[0]]), Action::Start, None).unwrap();
+        store.apply(&Selection::Ids(vec![ids[0]]), Action::Complete, None).unwrap();
+        // Pausing everything changes only the queued job; a completed job cannot be paused.
+        let changed = store.apply(&Selection::All, Action::Pause, None).unwrap();
+        assert_eq!(changed, vec![(ids[1], JobState::Paused)]);
+        assert_eq!(store.job(ids[0]).unwrap().unwrap().state, JobState::Completed);
+    }
+
+    #[test]
+    fn failure_stores_code_and_message_and_retry_clears_them() {
+        let (store, ids) = store_with_jobs(1);
+        let sel = Selection::Ids(ids.clone());
+        store.apply(&sel, Action::Start, None).unwrap();
+        store.add_attempt(ids[0]).unwrap();
+        store.apply(&sel, Action::Fail, Some(("access_denied", "no access"))).unwrap();
+        let job = store.job(ids[0]).unwrap().unwrap();
+        assert_eq!(job.state, JobState::Failed);
+        assert_eq!(job.error_code.as_deref(), Some("access_denied"));
+        assert_eq!(job.attempts, 1);
+        store.apply(&sel, Action::Retry, None).unwrap();
+        let job = store.job(ids[0]).unwrap().unwrap();
+        assert_eq!((job.state, job.error_code, job.attempts), (JobState::Queued, None, 0));
+    }
+
+    #[test]
+    fn next_queued_skips_running_ids_and_respects_the_limit() {
+        let (store, ids) = store_with_jobs(4);
+        let next = store.next_queued(2, &[ids[0]]).unwrap();
+        assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[1], ids[2]]);
+    }
+
+    #[test]
+    fn non_utf8_paths_survive_the_round_trip() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let path = PathBuf::from(std::ffi::OsStr::from_bytes(b"/tmp/caf\xe9.bin"));
+            assert_eq!(blob_to_path(path_to_blob(&path)), path);
+        }
+    }
+}

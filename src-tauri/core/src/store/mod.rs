@@ -1,0 +1,129 @@
+//! The SQLite store of one data directory: profiles, the job queue, multipart state, settings.
+//!
+//! One `hoist.db` in WAL mode is shared by every process that opens the data directory (the
+//! window, CLI calls); each process holds one connection behind a mutex. Writes are short
+//! transactions with `synchronous=FULL`, so a part row that was committed survives a power cut:
+//! a part counts as uploaded only once its row is committed. Schema changes are numbered
+//! migrations, applied in order and recorded in `PRAGMA user_version`; each table's module keeps
+//! its own steps.
+
+mod jobs;
+mod profiles;
+mod settings;
+mod uploads;
+
+pub use jobs::NewJob;
+pub use uploads::{PartRow, UploadRow};
+
+use crate::error::{Error, ErrorKind, Result};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Every schema step in order; index + 1 is the `user_version` after it ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    concat!(
+        include_str!("sql/001_profiles.sql"),
+        include_str!("sql/001_jobs.sql"),
+        include_str!("sql/001_uploads.sql"),
+        include_str!("sql/001_settings.sql"),
+    ),
+];
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) `hoist.db` in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::new(
+                ErrorKind::Local,
+                format!("cannot create the data directory {}: {e}", data_dir.display()),
+            )
+            .with_source(e)
+        })?;
+        let conn = Connection::open(data_dir.join("hoist.db"))?;
+        Store::init(conn)
+    }
+
+    #[cfg(test)]
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn)?;
+        Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    if version > MIGRATIONS.len() {
+        return Err(Error::new(
+            ErrorKind::Database,
+            format!(
+                "the database was written by a newer Hoist (schema {version}, this one knows {}): \
+                 update Hoist",
+                MIGRATIONS.len()
+            ),
+        ));
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_idempotent_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let store = Store::open(dir.path()).unwrap();
+        let version: i64 =
+            store.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        let mode: String =
+            store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join("hoist.db")).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(dir.path()).err().expect("newer schema must be refused");
+        assert!(err.message().contains("newer Hoist"), "{}", err.message());
+    }
+}

@@ -1,0 +1,177 @@
+//! The `profiles` table: destinations. No secret is ever written here (they live in the keychain).
+
+use super::{Store, now};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{DestinationKind, Profile, ProfileId};
+use rusqlite::{OptionalExtension, Row, params};
+
+fn kind_str(kind: DestinationKind) -> &'static str {
+    match kind {
+        DestinationKind::S3 => "s3",
+    }
+}
+
+fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
+    Ok(Profile {
+        id: ProfileId(row.get(0)?),
+        name: row.get(1)?,
+        kind: DestinationKind::S3,
+        endpoint: row.get(3)?,
+        region: row.get(4)?,
+        bucket: row.get(5)?,
+        path_style: row.get(6)?,
+        prefix: row.get(7)?,
+    })
+}
+
+const SELECT: &str =
+    "SELECT id, name, kind, endpoint, region, bucket, path_style, prefix FROM profiles";
+
+impl Store {
+    pub fn insert_profile(&self, profile: &Profile) -> Result<()> {
+        let result = self.conn().execute(
+            "INSERT INTO profiles (id, name, kind, endpoint, region, bucket, path_style, prefix, \
+             created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                profile.id.0,
+                profile.name,
+                kind_str(profile.kind),
+                profile.endpoint,
+                profile.region,
+                profile.bucket,
+                profile.path_style,
+                profile.prefix,
+                now()
+            ],
+        );
+        match result {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "a profile named '{}' already exists: choose another name or remove it \
+                         first with `hoist profile rm {}`",
+                        profile.name, profile.name
+                    ),
+                ))
+            }
+            other => other.map(|_| ()).map_err(Error::from),
+        }
+    }
+
+    pub fn profiles(&self) -> Result<Vec<Profile>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY name"))?;
+        let rows = stmt.query_map([], profile_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn profile_by_name(&self, name: &str) -> Result<Option<Profile>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE name = ?1"))?;
+        Ok(stmt.query_row([name], profile_from_row).optional()?)
+    }
+
+    pub fn profile(&self, id: &ProfileId) -> Result<Option<Profile>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
+        Ok(stmt.query_row([&id.0], profile_from_row).optional()?)
+    }
+
+    /// Removes a profile and its finished jobs. Refused while it has jobs that are not finished,
+    /// so no queued upload loses its destination.
+    pub fn delete_profile(&self, id: &ProfileId) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let unfinished: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM jobs WHERE profile_id = ?1 \
+             AND state NOT IN ('completed', 'cancelled', 'failed')",
+            [&id.0],
+            |r| r.get(0),
+        )?;
+        if unfinished > 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "the profile still has {unfinished} unfinished upload(s): let them finish or \
+                     cancel them (`hoist cancel ID...`) before removing it"
+                ),
+            ));
+        }
+        let pending_uploads: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM uploads u JOIN jobs j ON j.id = u.job_id WHERE j.profile_id = ?1",
+            [&id.0],
+            |r| r.get(0),
+        )?;
+        if pending_uploads > 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "the profile has multipart uploads left to abort on the server: run `hoist run` \
+                 once (it aborts cancelled uploads), then remove the profile",
+            ));
+        }
+        tx.execute("DELETE FROM jobs WHERE profile_id = ?1", [&id.0])?;
+        tx.execute("DELETE FROM profiles WHERE id = ?1", [&id.0])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample_profile(name: &str) -> Profile {
+        Profile {
+            id: ProfileId(format!("id-{name}")),
+            name: name.into(),
+            kind: DestinationKind::S3,
+            endpoint: Some("http://127.0.0.1:9".into()),
+            region: "us-east-1".into(),
+            bucket: "b".into(),
+            path_style: true,
+            prefix: String::new(),
+        }
+    }
+
+    #[test]
+    fn profiles_round_trip_and_names_are_unique() {
+        let store = Store::open_in_memory().unwrap();
+        let p = sample_profile("garage");
+        store.insert_profile(&p).unwrap();
+        assert_eq!(store.profile_by_name("garage").unwrap(), Some(p.clone()));
+        assert_eq!(store.profile(&p.id).unwrap(), Some(p.clone()));
+        let mut again = p.clone();
+        again.id = ProfileId("other".into());
+        let err = store.insert_profile(&again).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.message().contains("already exists"));
+    }
+
+    #[test]
+    fn a_profile_with_unfinished_jobs_cannot_be_removed() {
+        let store = Store::open_in_memory().unwrap();
+        let p = sample_profile("p");
+        store.insert_profile(&p).unwrap();
+        store
+            .insert_jobs(
+                "b1",
+                &[crate::store::NewJob {
+                    path: "/tmp/x".into(),
+                    profile_id: p.id.clone(),
+                    bucket: "b".into(),
+                    key: "x".into(),
+                    bytes_total: 1,
+                }],
+            )
+            .unwrap();
+        let err = store.delete_profile(&p.id).unwrap_err();
+        assert!(err.message().contains("unfinished"), "{}", err.message());
+        store.apply(&crate::model::Selection::All, crate::queue::Action::Cancel, None).unwrap();
+        store.delete_profile(&p.id).unwrap();
+        assert!(store.profiles().unwrap().is_empty());
+        assert!(store.jobs().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,51 @@
+//! The `settings` table: small typed values with defaults, shared by the CLI and the window.
+
+use super::Store;
+use crate::error::Result;
+use rusqlite::{OptionalExtension, params};
+
+/// How many files upload at once unless the user chose otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 3;
+
+impl Store {
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn concurrency(&self) -> Result<usize> {
+        Ok(self
+            .setting("concurrency")?
+            .and_then(|v| v.parse().ok())
+            .filter(|n: &usize| *n > 0)
+            .unwrap_or(DEFAULT_CONCURRENCY))
+    }
+
+    pub fn set_concurrency(&self, files: usize) -> Result<()> {
+        self.set_setting("concurrency", &files.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_defaults_to_three_and_persists() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.concurrency().unwrap(), 3);
+        store.set_concurrency(7).unwrap();
+        assert_eq!(store.concurrency().unwrap(), 7);
+    }
+}

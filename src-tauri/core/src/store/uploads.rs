@@ -1,0 +1,155 @@
+//! The `uploads` and `parts` tables: the multipart state that makes resume possible.
+//!
+//! The upload row is committed right after CreateMultipartUpload answers and before any part is
+//! sent, so a restart never creates a second upload for the same job. A part row is committed
+//! only after the server acknowledged the part; `synchronous=FULL` makes that durable.
+
+use super::{Store, now};
+use crate::error::Result;
+use crate::model::{Fingerprint, JobId};
+use rusqlite::{OptionalExtension, params};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRow {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    pub part_size: u64,
+    pub fingerprint: Fingerprint,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartRow {
+    pub part_number: u32,
+    pub size: u64,
+    pub etag: String,
+    /// Hex MD5 of the part's bytes, as sent in Content-MD5.
+    pub md5: String,
+}
+
+impl Store {
+    pub fn upload(&self, job: JobId) -> Result<Option<UploadRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT upload_id, bucket, key, part_size, fp_size, fp_mtime_ns, fp_inode \
+                 FROM uploads WHERE job_id = ?1",
+                [job.0],
+                |r| {
+                    Ok(UploadRow {
+                        upload_id: r.get(0)?,
+                        bucket: r.get(1)?,
+                        key: r.get(2)?,
+                        part_size: r.get::<_, i64>(3)? as u64,
+                        fingerprint: Fingerprint {
+                            size: r.get::<_, i64>(4)? as u64,
+                            mtime_ns: r.get(5)?,
+                            inode: r.get::<_, i64>(6)? as u64,
+                        },
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records a new upload id for `job`, replacing any previous one and its parts.
+    pub fn save_upload(&self, job: JobId, upload: &UploadRow) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
+        tx.execute(
+            "INSERT INTO uploads (job_id, upload_id, bucket, key, part_size, fp_size, \
+             fp_mtime_ns, fp_inode, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                job.0,
+                upload.upload_id,
+                upload.bucket,
+                upload.key,
+                upload.part_size as i64,
+                upload.fingerprint.size as i64,
+                upload.fingerprint.mtime_ns,
+                upload.fingerprint.inode as i64,
+                now()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets a job's upload and its parts (after Complete, Abort, or a lost upload id).
+    pub fn delete_upload(&self, job: JobId) -> Result<()> {
+        self.conn().execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
+        Ok(())
+    }
+
+    pub fn parts(&self, job: JobId) -> Result<Vec<PartRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT part_number, size, etag, md5 FROM parts WHERE job_id = ?1 ORDER BY part_number",
+        )?;
+        let rows = stmt.query_map([job.0], |r| {
+            Ok(PartRow {
+                part_number: r.get::<_, i64>(0)? as u32,
+                size: r.get::<_, i64>(1)? as u64,
+                etag: r.get(2)?,
+                md5: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Commits one acknowledged part. Only after this returns does the part count as done.
+    pub fn save_part(&self, job: JobId, part: &PartRow) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO parts (job_id, part_number, size, etag, md5) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(job_id, part_number) DO UPDATE SET size = excluded.size, \
+             etag = excluded.etag, md5 = excluded.md5",
+            params![job.0, part.part_number, part.size as i64, part.etag, part.md5],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewJob;
+    use crate::store::profiles::tests::sample_profile;
+
+    #[test]
+    fn parts_belong_to_their_upload_and_vanish_with_it() {
+        let store = Store::open_in_memory().unwrap();
+        let p = sample_profile("p");
+        store.insert_profile(&p).unwrap();
+        let job = store
+            .insert_jobs(
+                "b",
+                &[NewJob {
+                    path: "/tmp/x".into(),
+                    profile_id: p.id,
+                    bucket: "b".into(),
+                    key: "x".into(),
+                    bytes_total: 20,
+                }],
+            )
+            .unwrap()[0];
+        let upload = UploadRow {
+            upload_id: "u1".into(),
+            bucket: "b".into(),
+            key: "x".into(),
+            part_size: 10,
+            fingerprint: Fingerprint { size: 20, mtime_ns: 5, inode: 7 },
+        };
+        store.save_upload(job, &upload).unwrap();
+        assert_eq!(store.upload(job).unwrap(), Some(upload.clone()));
+        let part = PartRow { part_number: 2, size: 10, etag: "e2".into(), md5: "m2".into() };
+        store.save_part(job, &part).unwrap();
+        store.save_part(job, &part).unwrap();
+        assert_eq!(store.parts(job).unwrap(), vec![part]);
+        // A new upload id for the same job replaces the old one and drops its parts.
+        store.save_upload(job, &UploadRow { upload_id: "u2".into(), ..upload }).unwrap();
+        assert!(store.parts(job).unwrap().is_empty());
+        store.delete_upload(job).unwrap();
+        assert_eq!(store.upload(job).unwrap(), None);
+    }
+}
