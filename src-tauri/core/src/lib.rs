@@ -18,7 +18,10 @@ pub mod model;
 mod queue;
 mod store;
 
-pub use credentials::{AccessKey, Secret};
+pub use credentials::{AccessKey, CredentialStore, Secret};
+pub use engine::EngineConfig;
+pub use engine::plan::PlanConfig;
+pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{Core, EnqueueReport, EnqueueRequest, NewProfile, RunSummary, RunUntil, Skipped};
@@ -29,11 +32,12 @@ pub fn default_data_dir() -> Result<std::path::PathBuf> {
     project_dirs().map(|d| d.data_dir().to_path_buf())
 }
 
-/// The platform log directory (`~/.local/state/hoist/logs` on Linux; the data directory's
-/// `logs/` where the platform has no state directory).
-pub fn default_log_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
-    match project_dirs().ok().and_then(|d| d.state_dir().map(|s| s.join("logs"))) {
-        Some(dir) if std::env::var_os("HOIST_DATA_DIR").is_none() => dir,
+/// Where logs go: `<data dir>/logs` when the data directory was chosen (`--data-dir` or
+/// `HOIST_DATA_DIR`), else the platform's (`~/.local/state/hoist/logs` on Linux).
+pub fn log_dir(data_dir: &std::path::Path, data_dir_chosen: bool) -> std::path::PathBuf {
+    let platform = project_dirs().ok().and_then(|d| d.state_dir().map(|s| s.join("logs")));
+    match platform {
+        Some(dir) if !data_dir_chosen => dir,
         _ => data_dir.join("logs"),
     }
 }

@@ -1,0 +1,432 @@
+//! The S3 backend: one aws-sdk-s3 request per [`Backend`] call, and the one place where S3
+//! failures are classified into [`ErrorKind`]s.
+//!
+//! The client is configured for S3-compatible servers rather than for AWS alone: no aws-config
+//! (credentials come from the keychain), no aws-chunked bodies or checksum trailers
+//! (`WhenRequired`; integrity is the `Content-MD5` the engine computed), no SDK retries (the
+//! engine owns them). Bodies are streamed from disk by offset and length through a counting
+//! wrapper, so memory does not grow with the part size and progress is per byte.
+//!
+//! Timeouts, and why each exists: a 10 s connect timeout; no read or operation timeout (it
+//! would kill a slow but progressing part); the SDK's stalled-stream protection with a 30 s
+//! grace period, which fails an upload whose body does not move for that long (it stops
+//! watching once the whole body was handed over); and our own answer timeout, which starts
+//! when the last body byte was handed to the HTTP stack (or when a body-less request is sent)
+//! and fails a request the server swallowed without answering.
+//!
+//! Classification happens once, in [`S3Backend::classify`], from structured data only: the S3
+//! error code, the HTTP status, the `SdkError` variant, the connector error kind and the types
+//! and `io::ErrorKind`s found in the source chain. Messages name the fix; the SDK error stays
+//! attached as the source.
+
+mod body;
+mod classify;
+
+use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, unquote_etag};
+use crate::credentials::AccessKey;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Profile;
+use async_trait::async_trait;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    StalledStreamProtectionConfig,
+};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use body::BodyWatch;
+use classify::is_not_implemented;
+use std::future::Future;
+use std::time::Duration;
+
+/// Time limits of an [`S3Backend`]; [`Default`] is what the app uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct S3Options {
+    /// Establishing the TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// How long an upload body may send nothing before the request fails (stalled-stream
+    /// protection, minimum 1 B/s).
+    pub stall_grace: Duration,
+    /// How long to wait for an answer once the request (with its whole body) was sent.
+    pub answer_timeout: Duration,
+    /// The same for CompleteMultipartUpload, which AWS documents can take minutes.
+    pub complete_timeout: Duration,
+    /// `max-parts` of each ListParts page; `None` lets the server choose (1000 on AWS).
+    pub list_parts_page: Option<i32>,
+}
+
+impl Default for S3Options {
+    fn default() -> Self {
+        S3Options {
+            connect_timeout: Duration::from_secs(10),
+            stall_grace: Duration::from_secs(30),
+            answer_timeout: Duration::from_secs(120),
+            complete_timeout: Duration::from_secs(15 * 60),
+            list_parts_page: None,
+        }
+    }
+}
+
+/// An S3-compatible bucket reached through aws-sdk-s3.
+pub struct S3Backend {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    /// The endpoint as configured, or AWS's regional endpoint; for messages and probing.
+    endpoint: String,
+    region: String,
+    options: S3Options,
+}
+
+impl S3Backend {
+    pub fn new(profile: &Profile, key: &AccessKey) -> Result<S3Backend> {
+        Self::with_options(profile, key, S3Options::default())
+    }
+
+    pub fn with_options(
+        profile: &Profile,
+        key: &AccessKey,
+        options: S3Options,
+    ) -> Result<S3Backend> {
+        if profile.bucket.trim().is_empty() {
+            return Err(invalid(profile, "bucket is empty: set the bucket name"));
+        }
+        if profile.region.trim().is_empty() {
+            return Err(invalid(profile, "region is empty: set it (e.g. us-east-1)"));
+        }
+        if let Some(url) = &profile.endpoint {
+            let parsed = reqwest::Url::parse(url).map_err(|e| {
+                invalid(profile, &format!("endpoint '{url}' is not a URL: use e.g. https://s3.example.com or http://127.0.0.1:3900"))
+                    .with_source(e)
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+                return Err(invalid(
+                    profile,
+                    &format!("endpoint '{url}' must be an http:// or https:// URL with a host"),
+                ));
+            }
+        }
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(options.connect_timeout)
+            .disable_read_timeout()
+            .disable_operation_timeout()
+            .disable_operation_attempt_timeout()
+            .build();
+        let stall = StalledStreamProtectionConfig::enabled()
+            .grace_period(options.stall_grace)
+            .build();
+        let credentials = Credentials::new(
+            key.access_key_id.expose(),
+            key.secret_access_key.expose(),
+            None,
+            None,
+            "hoist",
+        );
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(profile.region.clone()))
+            .force_path_style(profile.path_style)
+            .credentials_provider(credentials)
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(timeouts)
+            .stalled_stream_protection(stall);
+        if let Some(url) = &profile.endpoint {
+            config = config.endpoint_url(url.trim_end_matches('/'));
+        }
+        let endpoint = match &profile.endpoint {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("https://s3.{}.amazonaws.com", profile.region),
+        };
+        Ok(S3Backend {
+            client: aws_sdk_s3::Client::from_conf(config.build()),
+            bucket: profile.bucket.clone(),
+            endpoint,
+            region: profile.region.clone(),
+            options,
+        })
+    }
+
+    /// Sends a request with a body; gives up when no answer comes `answer_timeout` after the
+    /// last body byte was handed to the HTTP stack.
+    async fn send_body<T, E, F>(&self, op: &'static str, watch: &BodyWatch, fut: F) -> Result<T>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let deadline = async {
+            watch.wait_sent().await;
+            tokio::time::sleep(self.options.answer_timeout).await;
+        };
+        tokio::select! {
+            out = fut => out.map_err(|e| self.classify(op, watch.was_polled(), e)),
+            () = deadline => Err(self.no_answer(op, self.options.answer_timeout)),
+        }
+    }
+
+    /// Sends a body-less request with an answer timeout of `limit`.
+    async fn send<T, E, F>(&self, op: &'static str, limit: Duration, fut: F) -> Result<T>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match tokio::time::timeout(limit, fut).await {
+            Ok(out) => out.map_err(|e| self.classify(op, false, e)),
+            Err(_) => Err(self.no_answer(op, limit)),
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for S3Backend {
+    fn describe(&self) -> String {
+        format!("s3://{} ({})", self.bucket, self.endpoint)
+    }
+
+    fn probe_url(&self) -> Option<String> {
+        Some(self.endpoint.clone())
+    }
+
+    async fn put_object(
+        &self,
+        key: &str,
+        body: PartBody,
+        digest: PartDigest,
+    ) -> Result<ObjectInfo> {
+        let (stream, watch) = body::counted(&body).await?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_length(content_length(&body)?)
+            .content_md5(digest.content_md5())
+            .body(stream)
+            .send();
+        let out = self.send_body("PutObject", &watch, request).await?;
+        Ok(ObjectInfo {
+            size: body.length,
+            etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
+        })
+    }
+
+    async fn create_multipart(&self, key: &str) -> Result<String> {
+        let request = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .send();
+        let out = self
+            .send(
+                "CreateMultipartUpload",
+                self.options.answer_timeout,
+                request,
+            )
+            .await?;
+        match out.upload_id() {
+            Some(id) if !id.is_empty() => Ok(id.to_string()),
+            _ => Err(self.protocol("CreateMultipartUpload", "no upload id")),
+        }
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: PartBody,
+        digest: PartDigest,
+    ) -> Result<PartReceipt> {
+        let number = i32::try_from(part_number).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("part number {part_number} is too large"),
+            )
+        })?;
+        let (stream, watch) = body::counted(&body).await?;
+        let request = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .content_length(content_length(&body)?)
+            .content_md5(digest.content_md5())
+            .body(stream)
+            .send();
+        let out = self.send_body("UploadPart", &watch, request).await?;
+        match out.e_tag().map(unquote_etag) {
+            Some(etag) if !etag.is_empty() => Ok(PartReceipt {
+                part_number,
+                size: body.length,
+                etag,
+            }),
+            _ => Err(self.protocol("UploadPart", "no ETag")),
+        }
+    }
+
+    async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<PartReceipt>>> {
+        let mut parts = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let request = self
+                .client
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_max_parts(self.options.list_parts_page)
+                .set_part_number_marker(marker.clone())
+                .send();
+            let page = match tokio::time::timeout(self.options.answer_timeout, request).await {
+                Err(_) => return Err(self.no_answer("ListParts", self.options.answer_timeout)),
+                Ok(Err(e)) if is_not_implemented(&e) => return Ok(None),
+                Ok(Err(e)) => return Err(self.classify("ListParts", false, e)),
+                Ok(Ok(page)) => page,
+            };
+            for part in page.parts() {
+                let Some(number) = part.part_number().and_then(|n| u32::try_from(n).ok()) else {
+                    continue;
+                };
+                parts.push(PartReceipt {
+                    part_number: number,
+                    size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    // Some servers list parts without ETags: such a part matches nothing.
+                    etag: part.e_tag().map(unquote_etag).unwrap_or_default(),
+                });
+            }
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            let next = page.next_part_number_marker().map(str::to_string);
+            if next.is_none() || next == marker {
+                return Err(self.protocol(
+                    "ListParts",
+                    "a truncated page without a new part number marker",
+                ));
+            }
+            marker = next;
+        }
+        parts.sort_by_key(|p| p.part_number);
+        parts.dedup_by_key(|p| p.part_number);
+        Ok(Some(parts))
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[PartReceipt],
+    ) -> Result<ObjectInfo> {
+        let mut completed = Vec::with_capacity(parts.len());
+        for p in parts {
+            let number = i32::try_from(p.part_number).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("part number {} is too large", p.part_number),
+                )
+            })?;
+            completed.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .e_tag(format!("\"{}\"", p.etag))
+                    .build(),
+            );
+        }
+        let request = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
+            .send();
+        // A 200 whose body is an <Error> arrives here as a service error: aws-sdk-s3 checks the
+        // body of CompleteMultipartUpload answers. The ETag check below covers servers that
+        // answer 200 with an empty or unexpected document.
+        let out = self
+            .send(
+                "CompleteMultipartUpload",
+                self.options.complete_timeout,
+                request,
+            )
+            .await?;
+        match out.e_tag().map(unquote_etag) {
+            Some(etag) if !etag.is_empty() => Ok(ObjectInfo {
+                size: parts.iter().map(|p| p.size).sum(),
+                etag: Some(etag),
+            }),
+            _ => Err(self.protocol(
+                "CompleteMultipartUpload",
+                "no ETag: the upload may not be complete",
+            )),
+        }
+    }
+
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
+        let request = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send();
+        match self
+            .send("AbortMultipartUpload", self.options.answer_timeout, request)
+            .await
+        {
+            Err(e) if e.kind() == ErrorKind::NoSuchUpload => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>> {
+        let request = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send();
+        let out = match tokio::time::timeout(self.options.answer_timeout, request).await {
+            Err(_) => return Err(self.no_answer("HeadObject", self.options.answer_timeout)),
+            // A HEAD answer has no body, so a missing bucket looks like a missing object too.
+            Ok(Err(e)) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
+                return Ok(None);
+            }
+            Ok(Err(e)) => return Err(self.classify("HeadObject", false, e)),
+            Ok(Ok(out)) => out,
+        };
+        let size = out.content_length().and_then(|n| u64::try_from(n).ok());
+        let Some(size) = size else {
+            return Err(self.protocol("HeadObject", "no Content-Length"));
+        };
+        Ok(Some(ObjectInfo {
+            size,
+            etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
+        }))
+    }
+}
+
+fn invalid(profile: &Profile, what: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("profile '{}': the {what}", profile.name),
+    )
+}
+
+fn content_length(body: &PartBody) -> Result<i64> {
+    i64::try_from(body.length).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("a body of {} bytes is too large", body.length),
+        )
+    })
+}

@@ -166,7 +166,7 @@ impl Scheduler {
         counters.set_total(job.bytes_total);
         let token = CancellationToken::new();
         running.insert(id, Running { token: token.clone(), total: job.bytes_total });
-        tracing::info!(job = %id, path = %job.path.display(), key = %job.key, "upload started");
+        tracing::info!(job = %id, path = %job.path.display(), key = %job.key, destination = %backend.describe(), "upload started");
         let ctx = JobContext {
             store: self.store.clone(),
             backend,

@@ -1,0 +1,345 @@
+//! What a failed S3 request means, decided once from structured data: the S3 error code, the
+//! HTTP status, the `SdkError` variant, the connector error kind, and the error types and
+//! `io::ErrorKind`s in the source chain. Never from message text. Each kind's message names
+//! the fix; the SDK error stays attached as the source.
+//!
+//! "Unreachable" (the queue waits for the network without spending attempts) is reserved for
+//! failures where the connection was never established: DNS, refused, unroutable, connect
+//! timeout. A connection that breaks after that is "Interrupted" (retried, and counted), so a
+//! server that reliably drops one request cannot keep a job waiting forever.
+
+use super::S3Backend;
+use super::body::BodyEndedEarly;
+use crate::error::{Error, ErrorKind};
+use aws_sdk_s3::error::{ConnectorError, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::dns::ResolveDnsError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::retry::ErrorKind as RetryKind;
+use std::time::Duration;
+
+type DynError = dyn std::error::Error + 'static;
+
+impl S3Backend {
+    pub(super) fn no_answer(&self, op: &str, after: Duration) -> Error {
+        Error::new(
+            ErrorKind::Interrupted,
+            format!(
+                "{} did not answer {op} within {} s",
+                self.endpoint,
+                after.as_secs()
+            ),
+        )
+    }
+
+    /// Decides what a failed request means. `body_polled`: whether any byte of the request's
+    /// body was asked for, i.e. whether the connection was established.
+    pub(super) fn classify<E>(
+        &self,
+        op: &str,
+        body_polled: bool,
+        err: SdkError<E, HttpResponse>,
+    ) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let (kind, message, retry_after) = match &err {
+            SdkError::ServiceError(_) => {
+                let raw = err.raw_response();
+                let status = raw.map(|r| r.status().as_u16()).unwrap_or(0);
+                let retry_after = raw.and_then(retry_after);
+                let region = raw.and_then(|r| r.headers().get("x-amz-bucket-region"));
+                let (kind, message) =
+                    self.service_failure(op, status, err.code(), err.message(), region);
+                (kind, message, retry_after)
+            }
+            SdkError::DispatchFailure(failure) => {
+                let (kind, message) =
+                    self.dispatch_failure(op, body_polled, &err, failure.as_connector_error());
+                (kind, message, None)
+            }
+            SdkError::TimeoutError(_) => (
+                ErrorKind::Interrupted,
+                format!("{op} to {} timed out", self.endpoint),
+                None,
+            ),
+            SdkError::ResponseError(_) => {
+                if chain_has::<std::io::Error>(&err) {
+                    let m = format!(
+                        "the connection to {} broke while reading the answer to {op}",
+                        self.endpoint
+                    );
+                    (ErrorKind::Interrupted, m, None)
+                } else {
+                    let m = format!("the answer of {} to {op} is not valid S3", self.endpoint);
+                    (ErrorKind::Protocol, m, None)
+                }
+            }
+            _ => (
+                ErrorKind::InvalidInput,
+                format!(
+                    "cannot build the {op} request for s3://{}: check the profile's endpoint, region and bucket",
+                    self.bucket
+                ),
+                None,
+            ),
+        };
+        Error::new(kind, message)
+            .with_retry_after(retry_after)
+            .with_source(err)
+    }
+
+    /// A request that got no HTTP answer. Whether the connection had been established is
+    /// judged from what only happens after it was: the body was polled, the peer reset or
+    /// closed it, or hyper saw an incomplete answer. DNS, TLS handshake and connect-timeout
+    /// failures carry no public type of their own, so they are what remains.
+    fn dispatch_failure(
+        &self,
+        op: &str,
+        body_polled: bool,
+        err: &DynError,
+        connector: Option<&ConnectorError>,
+    ) -> (ErrorKind, String) {
+        let at = &self.endpoint;
+        if let Some(short) = chain_find::<BodyEndedEarly>(err) {
+            let missing = short.missing;
+            let m = format!(
+                "the file became shorter while it was being uploaded ({missing} bytes missing)"
+            );
+            return (ErrorKind::FileChanged, m);
+        }
+        if connector.is_some_and(ConnectorError::is_user) {
+            // hyper reports a failing body (our file) and an unsendable request as user errors.
+            return match chain_find::<std::io::Error>(err) {
+                Some(io) if io.kind() == std::io::ErrorKind::NotFound => (
+                    ErrorKind::FileMissing,
+                    "the file disappeared while it was being uploaded".into(),
+                ),
+                Some(io) => {
+                    let m = format!(
+                        "the file could not be read while it was being uploaded ({})",
+                        io.kind()
+                    );
+                    (ErrorKind::FileUnreadable, m)
+                }
+                None => (
+                    ErrorKind::InvalidInput,
+                    format!("the {op} request could not be sent to {at}"),
+                ),
+            };
+        }
+        let io = chain_io_kind(err);
+        let refused = chain_has::<ResolveDnsError>(err) || io.is_some_and(is_connect_io);
+        let connected = !refused
+            && (body_polled
+                || io.is_some_and(is_broken_connection_io)
+                || connector.and_then(ConnectorError::as_other) == Some(RetryKind::TransientError));
+        let timeout = connector.is_some_and(ConnectorError::is_timeout);
+        match (connected, timeout) {
+            // With no read timeout configured, a timeout on an established connection is
+            // stalled-stream protection.
+            (true, true) => {
+                let grace = self.options.stall_grace.as_secs();
+                (
+                    ErrorKind::Interrupted,
+                    format!("the upload to {at} stalled (nothing sent for {grace} s)"),
+                )
+            }
+            (true, false) => (
+                ErrorKind::Interrupted,
+                format!("the connection to {at} broke during {op}"),
+            ),
+            (false, true) => (
+                ErrorKind::Unreachable,
+                format!(
+                    "cannot connect to {at} (connect timeout): check the endpoint and the network"
+                ),
+            ),
+            (false, false) => (
+                ErrorKind::Unreachable,
+                format!(
+                    "cannot connect to {at}: check the endpoint (host, port, http or https) and the network"
+                ),
+            ),
+        }
+    }
+
+    fn service_failure(
+        &self,
+        op: &str,
+        status: u16,
+        code: Option<&str>,
+        server_message: Option<&str>,
+        bucket_region: Option<&str>,
+    ) -> (ErrorKind, String) {
+        let (at, bucket) = (&self.endpoint, &self.bucket);
+        let said = match (code, server_message) {
+            (Some(c), Some(m)) => format!("{status} {c}: {m}"),
+            (Some(c), None) => format!("{status} {c}"),
+            (None, Some(m)) => format!("{status}: {m}"),
+            (None, None) => format!("{status}"),
+        };
+        use ErrorKind as K;
+        let by_code = match code.unwrap_or("") {
+            "SlowDown" | "Throttling" | "ThrottlingException" | "TooManyRequests" | "RequestLimitExceeded" => {
+                Some((K::Throttled, format!("{at} asks to slow down ({said}): Hoist will retry later")))
+            }
+            "InternalError" | "ServiceUnavailable" | "RequestTimeout" | "OperationAborted" => {
+                Some((K::ServerBusy, format!("{at} could not handle {op} ({said}): Hoist will retry")))
+            }
+            "BadDigest" | "XAmzContentSHA256Mismatch" => Some((
+                K::ChecksumMismatch,
+                format!("the server received other bytes than Hoist read ({said}): the file may be changing"),
+            )),
+            // NotSignedUp: the key's account may not use this service (s3s answers it for an
+            // unknown key id).
+            "InvalidAccessKeyId" | "NotSignedUp" => Some((
+                K::BadCredentials,
+                format!("the access key id is not known to the server at {at}: check the profile's credentials"),
+            )),
+            "SignatureDoesNotMatch" => Some((
+                K::BadCredentials,
+                "the secret key does not match the access key id: check the profile's credentials".to_string(),
+            )),
+            "InvalidToken" | "ExpiredToken" | "TokenRefreshRequired" => Some((
+                K::BadCredentials,
+                format!("the server refused the credentials ({said}): check the profile's credentials"),
+            )),
+            "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => Some((
+                K::AccessDenied,
+                format!("the credentials may not {op} in bucket '{bucket}' ({said}): check the key's permissions"),
+            )),
+            "NoSuchBucket" => Some((
+                K::NoSuchBucket,
+                format!("the bucket '{bucket}' does not exist at {at}: check the profile's bucket and endpoint"),
+            )),
+            "NoSuchUpload" => Some((
+                K::NoSuchUpload,
+                "the multipart upload is no longer known to the server (expired, aborted or completed)".to_string(),
+            )),
+            "RequestTimeTooSkewed" => Some((
+                K::ClockSkew,
+                "your clock differs from the server's by more than 15 minutes: correct the system time".to_string(),
+            )),
+            "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
+                Some((K::WrongRegion, self.wrong_region(bucket_region)))
+            }
+            "EntityTooSmall" => Some((
+                K::Rejected,
+                format!("the server refused a part smaller than its minimum part size ({said})"),
+            )),
+            "InvalidPart" | "InvalidPartOrder" => Some((
+                K::Rejected,
+                format!("the server does not hold the parts listed for completion, or their ETags differ ({said})"),
+            )),
+            _ => None,
+        };
+        if let Some(found) = by_code {
+            return found;
+        }
+        match status {
+            429 => (
+                K::Throttled,
+                format!("{at} asks to slow down ({said}): Hoist will retry later"),
+            ),
+            500 | 502 | 503 | 504 => (
+                K::ServerBusy,
+                format!("{at} could not handle {op} ({said}): Hoist will retry"),
+            ),
+            301 | 307 if bucket_region.is_some() => {
+                (K::WrongRegion, self.wrong_region(bucket_region))
+            }
+            403 => (
+                K::AccessDenied,
+                format!(
+                    "the server refused {op} in bucket '{bucket}' ({said}): check the key's permissions and credentials"
+                ),
+            ),
+            400..=499 => (
+                K::Rejected,
+                format!("the server rejected {op} in bucket '{bucket}' ({said})"),
+            ),
+            _ => (
+                K::Protocol,
+                format!("unexpected answer of {at} to {op} ({said})"),
+            ),
+        }
+    }
+
+    fn wrong_region(&self, bucket_region: Option<&str>) -> String {
+        match bucket_region {
+            Some(r) => format!(
+                "the bucket is in another region (server says {r}): set the profile's region"
+            ),
+            None => format!(
+                "the bucket '{}' is not in region '{}': set the profile's region to the bucket's",
+                self.bucket, self.region
+            ),
+        }
+    }
+}
+
+impl S3Backend {
+    pub(super) fn protocol(&self, op: &str, what: &str) -> Error {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("the answer of {} to {op} has {what}", self.endpoint),
+        )
+    }
+}
+
+fn retry_after(raw: &HttpResponse) -> Option<Duration> {
+    let value = raw.headers().get("retry-after")?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+pub(super) fn is_not_implemented<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    status == Some(501) || e.code() == Some("NotImplemented")
+}
+
+/// I/O error kinds that mean the connection was never established.
+fn is_connect_io(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as Io;
+    matches!(
+        kind,
+        Io::ConnectionRefused
+            | Io::HostUnreachable
+            | Io::NetworkUnreachable
+            | Io::NetworkDown
+            | Io::AddrNotAvailable
+    )
+}
+
+/// I/O error kinds that only an established connection can produce.
+fn is_broken_connection_io(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as Io;
+    matches!(
+        kind,
+        Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof
+    )
+}
+
+/// Walks `err` and its sources; `io::Error` payloads are visited too (their `source()` skips
+/// the payload itself).
+fn chain(err: &DynError) -> impl Iterator<Item = &DynError> {
+    std::iter::successors(Some(err), |&e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &DynError),
+        None => e.source(),
+    })
+}
+
+fn chain_find<T: std::error::Error + 'static>(err: &DynError) -> Option<&T> {
+    chain(err).find_map(|e| e.downcast_ref::<T>())
+}
+
+fn chain_has<T: std::error::Error + 'static>(err: &DynError) -> bool {
+    chain_find::<T>(err).is_some()
+}
+
+/// The innermost `io::ErrorKind` in the chain that says more than `Other`.
+fn chain_io_kind(err: &DynError) -> Option<std::io::ErrorKind> {
+    chain(err)
+        .filter_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
+        .filter(|k| *k != std::io::ErrorKind::Other)
+        .last()
+}

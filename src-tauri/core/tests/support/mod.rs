@@ -1,0 +1,160 @@
+//! Shared set-up for the engine tests: a Core on a temp data dir whose single profile points
+//! at an in-test S3 server. The credential store here is an in-memory map: these tests are
+//! about the engine, the keychain has its own tests against a real Secret Service.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use hoist_core::model::{Job, JobState};
+use hoist_core::{
+    AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewProfile, PlanConfig, Result,
+    RetryPolicy, RunSummary, RunUntil, Secret,
+};
+use hoist_core::model::ProfileId;
+use hoist_test_s3::TestS3;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const MIB: usize = 1024 * 1024;
+pub const BUCKET: &str = "bucket";
+/// Long enough for a slow shared machine, short enough to notice a hang.
+pub const WAIT: Duration = Duration::from_secs(120);
+
+#[derive(Default)]
+pub struct MemoryCredentials(Mutex<HashMap<String, AccessKey>>);
+
+impl CredentialStore for MemoryCredentials {
+    fn set(&self, profile: &ProfileId, key: &AccessKey) -> Result<()> {
+        self.0.lock().unwrap().insert(profile.0.clone(), key.clone());
+        Ok(())
+    }
+    fn get(&self, profile: &ProfileId) -> Result<AccessKey> {
+        Ok(self.0.lock().unwrap().get(&profile.0).cloned().expect("test profile has a key"))
+    }
+    fn delete(&self, profile: &ProfileId) -> Result<()> {
+        self.0.lock().unwrap().remove(&profile.0);
+        Ok(())
+    }
+}
+
+/// 5 MiB threshold and parts (S3's minimum), 2 parts in flight, fast retries.
+pub fn test_config() -> EngineConfig {
+    EngineConfig {
+        plan: PlanConfig { multipart_threshold: 5 * MIB as u64, part_size: 5 * MIB as u64 },
+        parts_in_flight: 2,
+        retry: RetryPolicy { base: Duration::from_millis(20), cap: Duration::from_millis(500), max_retries: 4 },
+    }
+}
+
+pub struct Fixture {
+    pub server: TestS3,
+    pub core: Core,
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        Fixture::with_config(test_config()).await
+    }
+
+    pub async fn with_config(config: EngineConfig) -> Fixture {
+        let server = TestS3::start().await;
+        server.create_bucket(BUCKET);
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open_with(&dir.path().join("data"), Some(Arc::new(MemoryCredentials::default())), config)
+            .unwrap();
+        core.add_profile(
+            NewProfile {
+                name: "test".into(),
+                endpoint: Some(server.endpoint()),
+                region: hoist_test_s3::REGION.into(),
+                bucket: BUCKET.into(),
+                path_style: true,
+                prefix: String::new(),
+            },
+            AccessKey {
+                access_key_id: Secret::new(hoist_test_s3::ACCESS_KEY.into()),
+                secret_access_key: Secret::new(hoist_test_s3::SECRET_KEY.into()),
+            },
+        )
+        .unwrap();
+        Fixture { server, core, dir }
+    }
+
+    /// Writes a file of `len` bytes with a pattern that differs per offset and per `seed`.
+    pub fn file(&self, name: &str, len: usize, seed: u8) -> PathBuf {
+        let path = self.dir.path().join("files").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, pattern(len, seed)).unwrap();
+        path
+    }
+
+    pub fn enqueue(&self, paths: &[&Path]) -> String {
+        let report = self
+            .core
+            .enqueue(hoist_core::EnqueueRequest {
+                paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        report.batch
+    }
+
+    pub async fn run_batch(&self, batch: &str) -> RunSummary {
+        tokio::time::timeout(WAIT, self.core.run_queue(RunUntil::Batch(batch.into()), CancellationToken::new()))
+            .await
+            .expect("the batch finishes in time")
+            .unwrap()
+    }
+
+    pub fn job(&self, batch: &str) -> Job {
+        let mut jobs = self.core.batch_jobs(batch).unwrap();
+        assert_eq!(jobs.len(), 1);
+        jobs.remove(0)
+    }
+
+    pub fn object(&self, key: &str) -> Vec<u8> {
+        self.server.object(BUCKET, key).unwrap_or_else(|| panic!("no object {key}"))
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("data/hoist.db")).unwrap()
+    }
+
+    pub fn committed_parts(&self, job: i64) -> i64 {
+        self.db().query_row("SELECT COUNT(*) FROM parts WHERE job_id = ?1", [job], |r| r.get(0)).unwrap()
+    }
+
+    /// Calls `check` every 20 ms until it holds; panics after [`WAIT`].
+    pub async fn wait_until(&self, what: &str, mut check: impl FnMut() -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !check() {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| ((i / 7) as u8).wrapping_mul(31).wrapping_add(seed) ^ (i as u8)).collect()
+}
+
+pub fn completed(job: &Job) -> bool {
+    job.state == JobState::Completed
+}
+
+/// Waits for the first event matching `want`.
+pub async fn next_event(rx: &mut tokio::sync::broadcast::Receiver<Event>, want: impl Fn(&Event) -> bool) -> Event {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            match rx.recv().await {
+                Ok(event) if want(&event) => return event,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("event channel closed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the event arrives in time")
+}

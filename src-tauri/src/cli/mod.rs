@@ -1,0 +1,138 @@
+//! The headless CLI: the same `hoist` binary, for scripts and terminals. This is a contract
+//! that later tooling relies on: extend it, do not rename it. Every command maps onto one or two
+//! calls into `hoist_core::Core`; no upload logic lives here.
+
+mod output;
+mod profile;
+mod transfer;
+
+use clap::{Args, Parser, Subcommand};
+use hoist_core::Core;
+use hoist_core::model::{JobId, Selection};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "hoist", version, about = "Hoist: uploads that survive restarts. With no command, opens the window.")]
+pub struct Cli {
+    /// Where the queue database lives (default: the platform data directory).
+    #[arg(long, env = "HOIST_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Also log to stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage destinations (S3-compatible buckets).
+    Profile {
+        #[command(subcommand)]
+        command: profile::ProfileCommand,
+    },
+    /// Add files and folders to the queue and upload them.
+    Upload(transfer::UploadArgs),
+    /// Run the queue until nothing is left, resuming interrupted uploads.
+    Run,
+    /// Show the queue.
+    Queue {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause jobs: in-flight requests stop, finished parts are kept.
+    Pause(JobSelection),
+    /// Resume paused jobs.
+    Resume(JobSelection),
+    /// Cancel jobs and abort their multipart uploads.
+    Cancel(JobSelection),
+    /// Queue failed or cancelled jobs again.
+    Retry(JobSelection),
+    /// Show or change settings.
+    Settings {
+        #[command(subcommand)]
+        change: Option<SettingChange>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct JobSelection {
+    /// Job ids, as shown by `hoist queue`.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    ids: Vec<i64>,
+    /// Every job.
+    #[arg(long)]
+    all: bool,
+}
+
+impl JobSelection {
+    fn selection(&self) -> Selection {
+        if self.all { Selection::All } else { Selection::Ids(self.ids.iter().map(|id| JobId(*id)).collect()) }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingChange {
+    /// How many files upload at once (default 3).
+    Concurrency { files: usize },
+}
+
+/// Runs one command; the exit code says whether it did all it was asked.
+pub fn run(data_dir: &Path, command: Command) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let core = match Core::open(data_dir) {
+        Ok(core) => core,
+        Err(e) => return fail(e),
+    };
+    let result = runtime.block_on(dispatch(&core, command));
+    match result {
+        Ok(code) => code,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode> {
+    match command {
+        Command::Profile { command } => profile::run(core, command),
+        Command::Upload(args) => transfer::upload(core, args).await,
+        Command::Run => transfer::run_queue(core).await,
+        Command::Queue { json } => output::print_queue(&core.jobs()?, json),
+        Command::Pause(sel) => act(core, "paused", core.pause(&sel.selection())),
+        Command::Resume(sel) => act(core, "resumed", core.resume(&sel.selection())),
+        Command::Retry(sel) => act(core, "queued again", core.retry(&sel.selection())),
+        Command::Cancel(sel) => {
+            let code = act(core, "cancelled", core.cancel(&sel.selection()))?;
+            if !core.abort_cancelled_uploads().await? {
+                println!("the running Hoist will abort their multipart uploads");
+            }
+            Ok(code)
+        }
+        Command::Settings { change } => {
+            if let Some(SettingChange::Concurrency { files }) = change {
+                core.set_concurrency(files)?;
+            }
+            println!("concurrency = {}", core.concurrency()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn act(_core: &Core, verb: &str, changed: hoist_core::Result<Vec<JobId>>) -> hoist_core::Result<ExitCode> {
+    let changed = changed?;
+    let ids: Vec<String> = changed.iter().map(|id| id.to_string()).collect();
+    if ids.is_empty() {
+        println!("no job was {verb} (none was in a state that allows it)");
+    } else {
+        println!("{verb} {} job(s): {}", ids.len(), ids.join(" "));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,123 @@
+//! What the CLI prints: tables for people, JSON (`--json`) for scripts, and byte/speed formats.
+
+use hoist_core::model::{Job, Profile};
+use hoist_core::{Error, ErrorKind, Result};
+use serde::Serialize;
+use std::process::ExitCode;
+
+/// `1.5 GiB`, `64.0 KiB`, `12 B`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Decimal megabytes per second, as network speeds are usually given.
+pub fn megabytes_per_sec(bytes: u64, secs: f64) -> String {
+    if secs <= 0.0 {
+        return "-".into();
+    }
+    format!("{:.1} MB/s", bytes as f64 / 1e6 / secs)
+}
+
+#[derive(Serialize)]
+struct JobRow<'a> {
+    id: i64,
+    path: String,
+    profile: &'a str,
+    bucket: &'a str,
+    key: &'a str,
+    state: &'a str,
+    bytes_done: u64,
+    bytes_total: u64,
+    attempts: u32,
+    error: Option<&'a str>,
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Error::new(ErrorKind::Local, format!("cannot write JSON: {e}")).with_source(e))
+}
+
+pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
+    if json {
+        let rows: Vec<JobRow> = jobs
+            .iter()
+            .map(|j| JobRow {
+                id: j.id.0,
+                path: j.path.display().to_string(),
+                profile: &j.profile_name,
+                bucket: &j.bucket,
+                key: &j.key,
+                state: j.state.as_str(),
+                bytes_done: j.bytes_done,
+                bytes_total: j.bytes_total,
+                attempts: j.attempts,
+                error: j.error_message.as_deref(),
+            })
+            .collect();
+        println!("{}", to_json(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if jobs.is_empty() {
+        println!("the queue is empty");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  KEY", "ID", "STATE", "DONE / SIZE", "TRY", "PROFILE");
+    for j in jobs {
+        let progress = format!("{} / {}", bytes(j.bytes_done), bytes(j.bytes_total));
+        println!(
+            "{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  {}",
+            j.id.0,
+            j.state.as_str(),
+            progress,
+            j.attempts,
+            j.profile_name,
+            j.key
+        );
+        if let Some(error) = &j.error_message {
+            println!("{:>6}  error: {error}", "");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
+    if json {
+        println!("{}", to_json(&profiles)?);
+        return Ok(());
+    }
+    if profiles.is_empty() {
+        println!("no profiles: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET`");
+        return Ok(());
+    }
+    println!("{:<16}  {:<24}  {:<12}  {:<10}  ENDPOINT", "NAME", "BUCKET", "REGION", "PREFIX");
+    for p in profiles {
+        let endpoint = p.endpoint.as_deref().unwrap_or("(AWS)");
+        let style = if p.path_style { " (path-style)" } else { "" };
+        println!("{:<16}  {:<24}  {:<12}  {:<10}  {endpoint}{style}", p.name, p.bucket, p.region, p.prefix);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_formats() {
+        assert_eq!(bytes(12), "12 B");
+        assert_eq!(bytes(64 * 1024), "64.0 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+        assert_eq!(megabytes_per_sec(10_000_000, 2.0), "5.0 MB/s");
+        assert_eq!(megabytes_per_sec(1, 0.0), "-");
+    }
+}

@@ -1,0 +1,78 @@
+//! `hoist profile add|list|rm`. Secrets come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or
+//! a prompt, and go straight to the keychain through the core; they are never echoed.
+
+use super::output;
+use clap::Subcommand;
+use hoist_core::{AccessKey, Core, Error, ErrorKind, NewProfile, Result, Secret};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a destination. The access key pair is read from AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY when set, else asked for, and stored in the OS keychain.
+    Add {
+        name: String,
+        /// e.g. https://s3.us-east-1.amazonaws.com, http://127.0.0.1:3900
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long)]
+        bucket: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Address buckets as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (MinIO, Garage).
+        #[arg(long)]
+        path_style: bool,
+        /// Prepended to every key, e.g. "backups/".
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// List destinations.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a destination and its keychain entry.
+    Rm { name: String },
+}
+
+pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
+    match command {
+        ProfileCommand::Add { name, endpoint, bucket, region, path_style, prefix } => {
+            let key = read_access_key()?;
+            let new = NewProfile { name, endpoint: Some(endpoint), region, bucket, path_style, prefix };
+            let profile = core.add_profile(new, key)?;
+            println!("added profile '{}' (s3://{}); its keys are in the OS keychain", profile.name, profile.bucket);
+        }
+        ProfileCommand::List { json } => output::print_profiles(&core.profiles()?, json)?,
+        ProfileCommand::Rm { name } => {
+            core.remove_profile(&name)?;
+            println!("removed profile '{name}'");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_access_key() -> Result<AccessKey> {
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let (Some(id), Some(secret)) = (from_env("AWS_ACCESS_KEY_ID"), from_env("AWS_SECRET_ACCESS_KEY")) {
+        return Ok(AccessKey { access_key_id: Secret::new(id), secret_access_key: Secret::new(secret) });
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run in a terminal to be asked",
+        ));
+    }
+    let io_error = |e: std::io::Error| Error::new(ErrorKind::InvalidInput, format!("cannot read the credentials: {e}"));
+    eprint!("Access key id: ");
+    std::io::stderr().flush().map_err(io_error)?;
+    let mut id = String::new();
+    std::io::stdin().lock().read_line(&mut id).map_err(io_error)?;
+    let secret = rpassword::prompt_password("Secret access key: ").map_err(io_error)?;
+    let (id, secret) = (id.trim().to_string(), secret.trim().to_string());
+    if id.is_empty() || secret.is_empty() {
+        return Err(Error::new(ErrorKind::InvalidInput, "the access key id and secret must not be empty"));
+    }
+    Ok(AccessKey { access_key_id: Secret::new(id), secret_access_key: Secret::new(secret) })
+}

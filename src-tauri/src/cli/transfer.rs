@@ -1,0 +1,222 @@
+//! `hoist upload` and `hoist run`: enqueue, drive the queue in this process (or wait for the
+//! process that already drives it), show progress bars on a terminal, print a summary.
+//! Ctrl-C stops cleanly: running jobs go back to `queued` with their parts kept.
+
+use super::output::{bytes, megabytes_per_sec};
+use clap::Args;
+use hoist_core::model::{Job, JobState};
+use hoist_core::{CancellationToken, Core, EnqueueRequest, ErrorKind, Result, RunUntil};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Destination profile (may be left out when exactly one exists).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Key prefix (default: the profile's).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// Only add to the queue; `hoist run` (or the window) uploads later.
+    #[arg(long)]
+    detach: bool,
+    /// Files and folders (folders are added recursively, keeping their name).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
+    let report = core.enqueue(EnqueueRequest { paths: args.paths, profile: args.profile, prefix: args.prefix })?;
+    for skipped in &report.skipped {
+        eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
+    }
+    if report.jobs.is_empty() {
+        eprintln!("error: nothing to upload");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("queued {} file(s), {}", report.jobs.len(), bytes(report.bytes));
+    if args.detach {
+        println!("run `hoist run` (or open the window) to upload them");
+        return Ok(if report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let started = Instant::now();
+    let stop = stop_on_ctrl_c();
+    let display = Display::start(core.clone(), Some(report.batch.clone()));
+    let ran = core.run_queue(RunUntil::Batch(report.batch.clone()), stop.clone()).await;
+    match ran {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::EngineBusy => {
+            display.println("another Hoist (the window or `hoist run`) is uploading this queue; following its progress");
+            wait_for_batch(core, &report.batch, &stop).await?;
+        }
+        Err(e) => return Err(e),
+    }
+    display.finish().await;
+    let jobs = core.batch_jobs(&report.batch)?;
+    let all_done = summarize(&jobs, started.elapsed(), stop.is_cancelled());
+    Ok(if all_done && report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub async fn run_queue(core: &Core) -> Result<ExitCode> {
+    let stop = stop_on_ctrl_c();
+    let display = Display::start(core.clone(), None);
+    let summary = core.run_queue(RunUntil::Idle, stop.clone()).await;
+    display.finish().await;
+    let summary = summary?;
+    let secs = summary.elapsed.as_secs_f64();
+    println!(
+        "{} completed, {} failed: {} in {secs:.1} s ({})",
+        summary.completed,
+        summary.failed,
+        bytes(summary.bytes),
+        megabytes_per_sec(summary.bytes, secs)
+    );
+    if stop.is_cancelled() {
+        println!("interrupted: unfinished files stay queued; `hoist run` resumes them");
+        return Ok(ExitCode::from(130));
+    }
+    let failed = core.jobs()?.into_iter().filter(|j| j.state == JobState::Failed).count();
+    if failed > 0 {
+        println!("{failed} job(s) failed: see `hoist queue`; `hoist retry ID` queues one again");
+    }
+    Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn stop_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            trigger.cancel();
+        }
+    });
+    token
+}
+
+/// Follows a batch that another process uploads, through the database.
+async fn wait_for_batch(core: &Core, batch: &str, stop: &CancellationToken) -> Result<()> {
+    loop {
+        let jobs = core.batch_jobs(batch)?;
+        if jobs.iter().all(|j| j.state.is_terminal() || j.state == JobState::Paused) || stop.is_cancelled() {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.cancelled() => {}
+        }
+    }
+}
+
+/// Prints the per-file outcome of failures and a one-line summary. True iff all completed.
+fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
+    let count = |state: JobState| jobs.iter().filter(|j| j.state == state).count();
+    let done_bytes: u64 = jobs.iter().filter(|j| j.state == JobState::Completed).map(|j| j.bytes_total).sum();
+    for job in jobs.iter().filter(|j| j.state == JobState::Failed) {
+        eprintln!("failed: {} -> {}: {}", job.path.display(), job.key, job.error_message.as_deref().unwrap_or("unknown error"));
+    }
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "{} of {} file(s) uploaded, {} in {secs:.1} s ({}); {} failed, {} paused, {} cancelled, {} waiting",
+        count(JobState::Completed),
+        jobs.len(),
+        bytes(done_bytes),
+        megabytes_per_sec(done_bytes, secs),
+        count(JobState::Failed),
+        count(JobState::Paused),
+        count(JobState::Cancelled),
+        count(JobState::Queued) + count(JobState::Running),
+    );
+    if interrupted {
+        println!("interrupted: unfinished files stay queued; `hoist run` resumes them");
+    }
+    count(JobState::Completed) == jobs.len()
+}
+
+/// Progress bars on a terminal (nothing when stderr is not one): a total bar for the batch
+/// and one bar per running file, refreshed from the core a few times a second.
+struct Display {
+    bars: MultiProgress,
+    task: tokio::task::JoinHandle<()>,
+    stop: CancellationToken,
+}
+
+impl Display {
+    fn start(core: Core, batch: Option<String>) -> Display {
+        let bars = MultiProgress::new();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(draw(core, batch, bars.clone(), stop.clone()));
+        Display { bars, task, stop }
+    }
+
+    fn println(&self, line: &str) {
+        let _ = self.bars.println(line);
+    }
+
+    async fn finish(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+        let _ = self.bars.clear();
+    }
+}
+
+async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: CancellationToken) {
+    let file_style = ProgressStyle::with_template("{prefix:<40!} {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let total_style = ProgressStyle::with_template("{msg:<40!} {bar:30} {bytes:>10}/{total_bytes:<10} eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let total = bars.add(ProgressBar::new(0).with_style(total_style));
+    let mut per_file: HashMap<i64, ProgressBar> = HashMap::new();
+    let mut last_db_read = Instant::now() - Duration::from_secs(10);
+    let mut jobs: Vec<Job> = Vec::new();
+    loop {
+        if last_db_read.elapsed() >= Duration::from_secs(1) {
+            jobs = match &batch {
+                Some(batch) => core.batch_jobs(batch).unwrap_or_default(),
+                None => core.jobs().unwrap_or_default().into_iter().filter(|j| !j.state.is_terminal()).collect(),
+            };
+            last_db_read = Instant::now();
+        }
+        let snapshot = core.progress();
+        let live: HashMap<i64, u64> = snapshot.jobs.iter().map(|p| (p.id.0, p.bytes_done)).collect();
+        let sum_total: u64 = jobs.iter().map(|j| j.bytes_total).sum();
+        let sum_done: u64 = jobs
+            .iter()
+            .map(|j| if j.state == JobState::Completed { j.bytes_total } else { live.get(&j.id.0).copied().unwrap_or(j.bytes_done) })
+            .sum();
+        total.set_length(sum_total);
+        total.set_position(sum_done);
+        let waiting = if snapshot.online { "" } else { " (waiting for network)" };
+        total.set_message(format!(
+            "{} of {} done{waiting}",
+            jobs.iter().filter(|j| j.state == JobState::Completed).count(),
+            jobs.len()
+        ));
+        for p in &snapshot.jobs {
+            let bar = per_file.entry(p.id.0).or_insert_with(|| {
+                let name = jobs.iter().find(|j| j.id == p.id).map(|j| j.key.clone()).unwrap_or_default();
+                bars.add(ProgressBar::new(p.bytes_total).with_style(file_style.clone()).with_prefix(name))
+            });
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_done);
+        }
+        per_file.retain(|id, bar| {
+            let keep = live.contains_key(id);
+            if !keep {
+                bar.finish_and_clear();
+                bars.remove(bar);
+            }
+            keep
+        });
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+    for bar in per_file.values() {
+        bar.finish_and_clear();
+    }
+    total.finish_and_clear();
+}

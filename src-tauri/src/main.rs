@@ -1,0 +1,30 @@
+//! `hoist`: with no command, the window; with a command, the headless CLI (see cli/).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use clap::Parser;
+use hoist_app::cli::{self, Cli};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let data_dir = match args.data_dir.clone().map(Ok).unwrap_or_else(hoist_core::default_data_dir) {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let log_dir = hoist_core::log_dir(&data_dir, args.data_dir.is_some());
+    let _log_guard = hoist_app::logging::init(&log_dir, args.verbose);
+    match args.command {
+        Some(command) => cli::run(&data_dir, command),
+        None => match hoist_core::Core::open(&data_dir).map_err(anyhow::Error::from).and_then(hoist_app::run_window) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
