@@ -8,8 +8,10 @@
 //! Dependency direction: `queue -> engine -> backend`, everything -> `store`; `credentials`
 //! depends on nothing of ours.
 
-mod backend;
-mod credentials;
+#[doc(hidden)]
+pub mod backend;
+#[doc(hidden)]
+pub mod credentials;
 mod engine;
 pub mod error;
 pub mod event;

@@ -91,12 +91,18 @@ fn set_get_overwrite_delete_from_plain_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn works_inside_a_multi_thread_runtime() {
     let Some(kc) = keychain() else { return };
-    let profile = fresh_id("multi");
-    let worker = tokio::spawn(async move { round_trip(&kc, &profile) });
-    tokio::time::timeout(std::time::Duration::from_secs(30), worker)
+    // On a worker thread (block_in_place) and on a blocking-pool thread.
+    let kc = std::sync::Arc::new(kc);
+    let (on_worker, on_blocking) = (std::sync::Arc::clone(&kc), kc);
+    let worker = tokio::spawn(async move { round_trip(&on_worker, &fresh_id("worker")) });
+    let blocking =
+        tokio::task::spawn_blocking(move || round_trip(&on_blocking, &fresh_id("blocking")));
+    let both = async { (worker.await, blocking.await) };
+    let (worker, blocking) = tokio::time::timeout(std::time::Duration::from_secs(30), both)
         .await
-        .unwrap()
         .unwrap();
+    worker.unwrap();
+    blocking.unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -96,7 +96,7 @@ impl Fixture {
     /// A file of `len` pseudo-random bytes (no two parts alike) that depend on `seed`.
     fn file(&self, name: &str, len: u64, seed: u8) -> PathBuf {
         let path = self.dir.path().join(name);
-        let mut x = u32::from(seed) | 1;
+        let mut x = u32::from(seed) * 2 + 1;
         let bytes: Vec<u8> = (0..len)
             .map(|_| {
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);

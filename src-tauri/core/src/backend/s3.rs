@@ -97,8 +97,12 @@ impl S3Backend {
         }
         if let Some(url) = &profile.endpoint {
             let parsed = reqwest::Url::parse(url).map_err(|e| {
-                invalid(profile, &format!("endpoint '{url}' is not a URL: use e.g. https://s3.example.com or http://127.0.0.1:3900"))
-                    .with_source(e)
+                let example = "https://s3.example.com or http://127.0.0.1:3900";
+                invalid(
+                    profile,
+                    &format!("endpoint '{url}' is not a URL: use e.g. {example}"),
+                )
+                .with_source(e)
             })?;
             if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
                 return Err(invalid(
@@ -172,10 +176,25 @@ impl S3Backend {
         F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        match tokio::time::timeout(limit, fut).await {
-            Ok(out) => out.map_err(|e| self.classify(op, false, e)),
-            Err(_) => Err(self.no_answer(op, limit)),
-        }
+        self.answer(op, limit, fut)
+            .await?
+            .map_err(|e| self.classify(op, false, e))
+    }
+
+    /// Awaits a body-less request for at most `limit` and returns the SDK's own result, for
+    /// callers to whom some failures are answers (404 to HEAD, 501 to ListParts).
+    async fn answer<T, E, F>(
+        &self,
+        op: &'static str,
+        limit: Duration,
+        fut: F,
+    ) -> Result<Result<T, SdkError<E, HttpResponse>>>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    {
+        tokio::time::timeout(limit, fut)
+            .await
+            .map_err(|_| self.no_answer(op, limit))
     }
 }
 
@@ -282,11 +301,13 @@ impl Backend for S3Backend {
                 .set_max_parts(self.options.list_parts_page)
                 .set_part_number_marker(marker.clone())
                 .send();
-            let page = match tokio::time::timeout(self.options.answer_timeout, request).await {
-                Err(_) => return Err(self.no_answer("ListParts", self.options.answer_timeout)),
-                Ok(Err(e)) if is_not_implemented(&e) => return Ok(None),
-                Ok(Err(e)) => return Err(self.classify("ListParts", false, e)),
-                Ok(Ok(page)) => page,
+            let page = match self
+                .answer("ListParts", self.options.answer_timeout, request)
+                .await?
+            {
+                Err(e) if is_not_implemented(&e) => return Ok(None),
+                Err(e) => return Err(self.classify("ListParts", false, e)),
+                Ok(page) => page,
             };
             for part in page.parts() {
                 let Some(number) = part.part_number().and_then(|n| u32::try_from(n).ok()) else {
@@ -395,14 +416,16 @@ impl Backend for S3Backend {
             .bucket(&self.bucket)
             .key(key)
             .send();
-        let out = match tokio::time::timeout(self.options.answer_timeout, request).await {
-            Err(_) => return Err(self.no_answer("HeadObject", self.options.answer_timeout)),
+        let out = match self
+            .answer("HeadObject", self.options.answer_timeout, request)
+            .await?
+        {
             // A HEAD answer has no body, so a missing bucket looks like a missing object too.
-            Ok(Err(e)) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
                 return Ok(None);
             }
-            Ok(Err(e)) => return Err(self.classify("HeadObject", false, e)),
-            Ok(Ok(out)) => out,
+            Err(e) => return Err(self.classify("HeadObject", false, e)),
+            Ok(out) => out,
         };
         let size = out.content_length().and_then(|n| u64::try_from(n).ok());
         let Some(size) = size else {

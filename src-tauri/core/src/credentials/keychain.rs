@@ -84,17 +84,9 @@ impl CredentialStore for Keychain {
     fn get(&self, profile: &ProfileId) -> Result<AccessKey> {
         let entry = self.entry(profile)?;
         let json = off_runtime(|| entry.get_password()).map_err(|e| keychain_error(profile, e))?;
-        let stored: Stored = serde_json::from_str(&json).map_err(|e| {
-            Error::new(
-                ErrorKind::Keychain,
-                format!(
-                    "the keychain entry of profile '{}' is not in Hoist's format: run `hoist profile add` again",
-                    profile.0
-                ),
-            )
-            // serde_json's error names a position, never the content.
-            .with_source(e)
-        })?;
+        // serde_json's error names a line and column, never the content.
+        let stored: Stored =
+            serde_json::from_str(&json).map_err(|e| not_our_format(profile).with_source(e))?;
         Ok(AccessKey {
             access_key_id: Secret::new(stored.access_key_id),
             secret_access_key: Secret::new(stored.secret_access_key),
@@ -127,10 +119,7 @@ fn keychain_error(profile: &ProfileId, e: keyring_core::Error) -> Error {
             ErrorKind::Keychain,
             format!("no credentials are stored for profile '{id}': run `hoist profile add` again"),
         ),
-        K::BadEncoding(_) | K::BadDataFormat(..) => Error::new(
-            ErrorKind::Keychain,
-            format!("the keychain entry of profile '{id}' is not in Hoist's format: run `hoist profile add` again"),
-        ),
+        K::BadEncoding(_) | K::BadDataFormat(..) => not_our_format(profile),
         K::NoStorageAccess(_) => Error::new(
             ErrorKind::Keychain,
             "the OS keychain is locked or refused access: unlock it (log in to the desktop session) and retry",
@@ -147,9 +136,18 @@ fn keychain_error(profile: &ProfileId, e: keyring_core::Error) -> Error {
                 "several keychain entries match profile '{id}': remove the extra 'hoist' entries (e.g. with Seahorse) and retry"
             ),
         ),
-        other => Error::new(ErrorKind::Keychain, format!("the OS keychain failed: {UNREACHABLE}"))
-            .with_source(other),
+        other => Error::new(ErrorKind::Keychain, UNREACHABLE).with_source(other),
     }
+}
+
+fn not_our_format(profile: &ProfileId) -> Error {
+    let id = &profile.0;
+    Error::new(
+        ErrorKind::Keychain,
+        format!(
+            "the keychain entry of profile '{id}' is not in Hoist's format: run `hoist profile add` again"
+        ),
+    )
 }
 
 /// Runs a blocking keychain call so that it neither stalls a tokio worker unannounced nor

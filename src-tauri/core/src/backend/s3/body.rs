@@ -78,6 +78,18 @@ pub(super) struct BodyWatch {
     sent: Notify,
 }
 
+impl BodyWatch {
+    /// Whether the HTTP stack asked for the body, i.e. the connection was established.
+    pub(super) fn was_polled(&self) -> bool {
+        self.polled.load(Ordering::SeqCst)
+    }
+
+    /// Completes once the whole body was handed to the HTTP stack.
+    pub(super) async fn wait_sent(&self) {
+        self.sent.notified().await;
+    }
+}
+
 /// The body stopped before the length the request announced.
 #[derive(Debug)]
 pub(super) struct BodyEndedEarly {
@@ -147,17 +159,5 @@ impl http_body::Body for CountingBody {
 
     fn size_hint(&self) -> SizeHint {
         http_body::Body::size_hint(&self.inner)
-    }
-}
-
-impl BodyWatch {
-    /// Whether the HTTP stack asked for the body, i.e. the connection was established.
-    pub(super) fn was_polled(&self) -> bool {
-        self.polled.load(Ordering::SeqCst)
-    }
-
-    /// Completes once the whole body was handed to the HTTP stack.
-    pub(super) async fn wait_sent(&self) {
-        self.sent.notified().await;
     }
 }

@@ -171,98 +171,56 @@ impl S3Backend {
         server_message: Option<&str>,
         bucket_region: Option<&str>,
     ) -> (ErrorKind, String) {
-        let (at, bucket) = (&self.endpoint, &self.bucket);
+        let kind = service_kind(code, status, bucket_region.is_some());
         let said = match (code, server_message) {
             (Some(c), Some(m)) => format!("{status} {c}: {m}"),
             (Some(c), None) => format!("{status} {c}"),
             (None, Some(m)) => format!("{status}: {m}"),
             (None, None) => format!("{status}"),
         };
+        let (at, bucket) = (&self.endpoint, &self.bucket);
         use ErrorKind as K;
-        let by_code = match code.unwrap_or("") {
-            "SlowDown" | "Throttling" | "ThrottlingException" | "TooManyRequests" | "RequestLimitExceeded" => {
-                Some((K::Throttled, format!("{at} asks to slow down ({said}): Hoist will retry later")))
+        let message = match (kind, code.unwrap_or("")) {
+            (K::Throttled, _) => format!("{at} asks to slow down ({said}): Hoist will retry later"),
+            (K::ServerBusy, _) => format!("{at} could not handle {op} ({said}): Hoist will retry"),
+            (K::ChecksumMismatch, _) => {
+                format!("the server received other bytes than Hoist read ({said}): {CHANGING}")
             }
-            "InternalError" | "ServiceUnavailable" | "RequestTimeout" | "OperationAborted" => {
-                Some((K::ServerBusy, format!("{at} could not handle {op} ({said}): Hoist will retry")))
+            (K::BadCredentials, "InvalidAccessKeyId" | "NotSignedUp") => {
+                format!("the access key id is not known to the server at {at}: {FIX_KEY}")
             }
-            "BadDigest" | "XAmzContentSHA256Mismatch" => Some((
-                K::ChecksumMismatch,
-                format!("the server received other bytes than Hoist read ({said}): the file may be changing"),
-            )),
-            // NotSignedUp: the key's account may not use this service (s3s answers it for an
-            // unknown key id).
-            "InvalidAccessKeyId" | "NotSignedUp" => Some((
-                K::BadCredentials,
-                format!("the access key id is not known to the server at {at}: check the profile's credentials"),
-            )),
-            "SignatureDoesNotMatch" => Some((
-                K::BadCredentials,
-                "the secret key does not match the access key id: check the profile's credentials".to_string(),
-            )),
-            "InvalidToken" | "ExpiredToken" | "TokenRefreshRequired" => Some((
-                K::BadCredentials,
-                format!("the server refused the credentials ({said}): check the profile's credentials"),
-            )),
-            "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => Some((
-                K::AccessDenied,
-                format!("the credentials may not {op} in bucket '{bucket}' ({said}): check the key's permissions"),
-            )),
-            "NoSuchBucket" => Some((
-                K::NoSuchBucket,
-                format!("the bucket '{bucket}' does not exist at {at}: check the profile's bucket and endpoint"),
-            )),
-            "NoSuchUpload" => Some((
-                K::NoSuchUpload,
-                "the multipart upload is no longer known to the server (expired, aborted or completed)".to_string(),
-            )),
-            "RequestTimeTooSkewed" => Some((
-                K::ClockSkew,
-                "your clock differs from the server's by more than 15 minutes: correct the system time".to_string(),
-            )),
-            "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
-                Some((K::WrongRegion, self.wrong_region(bucket_region)))
+            (K::BadCredentials, "SignatureDoesNotMatch") => {
+                format!("the secret key does not match the access key id: {FIX_KEY}")
             }
-            "EntityTooSmall" => Some((
-                K::Rejected,
-                format!("the server refused a part smaller than its minimum part size ({said})"),
-            )),
-            "InvalidPart" | "InvalidPartOrder" => Some((
-                K::Rejected,
-                format!("the server does not hold the parts listed for completion, or their ETags differ ({said})"),
-            )),
-            _ => None,
+            (K::BadCredentials, _) => {
+                format!("the server refused the credentials ({said}): {FIX_KEY}")
+            }
+            (K::AccessDenied, _) => format!(
+                "the server refused {op} in bucket '{bucket}' ({said}): check the key's permissions"
+            ),
+            (K::NoSuchBucket, _) => format!(
+                "the bucket '{bucket}' does not exist at {at}: check the profile's bucket and endpoint"
+            ),
+            (K::NoSuchUpload, _) => format!(
+                "the multipart upload is no longer known to the server ({said}): it expired, \
+                 was aborted or was completed"
+            ),
+            (K::ClockSkew, _) => format!(
+                "your clock differs from the server's by more than 15 minutes ({said}): \
+                 correct the system time"
+            ),
+            (K::WrongRegion, _) => self.wrong_region(bucket_region),
+            (_, "EntityTooSmall") => {
+                format!("the server refused a part smaller than its minimum part size ({said})")
+            }
+            (_, "InvalidPart" | "InvalidPartOrder") => format!(
+                "the server does not hold the parts listed for completion, or their ETags differ \
+                 ({said})"
+            ),
+            (K::Rejected, _) => format!("the server rejected {op} in bucket '{bucket}' ({said})"),
+            _ => format!("unexpected answer of {at} to {op} ({said})"),
         };
-        if let Some(found) = by_code {
-            return found;
-        }
-        match status {
-            429 => (
-                K::Throttled,
-                format!("{at} asks to slow down ({said}): Hoist will retry later"),
-            ),
-            500 | 502 | 503 | 504 => (
-                K::ServerBusy,
-                format!("{at} could not handle {op} ({said}): Hoist will retry"),
-            ),
-            301 | 307 if bucket_region.is_some() => {
-                (K::WrongRegion, self.wrong_region(bucket_region))
-            }
-            403 => (
-                K::AccessDenied,
-                format!(
-                    "the server refused {op} in bucket '{bucket}' ({said}): check the key's permissions and credentials"
-                ),
-            ),
-            400..=499 => (
-                K::Rejected,
-                format!("the server rejected {op} in bucket '{bucket}' ({said})"),
-            ),
-            _ => (
-                K::Protocol,
-                format!("unexpected answer of {at} to {op} ({said})"),
-            ),
-        }
+        (kind, message)
     }
 
     fn wrong_region(&self, bucket_region: Option<&str>) -> String {
@@ -284,6 +242,49 @@ impl S3Backend {
             ErrorKind::Protocol,
             format!("the answer of {} to {op} has {what}", self.endpoint),
         )
+    }
+}
+
+const FIX_KEY: &str = "check the profile's credentials";
+const CHANGING: &str = "the file may be changing";
+
+/// The kind of an S3 error answer: by its error code when it has a known one, else by the
+/// HTTP status. `region_hint`: the answer named the bucket's region (x-amz-bucket-region).
+fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind {
+    use ErrorKind as K;
+    match code.unwrap_or("") {
+        "SlowDown"
+        | "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequests"
+        | "RequestLimitExceeded" => K::Throttled,
+        "InternalError" | "ServiceUnavailable" | "RequestTimeout" | "OperationAborted" => {
+            K::ServerBusy
+        }
+        "BadDigest" | "XAmzContentSHA256Mismatch" => K::ChecksumMismatch,
+        // NotSignedUp: the key's account may not use the service; s3s answers it for an
+        // unknown access key id.
+        "InvalidAccessKeyId"
+        | "NotSignedUp"
+        | "SignatureDoesNotMatch"
+        | "InvalidToken"
+        | "ExpiredToken"
+        | "TokenRefreshRequired" => K::BadCredentials,
+        "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => K::AccessDenied,
+        "NoSuchBucket" => K::NoSuchBucket,
+        "NoSuchUpload" => K::NoSuchUpload,
+        "RequestTimeTooSkewed" => K::ClockSkew,
+        "PermanentRedirect"
+        | "AuthorizationHeaderMalformed"
+        | "IllegalLocationConstraintException" => K::WrongRegion,
+        _ => match status {
+            429 => K::Throttled,
+            500 | 502 | 503 | 504 => K::ServerBusy,
+            301 | 307 if region_hint => K::WrongRegion,
+            403 => K::AccessDenied,
+            400..=499 => K::Rejected,
+            _ => K::Protocol,
+        },
     }
 }
 
@@ -342,4 +343,43 @@ fn chain_io_kind(err: &DynError) -> Option<std::io::ErrorKind> {
         .filter_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
         .filter(|k| *k != std::io::ErrorKind::Other)
         .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::service_kind;
+    use crate::error::ErrorKind as K;
+
+    #[test]
+    fn codes_decide_before_statuses() {
+        let cases = [
+            (Some("SlowDown"), 503, K::Throttled),
+            (None, 503, K::ServerBusy),
+            (None, 429, K::Throttled),
+            (Some("InternalError"), 500, K::ServerBusy),
+            // CompleteMultipartUpload's 200 with an <Error> body.
+            (Some("InternalError"), 200, K::ServerBusy),
+            (Some("RequestTimeout"), 400, K::ServerBusy),
+            (Some("BadDigest"), 400, K::ChecksumMismatch),
+            (Some("InvalidAccessKeyId"), 403, K::BadCredentials),
+            (Some("SignatureDoesNotMatch"), 403, K::BadCredentials),
+            (Some("AccessDenied"), 403, K::AccessDenied),
+            (None, 403, K::AccessDenied),
+            (Some("NoSuchBucket"), 404, K::NoSuchBucket),
+            (Some("NoSuchUpload"), 404, K::NoSuchUpload),
+            (Some("RequestTimeTooSkewed"), 403, K::ClockSkew),
+            (Some("PermanentRedirect"), 301, K::WrongRegion),
+            (Some("AuthorizationHeaderMalformed"), 400, K::WrongRegion),
+            (Some("EntityTooSmall"), 400, K::Rejected),
+            (Some("InvalidPart"), 400, K::Rejected),
+            (None, 404, K::Rejected),
+            (Some("SomethingNew"), 502, K::ServerBusy),
+            (None, 200, K::Protocol),
+        ];
+        for (code, status, kind) in cases {
+            assert_eq!(service_kind(code, status, false), kind, "{code:?} {status}");
+        }
+        assert_eq!(service_kind(None, 301, true), K::WrongRegion);
+        assert_eq!(service_kind(None, 301, false), K::Protocol);
+    }
 }
