@@ -1,0 +1,64 @@
+//! The promise Hoist is built on: `hoist upload` killed with SIGKILL in the middle of a large
+//! file, then `hoist run`, gives the exact object, on the same upload id, with at most the parts
+//! that were in flight sent again.
+
+mod common;
+
+use common::*;
+use hoist_test_s3::{Op, TestS3};
+use std::collections::BTreeMap;
+use std::process::Stdio;
+
+const SIZE: usize = 256 * MIB;
+const PARTS: u32 = 32; // 8 MiB default parts
+const PARTS_IN_FLIGHT: usize = 4;
+
+#[test]
+fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
+    if !keychain_available("sigkill_mid_upload") {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(TestS3::start());
+    server.create_bucket("bucket");
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    hoist.add_profile("test", &server.endpoint(), "bucket", hoist_test_s3::ACCESS_KEY, hoist_test_s3::SECRET_KEY);
+    let file = dir.path().join("big.bin");
+    write_pattern(&file, SIZE, 1);
+
+    let mut upload = hoist
+        .command()
+        .args(["upload"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("a few parts committed", || hoist.committed_parts() >= 4);
+    upload.kill().unwrap(); // SIGKILL
+    upload.wait().unwrap();
+    let committed = hoist.committed_parts();
+    assert!(committed < PARTS as i64, "the kill must land mid-upload ({committed} parts done)");
+    assert_eq!(hoist.queue_json()[0]["state"], "running", "a crash leaves the row running");
+
+    let run = hoist.run(&["run"]);
+    assert!(run.status.success(), "hoist run failed: {}", String::from_utf8_lossy(&run.stderr));
+    let job = &hoist.queue_json()[0];
+    assert_eq!(job["state"], "completed");
+    assert_eq!(job["bytes_done"], SIZE as u64);
+
+    let object = server.object_path("bucket", "big.bin").expect("the object exists");
+    assert!(same_bytes(&object, &file), "the object differs from the file");
+    let requests = server.requests();
+    assert_eq!(requests.iter().filter(|r| r.op == Op::CreateMultipartUpload).count(), 1, "one upload id only");
+    assert!(server.pending_uploads("bucket").is_empty());
+    let mut sends: BTreeMap<u32, usize> = BTreeMap::new();
+    for r in requests.iter().filter(|r| r.op == Op::UploadPart) {
+        *sends.entry(r.part_number.unwrap()).or_default() += 1;
+    }
+    assert_eq!(sends.len(), PARTS as usize, "every part was sent");
+    let resent: Vec<_> = sends.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(resent.len() <= PARTS_IN_FLIGHT, "more than the in-flight parts were sent again: {resent:?}");
+    assert!(resent.iter().all(|(_, n)| **n == 2), "a part was sent three times: {resent:?}");
+}
