@@ -31,26 +31,52 @@ fn the_cli_contract_end_to_end() {
     // Nothing configured yet: a clear error, not a crash.
     let out = hoist.run(&["upload", folder.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("no destination is configured"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no destination is configured"),
+        "{}",
+        stderr(&out)
+    );
 
-    hoist.add_profile("test", &server.endpoint(), "bucket", hoist_test_s3::ACCESS_KEY, hoist_test_s3::SECRET_KEY);
+    hoist.add_profile(
+        "test",
+        &server.endpoint(),
+        "bucket",
+        hoist_test_s3::ACCESS_KEY,
+        hoist_test_s3::SECRET_KEY,
+    );
     let profiles: serde_json::Value =
         serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
     assert_eq!(profiles[0]["name"], "test");
     assert_eq!(profiles[0]["bucket"], "bucket");
     let db = std::fs::read(hoist.data_dir.join("hoist.db")).unwrap();
     let secret = hoist_test_s3::SECRET_KEY.as_bytes();
-    assert!(!db.windows(secret.len()).any(|w| w == secret), "the secret reached SQLite");
+    assert!(
+        !db.windows(secret.len()).any(|w| w == secret),
+        "the secret reached SQLite"
+    );
 
     // A missing path is reported and makes the exit code non-zero; the rest is queued.
     let missing = dir.path().join("missing.bin");
-    let out = hoist.run(&["upload", "--detach", folder.to_str().unwrap(), missing.to_str().unwrap()]);
+    let out = hoist.run(&[
+        "upload",
+        "--detach",
+        folder.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("skipped") && stderr(&out).contains("missing.bin"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped") && stderr(&out).contains("missing.bin"),
+        "{}",
+        stderr(&out)
+    );
     let queue = hoist.queue_json();
     let keys: Vec<&str> = queue.iter().map(|j| j["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["album/a.bin", "album/sub/b.bin"]);
-    assert!(queue.iter().all(|j| j["state"] == "queued" && j["profile"] == "test"));
+    assert!(
+        queue
+            .iter()
+            .all(|j| j["state"] == "queued" && j["profile"] == "test")
+    );
 
     // Paused jobs are left alone by `run`, which then has nothing to do.
     assert!(hoist.run(&["pause", "--all"]).status.success());
@@ -62,20 +88,35 @@ fn the_cli_contract_end_to_end() {
     assert!(hoist.run(&["resume", "--all"]).status.success());
     let out = hoist.run(&["run"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("2 completed, 0 failed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("2 completed, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
     assert!(hoist.queue_json().iter().all(|j| j["state"] == "completed"));
-    assert!(same_bytes(&server.object_path("bucket", "album/sub/b.bin").unwrap(), &folder.join("sub/b.bin")));
+    assert!(same_bytes(
+        &server.object_path("bucket", "album/sub/b.bin").unwrap(),
+        &folder.join("sub/b.bin")
+    ));
 
     // Errors name what to fix.
     let out = hoist.run(&["pause", "999"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("no job with id 999"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no job with id 999"),
+        "{}",
+        stderr(&out)
+    );
     let out = hoist.run(&["settings", "concurrency", "0"]);
     assert!(!out.status.success());
     let out = hoist.run(&["settings", "concurrency", "5"]);
     assert!(stdout(&out).contains("concurrency = 5"));
     let out = hoist.run(&["profile", "rm", "nope"]);
-    assert!(stderr(&out).contains("no profile named 'nope'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no profile named 'nope'"),
+        "{}",
+        stderr(&out)
+    );
 
     // A failing upload exits non-zero and says why, per file.
     let denied = dir.path().join("denied.bin");
@@ -88,5 +129,9 @@ fn the_cli_contract_end_to_end() {
     });
     let out = hoist.run(&["upload", denied.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("failed:") && stderr(&out).contains("denied.bin"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("failed:") && stderr(&out).contains("denied.bin"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -23,7 +23,13 @@ fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
     server.create_bucket("bucket");
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile("test", &server.endpoint(), "bucket", hoist_test_s3::ACCESS_KEY, hoist_test_s3::SECRET_KEY);
+    hoist.add_profile(
+        "test",
+        &server.endpoint(),
+        "bucket",
+        hoist_test_s3::ACCESS_KEY,
+        hoist_test_s3::SECRET_KEY,
+    );
     let file = dir.path().join("big.bin");
     write_pattern(&file, SIZE, 1);
 
@@ -39,19 +45,42 @@ fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
     upload.kill().unwrap(); // SIGKILL
     upload.wait().unwrap();
     let committed = hoist.committed_parts();
-    assert!(committed < PARTS as i64, "the kill must land mid-upload ({committed} parts done)");
-    assert_eq!(hoist.queue_json()[0]["state"], "running", "a crash leaves the row running");
+    assert!(
+        committed < PARTS as i64,
+        "the kill must land mid-upload ({committed} parts done)"
+    );
+    assert_eq!(
+        hoist.queue_json()[0]["state"],
+        "running",
+        "a crash leaves the row running"
+    );
 
     let run = hoist.run(&["run"]);
-    assert!(run.status.success(), "hoist run failed: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "hoist run failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let job = &hoist.queue_json()[0];
     assert_eq!(job["state"], "completed");
     assert_eq!(job["bytes_done"], SIZE as u64);
 
-    let object = server.object_path("bucket", "big.bin").expect("the object exists");
-    assert!(same_bytes(&object, &file), "the object differs from the file");
+    let object = server
+        .object_path("bucket", "big.bin")
+        .expect("the object exists");
+    assert!(
+        same_bytes(&object, &file),
+        "the object differs from the file"
+    );
     let requests = server.requests();
-    assert_eq!(requests.iter().filter(|r| r.op == Op::CreateMultipartUpload).count(), 1, "one upload id only");
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.op == Op::CreateMultipartUpload)
+            .count(),
+        1,
+        "one upload id only"
+    );
     assert!(server.pending_uploads("bucket").is_empty());
     let mut sends: BTreeMap<u32, usize> = BTreeMap::new();
     for r in requests.iter().filter(|r| r.op == Op::UploadPart) {
@@ -59,6 +88,12 @@ fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
     }
     assert_eq!(sends.len(), PARTS as usize, "every part was sent");
     let resent: Vec<_> = sends.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(resent.len() <= PARTS_IN_FLIGHT, "more than the in-flight parts were sent again: {resent:?}");
-    assert!(resent.iter().all(|(_, n)| **n == 2), "a part was sent three times: {resent:?}");
+    assert!(
+        resent.len() <= PARTS_IN_FLIGHT,
+        "more than the in-flight parts were sent again: {resent:?}"
+    );
+    assert!(
+        resent.iter().all(|(_, n)| **n == 2),
+        "a part was sent three times: {resent:?}"
+    );
 }

@@ -16,10 +16,23 @@ struct Garage {
 
 fn garage() -> Option<Garage> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    match (var("HOIST_GARAGE_ENDPOINT"), var("HOIST_GARAGE_ACCESS_KEY"), var("HOIST_GARAGE_SECRET_KEY"), var("HOIST_GARAGE_BUCKET")) {
-        (Some(endpoint), Some(access_key), Some(secret_key), Some(bucket)) => Some(Garage { endpoint, access_key, secret_key, bucket }),
+    match (
+        var("HOIST_GARAGE_ENDPOINT"),
+        var("HOIST_GARAGE_ACCESS_KEY"),
+        var("HOIST_GARAGE_SECRET_KEY"),
+        var("HOIST_GARAGE_BUCKET"),
+    ) {
+        (Some(endpoint), Some(access_key), Some(secret_key), Some(bucket)) => Some(Garage {
+            endpoint,
+            access_key,
+            secret_key,
+            bucket,
+        }),
         _ => {
-            assert!(std::env::var("HOIST_REQUIRE_GARAGE").as_deref() != Ok("1"), "HOIST_REQUIRE_GARAGE=1 but no HOIST_GARAGE_* variables");
+            assert!(
+                std::env::var("HOIST_REQUIRE_GARAGE").as_deref() != Ok("1"),
+                "HOIST_REQUIRE_GARAGE=1 but no HOIST_GARAGE_* variables"
+            );
             eprintln!("SKIPPED: Garage is not running; ./scripts/test starts it");
             None
         }
@@ -32,13 +45,25 @@ fn client(g: &Garage) -> aws_sdk_s3::Client {
         .region(Region::new("us-east-1"))
         .endpoint_url(&g.endpoint)
         .force_path_style(true)
-        .credentials_provider(Credentials::new(&g.access_key, &g.secret_key, None, None, "test"))
+        .credentials_provider(Credentials::new(
+            &g.access_key,
+            &g.secret_key,
+            None,
+            None,
+            "test",
+        ))
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
 
 async fn download(client: &aws_sdk_s3::Client, bucket: &str, key: &str, to: &std::path::Path) {
-    let object = client.get_object().bucket(bucket).key(key).send().await.unwrap();
+    let object = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
     let bytes = object.body.collect().await.unwrap().into_bytes();
     std::fs::write(to, bytes).unwrap();
 }
@@ -53,7 +78,13 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     let s3 = client(&g);
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile("garage", &g.endpoint, &g.bucket, &g.access_key, &g.secret_key);
+    hoist.add_profile(
+        "garage",
+        &g.endpoint,
+        &g.bucket,
+        &g.access_key,
+        &g.secret_key,
+    );
     let run_id = format!("run-{}", std::process::id());
 
     // A folder with a small file and a 3-part one.
@@ -61,9 +92,18 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     write_pattern(&folder.join("small.txt"), 100, 1);
     write_pattern(&folder.join("nested/multi.bin"), 20 * MIB, 2);
     let out = hoist.run(&["upload", folder.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = dir.path().join("got.bin");
-    runtime.block_on(download(&s3, &g.bucket, &format!("{run_id}/nested/multi.bin"), &got));
+    runtime.block_on(download(
+        &s3,
+        &g.bucket,
+        &format!("{run_id}/nested/multi.bin"),
+        &got,
+    ));
     assert!(same_bytes(&got, &folder.join("nested/multi.bin")));
 
     // SIGKILL in the middle of a 160 MiB file, then `hoist run`.
@@ -81,13 +121,29 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     wait_until("some parts committed", || hoist.committed_parts() >= 3);
     upload.kill().unwrap();
     upload.wait().unwrap();
-    assert!(hoist.committed_parts() < 20, "the kill must land mid-upload");
+    assert!(
+        hoist.committed_parts() < 20,
+        "the kill must land mid-upload"
+    );
     let out = hoist.run(&["run"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     runtime.block_on(download(&s3, &g.bucket, &key, &got));
     assert!(same_bytes(&got, &big), "the object differs from the file");
     let pending = runtime
-        .block_on(s3.list_multipart_uploads().bucket(&g.bucket).prefix(&key).send())
+        .block_on(
+            s3.list_multipart_uploads()
+                .bucket(&g.bucket)
+                .prefix(&key)
+                .send(),
+        )
         .unwrap();
-    assert!(pending.uploads().is_empty(), "an upload was left behind: {:?}", pending.uploads());
+    assert!(
+        pending.uploads().is_empty(),
+        "an upload was left behind: {:?}",
+        pending.uploads()
+    );
 }

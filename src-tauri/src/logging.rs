@@ -11,10 +11,17 @@ use tracing_subscriber::{EnvFilter, Layer, fmt};
 /// Installs the global subscriber. Keep the guard alive until exit so buffered lines are written.
 pub fn init(log_dir: &Path, verbose: bool) -> Option<WorkerGuard> {
     let filter = || {
-        EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_sdk_s3=warn,hyper=warn,tao=warn,wry=warn"))
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new(
+                "info,aws_smithy_runtime=warn,aws_sdk_s3=warn,hyper=warn,tao=warn,wry=warn",
+            )
+        })
     };
-    let stderr = verbose.then(|| fmt::layer().with_writer(std::io::stderr).with_filter(filter()));
+    let stderr = verbose.then(|| {
+        fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter())
+    });
     let appender = std::fs::create_dir_all(log_dir).ok().and_then(|_| {
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
@@ -27,7 +34,10 @@ pub fn init(log_dir: &Path, verbose: bool) -> Option<WorkerGuard> {
     let (file, guard) = match appender {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let layer = fmt::layer().with_writer(writer).with_ansi(false).with_filter(filter());
+            let layer = fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(filter());
             (Some(layer), Some(guard))
         }
         None => {
@@ -35,6 +45,9 @@ pub fn init(log_dir: &Path, verbose: bool) -> Option<WorkerGuard> {
             (None, None)
         }
     };
-    let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
+        .try_init();
     guard
 }

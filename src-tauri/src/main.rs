@@ -8,7 +8,12 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = Cli::parse();
-    let data_dir = match args.data_dir.clone().map(Ok).unwrap_or_else(hoist_core::default_data_dir) {
+    let data_dir = match args
+        .data_dir
+        .clone()
+        .map(Ok)
+        .unwrap_or_else(hoist_core::default_data_dir)
+    {
         Ok(dir) => dir,
         Err(e) => {
             eprintln!("error: {e}");
@@ -19,7 +24,10 @@ fn main() -> ExitCode {
     let _log_guard = hoist_app::logging::init(&log_dir, args.verbose);
     match args.command {
         Some(command) => cli::run(&data_dir, command),
-        None => match hoist_core::Core::open(&data_dir).map_err(anyhow::Error::from).and_then(hoist_app::run_window) {
+        None => match hoist_core::Core::open(&data_dir)
+            .map_err(anyhow::Error::from)
+            .and_then(hoist_app::run_window)
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

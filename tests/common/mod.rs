@@ -29,13 +29,16 @@ pub struct Hoist {
 
 impl Hoist {
     pub fn new(root: &Path) -> Hoist {
-        Hoist { data_dir: root.join("data") }
+        Hoist {
+            data_dir: root.join("data"),
+        }
     }
 
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
         cmd.arg("--data-dir").arg(&self.data_dir);
-        cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
         cmd
     }
 
@@ -44,15 +47,35 @@ impl Hoist {
         self.command().args(args).output().expect("hoist starts")
     }
 
-    pub fn add_profile(&self, name: &str, endpoint: &str, bucket: &str, key_id: &str, secret: &str) {
+    pub fn add_profile(
+        &self,
+        name: &str,
+        endpoint: &str,
+        bucket: &str,
+        key_id: &str,
+        secret: &str,
+    ) {
         let out = self
             .command()
-            .args(["profile", "add", name, "--endpoint", endpoint, "--bucket", bucket, "--path-style"])
+            .args([
+                "profile",
+                "add",
+                name,
+                "--endpoint",
+                endpoint,
+                "--bucket",
+                bucket,
+                "--path-style",
+            ])
             .env("AWS_ACCESS_KEY_ID", key_id)
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .output()
             .expect("hoist starts");
-        assert!(out.status.success(), "profile add failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "profile add failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!stdout.contains(secret), "the secret was printed");
     }
@@ -65,7 +88,8 @@ impl Hoist {
 
     pub fn committed_parts(&self) -> i64 {
         let db = rusqlite::Connection::open(self.data_dir.join("hoist.db")).unwrap();
-        db.query_row("SELECT COUNT(*) FROM parts", [], |r| r.get(0)).unwrap_or(0)
+        db.query_row("SELECT COUNT(*) FROM parts", [], |r| r.get(0))
+            .unwrap_or(0)
     }
 }
 
@@ -73,7 +97,9 @@ pub fn write_pattern(path: &Path, len: usize, seed: u8) {
     use std::io::Write;
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let block: Vec<u8> = (0..MIB).map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed)).collect();
+    let block: Vec<u8> = (0..MIB)
+        .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
+        .collect();
     let mut left = len;
     let mut n = 0u8;
     while left > 0 {
@@ -90,7 +116,10 @@ pub fn write_pattern(path: &Path, len: usize, seed: u8) {
 /// Compares two files chunk by chunk without loading them whole.
 pub fn same_bytes(a: &Path, b: &Path) -> bool {
     use std::io::Read;
-    let (mut fa, mut fb) = (std::fs::File::open(a).unwrap(), std::fs::File::open(b).unwrap());
+    let (mut fa, mut fb) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
     let (mut ba, mut bb) = (vec![0u8; MIB], vec![0u8; MIB]);
     loop {
         let na = read_full(&mut fa, &mut ba);
@@ -118,7 +147,10 @@ pub fn same_bytes(a: &Path, b: &Path) -> bool {
 pub fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + WAIT;
     while !check() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

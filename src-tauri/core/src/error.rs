@@ -120,7 +120,12 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), source: None, retry_after: None }
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+            retry_after: None,
+        }
     }
 
     pub fn with_source(mut self, source: impl Into<Source>) -> Self {
@@ -176,7 +181,9 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -191,7 +198,10 @@ pub fn file_error(path: &std::path::Path, e: std::io::Error) -> Error {
     use std::io::ErrorKind as Io;
     let (kind, what) = match e.kind() {
         Io::NotFound => (ErrorKind::FileMissing, "no longer exists"),
-        Io::PermissionDenied => (ErrorKind::FileUnreadable, "cannot be read (permission denied)"),
+        Io::PermissionDenied => (
+            ErrorKind::FileUnreadable,
+            "cannot be read (permission denied)",
+        ),
         _ => (ErrorKind::FileUnreadable, "cannot be read"),
     };
     Error::new(kind, format!("{} {what}", path.display())).with_source(e)

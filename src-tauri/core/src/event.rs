@@ -10,7 +10,11 @@ pub enum Event {
     /// Jobs were added to the queue (by this process).
     JobsAdded { ids: Vec<JobId> },
     /// A job changed state; `error` carries the message when it failed.
-    JobState { id: JobId, state: JobState, error: Option<String> },
+    JobState {
+        id: JobId,
+        state: JobState,
+        error: Option<String>,
+    },
     /// The endpoint of a running job stopped or started answering.
     Network { online: bool },
 }

@@ -125,7 +125,11 @@ impl Core {
 
     fn changed(&self, changes: &[(JobId, JobState)]) {
         for (id, state) in changes {
-            let _ = self.inner.events.send(Event::JobState { id: *id, state: *state, error: None });
+            let _ = self.inner.events.send(Event::JobState {
+                id: *id,
+                state: *state,
+                error: None,
+            });
         }
         self.inner.wake.notify_one();
     }
@@ -139,7 +143,10 @@ impl Core {
         if self.inner.store.profile_by_name(&new.name)?.is_some() {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
-                format!("a profile named '{}' already exists: remove it first with `hoist profile rm {}`", new.name, new.name),
+                format!(
+                    "a profile named '{}' already exists: remove it first with `hoist profile rm {}`",
+                    new.name, new.name
+                ),
             ));
         }
         let profile = Profile {
@@ -200,7 +207,11 @@ impl Core {
                 ErrorKind::InvalidInput,
                 format!(
                     "several profiles exist ({}): choose one with --profile",
-                    profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                    profiles
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )),
         }
@@ -244,8 +255,13 @@ impl Core {
 
     fn act(&self, selection: &Selection, action: Action) -> Result<Vec<JobId>> {
         if let Selection::Ids(ids) = selection {
-            let known: Vec<JobId> =
-                self.inner.store.states(ids)?.into_iter().map(|(id, _)| id).collect();
+            let known: Vec<JobId> = self
+                .inner
+                .store
+                .states(ids)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
             if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
                 return Err(Error::new(
                     ErrorKind::NotFound,
@@ -264,7 +280,10 @@ impl Core {
 
     pub fn set_concurrency(&self, files: usize) -> Result<()> {
         if files == 0 || files > 64 {
-            return Err(Error::new(ErrorKind::InvalidInput, "concurrency must be between 1 and 64"));
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "concurrency must be between 1 and 64",
+            ));
         }
         self.inner.store.set_concurrency(files)?;
         self.inner.wake.notify_one();
@@ -329,8 +348,11 @@ impl Core {
             .write(true)
             .open(&path)
             .map_err(|e| {
-                Error::new(ErrorKind::Local, format!("cannot open {}: {e}", path.display()))
-                    .with_source(e)
+                Error::new(
+                    ErrorKind::Local,
+                    format!("cannot open {}: {e}", path.display()),
+                )
+                .with_source(e)
             })?;
         match file.try_lock() {
             Ok(()) => Ok(file),
@@ -356,12 +378,16 @@ fn validate_profile(new: &NewProfile) -> Result<()> {
         return bad("--bucket must name a bucket".into());
     }
     if new.region.trim().is_empty() {
-        return bad("--region must not be empty (use us-east-1 when the provider does not care)".into());
+        return bad(
+            "--region must not be empty (use us-east-1 when the provider does not care)".into(),
+        );
     }
-    if let Some(endpoint) = &new.endpoint {
-        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-            return bad(format!("--endpoint must be an http:// or https:// URL, not '{endpoint}'"));
-        }
+    if let Some(endpoint) = &new.endpoint
+        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+    {
+        return bad(format!(
+            "--endpoint must be an http:// or https:// URL, not '{endpoint}'"
+        ));
     }
     Ok(())
 }

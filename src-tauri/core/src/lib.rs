@@ -37,7 +37,9 @@ pub fn default_data_dir() -> Result<std::path::PathBuf> {
 /// Where logs go: `<data dir>/logs` when the data directory was chosen (`--data-dir` or
 /// `HOIST_DATA_DIR`), else the platform's (`~/.local/state/hoist/logs` on Linux).
 pub fn log_dir(data_dir: &std::path::Path, data_dir_chosen: bool) -> std::path::PathBuf {
-    let platform = project_dirs().ok().and_then(|d| d.state_dir().map(|s| s.join("logs")));
+    let platform = project_dirs()
+        .ok()
+        .and_then(|d| d.state_dir().map(|s| s.join("logs")));
     match platform {
         Some(dir) if !data_dir_chosen => dir,
         _ => data_dir.join("logs"),
@@ -46,6 +48,9 @@ pub fn log_dir(data_dir: &std::path::Path, data_dir_chosen: bool) -> std::path::
 
 fn project_dirs() -> Result<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "hoist").ok_or_else(|| {
-        Error::new(ErrorKind::Local, "no home directory found: pass --data-dir or set HOIST_DATA_DIR")
+        Error::new(
+            ErrorKind::Local,
+            "no home directory found: pass --data-dir or set HOIST_DATA_DIR",
+        )
     })
 }

@@ -81,7 +81,10 @@ impl JobState {
 
     /// Completed, failed and cancelled jobs need nothing more from the engine.
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Completed | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Completed | JobState::Failed | JobState::Cancelled
+        )
     }
 }
 
@@ -113,7 +116,11 @@ impl Fingerprint {
         let inode = std::os::unix::fs::MetadataExt::ino(meta);
         #[cfg(not(unix))]
         let inode = 0;
-        Fingerprint { size: meta.len(), mtime_ns, inode }
+        Fingerprint {
+            size: meta.len(),
+            mtime_ns,
+            inode,
+        }
     }
 }
 

@@ -9,23 +9,48 @@ use std::time::Duration;
 use support::*;
 
 fn fault(op: Op, part_number: Option<u32>, action: FaultAction) -> Fault {
-    Fault { op, part_number, action, times: 1 }
+    Fault {
+        op,
+        part_number,
+        action,
+        times: 1,
+    }
 }
 
 fn count(f: &Fixture, op: Op, part: Option<u32>) -> usize {
-    f.server.requests().iter().filter(|r| r.op == op && (part.is_none() || r.part_number == part)).count()
+    f.server
+        .requests()
+        .iter()
+        .filter(|r| r.op == op && (part.is_none() || r.part_number == part))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sizes_at_the_plan_edges_arrive_byte_for_byte() {
     let f = Fixture::new().await;
-    let sizes = [0, 1, 5 * MIB - 1, 5 * MIB, 5 * MIB + 1, 10 * MIB, 10 * MIB + 1];
-    let paths: Vec<_> = sizes.iter().enumerate().map(|(i, len)| f.file(&format!("f{i}"), *len, i as u8)).collect();
+    let sizes = [
+        0,
+        1,
+        5 * MIB - 1,
+        5 * MIB,
+        5 * MIB + 1,
+        10 * MIB,
+        10 * MIB + 1,
+    ];
+    let paths: Vec<_> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, len)| f.file(&format!("f{i}"), *len, i as u8))
+        .collect();
     let batch = f.enqueue(&paths.iter().map(|p| p.as_path()).collect::<Vec<_>>());
     let summary = f.run_batch(&batch).await;
     assert_eq!((summary.completed, summary.failed), (sizes.len(), 0));
     for (i, len) in sizes.iter().enumerate() {
-        assert_eq!(f.object(&format!("f{i}")), pattern(*len, i as u8), "file of {len} bytes");
+        assert_eq!(
+            f.object(&format!("f{i}")),
+            pattern(*len, i as u8),
+            "file of {len} bytes"
+        );
     }
     // Up to the threshold one PUT each; above it, multipart with exact part counts (2, 2, 3).
     assert_eq!(count(&f, Op::PutObject, None), 4);
@@ -33,7 +58,10 @@ async fn sizes_at_the_plan_edges_arrive_byte_for_byte() {
     assert_eq!(count(&f, Op::UploadPart, None), 2 + 2 + 3);
     assert!(f.server.pending_uploads(BUCKET).is_empty());
     let jobs = f.core.batch_jobs(&batch).unwrap();
-    assert!(jobs.iter().all(|j| j.bytes_done == j.bytes_total && j.attempts == 0));
+    assert!(
+        jobs.iter()
+            .all(|j| j.bytes_done == j.bytes_total && j.attempts == 0)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +82,11 @@ async fn folders_are_walked_with_relative_keys_and_the_prefix() {
     f.run_batch(&report.batch).await;
     assert_eq!(
         f.server.keys(BUCKET),
-        vec!["backup/album/a.jpg", "backup/album/sub dir/b+c%#?.txt", "backup/album/sub dir/é.txt"]
+        vec![
+            "backup/album/a.jpg",
+            "backup/album/sub dir/b+c%#?.txt",
+            "backup/album/sub dir/é.txt"
+        ]
     );
     assert_eq!(f.object("backup/album/sub dir/é.txt"), pattern(30, 3));
 }
@@ -63,16 +95,30 @@ async fn folders_are_walked_with_relative_keys_and_the_prefix() {
 async fn throttling_and_server_errors_are_retried_with_retry_after() {
     let f = Fixture::new().await;
     let path = f.file("big", 15 * MIB, 7);
-    f.server.inject(fault(Op::UploadPart, Some(2), FaultAction::SlowDown { retry_after_secs: Some(1) }));
-    f.server.inject(fault(Op::UploadPart, Some(3), FaultAction::InternalError));
-    f.server.inject(fault(Op::CreateMultipartUpload, None, FaultAction::InternalError));
+    f.server.inject(fault(
+        Op::UploadPart,
+        Some(2),
+        FaultAction::SlowDown {
+            retry_after_secs: Some(1),
+        },
+    ));
+    f.server
+        .inject(fault(Op::UploadPart, Some(3), FaultAction::InternalError));
+    f.server.inject(fault(
+        Op::CreateMultipartUpload,
+        None,
+        FaultAction::InternalError,
+    ));
     let batch = f.enqueue(&[&path]);
     let started = std::time::Instant::now();
     f.run_batch(&batch).await;
     let job = f.job(&batch);
     assert_eq!(job.state, JobState::Completed, "{:?}", job.error_message);
     assert_eq!(job.attempts, 3);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
     assert_eq!(f.object("big"), pattern(15 * MIB, 7));
     assert_eq!(count(&f, Op::UploadPart, Some(2)), 2);
     // The failed Create left no second upload behind.
@@ -83,7 +129,11 @@ async fn throttling_and_server_errors_are_retried_with_retry_after() {
 async fn a_connection_cut_mid_part_resends_that_part_only() {
     let f = Fixture::new().await;
     let path = f.file("cut", 12 * MIB, 9);
-    f.server.inject(fault(Op::UploadPart, Some(1), FaultAction::CutBodyAfter(1024 * 1024)));
+    f.server.inject(fault(
+        Op::UploadPart,
+        Some(1),
+        FaultAction::CutBodyAfter(1024 * 1024),
+    ));
     let batch = f.enqueue(&[&path]);
     f.run_batch(&batch).await;
     assert!(completed(&f.job(&batch)));
@@ -97,12 +147,19 @@ async fn a_connection_cut_mid_part_resends_that_part_only() {
 async fn complete_answering_200_with_an_error_is_not_success() {
     let f = Fixture::new().await;
     let path = f.file("c200", 6 * MIB, 4);
-    f.server.inject(fault(Op::CompleteMultipartUpload, None, FaultAction::CompleteOkWithErrorBody));
+    f.server.inject(fault(
+        Op::CompleteMultipartUpload,
+        None,
+        FaultAction::CompleteOkWithErrorBody,
+    ));
     let batch = f.enqueue(&[&path]);
     f.run_batch(&batch).await;
     let job = f.job(&batch);
     assert!(completed(&job));
-    assert_eq!(job.attempts, 1, "the error body must count as a failed attempt");
+    assert_eq!(
+        job.attempts, 1,
+        "the error body must count as a failed attempt"
+    );
     assert_eq!(count(&f, Op::CompleteMultipartUpload, None), 2);
     assert_eq!(f.object("c200"), pattern(6 * MIB, 4));
 }
@@ -111,7 +168,11 @@ async fn complete_answering_200_with_an_error_is_not_success() {
 async fn a_lost_complete_answer_is_checked_with_head_not_redone() {
     let f = Fixture::new().await;
     let path = f.file("lost", 6 * MIB, 5);
-    f.server.inject(fault(Op::CompleteMultipartUpload, None, FaultAction::CompleteThenDropAnswer));
+    f.server.inject(fault(
+        Op::CompleteMultipartUpload,
+        None,
+        FaultAction::CompleteThenDropAnswer,
+    ));
     let batch = f.enqueue(&[&path]);
     f.run_batch(&batch).await;
     assert!(completed(&f.job(&batch)));
@@ -124,7 +185,8 @@ async fn a_lost_complete_answer_is_checked_with_head_not_redone() {
 async fn an_upload_the_server_forgot_starts_fresh_and_completes() {
     let f = Fixture::new().await;
     let path = f.file("forgot", 11 * MIB, 6);
-    f.server.inject(fault(Op::UploadPart, Some(2), FaultAction::ForgetUpload));
+    f.server
+        .inject(fault(Op::UploadPart, Some(2), FaultAction::ForgetUpload));
     let batch = f.enqueue(&[&path]);
     f.run_batch(&batch).await;
     assert!(completed(&f.job(&batch)));
@@ -139,10 +201,18 @@ async fn access_denied_fails_fast_and_other_jobs_go_on() {
     let denied = f.file("denied", 100, 1);
     let fine = f.file("fine", 100, 2);
     let missing = f.file("missing", 100, 3);
-    f.server.inject(Fault { op: Op::PutObject, part_number: None, action: FaultAction::AccessDenied, times: 1 });
+    f.server.inject(Fault {
+        op: Op::PutObject,
+        part_number: None,
+        action: FaultAction::AccessDenied,
+        times: 1,
+    });
     let report = f
         .core
-        .enqueue(hoist_core::EnqueueRequest { paths: vec![denied, fine, missing.clone()], ..Default::default() })
+        .enqueue(hoist_core::EnqueueRequest {
+            paths: vec![denied, fine, missing.clone()],
+            ..Default::default()
+        })
         .unwrap();
     std::fs::remove_file(&missing).unwrap();
     f.core.set_concurrency(1).unwrap();
@@ -154,11 +224,24 @@ async fn access_denied_fails_fast_and_other_jobs_go_on() {
     assert_eq!(jobs[0].attempts, 0, "a fatal error is not retried");
     assert_eq!(jobs[1].state, JobState::Completed);
     assert_eq!(jobs[2].error_code.as_deref(), Some("file_missing"));
-    assert!(jobs[2].error_message.as_deref().unwrap().contains("missing"), "{:?}", jobs[2].error_message);
+    assert!(
+        jobs[2]
+            .error_message
+            .as_deref()
+            .unwrap()
+            .contains("missing"),
+        "{:?}",
+        jobs[2].error_message
+    );
     // A failed job stays retryable.
-    f.core.retry(&hoist_core::model::Selection::Ids(vec![jobs[0].id])).unwrap();
+    f.core
+        .retry(&hoist_core::model::Selection::Ids(vec![jobs[0].id]))
+        .unwrap();
     f.run_batch(&report.batch).await;
-    assert_eq!(f.core.batch_jobs(&report.batch).unwrap()[0].state, JobState::Completed);
+    assert_eq!(
+        f.core.batch_jobs(&report.batch).unwrap()[0].state,
+        JobState::Completed
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,15 +254,32 @@ async fn while_offline_jobs_wait_without_spending_attempts_then_resume() {
     let core = f.core.clone();
     let run_batch = batch.clone();
     let run = tokio::spawn(async move {
-        core.run_queue(hoist_core::RunUntil::Batch(run_batch), hoist_core::CancellationToken::new()).await
+        core.run_queue(
+            hoist_core::RunUntil::Batch(run_batch),
+            hoist_core::CancellationToken::new(),
+        )
+        .await
     });
-    next_event(&mut events, |e| matches!(e, hoist_core::Event::Network { online: false })).await;
+    next_event(&mut events, |e| {
+        matches!(e, hoist_core::Event::Network { online: false })
+    })
+    .await;
     assert!(!f.core.progress().online);
     f.server.restart().await;
-    next_event(&mut events, |e| matches!(e, hoist_core::Event::Network { online: true })).await;
-    tokio::time::timeout(WAIT, run).await.expect("run ends").unwrap().unwrap();
+    next_event(&mut events, |e| {
+        matches!(e, hoist_core::Event::Network { online: true })
+    })
+    .await;
+    tokio::time::timeout(WAIT, run)
+        .await
+        .expect("run ends")
+        .unwrap()
+        .unwrap();
     let job = f.job(&batch);
     assert!(completed(&job), "{:?}", job.error_message);
-    assert_eq!(job.attempts, 0, "offline waits must not spend the retry budget");
+    assert_eq!(
+        job.attempts, 0,
+        "offline waits must not spend the retry budget"
+    );
     assert_eq!(f.object("offline"), pattern(6 * MIB, 8));
 }

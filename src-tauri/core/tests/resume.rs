@@ -22,17 +22,28 @@ fn part_sends(f: &Fixture) -> Vec<u32> {
 }
 
 /// Starts a 4-part upload whose part 3 stalls, and waits until parts 1, 2 and 4 are committed.
-async fn start_and_hold_at_part_three(f: &Fixture, name: &str) -> (String, tokio::task::JoinHandle<()>) {
+async fn start_and_hold_at_part_three(
+    f: &Fixture,
+    name: &str,
+) -> (String, tokio::task::JoinHandle<()>) {
     let path = f.file(name, 20 * MIB, 3);
-    f.server.inject(Fault { op: Op::UploadPart, part_number: Some(3), action: FaultAction::Stall(Duration::from_secs(600)), times: 1 });
+    f.server.inject(Fault {
+        op: Op::UploadPart,
+        part_number: Some(3),
+        action: FaultAction::Stall(Duration::from_secs(600)),
+        times: 1,
+    });
     let batch = f.enqueue(&[&path]);
     let core = f.core.clone();
     let run_batch = batch.clone();
     let run = tokio::spawn(async move {
-        core.run_queue(RunUntil::Batch(run_batch), CancellationToken::new()).await.unwrap();
+        core.run_queue(RunUntil::Batch(run_batch), CancellationToken::new())
+            .await
+            .unwrap();
     });
     let id = f.job(&batch).id.0;
-    f.wait_until("parts 1, 2 and 4 committed", || f.committed_parts(id) == 3).await;
+    f.wait_until("parts 1, 2 and 4 committed", || f.committed_parts(id) == 3)
+        .await;
     (batch, run)
 }
 
@@ -42,16 +53,34 @@ async fn pause_and_resume_send_only_the_missing_parts_on_the_same_upload() {
     let (batch, run) = start_and_hold_at_part_three(&f, "paused").await;
     let id = f.job(&batch).id;
     assert_eq!(f.core.pause(&Selection::Ids(vec![id])).unwrap(), vec![id]);
-    tokio::time::timeout(WAIT, run).await.expect("the run ends once the batch is paused").unwrap();
+    tokio::time::timeout(WAIT, run)
+        .await
+        .expect("the run ends once the batch is paused")
+        .unwrap();
     assert_eq!(f.job(&batch).state, JobState::Paused);
-    assert_eq!(f.server.pending_uploads(BUCKET).len(), 1, "pause keeps the upload");
+    assert_eq!(
+        f.server.pending_uploads(BUCKET).len(),
+        1,
+        "pause keeps the upload"
+    );
 
     f.core.resume(&Selection::Ids(vec![id])).unwrap();
     f.run_batch(&batch).await;
     assert_eq!(f.job(&batch).state, JobState::Completed);
     assert_eq!(f.object("paused"), pattern(20 * MIB, 3));
-    assert_eq!(part_sends(&f), vec![1, 2, 3, 4], "each part acknowledged exactly once");
-    assert_eq!(f.server.requests().iter().filter(|r| r.op == Op::CreateMultipartUpload).count(), 1);
+    assert_eq!(
+        part_sends(&f),
+        vec![1, 2, 3, 4],
+        "each part acknowledged exactly once"
+    );
+    assert_eq!(
+        f.server
+            .requests()
+            .iter()
+            .filter(|r| r.op == Op::CreateMultipartUpload)
+            .count(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +96,14 @@ async fn a_new_process_resumes_from_the_database_alone_without_list_parts() {
     assert_eq!(f.job(&batch).state, JobState::Completed);
     assert_eq!(f.object("restart"), pattern(20 * MIB, 3));
     assert_eq!(part_sends(&f), vec![1, 2, 3, 4]);
-    assert_eq!(f.server.requests().iter().filter(|r| r.op == Op::CreateMultipartUpload).count(), 1);
+    assert_eq!(
+        f.server
+            .requests()
+            .iter()
+            .filter(|r| r.op == Op::CreateMultipartUpload)
+            .count(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,13 +114,22 @@ async fn a_part_the_server_has_but_the_database_lost_is_adopted_not_resent() {
     f.core.pause(&Selection::Ids(vec![id])).unwrap();
     tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
     // As if the process died between part 2's answer and its row's commit.
-    f.db().execute("DELETE FROM parts WHERE job_id = ?1 AND part_number = 2", [id.0]).unwrap();
+    f.db()
+        .execute(
+            "DELETE FROM parts WHERE job_id = ?1 AND part_number = 2",
+            [id.0],
+        )
+        .unwrap();
     assert_eq!(f.committed_parts(id.0), 2);
     f.core.resume(&Selection::Ids(vec![id])).unwrap();
     f.run_batch(&batch).await;
     assert_eq!(f.job(&batch).state, JobState::Completed);
     assert_eq!(f.object("adopt"), pattern(20 * MIB, 3));
-    assert_eq!(part_sends(&f), vec![1, 2, 3, 4], "part 2 was adopted through ListParts");
+    assert_eq!(
+        part_sends(&f),
+        vec![1, 2, 3, 4],
+        "part 2 was adopted through ListParts"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +146,10 @@ async fn a_file_changed_while_paused_is_uploaded_afresh_never_mixed() {
     assert_eq!(f.job(&batch).state, JobState::Completed);
     assert_eq!(f.object("changed"), pattern(18 * MIB, 99));
     assert_eq!(old_upload.len(), 1);
-    assert!(f.server.pending_uploads(BUCKET).is_empty(), "the stale upload was aborted");
+    assert!(
+        f.server.pending_uploads(BUCKET).is_empty(),
+        "the stale upload was aborted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,12 +158,28 @@ async fn cancel_from_another_process_stops_the_job_and_aborts_its_upload() {
     let (batch, run) = start_and_hold_at_part_three(&f, "cancelled").await;
     let id = f.job(&batch).id;
     // Another process: its own Core on the same data directory, no engine.
-    let other = Core::open_with(&f.dir.path().join("data"), Some(std::sync::Arc::new(MemoryCredentials::default())), test_config()).unwrap();
-    assert!(other.run_queue(RunUntil::Idle, CancellationToken::new()).await.is_err_and(|e| e.kind() == hoist_core::ErrorKind::EngineBusy));
+    let other = Core::open_with(
+        &f.dir.path().join("data"),
+        Some(std::sync::Arc::new(MemoryCredentials::default())),
+        test_config(),
+    )
+    .unwrap();
+    assert!(
+        other
+            .run_queue(RunUntil::Idle, CancellationToken::new())
+            .await
+            .is_err_and(|e| e.kind() == hoist_core::ErrorKind::EngineBusy)
+    );
     other.cancel(&Selection::Ids(vec![id])).unwrap();
-    tokio::time::timeout(WAIT, run).await.expect("the running engine notices the cancel").unwrap();
+    tokio::time::timeout(WAIT, run)
+        .await
+        .expect("the running engine notices the cancel")
+        .unwrap();
     assert_eq!(f.job(&batch).state, JobState::Cancelled);
-    f.wait_until("the upload is aborted", || f.server.pending_uploads(BUCKET).is_empty()).await;
+    f.wait_until("the upload is aborted", || {
+        f.server.pending_uploads(BUCKET).is_empty()
+    })
+    .await;
     assert!(f.server.object(BUCKET, "cancelled").is_none());
 }
 
@@ -125,18 +189,33 @@ async fn no_more_files_than_the_concurrency_setting_run_at_once() {
     f.core.set_concurrency(2).unwrap();
     let paths: Vec<_> = (0..5).map(|i| f.file(&format!("c{i}"), 1000, i)).collect();
     // Slow answers keep each file running long enough to overlap with the others.
-    f.server.inject(Fault { op: Op::PutObject, part_number: None, action: FaultAction::Stall(Duration::from_millis(300)), times: 5 });
+    f.server.inject(Fault {
+        op: Op::PutObject,
+        part_number: None,
+        action: FaultAction::Stall(Duration::from_millis(300)),
+        times: 5,
+    });
     let batch = f.enqueue(&paths.iter().map(|p| p.as_path()).collect::<Vec<_>>());
     let mut events = f.core.subscribe();
     let core = f.core.clone();
     let b = batch.clone();
-    let run = tokio::spawn(async move { core.run_queue(RunUntil::Batch(b), CancellationToken::new()).await });
+    let run = tokio::spawn(async move {
+        core.run_queue(RunUntil::Batch(b), CancellationToken::new())
+            .await
+    });
     let mut running = 0i32;
     let mut most = 0;
     let mut finished = 0;
     while finished < 5 {
-        match next_event(&mut events, |e| matches!(e, hoist_core::Event::JobState { .. })).await {
-            hoist_core::Event::JobState { state: JobState::Running, .. } => running += 1,
+        match next_event(&mut events, |e| {
+            matches!(e, hoist_core::Event::JobState { .. })
+        })
+        .await
+        {
+            hoist_core::Event::JobState {
+                state: JobState::Running,
+                ..
+            } => running += 1,
             hoist_core::Event::JobState { state, .. } if state.is_terminal() => {
                 running -= 1;
                 finished += 1;
@@ -145,6 +224,10 @@ async fn no_more_files_than_the_concurrency_setting_run_at_once() {
         }
         most = most.max(running);
     }
-    tokio::time::timeout(WAIT, run).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(WAIT, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(most, 2);
 }

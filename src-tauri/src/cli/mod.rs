@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "hoist", version, about = "Hoist: uploads that survive restarts. With no command, opens the window.")]
+#[command(
+    name = "hoist",
+    version,
+    about = "Hoist: uploads that survive restarts. With no command, opens the window."
+)]
 pub struct Cli {
     /// Where the queue database lives (default: the platform data directory).
     #[arg(long, env = "HOIST_DATA_DIR", global = true, value_name = "DIR")]
@@ -68,7 +72,11 @@ pub struct JobSelection {
 
 impl JobSelection {
     fn selection(&self) -> Selection {
-        if self.all { Selection::All } else { Selection::Ids(self.ids.iter().map(|id| JobId(*id)).collect()) }
+        if self.all {
+            Selection::All
+        } else {
+            Selection::Ids(self.ids.iter().map(|id| JobId(*id)).collect())
+        }
     }
 }
 
@@ -80,7 +88,10 @@ pub enum SettingChange {
 
 /// Runs one command; the exit code says whether it did all it was asked.
 pub fn run(data_dir: &Path, command: Command) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
@@ -126,7 +137,11 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
     }
 }
 
-fn act(_core: &Core, verb: &str, changed: hoist_core::Result<Vec<JobId>>) -> hoist_core::Result<ExitCode> {
+fn act(
+    _core: &Core,
+    verb: &str,
+    changed: hoist_core::Result<Vec<JobId>>,
+) -> hoist_core::Result<ExitCode> {
     let changed = changed?;
     let ids: Vec<String> = changed.iter().map(|id| id.to_string()).collect();
     if ids.is_empty() {

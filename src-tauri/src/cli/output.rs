@@ -71,7 +71,10 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
         println!("the queue is empty");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  KEY", "ID", "STATE", "DONE / SIZE", "TRY", "PROFILE");
+    println!(
+        "{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  KEY",
+        "ID", "STATE", "DONE / SIZE", "TRY", "PROFILE"
+    );
     for j in jobs {
         let progress = format!("{} / {}", bytes(j.bytes_done), bytes(j.bytes_total));
         println!(
@@ -96,14 +99,22 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
         return Ok(());
     }
     if profiles.is_empty() {
-        println!("no profiles: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET`");
+        println!(
+            "no profiles: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET`"
+        );
         return Ok(());
     }
-    println!("{:<16}  {:<24}  {:<12}  {:<10}  ENDPOINT", "NAME", "BUCKET", "REGION", "PREFIX");
+    println!(
+        "{:<16}  {:<24}  {:<12}  {:<10}  ENDPOINT",
+        "NAME", "BUCKET", "REGION", "PREFIX"
+    );
     for p in profiles {
         let endpoint = p.endpoint.as_deref().unwrap_or("(AWS)");
         let style = if p.path_style { " (path-style)" } else { "" };
-        println!("{:<16}  {:<24}  {:<12}  {:<10}  {endpoint}{style}", p.name, p.bucket, p.region, p.prefix);
+        println!(
+            "{:<16}  {:<24}  {:<12}  {:<10}  {endpoint}{style}",
+            p.name, p.bucket, p.region, p.prefix
+        );
     }
     Ok(())
 }

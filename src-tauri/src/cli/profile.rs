@@ -38,11 +38,28 @@ pub enum ProfileCommand {
 
 pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
     match command {
-        ProfileCommand::Add { name, endpoint, bucket, region, path_style, prefix } => {
+        ProfileCommand::Add {
+            name,
+            endpoint,
+            bucket,
+            region,
+            path_style,
+            prefix,
+        } => {
             let key = read_access_key()?;
-            let new = NewProfile { name, endpoint: Some(endpoint), region, bucket, path_style, prefix };
+            let new = NewProfile {
+                name,
+                endpoint: Some(endpoint),
+                region,
+                bucket,
+                path_style,
+                prefix,
+            };
             let profile = core.add_profile(new, key)?;
-            println!("added profile '{}' (s3://{}); its keys are in the OS keychain", profile.name, profile.bucket);
+            println!(
+                "added profile '{}' (s3://{}); its keys are in the OS keychain",
+                profile.name, profile.bucket
+            );
         }
         ProfileCommand::List { json } => output::print_profiles(&core.profiles()?, json)?,
         ProfileCommand::Rm { name } => {
@@ -55,8 +72,14 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
 
 fn read_access_key() -> Result<AccessKey> {
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let (Some(id), Some(secret)) = (from_env("AWS_ACCESS_KEY_ID"), from_env("AWS_SECRET_ACCESS_KEY")) {
-        return Ok(AccessKey { access_key_id: Secret::new(id), secret_access_key: Secret::new(secret) });
+    if let (Some(id), Some(secret)) = (
+        from_env("AWS_ACCESS_KEY_ID"),
+        from_env("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        return Ok(AccessKey {
+            access_key_id: Secret::new(id),
+            secret_access_key: Secret::new(secret),
+        });
     }
     if !std::io::stdin().is_terminal() {
         return Err(Error::new(
@@ -64,15 +87,29 @@ fn read_access_key() -> Result<AccessKey> {
             "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run in a terminal to be asked",
         ));
     }
-    let io_error = |e: std::io::Error| Error::new(ErrorKind::InvalidInput, format!("cannot read the credentials: {e}"));
+    let io_error = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("cannot read the credentials: {e}"),
+        )
+    };
     eprint!("Access key id: ");
     std::io::stderr().flush().map_err(io_error)?;
     let mut id = String::new();
-    std::io::stdin().lock().read_line(&mut id).map_err(io_error)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut id)
+        .map_err(io_error)?;
     let secret = rpassword::prompt_password("Secret access key: ").map_err(io_error)?;
     let (id, secret) = (id.trim().to_string(), secret.trim().to_string());
     if id.is_empty() || secret.is_empty() {
-        return Err(Error::new(ErrorKind::InvalidInput, "the access key id and secret must not be empty"));
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "the access key id and secret must not be empty",
+        ));
     }
-    Ok(AccessKey { access_key_id: Secret::new(id), secret_access_key: Secret::new(secret) })
+    Ok(AccessKey {
+        access_key_id: Secret::new(id),
+        secret_access_key: Secret::new(secret),
+    })
 }

@@ -29,7 +29,11 @@ pub struct UploadArgs {
 }
 
 pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
-    let report = core.enqueue(EnqueueRequest { paths: args.paths, profile: args.profile, prefix: args.prefix })?;
+    let report = core.enqueue(EnqueueRequest {
+        paths: args.paths,
+        profile: args.profile,
+        prefix: args.prefix,
+    })?;
     for skipped in &report.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
@@ -37,15 +41,25 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
         eprintln!("error: nothing to upload");
         return Ok(ExitCode::FAILURE);
     }
-    println!("queued {} file(s), {}", report.jobs.len(), bytes(report.bytes));
+    println!(
+        "queued {} file(s), {}",
+        report.jobs.len(),
+        bytes(report.bytes)
+    );
     if args.detach {
         println!("run `hoist run` (or open the window) to upload them");
-        return Ok(if report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if report.skipped.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let started = Instant::now();
     let stop = stop_on_ctrl_c();
     let display = Display::start(core.clone(), Some(report.batch.clone()));
-    let ran = core.run_queue(RunUntil::Batch(report.batch.clone()), stop.clone()).await;
+    let ran = core
+        .run_queue(RunUntil::Batch(report.batch.clone()), stop.clone())
+        .await;
     match ran {
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::EngineBusy => {
@@ -57,7 +71,11 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     display.finish().await;
     let jobs = core.batch_jobs(&report.batch)?;
     let all_done = summarize(&jobs, started.elapsed(), stop.is_cancelled());
-    Ok(if all_done && report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_done && report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 pub async fn run_queue(core: &Core) -> Result<ExitCode> {
@@ -78,11 +96,19 @@ pub async fn run_queue(core: &Core) -> Result<ExitCode> {
         println!("interrupted: unfinished files stay queued; `hoist run` resumes them");
         return Ok(ExitCode::from(130));
     }
-    let failed = core.jobs()?.into_iter().filter(|j| j.state == JobState::Failed).count();
+    let failed = core
+        .jobs()?
+        .into_iter()
+        .filter(|j| j.state == JobState::Failed)
+        .count();
     if failed > 0 {
         println!("{failed} job(s) failed: see `hoist queue`; `hoist retry ID` queues one again");
     }
-    Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn stop_on_ctrl_c() -> CancellationToken {
@@ -100,7 +126,11 @@ fn stop_on_ctrl_c() -> CancellationToken {
 async fn wait_for_batch(core: &Core, batch: &str, stop: &CancellationToken) -> Result<()> {
     loop {
         let jobs = core.batch_jobs(batch)?;
-        if jobs.iter().all(|j| j.state.is_terminal() || j.state == JobState::Paused) || stop.is_cancelled() {
+        if jobs
+            .iter()
+            .all(|j| j.state.is_terminal() || j.state == JobState::Paused)
+            || stop.is_cancelled()
+        {
             return Ok(());
         }
         tokio::select! {
@@ -113,9 +143,18 @@ async fn wait_for_batch(core: &Core, batch: &str, stop: &CancellationToken) -> R
 /// Prints the per-file outcome of failures and a one-line summary. True iff all completed.
 fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
     let count = |state: JobState| jobs.iter().filter(|j| j.state == state).count();
-    let done_bytes: u64 = jobs.iter().filter(|j| j.state == JobState::Completed).map(|j| j.bytes_total).sum();
+    let done_bytes: u64 = jobs
+        .iter()
+        .filter(|j| j.state == JobState::Completed)
+        .map(|j| j.bytes_total)
+        .sum();
     for job in jobs.iter().filter(|j| j.state == JobState::Failed) {
-        eprintln!("failed: {} -> {}: {}", job.path.display(), job.key, job.error_message.as_deref().unwrap_or("unknown error"));
+        eprintln!(
+            "failed: {} -> {}: {}",
+            job.path.display(),
+            job.key,
+            job.error_message.as_deref().unwrap_or("unknown error")
+        );
     }
     let secs = elapsed.as_secs_f64();
     println!(
@@ -163,10 +202,13 @@ impl Display {
 }
 
 async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: CancellationToken) {
-    let file_style = ProgressStyle::with_template("{prefix:<40!} {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    let total_style = ProgressStyle::with_template("{msg:<40!} {bar:30} {bytes:>10}/{total_bytes:<10} eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let file_style = ProgressStyle::with_template(
+        "{prefix:<40!} {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let total_style =
+        ProgressStyle::with_template("{msg:<40!} {bar:30} {bytes:>10}/{total_bytes:<10} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     let total = bars.add(ProgressBar::new(0).with_style(total_style));
     let mut per_file: HashMap<i64, ProgressBar> = HashMap::new();
     let mut last_db_read = Instant::now() - Duration::from_secs(10);
@@ -175,29 +217,58 @@ async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: Canc
         if last_db_read.elapsed() >= Duration::from_secs(1) {
             jobs = match &batch {
                 Some(batch) => core.batch_jobs(batch).unwrap_or_default(),
-                None => core.jobs().unwrap_or_default().into_iter().filter(|j| !j.state.is_terminal()).collect(),
+                None => core
+                    .jobs()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|j| !j.state.is_terminal())
+                    .collect(),
             };
             last_db_read = Instant::now();
         }
         let snapshot = core.progress();
-        let live: HashMap<i64, u64> = snapshot.jobs.iter().map(|p| (p.id.0, p.bytes_done)).collect();
+        let live: HashMap<i64, u64> = snapshot
+            .jobs
+            .iter()
+            .map(|p| (p.id.0, p.bytes_done))
+            .collect();
         let sum_total: u64 = jobs.iter().map(|j| j.bytes_total).sum();
         let sum_done: u64 = jobs
             .iter()
-            .map(|j| if j.state == JobState::Completed { j.bytes_total } else { live.get(&j.id.0).copied().unwrap_or(j.bytes_done) })
+            .map(|j| {
+                if j.state == JobState::Completed {
+                    j.bytes_total
+                } else {
+                    live.get(&j.id.0).copied().unwrap_or(j.bytes_done)
+                }
+            })
             .sum();
         total.set_length(sum_total);
         total.set_position(sum_done);
-        let waiting = if snapshot.online { "" } else { " (waiting for network)" };
+        let waiting = if snapshot.online {
+            ""
+        } else {
+            " (waiting for network)"
+        };
         total.set_message(format!(
             "{} of {} done{waiting}",
-            jobs.iter().filter(|j| j.state == JobState::Completed).count(),
+            jobs.iter()
+                .filter(|j| j.state == JobState::Completed)
+                .count(),
             jobs.len()
         ));
         for p in &snapshot.jobs {
             let bar = per_file.entry(p.id.0).or_insert_with(|| {
-                let name = jobs.iter().find(|j| j.id == p.id).map(|j| j.key.clone()).unwrap_or_default();
-                bars.add(ProgressBar::new(p.bytes_total).with_style(file_style.clone()).with_prefix(name))
+                let name = jobs
+                    .iter()
+                    .find(|j| j.id == p.id)
+                    .map(|j| j.key.clone())
+                    .unwrap_or_default();
+                bars.add(
+                    ProgressBar::new(p.bytes_total)
+                        .with_style(file_style.clone())
+                        .with_prefix(name),
+                )
             });
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);

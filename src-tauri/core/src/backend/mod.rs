@@ -48,24 +48,36 @@ impl PartDigest {
 
 /// Reads `length` bytes of `path` from `offset` once and digests them.
 pub async fn digest_range(path: &Path, offset: u64, length: u64) -> Result<PartDigest> {
-    let mut file = tokio::fs::File::open(path).await.map_err(|e| file_error(path, e))?;
-    file.seek(std::io::SeekFrom::Start(offset)).await.map_err(|e| file_error(path, e))?;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| file_error(path, e))?;
+    file.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(|e| file_error(path, e))?;
     let mut hasher = Md5::new();
     let mut remaining = length;
     let mut buf = vec![0u8; 256 * 1024];
     while remaining > 0 {
         let want = remaining.min(buf.len() as u64) as usize;
-        let n = file.read(&mut buf[..want]).await.map_err(|e| file_error(path, e))?;
+        let n = file
+            .read(&mut buf[..want])
+            .await
+            .map_err(|e| file_error(path, e))?;
         if n == 0 {
             return Err(Error::new(
                 ErrorKind::FileChanged,
-                format!("{} became shorter while it was being uploaded", path.display()),
+                format!(
+                    "{} became shorter while it was being uploaded",
+                    path.display()
+                ),
             ));
         }
         hasher.update(&buf[..n]);
         remaining -= n as u64;
     }
-    Ok(PartDigest { md5: hasher.finalize().into() })
+    Ok(PartDigest {
+        md5: hasher.finalize().into(),
+    })
 }
 
 /// The server's acknowledgement of one part. `etag` is stored without surrounding quotes.
@@ -107,7 +119,8 @@ pub trait Backend: Send + Sync {
     fn probe_url(&self) -> Option<String>;
 
     /// Uploads a whole object in one request.
-    async fn put_object(&self, key: &str, body: PartBody, digest: PartDigest) -> Result<ObjectInfo>;
+    async fn put_object(&self, key: &str, body: PartBody, digest: PartDigest)
+    -> Result<ObjectInfo>;
 
     /// Starts a multipart upload and returns its upload id.
     async fn create_multipart(&self, key: &str) -> Result<String>;

@@ -42,7 +42,11 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { plan: PlanConfig::default(), parts_in_flight: 4, retry: RetryPolicy::default() }
+        EngineConfig {
+            plan: PlanConfig::default(),
+            parts_in_flight: 4,
+            retry: RetryPolicy::default(),
+        }
     }
 }
 
@@ -73,8 +77,10 @@ pub async fn run_job(ctx: &JobContext) -> Result<()> {
         }
         ctx.counters.set_total(fingerprint.size);
         ctx.counters.set_committed(0);
-        let step = match (ctx.store.upload(ctx.job.id)?, plan::plan(fingerprint.size, ctx.config.plan)?)
-        {
+        let step = match (
+            ctx.store.upload(ctx.job.id)?,
+            plan::plan(fingerprint.size, ctx.config.plan)?,
+        ) {
             (Some(upload), _) => multipart::run(ctx, fingerprint, Some(upload), 0).await?,
             (None, Plan::Single) => single::put(ctx, fingerprint).await?,
             (None, Plan::Multipart { part_size }) => {
@@ -91,13 +97,17 @@ pub async fn run_job(ctx: &JobContext) -> Result<()> {
     }
     Err(Error::new(
         ErrorKind::FileChanged,
-        format!("gave up after {MAX_ROUNDS} fresh starts: {last_reason}; retry when the file is stable"),
+        format!(
+            "gave up after {MAX_ROUNDS} fresh starts: {last_reason}; retry when the file is stable"
+        ),
     ))
 }
 
 /// The fingerprint of a regular file, or an error naming what is wrong with it.
 pub async fn stat(path: &Path) -> Result<Fingerprint> {
-    let meta = tokio::fs::metadata(path).await.map_err(|e| file_error(path, e))?;
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| file_error(path, e))?;
     if !meta.is_file() {
         return Err(Error::new(
             ErrorKind::FileUnreadable,
@@ -114,8 +124,9 @@ fn is_md5_etag(etag: &str) -> bool {
 
 /// True for an ETag of the form `<hex md5>-<parts>` that S3 gives multipart objects.
 fn is_multipart_etag(etag: &str) -> bool {
-    etag.split_once('-')
-        .is_some_and(|(md5, n)| is_md5_etag(md5) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    etag.split_once('-').is_some_and(|(md5, n)| {
+        is_md5_etag(md5) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 impl JobContext {
@@ -135,16 +146,19 @@ impl JobContext {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            if let (true, Some(url), Some(epoch)) = (error.kind().is_offline(), &probe_url, epoch) {
-                if false_offline < MAX_FALSE_OFFLINE {
-                    let started = std::time::Instant::now();
-                    self.network.wait_until_reachable(url, epoch).await;
-                    // A wait that ended at the first probe says the endpoint answers probes but
-                    // not this request: do not loop on it forever.
-                    false_offline =
-                        if started.elapsed() < std::time::Duration::from_secs(2) { false_offline + 1 } else { 0 };
-                    continue;
-                }
+            if let (true, Some(url), Some(epoch)) = (error.kind().is_offline(), &probe_url, epoch)
+                && false_offline < MAX_FALSE_OFFLINE
+            {
+                let started = std::time::Instant::now();
+                self.network.wait_until_reachable(url, epoch).await;
+                // A wait that ended at the first probe says the endpoint answers probes but
+                // not this request: do not loop on it forever.
+                false_offline = if started.elapsed() < std::time::Duration::from_secs(2) {
+                    false_offline + 1
+                } else {
+                    0
+                };
+                continue;
             }
             if !error.is_retryable() || retries >= self.config.retry.max_retries {
                 return Err(error.context(format_args!("{what} {}", self.job.key)));
@@ -164,7 +178,9 @@ impl JobContext {
     /// gives an ETag of the comparable form, the one we expect from the parts we sent.
     pub(crate) async fn verify(&self, size: u64, expected_etag: &str) -> Result<()> {
         let key = self.job.key.as_str();
-        let head = self.call("verifying", || self.backend.head_object(key)).await?;
+        let head = self
+            .call("verifying", || self.backend.head_object(key))
+            .await?;
         let Some(head) = head else {
             return Err(Error::new(
                 ErrorKind::Protocol,
@@ -174,15 +190,24 @@ impl JobContext {
         if head.size != size {
             return Err(Error::new(
                 ErrorKind::Protocol,
-                format!("the server holds {} bytes for {key}, the file has {size}", head.size),
+                format!(
+                    "the server holds {} bytes for {key}, the file has {size}",
+                    head.size
+                ),
             ));
         }
         if let Some(etag) = head.etag.as_deref() {
-            let comparable = if expected_etag.contains('-') { is_multipart_etag(etag) } else { is_md5_etag(etag) };
+            let comparable = if expected_etag.contains('-') {
+                is_multipart_etag(etag)
+            } else {
+                is_md5_etag(etag)
+            };
             if comparable && etag != expected_etag {
                 return Err(Error::new(
                     ErrorKind::Protocol,
-                    format!("the server's ETag for {key} is {etag}, the bytes sent give {expected_etag}"),
+                    format!(
+                        "the server's ETag for {key} is {etag}, the bytes sent give {expected_etag}"
+                    ),
                 ));
             }
         }
@@ -206,7 +231,10 @@ mod tests {
     #[tokio::test]
     async fn stat_refuses_directories_and_missing_files() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(stat(dir.path()).await.unwrap_err().kind(), ErrorKind::FileUnreadable);
+        assert_eq!(
+            stat(dir.path()).await.unwrap_err().kind(),
+            ErrorKind::FileUnreadable
+        );
         let missing = stat(&dir.path().join("gone")).await.unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::FileMissing);
     }

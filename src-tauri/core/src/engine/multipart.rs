@@ -44,8 +44,11 @@ pub(crate) async fn run(
             )));
         }
         None => {
-            let upload_id =
-                ctx.call("starting the upload of", || ctx.backend.create_multipart(key)).await?;
+            let upload_id = ctx
+                .call("starting the upload of", || {
+                    ctx.backend.create_multipart(key)
+                })
+                .await?;
             let upload = UploadRow {
                 upload_id,
                 bucket: ctx.job.bucket.clone(),
@@ -70,7 +73,8 @@ pub(crate) async fn run(
     if let Some(again) = reconcile(ctx, &upload, count, &mut done).await? {
         return Ok(again);
     }
-    ctx.counters.set_committed(done.values().map(|p| p.size).sum());
+    ctx.counters
+        .set_committed(done.values().map(|p| p.size).sum());
 
     let missing: Vec<u32> = (1..=count).filter(|n| !done.contains_key(n)).collect();
     tracing::debug!(job = %id, parts = count, missing = missing.len(), "sending parts");
@@ -81,14 +85,17 @@ pub(crate) async fn run(
         })
         .await;
     match sent {
-        Err(e) if e.kind() == ErrorKind::NoSuchUpload => return Ok(lost_upload(ctx)?),
+        Err(e) if e.kind() == ErrorKind::NoSuchUpload => return lost_upload(ctx),
         other => other?,
     }
 
     if stat(&ctx.job.path).await? != upload.fingerprint {
         abort_quietly(ctx, &upload).await;
         ctx.store.delete_upload(id)?;
-        return Ok(Step::Again(format!("{} changed while it was uploaded", ctx.job.path.display())));
+        return Ok(Step::Again(format!(
+            "{} changed while it was uploaded",
+            ctx.job.path.display()
+        )));
     }
     complete(ctx, &upload, fingerprint.size, count).await
 }
@@ -102,8 +109,11 @@ async fn reconcile(
     done: &mut BTreeMap<u32, PartRow>,
 ) -> Result<Option<Step>> {
     let key = ctx.job.key.as_str();
-    let listed =
-        ctx.call("listing the parts of", || ctx.backend.list_parts(key, &upload.upload_id)).await;
+    let listed = ctx
+        .call("listing the parts of", || {
+            ctx.backend.list_parts(key, &upload.upload_id)
+        })
+        .await;
     let server_parts = match listed {
         Ok(Some(parts)) => parts,
         Ok(None) => return Ok(None),
@@ -111,10 +121,12 @@ async fn reconcile(
         Err(e) => return Err(e),
     };
     for part in server_parts {
-        if part.part_number == 0 || part.part_number > count || done.contains_key(&part.part_number) {
+        if part.part_number == 0 || part.part_number > count || done.contains_key(&part.part_number)
+        {
             continue;
         }
-        let (offset, length) = part_range(upload.fingerprint.size, upload.part_size, part.part_number);
+        let (offset, length) =
+            part_range(upload.fingerprint.size, upload.part_size, part.part_number);
         if part.size != length {
             continue;
         }
@@ -122,7 +134,12 @@ async fn reconcile(
         if part.etag != digest.md5_hex() {
             continue;
         }
-        let row = PartRow { part_number: part.part_number, size: length, etag: part.etag, md5: digest.md5_hex() };
+        let row = PartRow {
+            part_number: part.part_number,
+            size: length,
+            etag: part.etag,
+            md5: digest.md5_hex(),
+        };
         ctx.store.save_part(ctx.job.id, &row)?;
         tracing::info!(job = %ctx.job.id, part = row.part_number, "adopted a part the server already had");
         done.insert(row.part_number, row);
@@ -138,19 +155,34 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
     let (receipt, digest) = ctx
         .call(&what, || async move {
             let digest = digest_range(path, offset, length).await?;
-            let body = PartBody { path: path.clone(), offset, length, progress: ctx.counters.start(number) };
-            let receipt =
-                ctx.backend.upload_part(key, &upload.upload_id, number, body, digest).await?;
+            let body = PartBody {
+                path: path.clone(),
+                offset,
+                length,
+                progress: ctx.counters.start(number),
+            };
+            let receipt = ctx
+                .backend
+                .upload_part(key, &upload.upload_id, number, body, digest)
+                .await?;
             Ok((receipt, digest))
         })
         .await?;
     if is_md5_etag(&receipt.etag) && receipt.etag != digest.md5_hex() {
         return Err(Error::new(
             ErrorKind::Protocol,
-            format!("the server stored other bytes for part {number} of {key} (ETag {})", receipt.etag),
+            format!(
+                "the server stored other bytes for part {number} of {key} (ETag {})",
+                receipt.etag
+            ),
         ));
     }
-    let row = PartRow { part_number: number, size: length, etag: receipt.etag, md5: digest.md5_hex() };
+    let row = PartRow {
+        part_number: number,
+        size: length,
+        etag: receipt.etag,
+        md5: digest.md5_hex(),
+    };
     ctx.store.save_part(ctx.job.id, &row)?;
     ctx.counters.finish(number, length);
     Ok(())
@@ -162,34 +194,48 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
     if parts.len() != count as usize {
         return Err(Error::new(
             ErrorKind::Database,
-            format!("{key}: {} of {count} parts are recorded after sending them all", parts.len()),
+            format!(
+                "{key}: {} of {count} parts are recorded after sending them all",
+                parts.len()
+            ),
         ));
     }
     let mut md5s = Vec::with_capacity(parts.len());
     for part in &parts {
         let mut md5 = [0u8; 16];
         hex::decode_to_slice(&part.md5, &mut md5).map_err(|e| {
-            Error::new(ErrorKind::Database, format!("part {} has a bad digest", part.part_number))
-                .with_source(e)
+            Error::new(
+                ErrorKind::Database,
+                format!("part {} has a bad digest", part.part_number),
+            )
+            .with_source(e)
         })?;
         md5s.push(md5);
     }
     let expected = multipart_etag(&md5s);
     let receipts: Vec<PartReceipt> = parts
         .into_iter()
-        .map(|p| PartReceipt { part_number: p.part_number, size: p.size, etag: p.etag })
+        .map(|p| PartReceipt {
+            part_number: p.part_number,
+            size: p.size,
+            etag: p.etag,
+        })
         .collect();
     let completed = ctx
         .call("completing the upload of", || {
-            ctx.backend.complete_multipart(key, &upload.upload_id, &receipts)
+            ctx.backend
+                .complete_multipart(key, &upload.upload_id, &receipts)
         })
         .await;
     match completed {
         Ok(_) => {}
         // The first Complete may have succeeded with its answer lost: look before starting over.
         Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
-            let head = ctx.call("checking", || ctx.backend.head_object(key)).await?;
-            let already = head.is_some_and(|h| h.size == size && h.etag.as_deref() == Some(&expected));
+            let head = ctx
+                .call("checking", || ctx.backend.head_object(key))
+                .await?;
+            let already =
+                head.is_some_and(|h| h.size == size && h.etag.as_deref() == Some(&expected));
             if !already {
                 return lost_upload(ctx);
             }
@@ -205,12 +251,18 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
 /// The server no longer knows the upload id: forget it and its parts, and start afresh.
 fn lost_upload(ctx: &JobContext) -> Result<Step> {
     ctx.store.delete_upload(ctx.job.id)?;
-    Ok(Step::Again("the server no longer knows the upload (expired or aborted)".into()))
+    Ok(Step::Again(
+        "the server no longer knows the upload (expired or aborted)".into(),
+    ))
 }
 
 /// Best-effort abort of an upload we are abandoning; a failure only costs storage, so it is logged.
 pub(crate) async fn abort_quietly(ctx: &JobContext, upload: &UploadRow) {
-    if let Err(e) = ctx.backend.abort_multipart(&upload.key, &upload.upload_id).await {
+    if let Err(e) = ctx
+        .backend
+        .abort_multipart(&upload.key, &upload.upload_id)
+        .await
+    {
         tracing::warn!(job = %ctx.job.id, upload_id = %upload.upload_id, error = %e, "could not abort the old upload");
     }
 }

@@ -65,7 +65,10 @@ impl Network {
     pub async fn wait_until_reachable(&self, url: &str, seen_epoch: usize) {
         let endpoint = self.endpoint(url);
         if self.offline_waiters.fetch_add(1, Ordering::SeqCst) == 0 {
-            tracing::warn!(endpoint = url, "endpoint unreachable: waiting for the network");
+            tracing::warn!(
+                endpoint = url,
+                "endpoint unreachable: waiting for the network"
+            );
             let _ = self.events.send(Event::Network { online: false });
         }
         let _waiter = WaiterGuard(self);

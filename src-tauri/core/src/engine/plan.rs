@@ -23,7 +23,10 @@ pub struct PlanConfig {
 
 impl Default for PlanConfig {
     fn default() -> Self {
-        PlanConfig { multipart_threshold: 8 * MIB, part_size: 8 * MIB }
+        PlanConfig {
+            multipart_threshold: 8 * MIB,
+            part_size: 8 * MIB,
+        }
     }
 }
 
@@ -66,7 +69,10 @@ pub fn part_range(size: u64, part_size: u64, number: u32) -> (u64, u64) {
 mod tests {
     use super::*;
 
-    const CFG: PlanConfig = PlanConfig { multipart_threshold: 8 * MIB, part_size: 8 * MIB };
+    const CFG: PlanConfig = PlanConfig {
+        multipart_threshold: 8 * MIB,
+        part_size: 8 * MIB,
+    };
 
     #[test]
     fn threshold_edges() {
@@ -74,7 +80,10 @@ mod tests {
         assert_eq!(plan(1, CFG).unwrap(), Plan::Single);
         assert_eq!(plan(8 * MIB - 1, CFG).unwrap(), Plan::Single);
         assert_eq!(plan(8 * MIB, CFG).unwrap(), Plan::Single);
-        assert_eq!(plan(8 * MIB + 1, CFG).unwrap(), Plan::Multipart { part_size: 8 * MIB });
+        assert_eq!(
+            plan(8 * MIB + 1, CFG).unwrap(),
+            Plan::Multipart { part_size: 8 * MIB }
+        );
     }
 
     #[test]
@@ -89,20 +98,32 @@ mod tests {
     #[test]
     fn part_size_grows_to_stay_within_ten_thousand_parts() {
         let size = 100 * 1024 * MIB; // 100 GiB needs > 10,000 parts of 8 MiB
-        let Plan::Multipart { part_size } = plan(size, CFG).unwrap() else { panic!() };
+        let Plan::Multipart { part_size } = plan(size, CFG).unwrap() else {
+            panic!()
+        };
         assert!(part_size > 8 * MIB);
         assert_eq!(part_size % MIB, 0);
         assert!(part_count(size, part_size) as u64 <= MAX_PARTS);
         let max = plan(MAX_OBJECT_SIZE, CFG).unwrap();
-        let Plan::Multipart { part_size } = max else { panic!() };
+        let Plan::Multipart { part_size } = max else {
+            panic!()
+        };
         assert!(part_count(MAX_OBJECT_SIZE, part_size) as u64 <= MAX_PARTS);
         assert!(part_size <= MAX_PART_SIZE);
     }
 
     #[test]
     fn part_size_never_goes_below_the_s3_minimum() {
-        let small = PlanConfig { multipart_threshold: MIB, part_size: MIB };
-        assert_eq!(plan(10 * MIB, small).unwrap(), Plan::Multipart { part_size: MIN_PART_SIZE });
+        let small = PlanConfig {
+            multipart_threshold: MIB,
+            part_size: MIB,
+        };
+        assert_eq!(
+            plan(10 * MIB, small).unwrap(),
+            Plan::Multipart {
+                part_size: MIN_PART_SIZE
+            }
+        );
     }
 
     #[test]

@@ -32,13 +32,19 @@ impl JobCounters {
     /// A fresh counter for request `slot` (a part number; 0 for a single PUT).
     pub fn start(&self, slot: u32) -> Arc<AtomicU64> {
         let counter = Arc::new(AtomicU64::new(0));
-        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(slot, counter.clone());
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(slot, counter.clone());
         counter
     }
 
     /// The request in `slot` finished; `committed` bytes now count as done for good.
     pub fn finish(&self, slot: u32, committed: u64) {
-        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot);
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&slot);
         self.committed.fetch_add(committed, Ordering::Relaxed);
     }
 
@@ -71,19 +77,30 @@ pub struct ProgressBoard {
 impl ProgressBoard {
     pub fn track(&self, id: JobId) -> Arc<JobCounters> {
         let counters = Arc::new(JobCounters::default());
-        let tracked = Tracked { counters: counters.clone(), samples: VecDeque::new() };
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tracked);
+        let tracked = Tracked {
+            counters: counters.clone(),
+            samples: VecDeque::new(),
+        };
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tracked);
         counters
     }
 
     pub fn untrack(&self, id: JobId) {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
     }
 
     /// Bytes done of every tracked job, for writing to the database.
     pub fn bytes_done(&self) -> Vec<(JobId, u64)> {
         let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        jobs.iter().map(|(id, t)| (*id, t.counters.bytes_done())).collect()
+        jobs.iter()
+            .map(|(id, t)| (*id, t.counters.bytes_done()))
+            .collect()
     }
 
     pub fn snapshot(&self, online: bool) -> ProgressSnapshot {
@@ -100,8 +117,11 @@ impl ProgressBoard {
             }
             let (then, then_done) = tracked.samples[0];
             let secs = now.duration_since(then).as_secs_f64();
-            let bytes_per_sec =
-                if secs > 0.0 { done.saturating_sub(then_done) as f64 / secs } else { 0.0 };
+            let bytes_per_sec = if secs > 0.0 {
+                done.saturating_sub(then_done) as f64 / secs
+            } else {
+                0.0
+            };
             out.push(JobProgress {
                 id: *id,
                 bytes_done: done,

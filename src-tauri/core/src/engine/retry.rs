@@ -25,7 +25,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The upper bound of the wait before retry number `retry` (from 1).
     pub fn bound(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.saturating_sub(1).min(20)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1).min(20))
+            .unwrap_or(u32::MAX);
         self.base.saturating_mul(factor).min(self.cap)
     }
 
@@ -68,7 +70,13 @@ mod tests {
     #[test]
     fn retry_after_is_a_floor() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(1, 0.0, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(p.delay(8, 1.0, Some(Duration::from_secs(3))), Duration::from_secs(30));
+        assert_eq!(
+            p.delay(1, 0.0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            p.delay(8, 1.0, Some(Duration::from_secs(3))),
+            Duration::from_secs(30)
+        );
     }
 }

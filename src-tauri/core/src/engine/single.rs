@@ -12,22 +12,30 @@ pub(crate) async fn put(ctx: &JobContext, fingerprint: Fingerprint) -> Result<St
     let (info, digest) = ctx
         .call("uploading", || async move {
             let digest = digest_range(path, 0, size).await?;
-            let body = PartBody { path: path.clone(), offset: 0, length: size, progress: ctx.counters.start(0) };
+            let body = PartBody {
+                path: path.clone(),
+                offset: 0,
+                length: size,
+                progress: ctx.counters.start(0),
+            };
             let info = ctx.backend.put_object(key, body, digest).await?;
             Ok((info, digest))
         })
         .await?;
-    if let Some(etag) = info.etag.as_deref().filter(|e| is_md5_etag(e)) {
-        if etag != digest.md5_hex() {
-            return Err(Error::new(
-                ErrorKind::Protocol,
-                format!("the server stored other bytes for {key} (ETag {etag})"),
-            ));
-        }
+    if let Some(etag) = info.etag.as_deref().filter(|e| is_md5_etag(e))
+        && etag != digest.md5_hex()
+    {
+        return Err(Error::new(
+            ErrorKind::Protocol,
+            format!("the server stored other bytes for {key} (ETag {etag})"),
+        ));
     }
     ctx.counters.finish(0, size);
     if stat(path).await? != fingerprint {
-        return Ok(Step::Again(format!("{} changed while it was uploaded", path.display())));
+        return Ok(Step::Again(format!(
+            "{} changed while it was uploaded",
+            path.display()
+        )));
     }
     ctx.verify(size, &digest.md5_hex()).await?;
     Ok(Step::Done)

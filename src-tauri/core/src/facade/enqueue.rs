@@ -43,7 +43,12 @@ impl Core {
     pub fn enqueue(&self, request: EnqueueRequest) -> Result<EnqueueReport> {
         let profile = self.resolve_profile(request.profile.as_deref())?;
         let prefix = request.prefix.unwrap_or_else(|| profile.prefix.clone());
-        let mut walk = Walk { profile: &profile, prefix: &prefix, jobs: Vec::new(), skipped: Vec::new() };
+        let mut walk = Walk {
+            profile: &profile,
+            prefix: &prefix,
+            jobs: Vec::new(),
+            skipped: Vec::new(),
+        };
         for path in &request.paths {
             let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
             let name = path.file_name().map(PathBuf::from).unwrap_or_default();
@@ -57,10 +62,18 @@ impl Core {
         }
         if !jobs.is_empty() {
             tracing::info!(jobs = jobs.len(), bytes, %batch, "queued");
-            let _ = self.inner.events.send(Event::JobsAdded { ids: jobs.clone() });
+            let _ = self
+                .inner
+                .events
+                .send(Event::JobsAdded { ids: jobs.clone() });
             self.inner.wake.notify_one();
         }
-        Ok(EnqueueReport { batch, jobs, bytes, skipped: walk.skipped })
+        Ok(EnqueueReport {
+            batch,
+            jobs,
+            bytes,
+            skipped: walk.skipped,
+        })
     }
 }
 
@@ -73,13 +86,20 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn skip(&mut self, path: &Path, reason: impl Into<String>) {
-        self.skipped.push(Skipped { path: path.to_path_buf(), reason: reason.into() });
+        self.skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        });
     }
 
     /// `relative` is the key-to-be below the prefix. Symlinks given by the user are followed;
     /// symlinks met while walking a folder are followed to files but not to folders (no loops).
     fn add(&mut self, path: &Path, relative: &Path, top_level: bool) {
-        let meta = if top_level { std::fs::metadata(path) } else { std::fs::symlink_metadata(path) };
+        let meta = if top_level {
+            std::fs::metadata(path)
+        } else {
+            std::fs::symlink_metadata(path)
+        };
         let mut meta = match meta {
             Ok(meta) => meta,
             Err(e) => return self.skip(path, format!("cannot read it: {e}")),
@@ -87,7 +107,9 @@ impl Walk<'_> {
         if meta.file_type().is_symlink() {
             match std::fs::metadata(path) {
                 Ok(target) if target.is_file() => meta = target,
-                Ok(_) => return self.skip(path, "a link to a folder inside a folder is not followed"),
+                Ok(_) => {
+                    return self.skip(path, "a link to a folder inside a folder is not followed");
+                }
                 Err(e) => return self.skip(path, format!("a broken link: {e}")),
             }
         }
@@ -96,7 +118,10 @@ impl Walk<'_> {
                 Ok(entries) => entries,
                 Err(e) => return self.skip(path, format!("cannot list the folder: {e}")),
             };
-            let mut children: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            let mut children: Vec<_> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect();
             children.sort();
             for child in children {
                 self.add(&path.join(&child), &relative.join(&child), false);
@@ -123,7 +148,9 @@ impl Walk<'_> {
             match component.as_os_str().to_str() {
                 Some(part) => parts.push(part),
                 None => {
-                    return Err("its name is not valid UTF-8, which S3 keys must be: rename it".into());
+                    return Err(
+                        "its name is not valid UTF-8, which S3 keys must be: rename it".into(),
+                    );
                 }
             }
         }

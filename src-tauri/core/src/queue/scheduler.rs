@@ -64,7 +64,10 @@ impl Scheduler {
     pub async fn run(&self, until: Until, stop: CancellationToken) -> Result<SchedulerOutcome> {
         let recovered = self.store.apply(&Selection::All, Action::Requeue, None)?;
         if !recovered.is_empty() {
-            tracing::info!(jobs = recovered.len(), "resuming jobs interrupted by a previous stop");
+            tracing::info!(
+                jobs = recovered.len(),
+                "resuming jobs interrupted by a previous stop"
+            );
         }
         let mut outcome = SchedulerOutcome::default();
         let mut running: HashMap<JobId, Running> = HashMap::new();
@@ -151,7 +154,11 @@ impl Scheduler {
         outcome: &mut SchedulerOutcome,
     ) -> Result<()> {
         let id = job.id;
-        if self.store.apply(&Selection::Ids(vec![id]), Action::Start, None)?.is_empty() {
+        if self
+            .store
+            .apply(&Selection::Ids(vec![id]), Action::Start, None)?
+            .is_empty()
+        {
             return Ok(());
         }
         self.send(id, JobState::Running, None);
@@ -165,7 +172,13 @@ impl Scheduler {
         let counters = self.board.track(id);
         counters.set_total(job.bytes_total);
         let token = CancellationToken::new();
-        running.insert(id, Running { token: token.clone(), total: job.bytes_total });
+        running.insert(
+            id,
+            Running {
+                token: token.clone(),
+                total: job.bytes_total,
+            },
+        );
         tracing::info!(job = %id, path = %job.path.display(), key = %job.key, destination = %backend.describe(), "upload started");
         let ctx = JobContext {
             store: self.store.clone(),
@@ -200,7 +213,9 @@ impl Scheduler {
             Some(Ok(())) => {
                 let total = self.store.job(id)?.map(|j| j.bytes_total).unwrap_or(total);
                 self.store.set_progress(&[(id, total)])?;
-                let changed = self.store.apply(&Selection::Ids(vec![id]), Action::Complete, None)?;
+                let changed =
+                    self.store
+                        .apply(&Selection::Ids(vec![id]), Action::Complete, None)?;
                 if !changed.is_empty() {
                     outcome.completed += 1;
                     outcome.bytes += total;
@@ -220,7 +235,8 @@ impl Scheduler {
                     self.store.set_progress(&[done])?;
                 }
                 if stopping {
-                    self.store.apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
+                    self.store
+                        .apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
                 }
             }
         }
@@ -253,7 +269,10 @@ impl Scheduler {
             return Ok(backend.clone());
         }
         let profile = self.store.profile(profile_id)?.ok_or_else(|| {
-            Error::new(crate::error::ErrorKind::NotFound, "the job's profile no longer exists")
+            Error::new(
+                crate::error::ErrorKind::NotFound,
+                "the job's profile no longer exists",
+            )
         })?;
         let backend = (self.backends)(&profile)?;
         backends.insert(profile_id.clone(), backend.clone());
@@ -262,7 +281,8 @@ impl Scheduler {
 
     /// Aborts cancelled jobs' uploads once, outside a run (the caller holds the engine lock).
     pub async fn abort_cancelled_now(&self) {
-        self.abort_cancelled_uploads(&HashMap::new(), &mut HashMap::new()).await;
+        self.abort_cancelled_uploads(&HashMap::new(), &mut HashMap::new())
+            .await;
     }
 
     /// Aborts the multipart uploads of cancelled jobs so their parts stop costing storage.
@@ -295,7 +315,10 @@ impl Scheduler {
         match tokio::time::timeout(Duration::from_secs(30), abort).await {
             Ok(result) => result?,
             Err(_) => {
-                return Err(Error::new(crate::error::ErrorKind::Interrupted, "abort timed out"));
+                return Err(Error::new(
+                    crate::error::ErrorKind::Interrupted,
+                    "abort timed out",
+                ));
             }
         }
         self.store.delete_upload(id)?;

@@ -106,7 +106,8 @@ impl Store {
 
     pub fn jobs_in_batch(&self, batch: &str) -> Result<Vec<Job>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE j.batch = ?1 ORDER BY j.id"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("{SELECT} WHERE j.batch = ?1 ORDER BY j.id"))?;
         let rows = stmt.query_map([batch], job_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -171,8 +172,9 @@ impl Store {
                 let mut stmt = tx.prepare_cached("SELECT id, state FROM jobs WHERE id = ?1")?;
                 let mut out = Vec::new();
                 for id in ids {
-                    if let Some(row) =
-                        stmt.query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?))).optional()?
+                    if let Some(row) = stmt
+                        .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?
                     {
                         out.push(row);
                     }
@@ -188,8 +190,12 @@ impl Store {
             )?;
             let t = now();
             for (id, state) in current {
-                let Some(from) = JobState::parse(&state) else { continue };
-                let Some(to) = transition(from, action) else { continue };
+                let Some(from) = JobState::parse(&state) else {
+                    continue;
+                };
+                let Some(to) = transition(from, action) else {
+                    continue;
+                };
                 let (code, message) = match (action, error) {
                     (Action::Fail, Some((code, message))) => (Some(code), Some(message)),
                     _ => (None, None),
@@ -234,10 +240,15 @@ impl Store {
 
     pub fn add_attempt(&self, id: JobId) -> Result<u32> {
         let conn = self.conn();
-        conn.execute("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1", [id.0])?;
-        Ok(conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
-            r.get::<_, i64>(0)
-        })? as u32)
+        conn.execute(
+            "UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1",
+            [id.0],
+        )?;
+        Ok(
+            conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
+                r.get::<_, i64>(0)
+            })? as u32,
+        )
     }
 
     /// Whether any job is waiting to run or running.
@@ -288,7 +299,10 @@ mod tests {
         let (store, ids) = store_with_jobs(3);
         let jobs = store.jobs().unwrap();
         assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), ids);
-        assert!(jobs.iter().all(|j| j.state == JobState::Queued && j.profile_name == "p"));
+        assert!(
+            jobs.iter()
+                .all(|j| j.state == JobState::Queued && j.profile_name == "p")
+        );
         assert_eq!(store.jobs_in_batch("batch-1").unwrap().len(), 3);
         assert!(store.jobs_in_batch("other").unwrap().is_empty());
     }
@@ -296,12 +310,19 @@ mod tests {
     #[test]
     fn apply_skips_jobs_whose_state_forbids_the_action() {
         let (store, ids) = store_with_jobs(2);
-        store.apply(&Selection::Ids(vec![ids[0]]), Action::Start, None).unwrap();
-        store.apply(&Selection::Ids(vec![ids[0]]), Action::Complete, None).unwrap();
+        store
+            .apply(&Selection::Ids(vec![ids[0]]), Action::Start, None)
+            .unwrap();
+        store
+            .apply(&Selection::Ids(vec![ids[0]]), Action::Complete, None)
+            .unwrap();
         // Pausing everything changes only the queued job; a completed job cannot be paused.
         let changed = store.apply(&Selection::All, Action::Pause, None).unwrap();
         assert_eq!(changed, vec![(ids[1], JobState::Paused)]);
-        assert_eq!(store.job(ids[0]).unwrap().unwrap().state, JobState::Completed);
+        assert_eq!(
+            store.job(ids[0]).unwrap().unwrap().state,
+            JobState::Completed
+        );
     }
 
     #[test]
@@ -310,21 +331,29 @@ mod tests {
         let sel = Selection::Ids(ids.clone());
         store.apply(&sel, Action::Start, None).unwrap();
         store.add_attempt(ids[0]).unwrap();
-        store.apply(&sel, Action::Fail, Some(("access_denied", "no access"))).unwrap();
+        store
+            .apply(&sel, Action::Fail, Some(("access_denied", "no access")))
+            .unwrap();
         let job = store.job(ids[0]).unwrap().unwrap();
         assert_eq!(job.state, JobState::Failed);
         assert_eq!(job.error_code.as_deref(), Some("access_denied"));
         assert_eq!(job.attempts, 1);
         store.apply(&sel, Action::Retry, None).unwrap();
         let job = store.job(ids[0]).unwrap().unwrap();
-        assert_eq!((job.state, job.error_code, job.attempts), (JobState::Queued, None, 0));
+        assert_eq!(
+            (job.state, job.error_code, job.attempts),
+            (JobState::Queued, None, 0)
+        );
     }
 
     #[test]
     fn next_queued_skips_running_ids_and_respects_the_limit() {
         let (store, ids) = store_with_jobs(4);
         let next = store.next_queued(2, &[ids[0]]).unwrap();
-        assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[1], ids[2]]);
+        assert_eq!(
+            next.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![ids[1], ids[2]]
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ impl Store {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             Error::new(
                 ErrorKind::Local,
-                format!("cannot create the data directory {}: {e}", data_dir.display()),
+                format!(
+                    "cannot create the data directory {}: {e}",
+                    data_dir.display()
+                ),
             )
             .with_source(e)
         })?;
@@ -61,12 +64,16 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -108,11 +115,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
         let store = Store::open(dir.path()).unwrap();
-        let version: i64 =
-            store.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let version: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
-        let mode: String =
-            store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let mode: String = store
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
     }
 
@@ -123,7 +134,9 @@ mod tests {
         let conn = Connection::open(dir.path().join("hoist.db")).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
-        let err = Store::open(dir.path()).err().expect("newer schema must be refused");
+        let err = Store::open(dir.path())
+            .err()
+            .expect("newer schema must be refused");
         assert!(err.message().contains("newer Hoist"), "{}", err.message());
     }
 }

@@ -169,7 +169,13 @@ pub(crate) mod tests {
             .unwrap();
         let err = store.delete_profile(&p.id).unwrap_err();
         assert!(err.message().contains("unfinished"), "{}", err.message());
-        store.apply(&crate::model::Selection::All, crate::queue::Action::Cancel, None).unwrap();
+        store
+            .apply(
+                &crate::model::Selection::All,
+                crate::queue::Action::Cancel,
+                None,
+            )
+            .unwrap();
         store.delete_profile(&p.id).unwrap();
         assert!(store.profiles().unwrap().is_empty());
         assert!(store.jobs().unwrap().is_empty());

@@ -78,7 +78,8 @@ impl Store {
 
     /// Forgets a job's upload and its parts (after Complete, Abort, or a lost upload id).
     pub fn delete_upload(&self, job: JobId) -> Result<()> {
-        self.conn().execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
+        self.conn()
+            .execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
         Ok(())
     }
 
@@ -104,7 +105,13 @@ impl Store {
             "INSERT INTO parts (job_id, part_number, size, etag, md5) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT(job_id, part_number) DO UPDATE SET size = excluded.size, \
              etag = excluded.etag, md5 = excluded.md5",
-            params![job.0, part.part_number, part.size as i64, part.etag, part.md5],
+            params![
+                job.0,
+                part.part_number,
+                part.size as i64,
+                part.etag,
+                part.md5
+            ],
         )?;
         Ok(())
     }
@@ -138,16 +145,33 @@ mod tests {
             bucket: "b".into(),
             key: "x".into(),
             part_size: 10,
-            fingerprint: Fingerprint { size: 20, mtime_ns: 5, inode: 7 },
+            fingerprint: Fingerprint {
+                size: 20,
+                mtime_ns: 5,
+                inode: 7,
+            },
         };
         store.save_upload(job, &upload).unwrap();
         assert_eq!(store.upload(job).unwrap(), Some(upload.clone()));
-        let part = PartRow { part_number: 2, size: 10, etag: "e2".into(), md5: "m2".into() };
+        let part = PartRow {
+            part_number: 2,
+            size: 10,
+            etag: "e2".into(),
+            md5: "m2".into(),
+        };
         store.save_part(job, &part).unwrap();
         store.save_part(job, &part).unwrap();
         assert_eq!(store.parts(job).unwrap(), vec![part]);
         // A new upload id for the same job replaces the old one and drops its parts.
-        store.save_upload(job, &UploadRow { upload_id: "u2".into(), ..upload }).unwrap();
+        store
+            .save_upload(
+                job,
+                &UploadRow {
+                    upload_id: "u2".into(),
+                    ..upload
+                },
+            )
+            .unwrap();
         assert!(store.parts(job).unwrap().is_empty());
         store.delete_upload(job).unwrap();
         assert_eq!(store.upload(job).unwrap(), None);

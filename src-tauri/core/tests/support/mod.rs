@@ -3,12 +3,12 @@
 //! about the engine, the keychain has its own tests against a real Secret Service.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use hoist_core::model::ProfileId;
 use hoist_core::model::{Job, JobState};
 use hoist_core::{
-    AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewProfile, PlanConfig, Result,
-    RetryPolicy, RunSummary, RunUntil, Secret,
+    AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewProfile,
+    PlanConfig, Result, RetryPolicy, RunSummary, RunUntil, Secret,
 };
-use hoist_core::model::ProfileId;
 use hoist_test_s3::TestS3;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,11 +25,20 @@ pub struct MemoryCredentials(Mutex<HashMap<String, AccessKey>>);
 
 impl CredentialStore for MemoryCredentials {
     fn set(&self, profile: &ProfileId, key: &AccessKey) -> Result<()> {
-        self.0.lock().unwrap().insert(profile.0.clone(), key.clone());
+        self.0
+            .lock()
+            .unwrap()
+            .insert(profile.0.clone(), key.clone());
         Ok(())
     }
     fn get(&self, profile: &ProfileId) -> Result<AccessKey> {
-        Ok(self.0.lock().unwrap().get(&profile.0).cloned().expect("test profile has a key"))
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .get(&profile.0)
+            .cloned()
+            .expect("test profile has a key"))
     }
     fn delete(&self, profile: &ProfileId) -> Result<()> {
         self.0.lock().unwrap().remove(&profile.0);
@@ -40,9 +49,16 @@ impl CredentialStore for MemoryCredentials {
 /// 5 MiB threshold and parts (S3's minimum), 2 parts in flight, fast retries.
 pub fn test_config() -> EngineConfig {
     EngineConfig {
-        plan: PlanConfig { multipart_threshold: 5 * MIB as u64, part_size: 5 * MIB as u64 },
+        plan: PlanConfig {
+            multipart_threshold: 5 * MIB as u64,
+            part_size: 5 * MIB as u64,
+        },
         parts_in_flight: 2,
-        retry: RetryPolicy { base: Duration::from_millis(20), cap: Duration::from_millis(500), max_retries: 4 },
+        retry: RetryPolicy {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(500),
+            max_retries: 4,
+        },
     }
 }
 
@@ -61,8 +77,12 @@ impl Fixture {
         let server = TestS3::start().await;
         server.create_bucket(BUCKET);
         let dir = tempfile::tempdir().unwrap();
-        let core = Core::open_with(&dir.path().join("data"), Some(Arc::new(MemoryCredentials::default())), config)
-            .unwrap();
+        let core = Core::open_with(
+            &dir.path().join("data"),
+            Some(Arc::new(MemoryCredentials::default())),
+            config,
+        )
+        .unwrap();
         core.add_profile(
             NewProfile {
                 name: "test".into(),
@@ -102,10 +122,14 @@ impl Fixture {
     }
 
     pub async fn run_batch(&self, batch: &str) -> RunSummary {
-        tokio::time::timeout(WAIT, self.core.run_queue(RunUntil::Batch(batch.into()), CancellationToken::new()))
-            .await
-            .expect("the batch finishes in time")
-            .unwrap()
+        tokio::time::timeout(
+            WAIT,
+            self.core
+                .run_queue(RunUntil::Batch(batch.into()), CancellationToken::new()),
+        )
+        .await
+        .expect("the batch finishes in time")
+        .unwrap()
     }
 
     pub fn job(&self, batch: &str) -> Job {
@@ -115,7 +139,9 @@ impl Fixture {
     }
 
     pub fn object(&self, key: &str) -> Vec<u8> {
-        self.server.object(BUCKET, key).unwrap_or_else(|| panic!("no object {key}"))
+        self.server
+            .object(BUCKET, key)
+            .unwrap_or_else(|| panic!("no object {key}"))
     }
 
     pub fn db(&self) -> rusqlite::Connection {
@@ -123,21 +149,30 @@ impl Fixture {
     }
 
     pub fn committed_parts(&self, job: i64) -> i64 {
-        self.db().query_row("SELECT COUNT(*) FROM parts WHERE job_id = ?1", [job], |r| r.get(0)).unwrap()
+        self.db()
+            .query_row("SELECT COUNT(*) FROM parts WHERE job_id = ?1", [job], |r| {
+                r.get(0)
+            })
+            .unwrap()
     }
 
     /// Calls `check` every 20 ms until it holds; panics after [`WAIT`].
     pub async fn wait_until(&self, what: &str, mut check: impl FnMut() -> bool) {
         let deadline = tokio::time::Instant::now() + WAIT;
         while !check() {
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
 
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i / 7) as u8).wrapping_mul(31).wrapping_add(seed) ^ (i as u8)).collect()
+    (0..len)
+        .map(|i| ((i / 7) as u8).wrapping_mul(31).wrapping_add(seed) ^ (i as u8))
+        .collect()
 }
 
 pub fn completed(job: &Job) -> bool {
@@ -145,7 +180,10 @@ pub fn completed(job: &Job) -> bool {
 }
 
 /// Waits for the first event matching `want`.
-pub async fn next_event(rx: &mut tokio::sync::broadcast::Receiver<Event>, want: impl Fn(&Event) -> bool) -> Event {
+pub async fn next_event(
+    rx: &mut tokio::sync::broadcast::Receiver<Event>,
+    want: impl Fn(&Event) -> bool,
+) -> Event {
     tokio::time::timeout(WAIT, async {
         loop {
             match rx.recv().await {
