@@ -1,0 +1,32 @@
+//! Build script of the `hoist` package (the repo root manifest points here). tauri-build reads
+//! `tauri.conf.json` beside the root `Cargo.toml`, checks the capabilities under
+//! `src-tauri/capabilities/`, and generates one permission per app command: a command missing
+//! from [`COMMANDS`] (or from a capability) is refused at run time, so the web view can call
+//! exactly what the capabilities grant.
+
+/// Every `#[tauri::command]` in `src-tauri/src/commands/`, by name.
+const COMMANDS: &[&str] = &[
+    "list_jobs",
+    "pause_jobs",
+    "resume_jobs",
+    "cancel_jobs",
+    "retry_jobs",
+    "add_paths",
+    "engine_status",
+];
+
+fn main() {
+    // tauri-build watches a custom capabilities path only if told to.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    if !std::path::Path::new("ui/dist/index.html").exists() {
+        println!(
+            "cargo:warning=ui/dist is missing: run `npm --prefix ui ci && npm --prefix ui run build` first"
+        );
+    }
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}

@@ -1,0 +1,117 @@
+//! Adding files: what cannot be uploaded is reported with a reason that names the fix, and
+//! everything else in the same call is queued anyway.
+
+mod support;
+
+use std::os::unix::ffi::OsStrExt;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unuploadable_entries_are_skipped_with_reasons_and_the_rest_is_queued() {
+    let f = Fixture::new().await;
+    let root = f.dir.path().join("files/tree");
+    f.file("tree/ok.txt", 5, 1);
+    // A symlink loop, a FIFO, a name that is not UTF-8, and a link to a file.
+    std::os::unix::fs::symlink(&root, root.join("loop")).unwrap();
+    let fifo = root.join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let bad_name = root.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
+    std::fs::write(&bad_name, b"x").unwrap();
+    std::os::unix::fs::symlink(root.join("ok.txt"), root.join("link.txt")).unwrap();
+    let long = f.file(&"n".repeat(200), 3, 2);
+
+    let report = f
+        .core
+        .enqueue(hoist_core::EnqueueRequest {
+            paths: vec![root.clone(), long, f.dir.path().join("nope")],
+            prefix: Some("p/".repeat(420)),
+            ..Default::default()
+        })
+        .unwrap();
+    let reasons: Vec<(String, &str)> = report
+        .skipped
+        .iter()
+        .map(|s| {
+            (
+                s.path.file_name().unwrap().to_string_lossy().into_owned(),
+                s.reason.as_str(),
+            )
+        })
+        .collect();
+    let reason_for = |name: &str| {
+        reasons
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, r)| *r)
+            .unwrap_or_else(|| panic!("{name} not skipped: {reasons:?}"))
+    };
+    assert!(reason_for("loop").contains("not followed"));
+    assert!(reason_for("pipe").contains("not a regular file"));
+    assert!(reason_for("caf\u{FFFD}.txt").contains("UTF-8"));
+    assert!(reason_for(&"n".repeat(200)).contains("1024"));
+    assert!(reason_for("nope").contains("cannot read"));
+    // The regular file and the link to it are queued under the folder's name.
+    let keys: Vec<String> = f
+        .core
+        .batch_jobs(&report.batch)
+        .unwrap()
+        .into_iter()
+        .map(|j| j.key)
+        .collect();
+    let prefix = "p/".repeat(420);
+    assert_eq!(
+        keys,
+        vec![
+            format!("{prefix}tree/link.txt"),
+            format!("{prefix}tree/ok.txt")
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_several_profiles_the_profile_must_be_named() {
+    let f = Fixture::new().await;
+    f.core
+        .add_profile(
+            hoist_core::NewProfile {
+                name: "second".into(),
+                endpoint: Some(f.server.endpoint()),
+                region: "us-east-1".into(),
+                bucket: BUCKET.into(),
+                path_style: true,
+                prefix: String::new(),
+            },
+            hoist_core::AccessKey {
+                access_key_id: hoist_core::Secret::new("a".into()),
+                secret_access_key: hoist_core::Secret::new("b".into()),
+            },
+        )
+        .unwrap();
+    let path = f.file("x", 1, 1);
+    let err = f
+        .core
+        .enqueue(hoist_core::EnqueueRequest {
+            paths: vec![path.clone()],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(err.message().contains("--profile"), "{}", err.message());
+    let report = f
+        .core
+        .enqueue(hoist_core::EnqueueRequest {
+            paths: vec![path],
+            profile: Some("second".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        f.core.batch_jobs(&report.batch).unwrap()[0].profile_name,
+        "second"
+    );
+}

@@ -1,0 +1,141 @@
+//! Hoist's desktop shell: the Tauri app around a [`hoist_core::Core`]. It owns no business
+//! logic: [`run_window`] builds the window, registers the commands (`commands/`), forwards core
+//! events (`events`), turns files dropped on the window into an enqueue, and drives the upload
+//! engine on Tauri's async runtime for as long as the window lives.
+//!
+//! The engine runs in this process unless another one (a `hoist upload` in a terminal) already
+//! holds the data directory's engine lock; then the window shows the queue from the database
+//! and tries to take over every [`ENGINE_RETRY`], so uploads go on after that process ends.
+
+// The headless CLI and logging belong to main.rs; they are declared here so the binary reaches
+// them as `hoist_app::cli` and `hoist_app::logging`.
+pub mod cli;
+pub mod logging;
+
+mod commands;
+mod error;
+mod events;
+
+pub use error::UiError;
+
+use commands::engine::{EngineCell, EngineStatus};
+use hoist_core::{CancellationToken, Core, ErrorKind, RunUntil};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tauri::async_runtime::JoinHandle;
+use tauri::{AppHandle, DragDropEvent, Emitter, Manager, RunEvent, Window, WindowEvent};
+
+/// How often a window whose queue is driven elsewhere tries to take the engine lock.
+const ENGINE_RETRY: Duration = Duration::from_secs(5);
+/// How long the exit waits for the engine to stop in-flight requests and commit.
+const ENGINE_STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Opens the queue window and runs until it is closed.
+pub fn run_window(core: Core) -> anyhow::Result<()> {
+    let stop = CancellationToken::new();
+    let engine_task: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
+
+    let app = tauri::Builder::default()
+        .manage(core.clone())
+        .manage(EngineCell::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::queue::list_jobs,
+            commands::queue::pause_jobs,
+            commands::queue::resume_jobs,
+            commands::queue::cancel_jobs,
+            commands::queue::retry_jobs,
+            commands::queue::add_paths,
+            commands::engine::engine_status,
+        ])
+        .on_window_event(on_window_event)
+        .setup({
+            let stop = stop.clone();
+            let engine_task = engine_task.clone();
+            move |app| {
+                events::spawn(app.handle(), &core, &stop);
+                let task =
+                    tauri::async_runtime::spawn(drive_engine(app.handle().clone(), core, stop));
+                *engine_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+                Ok(())
+            }
+        })
+        .build(tauri::generate_context!())?;
+
+    let on_exit = stop.clone();
+    let code = app.run_return(move |_, event| {
+        if let RunEvent::Exit = event {
+            on_exit.cancel();
+        }
+    });
+    stop.cancel();
+    let task = engine_task.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(task) = task {
+        let waited = tauri::async_runtime::block_on(tokio::time::timeout(ENGINE_STOP_GRACE, task));
+        if waited.is_err() {
+            tracing::warn!(
+                "the engine did not stop in time; interrupted uploads resume on next start"
+            );
+        }
+    }
+    if code != 0 {
+        anyhow::bail!("the window's event loop exited with code {code}");
+    }
+    Ok(())
+}
+
+/// Runs the queue until `stop`, or waits for another process's engine to go away.
+async fn drive_engine(app: AppHandle, core: Core, stop: CancellationToken) {
+    let cell = app.state::<EngineCell>();
+    loop {
+        let run = core.run_queue(RunUntil::Stopped, stop.clone());
+        tokio::pin!(run);
+        // The lock is taken on the first poll: a run still pending after it holds the lock.
+        let outcome = tokio::select! {
+            biased;
+            outcome = &mut run => outcome,
+            () = std::future::ready(()) => {
+                cell.set(&app, EngineStatus::Driving);
+                run.await
+            }
+        };
+        match outcome {
+            Ok(summary) => {
+                tracing::info!(?summary, "engine stopped");
+                return;
+            }
+            Err(e) if e.kind() == ErrorKind::EngineBusy => cell.set(&app, EngineStatus::Elsewhere),
+            Err(e) => {
+                tracing::error!(error = %e, "the upload engine stopped");
+                let message = e.message().to_owned();
+                let _ = app.emit(events::ERROR, UiError::from(e));
+                cell.set(&app, EngineStatus::Stopped { message });
+                return;
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(ENGINE_RETRY) => {}
+        }
+    }
+}
+
+/// Files dropped on the window go to the queue; hovering highlights the drop hint.
+fn on_window_event(window: &Window, event: &WindowEvent) {
+    let WindowEvent::DragDrop(drag) = event else {
+        return;
+    };
+    let hover = |active: bool| {
+        if let Err(e) = window.emit(events::DROP_HOVER, serde_json::json!({ "active": active })) {
+            tracing::warn!(error = %e, "could not send drop hover");
+        }
+    };
+    match drag {
+        DragDropEvent::Enter { .. } => hover(true),
+        DragDropEvent::Leave => hover(false),
+        DragDropEvent::Drop { paths, .. } => {
+            hover(false);
+            commands::queue::enqueue_dropped(window.app_handle(), paths.clone());
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,194 @@
+// The queue window's controller: subscribes to the shell's events, keeps the QueueState, calls
+// commands for the row buttons, and hands every new state to the view. Reloads of the job list
+// are coalesced: a burst of lifecycle events causes one `list_jobs` call, not one per event.
+import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, UiError, Unlisten } from './ipc/types';
+import { toUiError } from './ipc/types';
+import type { Action, Notice, QueueState } from './state';
+import { applyJobState, applyProgress, initialState, withBusy, withJobs } from './state';
+import { QueueView } from './view';
+
+export interface AppOptions {
+  /** How long to gather lifecycle events before reloading the list. */
+  reloadDelayMs?: number;
+  /** How often to reload while another process drives the queue (no events reach us then). */
+  pollMs?: number;
+  /** How long an info notice stays up. */
+  noticeMs?: number;
+}
+
+export class QueueApp {
+  private state: QueueState = initialState();
+  private readonly view: QueueView;
+  private readonly unlisteners: Unlisten[] = [];
+  private readonly reloadDelayMs: number;
+  private readonly pollMs: number;
+  private readonly noticeMs: number;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private reloading: Promise<void> | null = null;
+  private reloadAgain = false;
+  private disposed = false;
+
+  constructor(
+    root: HTMLElement,
+    private readonly ipc: Ipc,
+    options: AppOptions = {},
+  ) {
+    this.reloadDelayMs = options.reloadDelayMs ?? 100;
+    this.pollMs = options.pollMs ?? 2000;
+    this.noticeMs = options.noticeMs ?? 6000;
+    this.view = new QueueView(root, {
+      onAction: (action, id) => void this.act(action, id),
+      onDismissNotice: () => this.setNotice(null),
+    });
+    this.view.render(this.state);
+  }
+
+  /** Subscribes first, then loads, so no change between the two is lost. */
+  async start(): Promise<void> {
+    await Promise.all([
+      this.on('hoist://jobs-added', () => this.scheduleReload()),
+      this.on('hoist://resync', () => this.scheduleReload()),
+      this.on('hoist://job-state', (event) => {
+        const { state, known } = applyJobState(this.state, event);
+        this.set(state);
+        if (!known) this.scheduleReload();
+      }),
+      this.on('hoist://progress', (snapshot) => {
+        const { state, unknown } = applyProgress(this.state, snapshot);
+        this.set(state);
+        if (unknown.length > 0) this.scheduleReload();
+      }),
+      this.on('hoist://network', ({ online }) => this.set({ ...this.state, online })),
+      this.on('hoist://engine', (status) => this.setEngine(status)),
+      this.on('hoist://enqueued', (report) => this.setNotice({ kind: 'info', text: describeEnqueue(report) })),
+      this.on('hoist://error', (error) => this.showError(error)),
+      this.on('hoist://drop-hover', ({ active }) => this.set({ ...this.state, dropActive: active })),
+    ]);
+    const engine = this.ipc.engineStatus().then(
+      (status) => this.setEngine(status),
+      (e: unknown) => this.showError(toUiError(e)),
+    );
+    await Promise.all([this.reload(), engine]);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const unlisten of this.unlisteners.splice(0)) unlisten();
+    for (const timer of [this.reloadTimer, this.noticeTimer]) if (timer) clearTimeout(timer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+  }
+
+  get current(): QueueState {
+    return this.state;
+  }
+
+  /** Reloads the job list now; concurrent calls share one request plus at most one more. */
+  reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        try {
+          const jobs = await this.ipc.listJobs();
+          if (!this.disposed) this.set(withJobs(this.state, jobs));
+        } catch (e) {
+          this.showError(toUiError(e));
+        }
+      } while (this.reloadAgain && !this.disposed);
+      this.reloading = null;
+    })();
+    return this.reloading;
+  }
+
+  /** Resolves once no reload is scheduled or running (for tests and callers that need a settled list). */
+  async whenIdle(): Promise<void> {
+    while (this.reloadTimer || this.reloading) {
+      if (this.reloading) await this.reloading;
+      else await new Promise((resolve) => setTimeout(resolve, this.reloadDelayMs + 1));
+    }
+  }
+
+  private async on<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<void> {
+    this.unlisteners.push(await this.ipc.listen(event, handler));
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer || this.disposed) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      void this.reload();
+    }, this.reloadDelayMs);
+  }
+
+  private async act(action: Action, id: JobId): Promise<void> {
+    if (this.state.busy.has(id)) return;
+    this.set(withBusy(this.state, id, true));
+    try {
+      await this.command(action)([id]);
+    } catch (e) {
+      this.showError(toUiError(e));
+    }
+    // Reload before re-enabling the row, so its buttons never offer the old state's actions.
+    await this.reload();
+    this.set(withBusy(this.state, id, false));
+  }
+
+  private command(action: Action): (ids: JobId[]) => Promise<JobId[]> {
+    switch (action) {
+      case 'pause':
+        return (ids) => this.ipc.pauseJobs(ids);
+      case 'resume':
+        return (ids) => this.ipc.resumeJobs(ids);
+      case 'retry':
+        return (ids) => this.ipc.retryJobs(ids);
+      case 'cancel':
+        return (ids) => this.ipc.cancelJobs(ids);
+    }
+  }
+
+  private setEngine(status: EngineStatus): void {
+    this.set({ ...this.state, engine: status });
+    const polling = status.state === 'elsewhere';
+    if (polling && !this.pollTimer && !this.disposed) {
+      this.pollTimer = setInterval(() => void this.reload(), this.pollMs);
+    } else if (!polling && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = null;
+    }
+  }
+
+  private showError(error: UiError): void {
+    this.setNotice({ kind: 'error', text: error.message });
+  }
+
+  private setNotice(notice: Notice | null): void {
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = null;
+    if (notice?.kind === 'info') {
+      this.noticeTimer = setTimeout(() => this.setNotice(null), this.noticeMs);
+    }
+    this.set({ ...this.state, notice });
+  }
+
+  private set(state: QueueState): void {
+    this.state = state;
+    if (!this.disposed) this.view.render(state);
+  }
+}
+
+export function describeEnqueue(report: EnqueueReport): string {
+  const added = report.jobs.length;
+  const skipped = report.skipped.length;
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  let text = added > 0 ? `Added ${files(added)} to the queue` : 'Nothing was added';
+  if (skipped > 0) {
+    const first = report.skipped[0]!;
+    text += `; skipped ${files(skipped)} (${first.path}: ${first.reason}${skipped > 1 ? ', …' : ''})`;
+  }
+  return text;
+}

@@ -1,0 +1,135 @@
+// The IPC contract between the web UI and the Rust shell. Every command and event the UI uses is
+// typed here; the Rust side is src-tauri/src/commands/ and src-tauri/src/events.rs. Field names
+// are the serde names (snake_case), ids are SQLite rowids (safe as JS numbers).
+
+export type JobId = number;
+
+export const JOB_STATES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** One upload in the queue, as stored (hoist_core::model::Job). */
+export interface Job {
+  id: JobId;
+  path: string;
+  profile_id: string;
+  profile_name: string;
+  bucket: string;
+  key: string;
+  state: JobState;
+  bytes_done: number;
+  bytes_total: number;
+  attempts: number;
+  error_code: string | null;
+  error_message: string | null;
+  batch: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Byte progress of one running job (hoist_core::JobProgress). */
+export interface JobProgress {
+  id: JobId;
+  bytes_done: number;
+  bytes_total: number;
+  bytes_per_sec: number;
+}
+
+/** All running jobs' progress at one instant (hoist_core::ProgressSnapshot). */
+export interface ProgressSnapshot {
+  jobs: JobProgress[];
+  /** False while jobs wait for the network. */
+  online: boolean;
+}
+
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+/** What an enqueue did (hoist_core::EnqueueReport). */
+export interface EnqueueReport {
+  batch: string;
+  jobs: JobId[];
+  /** Total size of the added files. */
+  bytes: number;
+  skipped: Skipped[];
+}
+
+/** Every failed command rejects with this (src-tauri/src/error.rs). */
+export interface UiError {
+  code: string;
+  message: string;
+}
+
+/** Whether this window's process drives the upload queue. */
+export type EngineStatus =
+  | { state: 'driving' }
+  | { state: 'elsewhere' }
+  | { state: 'stopped'; message: string };
+
+export interface JobsAddedEvent {
+  ids: JobId[];
+}
+
+export interface JobStateEvent {
+  id: JobId;
+  state: JobState;
+  error: string | null;
+}
+
+export interface NetworkEvent {
+  online: boolean;
+}
+
+export interface DropHoverEvent {
+  active: boolean;
+}
+
+/** Event name -> payload, as emitted by src-tauri/src/events.rs. */
+export interface EventMap {
+  'hoist://jobs-added': JobsAddedEvent;
+  'hoist://job-state': JobStateEvent;
+  'hoist://network': NetworkEvent;
+  'hoist://progress': ProgressSnapshot;
+  /** The core's event stream lagged: reload everything. */
+  'hoist://resync': null;
+  'hoist://engine': EngineStatus;
+  /** Files dropped on the window were enqueued. */
+  'hoist://enqueued': EnqueueReport;
+  /** Something failed outside a command (a drop, the engine). */
+  'hoist://error': UiError;
+  'hoist://drop-hover': DropHoverEvent;
+}
+
+export type EventName = keyof EventMap;
+
+export type Unlisten = () => void;
+
+/** The commands and events the UI uses; implemented by ipc/tauri.ts and ipc/mock.ts. */
+export interface Ipc {
+  listJobs(): Promise<Job[]>;
+  /** Each returns the ids that actually changed state. */
+  pauseJobs(ids: JobId[]): Promise<JobId[]>;
+  resumeJobs(ids: JobId[]): Promise<JobId[]>;
+  cancelJobs(ids: JobId[]): Promise<JobId[]>;
+  retryJobs(ids: JobId[]): Promise<JobId[]>;
+  addPaths(paths: string[], profile?: string): Promise<EnqueueReport>;
+  engineStatus(): Promise<EngineStatus>;
+  listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten>;
+}
+
+export function isUiError(value: unknown): value is UiError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as UiError).code === 'string' &&
+    typeof (value as UiError).message === 'string'
+  );
+}
+
+/** Whatever a command rejected with, as a UiError (the shell always sends one; JS bugs do not). */
+export function toUiError(value: unknown): UiError {
+  if (isUiError(value)) return { code: value.code, message: value.message };
+  if (value instanceof Error) return { code: 'internal', message: value.message };
+  return { code: 'internal', message: String(value) };
+}

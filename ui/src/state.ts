@@ -1,0 +1,186 @@
+// The queue view's state and the pure functions that change it. No DOM and no IPC here, so the
+// rules (which buttons a row offers, how progress overlays the stored counters) are unit-tested
+// on their own.
+import { fileName, formatBytes, formatRate, percent } from './format';
+import type {
+  EngineStatus,
+  Job,
+  JobId,
+  JobProgress,
+  JobState,
+  JobStateEvent,
+  ProgressSnapshot,
+} from './ipc/types';
+
+export type Action = 'pause' | 'resume' | 'retry' | 'cancel';
+
+export interface Notice {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface QueueState {
+  /** In the order the core lists them. */
+  jobs: Job[];
+  /** Live byte counts of running jobs; they override the stored counters. */
+  progress: ReadonlyMap<JobId, JobProgress>;
+  online: boolean;
+  engine: EngineStatus | null;
+  dropActive: boolean;
+  notice: Notice | null;
+  /** Rows with a command in flight: their buttons are disabled. */
+  busy: ReadonlySet<JobId>;
+}
+
+/** What one row shows; the view renders it and nothing else. */
+export interface RowView {
+  id: JobId;
+  name: string;
+  path: string;
+  key: string;
+  destination: string;
+  state: JobState;
+  stateLabel: string;
+  percent: number;
+  detail: string;
+  error: string | null;
+  actions: Action[];
+  busy: boolean;
+}
+
+export function initialState(): QueueState {
+  return {
+    jobs: [],
+    progress: new Map(),
+    online: true,
+    engine: null,
+    dropActive: false,
+    notice: null,
+    busy: new Set(),
+  };
+}
+
+const ACTIONS: Record<JobState, Action[]> = {
+  queued: ['pause', 'cancel'],
+  running: ['pause', 'cancel'],
+  paused: ['resume', 'cancel'],
+  failed: ['retry', 'cancel'],
+  cancelled: ['retry'],
+  completed: [],
+};
+
+/** The buttons a job in `state` offers, in display order. */
+export function actionsFor(state: JobState): Action[] {
+  return ACTIONS[state];
+}
+
+const STATE_LABELS: Record<JobState, string> = {
+  queued: 'Queued',
+  running: 'Uploading',
+  paused: 'Paused',
+  completed: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** Replaces the job list (a reload); progress of jobs that no longer run is dropped. */
+export function withJobs(state: QueueState, jobs: Job[]): QueueState {
+  const running = new Set(jobs.filter((j) => j.state === 'running').map((j) => j.id));
+  const progress = new Map([...state.progress].filter(([id]) => running.has(id)));
+  const ids = new Set(jobs.map((j) => j.id));
+  const busy = new Set([...state.busy].filter((id) => ids.has(id)));
+  return { ...state, jobs, progress, busy };
+}
+
+/**
+ * Applies a lifecycle event. `known` is false when the job is not in the list yet (added by
+ * another process, or the list is stale): the caller should reload.
+ */
+export function applyJobState(state: QueueState, event: JobStateEvent): { state: QueueState; known: boolean } {
+  const index = state.jobs.findIndex((j) => j.id === event.id);
+  if (index < 0) return { state, known: false };
+  const old = state.jobs[index]!;
+  const job: Job = {
+    ...old,
+    state: event.state,
+    error_message: event.state === 'failed' ? (event.error ?? old.error_message) : null,
+    error_code: event.state === 'failed' ? old.error_code : null,
+  };
+  if (event.state === 'completed') job.bytes_done = job.bytes_total;
+  const jobs = state.jobs.slice();
+  jobs[index] = job;
+  let progress = state.progress;
+  if (event.state !== 'running' && progress.has(event.id)) {
+    const next = new Map(progress);
+    const last = next.get(event.id)!;
+    // Keep the last byte count the user saw instead of jumping back to the stored one.
+    if (event.state !== 'completed') job.bytes_done = Math.max(job.bytes_done, last.bytes_done);
+    next.delete(event.id);
+    progress = next;
+  }
+  return { state: { ...state, jobs, progress }, known: true };
+}
+
+/**
+ * Takes a progress snapshot. `unknown` lists running ids the state has no row for (the caller
+ * should reload).
+ */
+export function applyProgress(state: QueueState, snapshot: ProgressSnapshot): { state: QueueState; unknown: JobId[] } {
+  const ids = new Set(state.jobs.map((j) => j.id));
+  const progress = new Map(snapshot.jobs.map((p) => [p.id, p]));
+  const unknown = snapshot.jobs.filter((p) => !ids.has(p.id)).map((p) => p.id);
+  return { state: { ...state, progress, online: snapshot.online }, unknown };
+}
+
+export function withBusy(state: QueueState, id: JobId, busy: boolean): QueueState {
+  const next = new Set(state.busy);
+  if (busy) next.add(id);
+  else next.delete(id);
+  return { ...state, busy: next };
+}
+
+export function rowView(job: Job, progress: JobProgress | undefined, busy = false): RowView {
+  const live = job.state === 'running' ? progress : undefined;
+  const total = live?.bytes_total ?? job.bytes_total;
+  const done = job.state === 'completed' ? total : (live?.bytes_done ?? job.bytes_done);
+  let detail = total > 0 ? `${formatBytes(done)} of ${formatBytes(total)}` : formatBytes(done);
+  if (live && live.bytes_per_sec > 0) detail += ` · ${formatRate(live.bytes_per_sec)}`;
+  return {
+    id: job.id,
+    name: fileName(job.path),
+    path: job.path,
+    key: job.key,
+    destination: `${job.profile_name}: ${job.bucket}/${job.key}`,
+    state: job.state,
+    stateLabel: STATE_LABELS[job.state],
+    percent: job.state === 'completed' ? 100 : percent(done, total),
+    detail,
+    error: job.state === 'failed' ? (job.error_message ?? job.error_code ?? 'Failed') : null,
+    actions: actionsFor(job.state),
+    busy,
+  };
+}
+
+export function rows(state: QueueState): RowView[] {
+  return state.jobs.map((job) => rowView(job, state.progress.get(job.id), state.busy.has(job.id)));
+}
+
+/** "2 uploading · 3 queued · 1 failed", counting only states that have jobs. */
+export function summary(jobs: Job[]): string {
+  const counts = new Map<JobState, number>();
+  for (const job of jobs) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
+  const order: JobState[] = ['running', 'queued', 'paused', 'failed', 'completed', 'cancelled'];
+  const parts = order
+    .filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s)} ${STATE_LABELS[s].toLowerCase()}`);
+  return parts.join(' · ');
+}
+
+/** A one-line status for the header, or null when all is well. */
+export function statusLine(state: QueueState): string | null {
+  const engine = state.engine;
+  if (engine?.state === 'elsewhere') return 'Another Hoist process is uploading this queue';
+  if (engine?.state === 'stopped') return `Uploads stopped: ${engine.message}`;
+  if (!state.online) return 'Waiting for network…';
+  return null;
+}

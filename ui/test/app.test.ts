@@ -1,0 +1,212 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeEnqueue, QueueApp } from '../src/app';
+import { makeJob, MockIpc } from '../src/ipc/mock';
+import type { Job } from '../src/ipc/types';
+
+let root: HTMLElement;
+let app: QueueApp | null = null;
+
+beforeEach(() => {
+  document.body.innerHTML = '<div id="app"></div>';
+  root = document.getElementById('app')!;
+});
+
+afterEach(() => {
+  app?.dispose();
+  app = null;
+});
+
+async function mount(jobs: Job[], setup?: (ipc: MockIpc) => void): Promise<MockIpc> {
+  const ipc = new MockIpc(jobs);
+  setup?.(ipc);
+  app = new QueueApp(root, ipc, { reloadDelayMs: 1, pollMs: 10, noticeMs: 50 });
+  await app.start();
+  return ipc;
+}
+
+function row(id: number): HTMLTableRowElement {
+  const tr = root.querySelector<HTMLTableRowElement>(`tbody tr[data-id="${id}"]`);
+  if (!tr) throw new Error(`no row for job ${id}`);
+  return tr;
+}
+
+function buttons(id: number): string[] {
+  return [...row(id).querySelectorAll('button')].map((b) => b.textContent ?? '');
+}
+
+function click(id: number, label: string): void {
+  const button = [...row(id).querySelectorAll('button')].find((b) => b.textContent === label);
+  if (!button) throw new Error(`row ${id} has no ${label} button`);
+  button.click();
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('queue window', () => {
+  it('shows the header and the drop hint, and hides the table while the queue is empty', async () => {
+    await mount([]);
+    expect(root.querySelector('h1')?.textContent).toBe('Hoist');
+    expect(root.querySelector('.drop-hint')?.textContent).toBe('Drop files or folders here');
+    expect(root.querySelector<HTMLTableElement>('table.jobs')!.hidden).toBe(true);
+    expect(root.classList.contains('empty')).toBe(true);
+  });
+
+  it('lists each job with its file name, key, state, progress and buttons', async () => {
+    await mount([
+      makeJob({ id: 1, path: '/tmp/a/photo.jpg', key: 'pics/photo.jpg', state: 'paused', bytes_done: 256, bytes_total: 1024 }),
+      makeJob({ id: 2, path: '/tmp/b.bin', key: 'b.bin', state: 'failed', error_message: 'Access denied to bucket' }),
+    ]);
+    const first = row(1);
+    expect(first.querySelector('.file')?.textContent).toBe('photo.jpg');
+    expect(first.querySelector<HTMLElement>('.file')?.title).toBe('/tmp/a/photo.jpg');
+    expect(first.querySelector('.key')?.textContent).toBe('pics/photo.jpg');
+    expect(first.querySelector('.badge')?.textContent).toBe('Paused');
+    expect(first.querySelector('progress')?.value).toBe(25);
+    expect(first.querySelector<HTMLElement>('.error')?.hidden).toBe(true);
+    expect(buttons(1)).toEqual(['Resume', 'Cancel']);
+
+    expect(row(2).querySelector('.error')?.textContent).toBe('Access denied to bucket');
+    expect(row(2).querySelector<HTMLElement>('.error')?.hidden).toBe(false);
+    expect(buttons(2)).toEqual(['Retry', 'Cancel']);
+    expect(root.querySelector('.summary')?.textContent).toBe('1 paused · 1 failed');
+  });
+
+  it('pauses a job through the IPC and re-renders the row from the reloaded list', async () => {
+    const ipc = await mount([makeJob({ id: 5, state: 'queued' })]);
+    click(5, 'Pause');
+    // The row is busy until the command and the reload are done.
+    expect(row(5).querySelector('button')?.disabled).toBe(true);
+    await app!.whenIdle();
+    await settle();
+    expect(ipc.calls.find((c) => c.command === 'pauseJobs')?.args).toEqual([[5]]);
+    expect(row(5).dataset['state']).toBe('paused');
+    expect(buttons(5)).toEqual(['Resume', 'Cancel']);
+    expect(row(5).querySelector('button')?.disabled).toBe(false);
+
+    click(5, 'Resume');
+    await settle();
+    expect(ipc.count('resumeJobs')).toBe(1);
+    expect(row(5).dataset['state']).toBe('queued');
+  });
+
+  it('retries a failed job and cancels a queued one', async () => {
+    const ipc = await mount([makeJob({ id: 1, state: 'failed', error_message: 'x' }), makeJob({ id: 2 })]);
+    click(1, 'Retry');
+    click(2, 'Cancel');
+    await settle();
+    await app!.whenIdle();
+    expect(ipc.count('retryJobs')).toBe(1);
+    expect(ipc.count('cancelJobs')).toBe(1);
+    expect(row(1).dataset['state']).toBe('queued');
+    expect(row(1).querySelector<HTMLElement>('.error')?.hidden).toBe(true);
+    expect(row(2).dataset['state']).toBe('cancelled');
+    expect(buttons(2)).toEqual(['Retry']);
+  });
+
+  it('shows the message of a command that failed', async () => {
+    const ipc = await mount([makeJob({ id: 1 })], (m) =>
+      m.failNext('pauseJobs', { code: 'database', message: 'database is locked' }),
+    );
+    click(1, 'Pause');
+    await settle();
+    const notice = root.querySelector<HTMLElement>('.notice')!;
+    expect(notice.hidden).toBe(false);
+    expect(notice.dataset['kind']).toBe('error');
+    expect(notice.textContent).toContain('database is locked');
+    expect(ipc.jobs[0]!.state).toBe('queued');
+    expect(row(1).dataset['state']).toBe('queued');
+  });
+
+  it('moves the progress bar on progress events without reloading the list', async () => {
+    const ipc = await mount([makeJob({ id: 9, state: 'running', bytes_done: 0, bytes_total: 2048 })]);
+    const before = ipc.count('listJobs');
+    const bar = row(9).querySelector('progress')!;
+    ipc.emit('hoist://progress', { jobs: [{ id: 9, bytes_done: 1536, bytes_total: 2048, bytes_per_sec: 512 }], online: true });
+    expect(row(9).querySelector('progress')).toBe(bar);
+    expect(bar.value).toBe(75);
+    expect(row(9).querySelector('.detail')?.textContent).toBe('1.5 KiB of 2.0 KiB · 512 B/s');
+    await settle();
+    expect(ipc.count('listJobs')).toBe(before);
+  });
+
+  it('applies state events in place and reloads once for a burst of unknown jobs', async () => {
+    const ipc = await mount([makeJob({ id: 1, state: 'running' })]);
+    ipc.emit('hoist://job-state', { id: 1, state: 'failed', error: 'Bucket does not exist' });
+    expect(row(1).querySelector('.error')?.textContent).toBe('Bucket does not exist');
+    expect(buttons(1)).toEqual(['Retry', 'Cancel']);
+
+    const before = ipc.count('listJobs');
+    ipc.jobs.push(makeJob({ id: 2 }), makeJob({ id: 3 }));
+    ipc.emit('hoist://jobs-added', { ids: [2, 3] });
+    ipc.emit('hoist://job-state', { id: 2, state: 'running', error: null });
+    ipc.emit('hoist://job-state', { id: 3, state: 'running', error: null });
+    await app!.whenIdle();
+    expect(ipc.count('listJobs')).toBe(before + 1);
+    expect(root.querySelectorAll('tbody tr').length).toBe(3);
+  });
+
+  it('shows errors and enqueue reports sent by the shell, and dismisses them', async () => {
+    const ipc = await mount([]);
+    ipc.emit('hoist://error', { code: 'not_found', message: 'No profile is configured' });
+    const notice = root.querySelector<HTMLElement>('.notice')!;
+    expect(notice.textContent).toContain('No profile is configured');
+    root.querySelector<HTMLButtonElement>('.notice-dismiss')!.click();
+    expect(notice.hidden).toBe(true);
+
+    ipc.emit('hoist://enqueued', { batch: 'b', jobs: [1, 2], bytes: 10, skipped: [] });
+    expect(notice.hidden).toBe(false);
+    expect(notice.dataset['kind']).toBe('info');
+    expect(notice.textContent).toContain('Added 2 files');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(notice.hidden).toBe(true);
+  });
+
+  it('highlights the drop hint while files hover over the window', async () => {
+    const ipc = await mount([]);
+    ipc.emit('hoist://drop-hover', { active: true });
+    expect(root.classList.contains('dropping')).toBe(true);
+    ipc.emit('hoist://drop-hover', { active: false });
+    expect(root.classList.contains('dropping')).toBe(false);
+  });
+
+  it('polls the list while another process drives the queue, and stops when this one does', async () => {
+    const ipc = await mount([], (m) => (m.engine = { state: 'elsewhere' }));
+    expect(root.querySelector('.status')?.textContent).toMatch(/Another Hoist process/);
+    ipc.jobs.push(makeJob({ id: 4, state: 'running' }));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(root.querySelectorAll('tbody tr').length).toBe(1);
+
+    ipc.emit('hoist://engine', { state: 'driving' });
+    expect(root.querySelector<HTMLElement>('.status')?.hidden).toBe(true);
+    await app!.whenIdle();
+    const count = ipc.count('listJobs');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(ipc.count('listJobs')).toBe(count);
+  });
+
+  it('keeps row elements when the list reorders, and removes rows of vanished jobs', async () => {
+    const ipc = await mount([makeJob({ id: 1 }), makeJob({ id: 2 }), makeJob({ id: 3 })]);
+    const two = row(2);
+    ipc.jobs = [ipc.jobs[2]!, ipc.jobs[1]!];
+    await app!.reload();
+    expect([...root.querySelectorAll('tbody tr')].map((tr) => (tr as HTMLElement).dataset['id'])).toEqual(['3', '2']);
+    expect(row(2)).toBe(two);
+  });
+
+  it('unsubscribes every listener on dispose', async () => {
+    const ipc = await mount([]);
+    expect(ipc.listenerCount('hoist://progress')).toBe(1);
+    app!.dispose();
+    expect(ipc.listenerCount('hoist://progress')).toBe(0);
+    expect(ipc.listenerCount('hoist://job-state')).toBe(0);
+  });
+});
+
+describe('describeEnqueue', () => {
+  it('says what was added and why something was skipped', () => {
+    expect(describeEnqueue({ batch: 'b', jobs: [1], bytes: 5, skipped: [] })).toBe('Added 1 file to the queue');
+    expect(
+      describeEnqueue({ batch: 'b', jobs: [], bytes: 0, skipped: [{ path: '/dev/null', reason: 'not a regular file' }] }),
+    ).toBe('Nothing was added; skipped 1 file (/dev/null: not a regular file)');
+  });
+});

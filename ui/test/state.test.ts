@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { makeJob } from '../src/ipc/mock';
+import { JOB_STATES } from '../src/ipc/types';
+import {
+  actionsFor,
+  applyJobState,
+  applyProgress,
+  initialState,
+  rowView,
+  statusLine,
+  summary,
+  withJobs,
+} from '../src/state';
+
+describe('actionsFor', () => {
+  it('offers exactly the moves the queue allows from each state', () => {
+    expect(actionsFor('queued')).toEqual(['pause', 'cancel']);
+    expect(actionsFor('running')).toEqual(['pause', 'cancel']);
+    expect(actionsFor('paused')).toEqual(['resume', 'cancel']);
+    expect(actionsFor('failed')).toEqual(['retry', 'cancel']);
+    expect(actionsFor('cancelled')).toEqual(['retry']);
+    expect(actionsFor('completed')).toEqual([]);
+  });
+
+  it('never offers resume to a job that is not paused, nor retry to one that can still run', () => {
+    for (const state of JOB_STATES) {
+      expect(actionsFor(state).includes('resume')).toBe(state === 'paused');
+      expect(actionsFor(state).includes('retry')).toBe(state === 'failed' || state === 'cancelled');
+    }
+  });
+});
+
+describe('rowView', () => {
+  it('overlays live progress on a running job', () => {
+    const job = makeJob({ id: 1, state: 'running', bytes_done: 100, bytes_total: 4096 });
+    const view = rowView(job, { id: 1, bytes_done: 2048, bytes_total: 4096, bytes_per_sec: 1024 });
+    expect(view.percent).toBe(50);
+    expect(view.detail).toBe('2.0 KiB of 4.0 KiB · 1.0 KiB/s');
+    expect(view.stateLabel).toBe('Uploading');
+  });
+
+  it('ignores stale progress of a job that is no longer running', () => {
+    const job = makeJob({ id: 1, state: 'paused', bytes_done: 1024, bytes_total: 4096 });
+    const view = rowView(job, { id: 1, bytes_done: 3000, bytes_total: 4096, bytes_per_sec: 9 });
+    expect(view.percent).toBe(25);
+    expect(view.detail).not.toContain('/s');
+  });
+
+  it('shows a completed empty file as done and a failed job with its message', () => {
+    expect(rowView(makeJob({ state: 'completed', bytes_done: 0, bytes_total: 0 }), undefined).percent).toBe(100);
+    const failed = rowView(
+      makeJob({ state: 'failed', error_code: 'access_denied', error_message: 'Access denied' }),
+      undefined,
+    );
+    expect(failed.error).toBe('Access denied');
+    expect(rowView(makeJob({ state: 'failed', error_code: 'access_denied' }), undefined).error).toBe('access_denied');
+    expect(rowView(makeJob({ state: 'queued', error_message: 'old' }), undefined).error).toBeNull();
+  });
+
+  it('names the file by its last path component and the key as stored', () => {
+    const view = rowView(makeJob({ path: '/data/set/x.csv', key: 'in/x.csv', bucket: 'b' }), undefined);
+    expect(view.name).toBe('x.csv');
+    expect(view.key).toBe('in/x.csv');
+    expect(view.destination).toBe('default: b/in/x.csv');
+  });
+});
+
+describe('applyJobState', () => {
+  it('updates the state and error of a known job', () => {
+    const state = withJobs(initialState(), [makeJob({ id: 7, state: 'running' })]);
+    const { state: next, known } = applyJobState(state, { id: 7, state: 'failed', error: 'No such bucket' });
+    expect(known).toBe(true);
+    expect(next.jobs[0]!.state).toBe('failed');
+    expect(next.jobs[0]!.error_message).toBe('No such bucket');
+    expect(state.jobs[0]!.state).toBe('running');
+  });
+
+  it('reports an unknown job so the caller reloads', () => {
+    const state = withJobs(initialState(), [makeJob({ id: 1 })]);
+    expect(applyJobState(state, { id: 99, state: 'running', error: null }).known).toBe(false);
+  });
+
+  it('drops live progress when a job stops running but keeps the bytes shown', () => {
+    let state = withJobs(initialState(), [makeJob({ id: 3, state: 'running', bytes_done: 0, bytes_total: 100 })]);
+    state = applyProgress(state, { jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5 }], online: true })
+      .state;
+    const next = applyJobState(state, { id: 3, state: 'paused', error: null }).state;
+    expect(next.progress.has(3)).toBe(false);
+    expect(next.jobs[0]!.bytes_done).toBe(60);
+    const done = applyJobState(state, { id: 3, state: 'completed', error: null }).state;
+    expect(done.jobs[0]!.bytes_done).toBe(100);
+  });
+
+  it('clears the error when a failed job is queued again', () => {
+    const state = withJobs(initialState(), [makeJob({ id: 4, state: 'failed', error_message: 'boom', error_code: 'local' })]);
+    const next = applyJobState(state, { id: 4, state: 'queued', error: null }).state;
+    expect(next.jobs[0]!.error_message).toBeNull();
+    expect(next.jobs[0]!.error_code).toBeNull();
+  });
+});
+
+describe('applyProgress and withJobs', () => {
+  it('replaces progress with the snapshot and names running jobs it has no row for', () => {
+    const state = withJobs(initialState(), [makeJob({ id: 1, state: 'running' })]);
+    const { state: next, unknown } = applyProgress(state, {
+      jobs: [
+        { id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1 },
+        { id: 2, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1 },
+      ],
+      online: false,
+    });
+    expect(unknown).toEqual([2]);
+    expect(next.progress.get(1)?.bytes_done).toBe(10);
+    expect(next.online).toBe(false);
+    expect(statusLine(next)).toBe('Waiting for network…');
+  });
+
+  it('forgets progress of jobs a reload shows as no longer running', () => {
+    let state = withJobs(initialState(), [makeJob({ id: 1, state: 'running' })]);
+    state = applyProgress(state, { jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1 }], online: true })
+      .state;
+    const next = withJobs(state, [makeJob({ id: 1, state: 'completed' })]);
+    expect(next.progress.size).toBe(0);
+  });
+});
+
+describe('summary and statusLine', () => {
+  it('counts jobs per state in a fixed order', () => {
+    const jobs = [
+      makeJob({ state: 'failed' }),
+      makeJob({ state: 'queued' }),
+      makeJob({ state: 'running' }),
+      makeJob({ state: 'queued' }),
+    ];
+    expect(summary(jobs)).toBe('1 uploading · 2 queued · 1 failed');
+    expect(summary([])).toBe('');
+  });
+
+  it('says when another process drives the queue or the engine stopped', () => {
+    expect(statusLine(initialState())).toBeNull();
+    expect(statusLine({ ...initialState(), engine: { state: 'elsewhere' } })).toMatch(/Another Hoist process/);
+    expect(statusLine({ ...initialState(), engine: { state: 'stopped', message: 'disk full' } })).toBe(
+      'Uploads stopped: disk full',
+    );
+  });
+});
