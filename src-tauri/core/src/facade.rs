@@ -221,7 +221,8 @@ impl Core {
         let core = self.clone();
         Arc::new(move |profile: &Profile| -> Result<Arc<dyn Backend>> {
             let key = core.credentials()?.get(&profile.id)?;
-            Ok(Arc::new(S3Backend::new(profile, &key)?))
+            let options = core.inner.config.s3;
+            Ok(Arc::new(S3Backend::with_options(profile, &key, options)?))
         })
     }
 

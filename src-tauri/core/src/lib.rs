@@ -20,6 +20,7 @@ pub mod model;
 mod queue;
 mod store;
 
+pub use backend::s3::S3Options;
 pub use credentials::{AccessKey, CredentialStore, Secret};
 pub use engine::EngineConfig;
 pub use engine::plan::PlanConfig;

@@ -283,3 +283,21 @@ async fn while_offline_jobs_wait_without_spending_attempts_then_resume() {
     );
     assert_eq!(f.object("offline"), pattern(6 * MIB, 8));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_whose_answer_never_comes_is_sent_again() {
+    let f = Fixture::new().await;
+    let path = f.file("stalled", 11 * MIB, 2);
+    f.server.inject(fault(
+        Op::UploadPart,
+        Some(2),
+        FaultAction::Stall(Duration::from_secs(600)),
+    ));
+    let batch = f.enqueue(&[&path]);
+    f.run_batch(&batch).await;
+    let job = f.job(&batch);
+    assert!(completed(&job), "{:?}", job.error_message);
+    assert_eq!(job.attempts, 1);
+    assert_eq!(count(&f, Op::UploadPart, Some(2)), 2);
+    assert_eq!(f.object("stalled"), pattern(11 * MIB, 2));
+}

@@ -107,20 +107,17 @@ async fn a_new_process_resumes_from_the_database_alone_without_list_parts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_part_the_server_has_but_the_database_lost_is_adopted_not_resent() {
+async fn parts_the_server_has_but_the_database_lost_are_adopted_across_list_pages() {
     let f = Fixture::new().await;
     let (batch, run) = start_and_hold_at_part_three(&f, "adopt").await;
     let id = f.job(&batch).id;
     f.core.pause(&Selection::Ids(vec![id])).unwrap();
     tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
-    // As if the process died between part 2's answer and its row's commit.
+    // As if the process died between the parts' answers and their rows' commits.
     f.db()
-        .execute(
-            "DELETE FROM parts WHERE job_id = ?1 AND part_number = 2",
-            [id.0],
-        )
+        .execute("DELETE FROM parts WHERE job_id = ?1", [id.0])
         .unwrap();
-    assert_eq!(f.committed_parts(id.0), 2);
+    assert_eq!(f.committed_parts(id.0), 0);
     f.core.resume(&Selection::Ids(vec![id])).unwrap();
     f.run_batch(&batch).await;
     assert_eq!(f.job(&batch).state, JobState::Completed);
@@ -128,7 +125,18 @@ async fn a_part_the_server_has_but_the_database_lost_is_adopted_not_resent() {
     assert_eq!(
         part_sends(&f),
         vec![1, 2, 3, 4],
-        "part 2 was adopted through ListParts"
+        "parts 1, 2 and 4 were adopted"
+    );
+    // Pages of two parts: the three parts the server held took two ListParts pages.
+    let list_calls = f
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.op == Op::ListParts)
+        .count();
+    assert!(
+        list_calls >= 2,
+        "ListParts was not paged ({list_calls} calls)"
     );
 }
 

@@ -38,6 +38,8 @@ pub struct EngineConfig {
     /// Parts of one file in flight at once.
     pub parts_in_flight: usize,
     pub retry: RetryPolicy,
+    /// Timeouts and paging of the S3 backend.
+    pub s3: crate::backend::s3::S3Options,
 }
 
 impl Default for EngineConfig {
@@ -46,6 +48,7 @@ impl Default for EngineConfig {
             plan: PlanConfig::default(),
             parts_in_flight: 4,
             retry: RetryPolicy::default(),
+            s3: Default::default(),
         }
     }
 }

@@ -7,7 +7,7 @@ use hoist_core::model::ProfileId;
 use hoist_core::model::{Job, JobState};
 use hoist_core::{
     AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewProfile,
-    PlanConfig, Result, RetryPolicy, RunSummary, RunUntil, Secret,
+    PlanConfig, Result, RetryPolicy, RunSummary, RunUntil, S3Options, Secret,
 };
 use hoist_test_s3::TestS3;
 use std::collections::HashMap;
@@ -46,7 +46,8 @@ impl CredentialStore for MemoryCredentials {
     }
 }
 
-/// 5 MiB threshold and parts (S3's minimum), 2 parts in flight, fast retries.
+/// 5 MiB threshold and parts (S3's minimum), 2 parts in flight, fast retries, a 3 s answer
+/// timeout, and ListParts pages of 2 parts so that paging is exercised by small uploads.
 pub fn test_config() -> EngineConfig {
     EngineConfig {
         plan: PlanConfig {
@@ -58,6 +59,11 @@ pub fn test_config() -> EngineConfig {
             base: Duration::from_millis(20),
             cap: Duration::from_millis(500),
             max_retries: 4,
+        },
+        s3: S3Options {
+            answer_timeout: Duration::from_secs(3),
+            list_parts_page: Some(2),
+            ..S3Options::default()
         },
     }
 }
