@@ -134,4 +134,19 @@ fn the_cli_contract_end_to_end() {
         "{}",
         stderr(&out)
     );
+
+    // The log says which file failed and why, and holds no secret.
+    let logs: String = std::fs::read_dir(hoist.data_dir.join("logs"))
+        .expect("logs are written under the chosen data directory")
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        logs.contains("upload failed") && logs.contains("denied.bin"),
+        "{logs}"
+    );
+    assert!(logs.contains("access_denied"), "{logs}");
+    assert!(
+        !logs.contains(hoist_test_s3::SECRET_KEY),
+        "a secret reached the log"
+    );
 }

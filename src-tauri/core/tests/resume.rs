@@ -21,6 +21,14 @@ fn part_sends(f: &Fixture) -> Vec<u32> {
     parts
 }
 
+fn upload_ids_created(f: &Fixture) -> usize {
+    f.server
+        .requests()
+        .iter()
+        .filter(|r| r.op == Op::CreateMultipartUpload)
+        .count()
+}
+
 /// Starts a 4-part upload whose part 3 stalls, and waits until parts 1, 2 and 4 are committed.
 async fn start_and_hold_at_part_three(
     f: &Fixture,
@@ -73,14 +81,7 @@ async fn pause_and_resume_send_only_the_missing_parts_on_the_same_upload() {
         vec![1, 2, 3, 4],
         "each part acknowledged exactly once"
     );
-    assert_eq!(
-        f.server
-            .requests()
-            .iter()
-            .filter(|r| r.op == Op::CreateMultipartUpload)
-            .count(),
-        1
-    );
+    assert_eq!(upload_ids_created(&f), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,14 +97,7 @@ async fn a_new_process_resumes_from_the_database_alone_without_list_parts() {
     assert_eq!(f.job(&batch).state, JobState::Completed);
     assert_eq!(f.object("restart"), pattern(20 * MIB, 3));
     assert_eq!(part_sends(&f), vec![1, 2, 3, 4]);
-    assert_eq!(
-        f.server
-            .requests()
-            .iter()
-            .filter(|r| r.op == Op::CreateMultipartUpload)
-            .count(),
-        1
-    );
+    assert_eq!(upload_ids_created(&f), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,4 +232,38 @@ async fn no_more_files_than_the_concurrency_setting_run_at_once() {
         .unwrap()
         .unwrap();
     assert_eq!(most, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_added_by_another_process_are_picked_up_by_the_running_engine() {
+    let f = Fixture::new().await;
+    let stop = CancellationToken::new();
+    let core = f.core.clone();
+    let engine_stop = stop.clone();
+    let engine = tokio::spawn(async move { core.run_queue(RunUntil::Stopped, engine_stop).await });
+    // The CLI of another process: its own Core on the same data directory.
+    let other = Core::open_with(
+        &f.dir.path().join("data"),
+        Some(std::sync::Arc::new(MemoryCredentials::default())),
+        test_config(),
+    )
+    .unwrap();
+    let path = f.file("late", 1000, 4);
+    let report = other
+        .enqueue(hoist_core::EnqueueRequest {
+            paths: vec![path],
+            ..Default::default()
+        })
+        .unwrap();
+    f.wait_until("the other process's job completes", || {
+        other.batch_jobs(&report.batch).unwrap()[0].state == JobState::Completed
+    })
+    .await;
+    stop.cancel();
+    tokio::time::timeout(WAIT, engine)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.object("late"), pattern(1000, 4));
 }
