@@ -19,6 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 const TICK: Duration = Duration::from_millis(500);
 const CLEANUP_EVERY: Duration = Duration::from_secs(10);
+/// How often running jobs' byte counts are written to the database (for other processes and
+/// for the queue after a restart); every write is a durable commit, so not on every turn.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 pub type BackendSource = Arc<dyn Fn(&Profile) -> Result<Arc<dyn Backend>> + Send + Sync>;
 
@@ -74,6 +77,7 @@ impl Scheduler {
         let mut tasks: JoinSet<JobResult> = JoinSet::new();
         let mut backends: HashMap<ProfileId, Arc<dyn Backend>> = HashMap::new();
         let mut next_cleanup = Instant::now();
+        let mut next_progress = Instant::now() + PROGRESS_EVERY;
         let mut stopping = false;
         loop {
             self.notice_outside_changes(&running)?;
@@ -91,7 +95,10 @@ impl Scheduler {
                     }
                 }
             }
-            self.store.set_progress(&self.board.bytes_done())?;
+            if Instant::now() >= next_progress {
+                self.store.set_progress(&self.board.bytes_done())?;
+                next_progress = Instant::now() + PROGRESS_EVERY;
+            }
             if running.is_empty() && (stopping || self.finished(&until)?) {
                 return Ok(outcome);
             }
@@ -120,11 +127,7 @@ impl Scheduler {
     fn finished(&self, until: &Until) -> Result<bool> {
         Ok(match until {
             Until::Idle => !self.store.has_active_jobs()?,
-            Until::Batch(batch) => self
-                .store
-                .jobs_in_batch(batch)?
-                .iter()
-                .all(|j| j.state.is_terminal() || j.state == JobState::Paused),
+            Until::Batch(batch) => !self.store.batch_has_active_jobs(batch)?,
             Until::Stopped => false,
         })
     }

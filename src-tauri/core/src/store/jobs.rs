@@ -260,6 +260,15 @@ impl Store {
         )?)
     }
 
+    /// Whether any job of `batch` is waiting to run or running.
+    pub fn batch_has_active_jobs(&self, batch: &str) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS(SELECT 1 FROM jobs WHERE batch = ?1 AND state IN ('queued', 'running'))",
+            [batch],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Cancelled jobs that still have a multipart upload on the server to abort.
     pub fn cancelled_with_uploads(&self) -> Result<Vec<JobId>> {
         let conn = self.conn();
@@ -304,6 +313,9 @@ mod tests {
                 .all(|j| j.state == JobState::Queued && j.profile_name == "p")
         );
         assert_eq!(store.jobs_in_batch("batch-1").unwrap().len(), 3);
+        assert!(store.batch_has_active_jobs("batch-1").unwrap());
+        store.apply(&Selection::All, Action::Pause, None).unwrap();
+        assert!(!store.batch_has_active_jobs("batch-1").unwrap());
         assert!(store.jobs_in_batch("other").unwrap().is_empty());
     }
 
