@@ -48,6 +48,11 @@ impl JobCounters {
         self.committed.fetch_add(committed, Ordering::Relaxed);
     }
 
+    /// Bytes of acknowledged requests only: what survives if the job stops now.
+    pub fn committed(&self) -> u64 {
+        self.committed.load(Ordering::Relaxed).min(self.total())
+    }
+
     pub fn bytes_done(&self) -> u64 {
         let in_flight: u64 = self
             .in_flight
@@ -88,11 +93,14 @@ impl ProgressBoard {
         counters
     }
 
-    pub fn untrack(&self, id: JobId) {
-        self.jobs
+    /// Stops tracking a job and returns its committed bytes.
+    pub fn untrack(&self, id: JobId) -> u64 {
+        let removed = self
+            .jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
+        removed.map(|t| t.counters.committed()).unwrap_or(0)
     }
 
     /// Bytes done of every tracked job, for writing to the database.
@@ -149,8 +157,10 @@ mod tests {
         let second = c.start(2);
         second.store(5, Ordering::Relaxed);
         assert_eq!(c.bytes_done(), 15);
+        assert_eq!(c.committed(), 10);
         c.finish(2, 40);
         assert_eq!(c.bytes_done(), 50);
+        assert_eq!(c.committed(), 50);
     }
 
     #[test]

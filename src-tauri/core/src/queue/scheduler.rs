@@ -210,8 +210,8 @@ impl Scheduler {
         outcome: &mut SchedulerOutcome,
     ) -> Result<()> {
         let total = running.remove(&id).map(|r| r.total).unwrap_or(0);
-        let done = self.board.bytes_done().into_iter().find(|(j, _)| *j == id);
-        self.board.untrack(id);
+        // In-flight bytes of a job that stopped or failed did not make it: keep committed ones.
+        let committed = self.board.untrack(id);
         match result {
             Some(Ok(())) => {
                 let total = self.store.job(id)?.map(|j| j.bytes_total).unwrap_or(total);
@@ -227,16 +227,12 @@ impl Scheduler {
                 }
             }
             Some(Err(e)) => {
-                if let Some(done) = done {
-                    self.store.set_progress(&[done])?;
-                }
+                self.store.set_progress(&[(id, committed)])?;
                 outcome.failed += 1;
                 self.fail(id, &e)?;
             }
             None => {
-                if let Some(done) = done {
-                    self.store.set_progress(&[done])?;
-                }
+                self.store.set_progress(&[(id, committed)])?;
                 if stopping {
                     self.store
                         .apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
