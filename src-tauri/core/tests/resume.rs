@@ -267,3 +267,108 @@ async fn files_added_by_another_process_are_picked_up_by_the_running_engine() {
         .unwrap();
     assert_eq!(f.object("late"), pattern(1000, 4));
 }
+
+/// An S3 client of the test's own, to act on the server behind the engine's back.
+fn sdk_client(f: &Fixture) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(hoist_test_s3::REGION))
+        .endpoint_url(f.server.endpoint())
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(
+            hoist_test_s3::ACCESS_KEY,
+            hoist_test_s3::SECRET_KEY,
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_completed_just_before_a_crash_is_not_uploaded_again() {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let f = Fixture::new().await;
+    let path = f.file("done-before-crash", 12 * MIB, 6);
+    f.server.inject(Fault {
+        op: Op::CompleteMultipartUpload,
+        part_number: None,
+        action: FaultAction::Stall(Duration::from_secs(600)),
+        times: 1,
+    });
+    let batch = f.enqueue(&[&path]);
+    let core = f.core.clone();
+    let run_batch = batch.clone();
+    let run = tokio::spawn(async move {
+        core.run_queue(RunUntil::Batch(run_batch), CancellationToken::new())
+            .await
+    });
+    f.wait_until("Complete is on the wire", || {
+        f.server
+            .requests()
+            .iter()
+            .any(|r| r.op == Op::CompleteMultipartUpload)
+    })
+    .await;
+    let id = f.job(&batch).id;
+    f.core.pause(&Selection::Ids(vec![id])).unwrap();
+    tokio::time::timeout(WAIT, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    // Complete the upload from the parts the database recorded, as our own Complete would have.
+    let (upload_id, parts): (String, Vec<(i32, String)>) = {
+        let db = f.db();
+        let upload_id = db
+            .query_row(
+                "SELECT upload_id FROM uploads WHERE job_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut stmt = db
+            .prepare("SELECT part_number, etag FROM parts WHERE job_id = ?1 ORDER BY part_number")
+            .unwrap();
+        let parts = stmt
+            .query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (upload_id, parts)
+    };
+    assert_eq!(parts.len(), 3);
+    let completed = CompletedMultipartUpload::builder()
+        .set_parts(Some(
+            parts
+                .into_iter()
+                .map(|(n, etag)| CompletedPart::builder().part_number(n).e_tag(etag).build())
+                .collect(),
+        ))
+        .build();
+    sdk_client(&f)
+        .complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("done-before-crash")
+        .upload_id(upload_id)
+        .multipart_upload(completed)
+        .send()
+        .await
+        .unwrap();
+
+    f.core.resume(&Selection::Ids(vec![id])).unwrap();
+    f.run_batch(&batch).await;
+    let job = f.job(&batch);
+    assert_eq!(job.state, JobState::Completed, "{:?}", job.error_message);
+    assert_eq!(upload_ids_created(&f), 1, "no second upload");
+    assert_eq!(part_sends(&f), vec![1, 2, 3], "no part sent again");
+    assert_eq!(f.object("done-before-crash"), pattern(12 * MIB, 6));
+    let leftover: i64 = f
+        .db()
+        .query_row("SELECT COUNT(*) FROM uploads", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(leftover, 0, "the upload row went with the completed state");
+}

@@ -85,7 +85,9 @@ pub(crate) async fn run(
         })
         .await;
     match sent {
-        Err(e) if e.kind() == ErrorKind::NoSuchUpload => return lost_upload(ctx),
+        Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
+            return lost_upload(ctx, fingerprint.size, count).await;
+        }
         other => other?,
     }
 
@@ -117,7 +119,11 @@ async fn reconcile(
     let server_parts = match listed {
         Ok(Some(parts)) => parts,
         Ok(None) => return Ok(None),
-        Err(e) if e.kind() == ErrorKind::NoSuchUpload => return Ok(Some(lost_upload(ctx)?)),
+        Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
+            return Ok(Some(
+                lost_upload(ctx, upload.fingerprint.size, count).await?,
+            ));
+        }
         Err(e) => return Err(e),
     };
     for part in server_parts {
@@ -200,19 +206,7 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
             ),
         ));
     }
-    let mut md5s = Vec::with_capacity(parts.len());
-    for part in &parts {
-        let mut md5 = [0u8; 16];
-        hex::decode_to_slice(&part.md5, &mut md5).map_err(|e| {
-            Error::new(
-                ErrorKind::Database,
-                format!("part {} has a bad digest", part.part_number),
-            )
-            .with_source(e)
-        })?;
-        md5s.push(md5);
-    }
-    let expected = multipart_etag(&md5s);
+    let expected = expected_etag(&parts)?;
     let receipts: Vec<PartReceipt> = parts
         .into_iter()
         .map(|p| PartReceipt {
@@ -229,27 +223,51 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
         .await;
     match completed {
         Ok(_) => {}
-        // The first Complete may have succeeded with its answer lost: look before starting over.
+        // The first Complete may have succeeded with its answer lost.
         Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
-            let head = ctx
-                .call("checking", || ctx.backend.head_object(key))
-                .await?;
-            let already =
-                head.is_some_and(|h| h.size == size && h.etag.as_deref() == Some(&expected));
-            if !already {
-                return lost_upload(ctx);
-            }
-            tracing::info!(job = %ctx.job.id, "the upload had completed; its answer was lost");
+            return lost_upload(ctx, size, count).await;
         }
         Err(e) => return Err(e),
     }
     ctx.verify(size, &expected).await?;
-    ctx.store.delete_upload(ctx.job.id)?;
+    // The upload row goes in the same transaction that marks the job completed, so a crash
+    // before that finds it again and checks the object instead of uploading a second time.
     Ok(Step::Done)
 }
 
-/// The server no longer knows the upload id: forget it and its parts, and start afresh.
-fn lost_upload(ctx: &JobContext) -> Result<Step> {
+/// The ETag S3 gives the object completed from these parts.
+fn expected_etag(parts: &[PartRow]) -> Result<String> {
+    let mut md5s = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(&part.md5, &mut md5).map_err(|e| {
+            Error::new(
+                ErrorKind::Database,
+                format!("part {} has a bad digest", part.part_number),
+            )
+            .with_source(e)
+        })?;
+        md5s.push(md5);
+    }
+    Ok(multipart_etag(&md5s))
+}
+
+/// The server no longer knows the upload id. If every part was sent, the upload may have been
+/// completed already (by us, with the answer or the "done" write lost): the object is then in
+/// place with exactly the expected size and ETag. Otherwise forget the upload and start afresh.
+async fn lost_upload(ctx: &JobContext, size: u64, count: u32) -> Result<Step> {
+    let parts = ctx.store.parts(ctx.job.id)?;
+    if parts.len() == count as usize {
+        let expected = expected_etag(&parts)?;
+        let key = ctx.job.key.as_str();
+        let head = ctx
+            .call("checking", || ctx.backend.head_object(key))
+            .await?;
+        if head.is_some_and(|h| h.size == size && h.etag.as_deref() == Some(&expected)) {
+            tracing::info!(job = %ctx.job.id, "the upload had already completed");
+            return Ok(Step::Done);
+        }
+    }
     ctx.store.delete_upload(ctx.job.id)?;
     Ok(Step::Again(
         "the server no longer knows the upload (expired or aborted)".into(),

@@ -1,6 +1,6 @@
 //! The offline gate. When a request finds its endpoint unreachable, the job does not spend its
 //! retry budget: it waits here. One task per endpoint probes (a cheap HTTP request: any answer
-//! at all, even 403, means the endpoint is back), backing off from 1 s to 30 s with jitter; the
+//! at all, even 403, means the endpoint is back), backing off from half a second to 30 s with jitter; the
 //! other waiters queue behind it and go on as soon as it reports the endpoint reachable.
 
 use crate::event::Event;

@@ -208,6 +208,11 @@ impl Store {
                     action == Action::Retry,
                     t
                 ])?;
+                if action == Action::Complete {
+                    // Multipart state is done with once the job is: in one transaction, so a
+                    // crash cannot leave a completed job with an upload to resume, or the reverse.
+                    tx.execute("DELETE FROM uploads WHERE job_id = ?1", [id])?;
+                }
                 changed.push((JobId(id), to));
             }
         }
