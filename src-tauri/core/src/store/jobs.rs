@@ -70,31 +70,33 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
 
 impl Store {
     /// Inserts jobs in one transaction, all `queued` in `batch`; returns their ids in order.
+    /// Durable: a queued file survives a power cut.
     pub fn insert_jobs(&self, batch: &str, jobs: &[NewJob]) -> Result<Vec<JobId>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut ids = Vec::with_capacity(jobs.len());
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO jobs (path, profile_id, bucket, key, state, bytes_total, batch, \
+        self.durably(|conn| {
+            let tx = conn.transaction()?;
+            let mut ids = Vec::with_capacity(jobs.len());
+            {
+                let mut insert = tx.prepare(
+                    "INSERT INTO jobs (path, profile_id, bucket, key, state, bytes_total, batch, \
                  created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7)",
-            )?;
-            let t = now();
-            for job in jobs {
-                insert.execute(params![
-                    path_to_blob(&job.path),
-                    job.profile_id.0,
-                    job.bucket,
-                    job.key,
-                    job.bytes_total as i64,
-                    batch,
-                    t
-                ])?;
-                ids.push(JobId(tx.last_insert_rowid()));
+                )?;
+                let t = now();
+                for job in jobs {
+                    insert.execute(params![
+                        path_to_blob(&job.path),
+                        job.profile_id.0,
+                        job.bucket,
+                        job.key,
+                        job.bytes_total as i64,
+                        batch,
+                        t
+                    ])?;
+                    ids.push(JobId(tx.last_insert_rowid()));
+                }
             }
-        }
-        tx.commit()?;
-        Ok(ids)
+            tx.commit()?;
+            Ok(ids)
+        })
     }
 
     pub fn jobs(&self) -> Result<Vec<Job>> {

@@ -2,8 +2,11 @@
 //!
 //! One `hoist.db` in WAL mode is shared by every process that opens the data directory (the
 //! window, CLI calls); each process holds one connection behind a mutex. Writes are short
-//! transactions with `synchronous=FULL`, so a part row that was committed survives a power cut:
-//! a part counts as uploaded only once its row is committed. Schema changes are numbered
+//! transactions. Multipart state (upload ids, part rows) is written with `synchronous=FULL`, so
+//! a committed part survives a power cut: a part counts as uploaded only once its row is
+//! committed. Everything else uses `synchronous=NORMAL`, which in WAL mode survives a crash of
+//! the process but may lose the last commits to a power cut; that costs at most a job going back
+//! a state, which the engine recovers from (a completed upload is found by its HEAD check). Schema changes are numbered
 //! migrations, applied in order and recorded in `PRAGMA user_version`; each table's module keeps
 //! its own steps.
 
@@ -61,12 +64,21 @@ impl Store {
     fn init(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Runs `write` with `synchronous=FULL`: its commit is on disk when this returns.
+    fn durably<T>(&self, write: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let result = write(&mut conn);
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        result
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

@@ -54,26 +54,27 @@ impl Store {
 
     /// Records a new upload id for `job`, replacing any previous one and its parts.
     pub fn save_upload(&self, job: JobId, upload: &UploadRow) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
-        tx.execute(
-            "INSERT INTO uploads (job_id, upload_id, bucket, key, part_size, fp_size, \
+        self.durably(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
+            tx.execute(
+                "INSERT INTO uploads (job_id, upload_id, bucket, key, part_size, fp_size, \
              fp_mtime_ns, fp_inode, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                job.0,
-                upload.upload_id,
-                upload.bucket,
-                upload.key,
-                upload.part_size as i64,
-                upload.fingerprint.size as i64,
-                upload.fingerprint.mtime_ns,
-                upload.fingerprint.inode as i64,
-                now()
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+                params![
+                    job.0,
+                    upload.upload_id,
+                    upload.bucket,
+                    upload.key,
+                    upload.part_size as i64,
+                    upload.fingerprint.size as i64,
+                    upload.fingerprint.mtime_ns,
+                    upload.fingerprint.inode as i64,
+                    now()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Forgets a job's upload and its parts (after Complete, Abort, or a lost upload id).
@@ -101,7 +102,8 @@ impl Store {
 
     /// Commits one acknowledged part. Only after this returns does the part count as done.
     pub fn save_part(&self, job: JobId, part: &PartRow) -> Result<()> {
-        self.conn().execute(
+        self.durably(|conn| {
+            conn.execute(
             "INSERT INTO parts (job_id, part_number, size, etag, md5) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT(job_id, part_number) DO UPDATE SET size = excluded.size, \
              etag = excluded.etag, md5 = excluded.md5",
@@ -113,7 +115,8 @@ impl Store {
                 part.md5
             ],
         )?;
-        Ok(())
+            Ok(())
+        })
     }
 }
 
