@@ -71,6 +71,9 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     display.finish().await;
     let jobs = core.batch_jobs(&report.batch)?;
     let all_done = summarize(&jobs, started.elapsed(), stop.is_cancelled());
+    if stop.is_cancelled() && !all_done {
+        return Ok(ExitCode::from(130));
+    }
     Ok(if all_done && report.skipped.is_empty() {
         ExitCode::SUCCESS
     } else {

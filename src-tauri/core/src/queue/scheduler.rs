@@ -65,6 +65,7 @@ impl Scheduler {
     /// Runs the queue until `until` holds or `stop` is cancelled. The caller holds the engine
     /// lock. Running jobs are given back to the queue (`queued`) when it stops.
     pub async fn run(&self, until: Until, stop: CancellationToken) -> Result<SchedulerOutcome> {
+        self.store.recount_interrupted()?;
         let recovered = self.store.apply(&Selection::All, Action::Requeue, None)?;
         if !recovered.is_empty() {
             tracing::info!(

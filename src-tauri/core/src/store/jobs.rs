@@ -267,6 +267,17 @@ impl Store {
         )?)
     }
 
+    /// Sets `bytes_done` of jobs left `running` (by a crash) to what their committed parts hold:
+    /// bytes that were in flight when the process died did not count.
+    pub fn recount_interrupted(&self) -> Result<usize> {
+        Ok(self.conn().execute(
+            "UPDATE jobs SET bytes_done = \
+             COALESCE((SELECT SUM(size) FROM parts WHERE parts.job_id = jobs.id), 0) \
+             WHERE state = 'running'",
+            [],
+        )?)
+    }
+
     /// Whether any job of `batch` is waiting to run or running.
     pub fn batch_has_active_jobs(&self, batch: &str) -> Result<bool> {
         Ok(self.conn().query_row(
@@ -363,6 +374,35 @@ mod tests {
             (job.state, job.error_code, job.attempts),
             (JobState::Queued, None, 0)
         );
+    }
+
+    #[test]
+    fn interrupted_jobs_count_only_committed_parts() {
+        let (store, ids) = store_with_jobs(2);
+        store.apply(&Selection::All, Action::Start, None).unwrap();
+        store.set_progress(&[(ids[0], 9), (ids[1], 7)]).unwrap();
+        let upload = crate::store::UploadRow {
+            upload_id: "u".into(),
+            bucket: "b".into(),
+            key: "k0".into(),
+            part_size: 5,
+            fingerprint: crate::model::Fingerprint {
+                size: 10,
+                mtime_ns: 0,
+                inode: 0,
+            },
+        };
+        store.save_upload(ids[0], &upload).unwrap();
+        let part = crate::store::PartRow {
+            part_number: 1,
+            size: 5,
+            etag: "e".into(),
+            md5: "m".into(),
+        };
+        store.save_part(ids[0], &part).unwrap();
+        assert_eq!(store.recount_interrupted().unwrap(), 2);
+        let done: Vec<u64> = store.jobs().unwrap().iter().map(|j| j.bytes_done).collect();
+        assert_eq!(done, vec![5, 0]);
     }
 
     #[test]

@@ -108,8 +108,9 @@ impl Store {
         if pending_uploads > 0 {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
-                "the profile has multipart uploads left to abort on the server: run `hoist run` \
-                 once (it aborts cancelled uploads), then remove the profile",
+                "the profile has unfinished multipart uploads on the server (kept so failed jobs can be \
+                 retried): cancel those jobs with `hoist cancel ID...`, which aborts the uploads, \
+                 then remove the profile",
             ));
         }
         tx.execute("DELETE FROM jobs WHERE profile_id = ?1", [&id.0])?;
