@@ -28,15 +28,18 @@ fn the_cli_contract_end_to_end() {
     write_pattern(&folder.join("a.bin"), 1000, 1);
     write_pattern(&folder.join("sub/b.bin"), 9 * MIB, 2);
 
-    // Nothing configured yet: a clear error, not a crash.
-    let out = hoist.run(&["upload", folder.to_str().unwrap()]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("no destination is configured"),
-        "{}",
-        stderr(&out)
-    );
+    // Nothing configured: uploads go to the built-in local folder, listed by `profile list`.
+    let first = dir.path().join("first.txt");
+    write_pattern(&first, 100, 9);
+    let out = hoist.run(&["upload", first.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(same_bytes(&hoist.local_dir().join("first.txt"), &first));
+    let profiles: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
+    assert_eq!(profiles[0]["name"], "local");
+    assert_eq!(profiles[0]["builtin"], true);
 
+    // Once the user adds a destination, it is the default.
     hoist.add_profile(
         "test",
         &server.endpoint(),
@@ -46,8 +49,8 @@ fn the_cli_contract_end_to_end() {
     );
     let profiles: serde_json::Value =
         serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
-    assert_eq!(profiles[0]["name"], "test");
-    assert_eq!(profiles[0]["bucket"], "bucket");
+    assert_eq!(profiles[1]["name"], "test");
+    assert_eq!(profiles[1]["bucket"], "bucket");
     let db = std::fs::read(hoist.data_dir.join("hoist.db")).unwrap();
     let secret = hoist_test_s3::SECRET_KEY.as_bytes();
     assert!(
@@ -69,7 +72,7 @@ fn the_cli_contract_end_to_end() {
         "{}",
         stderr(&out)
     );
-    let queue = hoist.queue_json();
+    let queue: Vec<_> = hoist.queue_json().into_iter().filter(|j| j["profile"] == "test").collect();
     let keys: Vec<&str> = queue.iter().map(|j| j["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["album/a.bin", "album/sub/b.bin"]);
     assert!(
@@ -82,7 +85,7 @@ fn the_cli_contract_end_to_end() {
     assert!(hoist.run(&["pause", "--all"]).status.success());
     let out = hoist.run(&["run"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(hoist.queue_json().iter().all(|j| j["state"] == "paused"));
+    assert!(hoist.queue_json().iter().filter(|j| j["profile"] == "test").all(|j| j["state"] == "paused"));
     assert!(server.keys("bucket").is_empty());
 
     assert!(hoist.run(&["resume", "--all"]).status.success());

@@ -37,9 +37,15 @@ impl Hoist {
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
         cmd.arg("--data-dir").arg(&self.data_dir);
+        cmd.env("HOIST_LOCAL_DIR", self.local_dir());
         cmd.env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY");
         cmd
+    }
+
+    /// The built-in local destination's folder for this test.
+    pub fn local_dir(&self) -> PathBuf {
+        self.data_dir.with_file_name("Hoist")
     }
 
     /// Runs `hoist ARGS` to the end and returns its output.

@@ -5,6 +5,7 @@
 //! their next tick.
 
 use crate::backend::Backend;
+use crate::backend::local::LocalBackend;
 use crate::backend::s3::S3Backend;
 use crate::credentials::{AccessKey, CredentialStore, Keychain};
 use crate::engine::EngineConfig;
@@ -26,8 +27,8 @@ mod enqueue;
 
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 
-/// A destination to create. The secret goes to the keychain, the rest to the database.
-#[derive(Debug, Clone)]
+/// A destination to create. An S3 secret goes to the keychain, the rest to the database.
+#[derive(Debug, Clone, Default)]
 pub struct NewProfile {
     pub name: String,
     pub endpoint: Option<String>,
@@ -35,6 +36,8 @@ pub struct NewProfile {
     pub bucket: String,
     pub path_style: bool,
     pub prefix: String,
+    /// Set for a local-folder destination (then endpoint, region and bucket are unused).
+    pub folder: Option<PathBuf>,
 }
 
 /// When [`Core::run_queue`] returns.
@@ -78,7 +81,9 @@ impl Core {
     /// Opens (creating if needed) a data directory. The keychain is reached only when a
     /// secret is needed.
     pub fn open(data_dir: &Path) -> Result<Core> {
-        Core::open_with(data_dir, None, EngineConfig::default())
+        let core = Core::open_with(data_dir, None, EngineConfig::default())?;
+        core.ensure_builtin_local(default_local_folder(data_dir))?;
+        Ok(core)
     }
 
     /// Like [`Core::open`] with another credential store (tests, embedding) and engine config.
@@ -136,9 +141,9 @@ impl Core {
 
     // ---- profiles
 
-    /// Creates a profile and stores its secret in the keychain (keychain first: a profile
-    /// without its secret would fail every upload).
-    pub fn add_profile(&self, new: NewProfile, key: AccessKey) -> Result<Profile> {
+    /// Creates a profile. An S3 destination needs its access key, which goes to the keychain
+    /// first (a profile without its secret would fail every upload); a local folder needs none.
+    pub fn add_profile(&self, new: NewProfile, key: Option<AccessKey>) -> Result<Profile> {
         validate_profile(&new)?;
         if self.inner.store.profile_by_name(&new.name)?.is_some() {
             return Err(Error::new(
@@ -151,14 +156,30 @@ impl Core {
         }
         let profile = Profile {
             id: ProfileId(new_id()),
+            kind: if new.folder.is_some() {
+                DestinationKind::Local
+            } else {
+                DestinationKind::S3
+            },
             name: new.name,
-            kind: DestinationKind::S3,
             endpoint: new.endpoint,
             region: new.region,
             bucket: new.bucket,
             path_style: new.path_style,
             prefix: new.prefix,
+            folder: new.folder,
+            builtin: false,
         };
+        if profile.kind == DestinationKind::Local {
+            self.inner.store.insert_profile(&profile)?;
+            return Ok(profile);
+        }
+        let key = key.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                "an S3 destination needs an access key pair",
+            )
+        })?;
         let credentials = self.credentials()?;
         credentials.set(&profile.id, &key)?;
         if let Err(e) = self.inner.store.insert_profile(&profile) {
@@ -166,6 +187,30 @@ impl Core {
             return Err(e);
         }
         Ok(profile)
+    }
+
+    /// Creates the built-in local destination (`folder`) the first time a data directory is
+    /// opened, so that uploads work with nothing configured. Removing it later is respected.
+    fn ensure_builtin_local(&self, folder: PathBuf) -> Result<()> {
+        let store = &self.inner.store;
+        if store.setting_flag("builtin_local_created")? {
+            return Ok(());
+        }
+        if store.profile_by_name(BUILTIN_LOCAL_NAME)?.is_none() {
+            store.insert_profile(&Profile {
+                id: ProfileId(new_id()),
+                name: BUILTIN_LOCAL_NAME.into(),
+                kind: DestinationKind::Local,
+                endpoint: None,
+                region: String::new(),
+                bucket: String::new(),
+                path_style: false,
+                prefix: String::new(),
+                folder: Some(folder),
+                builtin: true,
+            })?;
+        }
+        store.set_setting_flag("builtin_local_created")
     }
 
     pub fn profiles(&self) -> Result<Vec<Profile>> {
@@ -191,18 +236,22 @@ impl Core {
         })
     }
 
-    /// The named profile, or the only one when `name` is `None`.
+    /// The named profile; without a name, the only destination the user added, or the built-in
+    /// local folder when they added none.
     pub fn resolve_profile(&self, name: Option<&str>) -> Result<Profile> {
         if let Some(name) = name {
             return self.profile_named(name);
         }
-        let mut profiles = self.inner.store.profiles()?;
-        match profiles.len() {
-            0 => Err(Error::new(
+        let profiles = self.inner.store.profiles()?;
+        let (builtin, mut added): (Vec<Profile>, Vec<Profile>) =
+            profiles.iter().cloned().partition(|p| p.builtin);
+        match (added.len(), builtin.into_iter().next()) {
+            (1, _) => Ok(added.remove(0)),
+            (0, Some(local)) => Ok(local),
+            (0, None) => Err(Error::new(
                 ErrorKind::InvalidInput,
-                "no destination is configured: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET`",
+                "no destination is configured: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET` (or `--folder DIR`)",
             )),
-            1 => Ok(profiles.remove(0)),
             _ => Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!(
@@ -220,6 +269,9 @@ impl Core {
     fn backend_source(&self) -> crate::queue::BackendSource {
         let core = self.clone();
         Arc::new(move |profile: &Profile| -> Result<Arc<dyn Backend>> {
+            if let (DestinationKind::Local, Some(folder)) = (profile.kind, &profile.folder) {
+                return Ok(Arc::new(LocalBackend::new(folder.clone())?));
+            }
             let key = core.credentials()?.get(&profile.id)?;
             let options = core.inner.config.s3;
             Ok(Arc::new(S3Backend::with_options(profile, &key, options)?))
@@ -375,6 +427,18 @@ fn validate_profile(new: &NewProfile) -> Result<()> {
     if new.name.trim().is_empty() || new.name.chars().any(|c| c.is_control()) {
         return bad("the profile name must not be empty".into());
     }
+    if let Some(folder) = &new.folder {
+        if !folder.is_absolute() {
+            return bad(format!(
+                "--folder must be an absolute path, not '{}'",
+                folder.display()
+            ));
+        }
+        if new.endpoint.is_some() || !new.bucket.is_empty() {
+            return bad("a folder destination takes no --endpoint or --bucket".into());
+        }
+        return Ok(());
+    }
     if new.bucket.trim().is_empty() {
         return bad("--bucket must name a bucket".into());
     }
@@ -391,6 +455,21 @@ fn validate_profile(new: &NewProfile) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The name of the built-in local destination.
+pub const BUILTIN_LOCAL_NAME: &str = "local";
+
+/// Where the built-in destination writes: `HOIST_LOCAL_DIR`, else `~/Hoist`, else (no home)
+/// `<data dir>/uploads`.
+fn default_local_folder(data_dir: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("HOIST_LOCAL_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    match directories::UserDirs::new() {
+        Some(user) => user.home_dir().join("Hoist"),
+        None => data_dir.join("uploads"),
+    }
 }
 
 /// A random 128-bit id as hex (profiles, batches).

@@ -19,15 +19,18 @@ impl std::fmt::Display for JobId {
 #[serde(transparent)]
 pub struct ProfileId(pub String);
 
-/// Where a profile uploads to. Later issues add `Local`.
+/// Where a profile uploads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DestinationKind {
+    /// An S3-compatible bucket.
     S3,
+    /// A folder on this machine (a NAS mount, an external disk, Hoist's built-in folder).
+    Local,
 }
 
-/// A destination: an S3-compatible bucket with an optional key prefix. Holds no secret: the
-/// access key pair lives in the OS keychain under the profile id.
+/// A destination: an S3-compatible bucket or a local folder, with an optional key prefix. Holds
+/// no secret: an S3 access key pair lives in the OS keychain under the profile id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     pub id: ProfileId,
@@ -40,6 +43,10 @@ pub struct Profile {
     pub path_style: bool,
     /// Prepended to every key; empty or ending in `/` by convention, but used as given.
     pub prefix: String,
+    /// For `Local`: the folder objects are written to (keys become relative paths in it).
+    pub folder: Option<PathBuf>,
+    /// The local destination Hoist creates on first run; used when no other one exists.
+    pub builtin: bool,
 }
 
 /// The states of a queue row. Transitions are decided by [`crate::queue::transition`].

@@ -86,11 +86,12 @@ async fn with_several_profiles_the_profile_must_be_named() {
                 bucket: BUCKET.into(),
                 path_style: true,
                 prefix: String::new(),
+                folder: None,
             },
-            hoist_core::AccessKey {
+            Some(hoist_core::AccessKey {
                 access_key_id: hoist_core::Secret::new("a".into()),
                 secret_access_key: hoist_core::Secret::new("b".into()),
-            },
+            }),
         )
         .unwrap();
     let path = f.file("x", 1, 1);

@@ -36,6 +36,10 @@ fn profile(endpoint: &str, bucket: &str) -> Profile {
         bucket: bucket.into(),
         path_style: true,
         prefix: String::new(),
+
+        folder: None,
+
+        builtin: false,
     }
 }
 

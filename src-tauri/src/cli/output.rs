@@ -109,11 +109,20 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
         "NAME", "BUCKET", "REGION", "PREFIX"
     );
     for p in profiles {
-        let endpoint = p.endpoint.as_deref().unwrap_or("(AWS)");
-        let style = if p.path_style { " (path-style)" } else { "" };
+        let (bucket, place) = match (&p.folder, p.kind) {
+            (Some(folder), hoist_core::model::DestinationKind::Local) => {
+                ("-".to_string(), format!("folder {}", folder.display()))
+            }
+            _ => {
+                let endpoint = p.endpoint.as_deref().unwrap_or("(AWS)");
+                let style = if p.path_style { " (path-style)" } else { "" };
+                (p.bucket.clone(), format!("{endpoint}{style}"))
+            }
+        };
+        let name = if p.builtin { format!("{} (built-in)", p.name) } else { p.name.clone() };
         println!(
-            "{:<16}  {:<24}  {:<12}  {:<10}  {endpoint}{style}",
-            p.name, p.bucket, p.region, p.prefix
+            "{:<16}  {:<24}  {:<12}  {:<10}  {place}",
+            name, bucket, p.region, p.prefix
         );
     }
     Ok(())

@@ -9,15 +9,19 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// Add a destination. The access key pair is read from AWS_ACCESS_KEY_ID and
+    /// Add a destination: an S3-compatible bucket (--endpoint and --bucket) or a local folder
+    /// (--folder). For S3, the access key pair is read from AWS_ACCESS_KEY_ID and
     /// AWS_SECRET_ACCESS_KEY when set, else asked for, and stored in the OS keychain.
     Add {
         name: String,
         /// e.g. https://s3.us-east-1.amazonaws.com, http://127.0.0.1:3900
-        #[arg(long)]
-        endpoint: String,
-        #[arg(long)]
-        bucket: String,
+        #[arg(long, required_unless_present = "folder", requires = "bucket")]
+        endpoint: Option<String>,
+        #[arg(long, required_unless_present = "folder")]
+        bucket: Option<String>,
+        /// Upload into this folder instead of a bucket (a NAS mount, an external disk).
+        #[arg(long, conflicts_with_all = ["endpoint", "bucket"])]
+        folder: Option<std::path::PathBuf>,
         #[arg(long, default_value = "us-east-1")]
         region: String,
         /// Address buckets as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (MinIO, Garage).
@@ -38,24 +42,26 @@ pub enum ProfileCommand {
 
 pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
     match command {
-        ProfileCommand::Add {
-            name,
-            endpoint,
-            bucket,
-            region,
-            path_style,
-            prefix,
-        } => {
+        ProfileCommand::Add { name, endpoint, bucket, folder, region, path_style, prefix } => {
+            if let Some(folder) = folder {
+                let folder = std::path::absolute(&folder).unwrap_or(folder);
+                let new = NewProfile { name, folder: Some(folder), prefix, ..Default::default() };
+                let profile = core.add_profile(new, None)?;
+                let shown = profile.folder.as_deref().unwrap_or(std::path::Path::new("")).display();
+                println!("added profile '{}' (folder {shown})", profile.name);
+                return Ok(ExitCode::SUCCESS);
+            }
             let key = read_access_key()?;
             let new = NewProfile {
                 name,
-                endpoint: Some(endpoint),
+                endpoint,
                 region,
-                bucket,
+                bucket: bucket.unwrap_or_default(),
                 path_style,
                 prefix,
+                folder: None,
             };
-            let profile = core.add_profile(new, key)?;
+            let profile = core.add_profile(new, Some(key))?;
             println!(
                 "added profile '{}' (s3://{}); its keys are in the OS keychain",
                 profile.name, profile.bucket

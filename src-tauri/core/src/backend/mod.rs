@@ -6,6 +6,7 @@
 //! Bodies are never buffered: a [`PartBody`] names a byte range of a local file, which the
 //! backend streams from disk, counting bytes into `progress` as the HTTP stack polls them.
 
+pub mod local;
 pub mod s3;
 
 use crate::error::{Error, ErrorKind, Result, file_error};

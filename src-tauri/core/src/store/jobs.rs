@@ -25,7 +25,7 @@ const SELECT: &str = "SELECT j.id, j.path, j.profile_id, p.name, j.bucket, j.key
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
      j.created_at, j.updated_at FROM jobs j JOIN profiles p ON p.id = j.profile_id";
 
-fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
+pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
     {
         std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec()
@@ -36,7 +36,7 @@ fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     }
 }
 
-fn blob_to_path(bytes: Vec<u8>) -> PathBuf {
+pub(super) fn blob_to_path(bytes: Vec<u8>) -> PathBuf {
     #[cfg(unix)]
     {
         PathBuf::from(<std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(bytes))

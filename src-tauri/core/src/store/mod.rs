@@ -33,6 +33,8 @@ const MIGRATIONS: &[&str] = &[
         include_str!("sql/001_uploads.sql"),
         include_str!("sql/001_settings.sql"),
     ),
+    // 2: local-folder destinations.
+    include_str!("sql/002_local_destinations.sql"),
 ];
 
 pub struct Store {
@@ -137,6 +139,33 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_version_1_database_with_an_upload_in_flight_is_migrated_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("hoist.db")).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1i64).unwrap();
+            conn.execute_batch(
+                "INSERT INTO profiles (id, name, kind, endpoint, region, bucket, path_style, \
+                 prefix, created_at) VALUES ('p1', 'old', 's3', 'http://x', 'r', 'b', 1, '', 0);
+                 INSERT INTO jobs (id, path, profile_id, bucket, key, state, bytes_total, batch, \
+                 created_at, updated_at) VALUES (7, x'2f746d702f61', 'p1', 'b', 'a', 'running', \
+                 20, 'batch', 0, 0);
+                 INSERT INTO uploads VALUES (7, 'u1', 'b', 'a', 10, 20, 1, 2, 0);
+                 INSERT INTO parts VALUES (7, 1, 10, 'e1', 'm1');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let profile = store.profile_by_name("old").unwrap().unwrap();
+        assert_eq!((profile.folder, profile.builtin), (None, false));
+        let job = store.job(crate::model::JobId(7)).unwrap().unwrap();
+        assert_eq!(job.state, crate::model::JobState::Running);
+        assert_eq!(store.upload(job.id).unwrap().unwrap().upload_id, "u1");
+        assert_eq!(store.parts(job.id).unwrap().len(), 1);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The `profiles` table: destinations. No secret is ever written here (they live in the keychain).
 
+use super::jobs::{blob_to_path, path_to_blob};
 use super::{Store, now};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DestinationKind, Profile, ProfileId};
@@ -8,30 +9,39 @@ use rusqlite::{OptionalExtension, Row, params};
 fn kind_str(kind: DestinationKind) -> &'static str {
     match kind {
         DestinationKind::S3 => "s3",
+        DestinationKind::Local => "local",
     }
 }
 
 fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
+    let kind: String = row.get(2)?;
+    let folder: Option<Vec<u8>> = row.get(8)?;
     Ok(Profile {
         id: ProfileId(row.get(0)?),
         name: row.get(1)?,
-        kind: DestinationKind::S3,
+        kind: if kind == "local" {
+            DestinationKind::Local
+        } else {
+            DestinationKind::S3
+        },
         endpoint: row.get(3)?,
         region: row.get(4)?,
         bucket: row.get(5)?,
         path_style: row.get(6)?,
         prefix: row.get(7)?,
+        folder: folder.map(blob_to_path),
+        builtin: row.get(9)?,
     })
 }
 
-const SELECT: &str =
-    "SELECT id, name, kind, endpoint, region, bucket, path_style, prefix FROM profiles";
+const SELECT: &str = "SELECT id, name, kind, endpoint, region, bucket, path_style, prefix, folder, builtin \
+     FROM profiles";
 
 impl Store {
     pub fn insert_profile(&self, profile: &Profile) -> Result<()> {
         let result = self.conn().execute(
             "INSERT INTO profiles (id, name, kind, endpoint, region, bucket, path_style, prefix, \
-             created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             created_at, folder, builtin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 profile.id.0,
                 profile.name,
@@ -41,7 +51,9 @@ impl Store {
                 profile.bucket,
                 profile.path_style,
                 profile.prefix,
-                now()
+                now(),
+                profile.folder.as_deref().map(path_to_blob),
+                profile.builtin
             ],
         );
         match result {
@@ -134,6 +146,8 @@ pub(crate) mod tests {
             bucket: "b".into(),
             path_style: true,
             prefix: String::new(),
+            folder: None,
+            builtin: false,
         }
     }
 

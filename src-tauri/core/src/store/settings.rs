@@ -26,6 +26,15 @@ impl Store {
         Ok(())
     }
 
+    /// A one-time marker (e.g. "the built-in destination was created").
+    pub fn setting_flag(&self, key: &str) -> Result<bool> {
+        Ok(self.setting(key)?.is_some())
+    }
+
+    pub fn set_setting_flag(&self, key: &str) -> Result<()> {
+        self.set_setting(key, "1")
+    }
+
     pub fn concurrency(&self) -> Result<usize> {
         Ok(self
             .setting("concurrency")?

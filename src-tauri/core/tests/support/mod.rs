@@ -97,11 +97,12 @@ impl Fixture {
                 bucket: BUCKET.into(),
                 path_style: true,
                 prefix: String::new(),
+                folder: None,
             },
-            AccessKey {
+            Some(AccessKey {
                 access_key_id: Secret::new(hoist_test_s3::ACCESS_KEY.into()),
                 secret_access_key: Secret::new(hoist_test_s3::SECRET_KEY.into()),
-            },
+            }),
         )
         .unwrap();
         Fixture { server, core, dir }

@@ -1,0 +1,553 @@
+//! The folder backend: uploads into a local folder — a NAS mount, an external disk, or Hoist's
+//! built-in default folder — with the same multipart shape as S3, so the engine's plan, resume
+//! and bookkeeping work unchanged.
+//!
+//! It owns everything under its root folder that Hoist writes: the object files (key `a/b.jpg`
+//! is the file `<root>/a/b.jpg`, folders created as needed) and the hidden staging folder:
+//!
+//! ```text
+//! <root>/.hoist-staging/
+//!     tmp-<random>                  a single PUT or a Complete being written
+//!     <upload id>/                  one multipart upload (32 hex digits)
+//!         key                       the object key, so a part or Complete for another key fails
+//!         part-<n>                  the bytes of part n
+//!         part-<n>.md5              its hex MD5 (the part's ETag), so listing does not re-hash
+//!         part-<n>.tmp-<random>     part n being written
+//! ```
+//!
+//! **Crash safety.** Nothing is ever written in place. Every file is first written under a
+//! temporary name in the staging folder, which is on the same filesystem as the objects, synced,
+//! and then renamed onto its real name; a rename within one filesystem is atomic, so after a
+//! crash an object is either the old file or the complete new one, never a partial one. A part
+//! is handled the same way, and its `.md5` sidecar is only ever changed while `part-<n>` does not
+//! exist (an old part is removed first, the sidecar written, then the new part renamed in), so a
+//! listed part always has the MD5 of its bytes. Complete concatenates the parts into a temp file
+//! (streaming, re-hashing each part against its sidecar), syncs it, renames it onto the object,
+//! and only then removes the upload folder: a crash in between leaves the upload in place, and
+//! completing it again gives the same object. Folders are synced after renames (best effort on
+//! filesystems that refuse it). A crash can leave `tmp-*` files in staging; they are never read.
+//!
+//! **ETags.** A PUT returns the MD5 of the bytes written and Complete returns S3's multipart
+//! ETag ([`multipart_etag`]); a part's MD5 is checked against the engine's digest while it is
+//! copied (`checksum_mismatch` on a difference, like S3's BadDigest). [`Backend::head_object`]
+//! returns `etag: None`, because a plain file keeps no ETag, so the engine verifies the size only.
+//!
+//! Keys are mapped component by component: empty, `.` or `..` components, absolute keys, NUL,
+//! a trailing `/` and the reserved first component `.hoist-staging` are refused, so no key
+//! reaches outside the root. Symbolic links already inside the root are followed (they were
+//! put there by the folder's owner). Errors: a full disk is `local` and says so, permission
+//! denied or a read-only disk is `access_denied` naming the folder, a file where a folder is
+//! needed (or the reverse) is `rejected`, and source file errors come from [`file_error`].
+//!
+//! [`file_error`]: crate::error::file_error
+
+mod fsops;
+
+use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, multipart_etag};
+use crate::error::{Error, ErrorKind, Result};
+use async_trait::async_trait;
+use fsops::{PumpError, TempFile, blocking, write_error};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The hidden folder inside the root that holds unfinished writes and multipart uploads.
+pub const STAGING_DIR: &str = ".hoist-staging";
+
+/// The highest part number, as on S3.
+const MAX_PART_NUMBER: u32 = 10_000;
+
+/// A local folder as an upload destination.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    dirs: Arc<Dirs>,
+}
+
+/// The root and its staging folder, shared with the blocking tasks.
+#[derive(Debug)]
+struct Dirs {
+    root: PathBuf,
+    staging: PathBuf,
+}
+
+impl LocalBackend {
+    /// A backend writing into `root`, which must be absolute; it is created if missing.
+    pub fn new(root: PathBuf) -> Result<LocalBackend> {
+        if !root.is_absolute() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "the destination folder '{}' is a relative path: give its full path \
+                     (e.g. /mnt/nas/uploads)",
+                    root.display()
+                ),
+            ));
+        }
+        std::fs::create_dir_all(&root).map_err(|e| {
+            Error::new(
+                ErrorKind::Local,
+                format!(
+                    "cannot create the destination folder {}: {e}; create it yourself, check \
+                     that its disk is mounted and writable, or choose another folder",
+                    root.display()
+                ),
+            )
+            .with_source(e)
+        })?;
+        let staging = root.join(STAGING_DIR);
+        Ok(LocalBackend {
+            dirs: Arc::new(Dirs { root, staging }),
+        })
+    }
+
+    /// The destination folder.
+    pub fn root(&self) -> &Path {
+        &self.dirs.root
+    }
+
+    /// The path of `key`'s object, or `invalid_input` when the key cannot be a path inside the
+    /// root.
+    fn object_path(&self, key: &str) -> Result<PathBuf> {
+        let bad = |why: &str| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "the key '{}' cannot be stored in the folder {}: {why}",
+                    key.escape_debug(),
+                    self.dirs.root.display()
+                ),
+            )
+        };
+        if key.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if key.contains('\0') {
+            return Err(bad("it contains a NUL character"));
+        }
+        if key.starts_with('/') {
+            return Err(bad("it is absolute (starts with '/')"));
+        }
+        if key.ends_with('/') {
+            return Err(bad("it ends with '/', which names a folder, not a file"));
+        }
+        let mut path = self.dirs.root.clone();
+        for (i, part) in key.split('/').enumerate() {
+            match part {
+                "" => return Err(bad("it has an empty component ('//')")),
+                "." | ".." => return Err(bad(&format!("it has a '{part}' component"))),
+                _ => {}
+            }
+            if i == 0 && part.eq_ignore_ascii_case(STAGING_DIR) {
+                return Err(bad(&format!(
+                    "'{STAGING_DIR}' is reserved for Hoist's unfinished uploads"
+                )));
+            }
+            // One plain name, also by the platform's rules (no drive prefix, no `\` on Windows).
+            let mut components = Path::new(part).components();
+            let plain = matches!(
+                (components.next(), components.next()),
+                (Some(Component::Normal(name)), None) if name == part
+            );
+            if !plain {
+                return Err(bad(&format!("'{part}' is not a plain file name here")));
+            }
+            path.push(part);
+        }
+        Ok(path)
+    }
+}
+
+impl Dirs {
+    /// The folder of upload `upload_id` (not checked for existence); `None` for an id this
+    /// backend never makes.
+    fn upload_dir(&self, upload_id: &str) -> Option<PathBuf> {
+        let valid = upload_id.len() == 32
+            && upload_id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| self.staging.join(upload_id))
+    }
+
+    /// The folder of an existing upload of `key`, or `no_such_upload`.
+    fn existing_upload(&self, key: &str, upload_id: &str) -> Result<PathBuf> {
+        let gone = || {
+            Error::new(
+                ErrorKind::NoSuchUpload,
+                format!(
+                    "upload {} of {key} is not in {}: it was completed or aborted",
+                    upload_id.escape_debug(),
+                    self.staging.display()
+                ),
+            )
+        };
+        let dir = self.upload_dir(upload_id).ok_or_else(gone)?;
+        match std::fs::read(dir.join("key")) {
+            Ok(stored) if stored == key.as_bytes() => Ok(dir),
+            Ok(_) => Err(gone()),
+            Err(e) if is_absent(&e) => Err(gone()),
+            Err(e) => Err(write_error(&self.root, &dir.join("key"), e)),
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        format!("folder {}", self.dirs.root.display())
+    }
+
+    fn probe_url(&self) -> Option<String> {
+        None
+    }
+
+    async fn put_object(
+        &self,
+        key: &str,
+        body: PartBody,
+        digest: PartDigest,
+    ) -> Result<ObjectInfo> {
+        let target = self.object_path(key)?;
+        let dirs = Arc::clone(&self.dirs);
+        let key = key.to_string();
+        blocking(move |cancelled| {
+            let root = &dirs.root;
+            fsops::make_dirs(root, &dirs.staging)?;
+            let (temp, md5) = copy_body(root, &dirs.staging, "tmp-", &body, cancelled)?;
+            check_digest(&md5, &digest, || format!("the bytes written for {key}"))?;
+            if let Some(parent) = target.parent() {
+                fsops::make_dirs(root, parent)?;
+            }
+            temp.persist(root, &target)?;
+            fsops::sync_dir(target.parent().unwrap_or(root));
+            Ok(ObjectInfo {
+                size: body.length,
+                etag: Some(hex::encode(md5)),
+            })
+        })
+        .await
+    }
+
+    async fn create_multipart(&self, key: &str) -> Result<String> {
+        self.object_path(key)?;
+        let dirs = Arc::clone(&self.dirs);
+        let key = key.to_string();
+        blocking(move |_| {
+            let root = &dirs.root;
+            fsops::make_dirs(root, &dirs.staging)?;
+            let id = format!("{:032x}", rand::random::<u128>());
+            let dir = dirs.staging.join(&id);
+            std::fs::create_dir(&dir).map_err(|e| write_error(root, &dir, e))?;
+            // Until `key` exists the folder is not an upload (an abort or a lookup says so).
+            fsops::write_small(root, &dir.join("key"), key.as_bytes())?;
+            fsops::sync_dir(&dir);
+            fsops::sync_dir(&dirs.staging);
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: PartBody,
+        digest: PartDigest,
+    ) -> Result<PartReceipt> {
+        self.object_path(key)?;
+        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("part number {part_number} of {key} is not between 1 and 10000"),
+            ));
+        }
+        let dirs = Arc::clone(&self.dirs);
+        let (key, upload_id) = (key.to_string(), upload_id.to_string());
+        blocking(move |cancelled| {
+            let dir = dirs.existing_upload(&key, &upload_id)?;
+            match write_part(&dirs.root, &dir, part_number, &body, &digest, cancelled) {
+                // Aborted (or completed) while the part was being written.
+                Err(e) if !dir.join("key").exists() => Err(Error::new(
+                    ErrorKind::NoSuchUpload,
+                    format!(
+                        "upload {upload_id} of {key} ended while part {part_number} was written"
+                    ),
+                )
+                .with_source(e)),
+                Err(e) => Err(e),
+                Ok(md5) => Ok(PartReceipt {
+                    part_number,
+                    size: body.length,
+                    etag: hex::encode(md5),
+                }),
+            }
+        })
+        .await
+    }
+
+    async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<PartReceipt>>> {
+        self.object_path(key)?;
+        let dirs = Arc::clone(&self.dirs);
+        let (key, upload_id) = (key.to_string(), upload_id.to_string());
+        blocking(move |_| {
+            let dir = dirs.existing_upload(&key, &upload_id)?;
+            let root = &dirs.root;
+            let entries = std::fs::read_dir(&dir).map_err(|e| write_error(root, &dir, e))?;
+            let mut parts = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|e| write_error(root, &dir, e))?;
+                let Some(number) = entry.file_name().to_str().and_then(part_number) else {
+                    continue;
+                };
+                // A part without a readable sidecar (a crash mid-write) is not listed.
+                let Some(md5) = read_sidecar(&dir, number) else {
+                    continue;
+                };
+                let meta = entry.metadata().map_err(|e| write_error(root, &dir, e))?;
+                if meta.is_file() {
+                    parts.push(PartReceipt {
+                        part_number: number,
+                        size: meta.len(),
+                        etag: hex::encode(md5),
+                    });
+                }
+            }
+            parts.sort_by_key(|p| p.part_number);
+            Ok(Some(parts))
+        })
+        .await
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[PartReceipt],
+    ) -> Result<ObjectInfo> {
+        let target = self.object_path(key)?;
+        let dirs = Arc::clone(&self.dirs);
+        let (key, upload_id) = (key.to_string(), upload_id.to_string());
+        let parts = parts.to_vec();
+        blocking(move |cancelled| {
+            let dir = dirs.existing_upload(&key, &upload_id)?;
+            let md5s = check_parts(&dir, &key, &parts)?;
+            let root = &dirs.root;
+            fsops::make_dirs(root, &dirs.staging)?;
+            let mut temp = TempFile::create(root, &dirs.staging, "tmp-")?;
+            for (part, expected) in parts.iter().zip(&md5s) {
+                let path = dir.join(format!("part-{}", part.part_number));
+                let mut src = std::fs::File::open(&path).map_err(|e| write_error(root, &path, e))?;
+                let copied = fsops::pump(&mut src, &mut temp.file, part.size, None, cancelled);
+                let md5 = match copied {
+                    Ok(md5) => md5,
+                    Err(PumpError::Write(e)) => return Err(write_error(root, &temp.path, e)),
+                    Err(PumpError::Read(e)) => return Err(write_error(root, &path, e)),
+                    Err(PumpError::Cancelled) => return Err(fsops::cancelled()),
+                    Err(PumpError::Short) => [0; 16],
+                };
+                if md5 != *expected {
+                    // Changed on disk since it was written: drop it so listing no longer offers it.
+                    fsops::remove_if_present(root, &path)?;
+                    return Err(Error::new(
+                        ErrorKind::Rejected,
+                        format!(
+                            "part {} of {key} changed on disk in {} after it was uploaded: \
+                             upload it again",
+                            part.part_number,
+                            dirs.staging.display()
+                        ),
+                    ));
+                }
+            }
+            temp.sync(root)?;
+            if let Some(parent) = target.parent() {
+                fsops::make_dirs(root, parent)?;
+            }
+            temp.persist(root, &target)?;
+            fsops::sync_dir(target.parent().unwrap_or(root));
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot remove a completed upload");
+            }
+            fsops::sync_dir(&dirs.staging);
+            Ok(ObjectInfo {
+                size: parts.iter().map(|p| p.size).sum(),
+                etag: Some(multipart_etag(&md5s)),
+            })
+        })
+        .await
+    }
+
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
+        self.object_path(key)?;
+        let Some(dir) = self.dirs.upload_dir(upload_id) else {
+            return Ok(());
+        };
+        let dirs = Arc::clone(&self.dirs);
+        let key = key.to_string();
+        blocking(move |_| {
+            match std::fs::read(dir.join("key")) {
+                // Another key's upload is not this one: as unknown, leave it alone.
+                Ok(stored) if stored != key.as_bytes() => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(write_error(&dirs.root, &dir, e)),
+            }
+            match std::fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    Err(write_error(&dirs.root, &dir, e))
+                }
+                _ => {
+                    fsops::sync_dir(&dirs.staging);
+                    Ok(())
+                }
+            }
+        })
+        .await
+    }
+
+    async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>> {
+        let path = self.object_path(key)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) if meta.is_file() => Ok(Some(ObjectInfo {
+                size: meta.len(),
+                etag: None,
+            })),
+            // A folder is not an object, as on S3 (where `a/` is only a prefix).
+            Ok(_) => Ok(None),
+            Err(e) if is_absent(&e) => Ok(None),
+            Err(e) => Err(write_error(&self.dirs.root, &path, e)),
+        }
+    }
+}
+
+/// Streams `body` into a new temp file `<dir>/<prefix><random>`, synced; returns it with the
+/// MD5 of the bytes written. Progress restarts at 0.
+fn copy_body(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    body: &PartBody,
+    cancelled: &AtomicBool,
+) -> Result<(TempFile, [u8; 16])> {
+    body.progress.store(0, Ordering::Relaxed);
+    let mut src = fsops::open_source(&body.path, body.offset)?;
+    let mut temp = TempFile::create(root, dir, prefix)?;
+    let progress = Some(body.progress.as_ref());
+    let md5 = match fsops::pump(&mut src, &mut temp.file, body.length, progress, cancelled) {
+        Ok(md5) => md5,
+        Err(PumpError::Read(e)) => return Err(crate::error::file_error(&body.path, e)),
+        Err(PumpError::Write(e)) => return Err(write_error(root, &temp.path, e)),
+        Err(PumpError::Short) => return Err(fsops::source_shrank(&body.path)),
+        Err(PumpError::Cancelled) => return Err(fsops::cancelled()),
+    };
+    temp.sync(root)?;
+    Ok((temp, md5))
+}
+
+/// Writes part `n` of the upload in `dir` from `body`; returns the MD5 of its bytes.
+fn write_part(
+    root: &Path,
+    dir: &Path,
+    n: u32,
+    body: &PartBody,
+    digest: &PartDigest,
+    cancelled: &AtomicBool,
+) -> Result<[u8; 16]> {
+    let name = format!("part-{n}");
+    let (temp, md5) = copy_body(root, dir, &format!("{name}.tmp-"), body, cancelled)?;
+    check_digest(&md5, digest, || "the bytes written".to_string())?;
+    let part = dir.join(&name);
+    // The sidecar changes only while no part file exists (see the module docs).
+    fsops::remove_if_present(root, &part)?;
+    fsops::write_small(
+        root,
+        &dir.join(format!("{name}.md5")),
+        hex::encode(md5).as_bytes(),
+    )?;
+    temp.persist(root, &part)?;
+    fsops::sync_dir(dir);
+    Ok(md5)
+}
+
+/// `checksum_mismatch` when the bytes written are not the bytes the engine digested.
+fn check_digest(md5: &[u8; 16], digest: &PartDigest, what: impl FnOnce() -> String) -> Result<()> {
+    if *md5 == digest.md5 {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::ChecksumMismatch,
+        format!(
+            "{} have MD5 {}, not {}: the file changed while it was read",
+            what(),
+            hex::encode(md5),
+            digest.md5_hex()
+        ),
+    ))
+}
+
+/// Checks that `parts` are in ascending order and each is stored with its size and ETag;
+/// returns their MD5s.
+fn check_parts(dir: &Path, key: &str, parts: &[PartReceipt]) -> Result<Vec<[u8; 16]>> {
+    let rejected = |message: String| Error::new(ErrorKind::Rejected, message);
+    if parts.is_empty() {
+        return Err(rejected(format!("cannot complete {key} without parts")));
+    }
+    let mut md5s = Vec::with_capacity(parts.len());
+    let mut previous = 0;
+    for part in parts {
+        let n = part.part_number;
+        if n <= previous {
+            return Err(rejected(format!(
+                "the parts of {key} are not in ascending order at part {n}"
+            )));
+        }
+        previous = n;
+        let size = std::fs::metadata(dir.join(format!("part-{n}")))
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let md5 = read_sidecar(dir, n);
+        let etag = super::unquote_etag(&part.etag).to_ascii_lowercase();
+        match (size, md5) {
+            (Some(size), Some(md5)) if size == part.size && hex::encode(md5) == etag => {
+                md5s.push(md5);
+            }
+            (None, _) | (_, None) => {
+                return Err(rejected(format!(
+                    "part {n} of {key} is not in the upload: upload it again"
+                )));
+            }
+            (Some(size), Some(md5)) => {
+                return Err(rejected(format!(
+                    "part {n} of {key} is stored with {size} bytes and ETag {}, not {} bytes \
+                     and ETag {etag}: upload it again",
+                    hex::encode(md5),
+                    part.size
+                )));
+            }
+        }
+    }
+    Ok(md5s)
+}
+
+/// The number of a file named exactly `part-<n>` (no leading zeros, 1..=10000).
+fn part_number(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("part-")?;
+    let n: u32 = digits.parse().ok()?;
+    (n.to_string() == digits && (1..=MAX_PART_NUMBER).contains(&n)).then_some(n)
+}
+
+/// Whether an error says there is no such file (or a file stands where a folder should).
+fn is_absent(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+/// The MD5 stored next to part `n`, if it is there and well formed.
+fn read_sidecar(dir: &Path, n: u32) -> Option<[u8; 16]> {
+    let text = std::fs::read_to_string(dir.join(format!("part-{n}.md5"))).ok()?;
+    hex::decode(text.trim()).ok()?.try_into().ok()
+}
