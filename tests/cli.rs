@@ -72,7 +72,11 @@ fn the_cli_contract_end_to_end() {
         "{}",
         stderr(&out)
     );
-    let queue: Vec<_> = hoist.queue_json().into_iter().filter(|j| j["profile"] == "test").collect();
+    let queue: Vec<_> = hoist
+        .queue_json()
+        .into_iter()
+        .filter(|j| j["profile"] == "test")
+        .collect();
     let keys: Vec<&str> = queue.iter().map(|j| j["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["album/a.bin", "album/sub/b.bin"]);
     assert!(
@@ -85,7 +89,13 @@ fn the_cli_contract_end_to_end() {
     assert!(hoist.run(&["pause", "--all"]).status.success());
     let out = hoist.run(&["run"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(hoist.queue_json().iter().filter(|j| j["profile"] == "test").all(|j| j["state"] == "paused"));
+    assert!(
+        hoist
+            .queue_json()
+            .iter()
+            .filter(|j| j["profile"] == "test")
+            .all(|j| j["state"] == "paused")
+    );
     assert!(server.keys("bucket").is_empty());
 
     assert!(hoist.run(&["resume", "--all"]).status.success());
@@ -152,4 +162,74 @@ fn the_cli_contract_end_to_end() {
         !logs.contains(hoist_test_s3::SECRET_KEY),
         "a secret reached the log"
     );
+}
+
+#[test]
+fn presets_fill_in_the_provider_and_folders_are_destinations() {
+    if !keychain_available("presets_fill_in_the_provider") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let out = hoist
+        .command()
+        .args([
+            "profile",
+            "add",
+            "cf",
+            "--provider",
+            "r2",
+            "--account-id",
+            "abc123",
+        ])
+        .args(["--bucket", "photos"])
+        .env("AWS_ACCESS_KEY_ID", "id")
+        .env("AWS_SECRET_ACCESS_KEY", "secret-value")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = hoist.run(&["profile", "add", "cf2", "--provider", "r2", "--bucket", "b"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--account-id"), "{}", stderr(&out));
+    let out = hoist.run(&["profile", "add", "x", "--provider", "nope", "--bucket", "b"]);
+    assert!(
+        stderr(&out).contains("unknown provider 'nope'"),
+        "{}",
+        stderr(&out)
+    );
+
+    let nas = dir.path().join("nas");
+    let out = hoist.run(&["profile", "add", "nas", "--folder", nas.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let profiles: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
+    let by_name = |name: &str| {
+        profiles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let cf = by_name("cf");
+    assert_eq!(cf["endpoint"], "https://abc123.r2.cloudflarestorage.com");
+    assert_eq!(
+        (cf["region"].as_str(), cf["path_style"].as_bool()),
+        (Some("auto"), Some(true))
+    );
+    assert_eq!(by_name("nas")["kind"], "local");
+
+    let file = dir.path().join("doc.txt");
+    write_pattern(&file, 3000, 5);
+    let out = hoist.run(&[
+        "upload",
+        "--profile",
+        "nas",
+        "--prefix",
+        "in/",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(same_bytes(&nas.join("in/doc.txt"), &file));
 }

@@ -3,6 +3,7 @@
 
 use super::output;
 use clap::Subcommand;
+use hoist_core::presets::{self, PresetInput, Provider};
 use hoist_core::{AccessKey, Core, Error, ErrorKind, NewProfile, Result, Secret};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -14,16 +15,25 @@ pub enum ProfileCommand {
     /// AWS_SECRET_ACCESS_KEY when set, else asked for, and stored in the OS keychain.
     Add {
         name: String,
-        /// e.g. https://s3.us-east-1.amazonaws.com, http://127.0.0.1:3900
-        #[arg(long, required_unless_present = "folder", requires = "bucket")]
+        /// e.g. https://s3.us-east-1.amazonaws.com, http://127.0.0.1:3900 (optional with
+        /// --provider, which knows its provider's endpoint)
+        #[arg(long, required_unless_present_any = ["folder", "provider"], requires = "bucket")]
         endpoint: Option<String>,
         #[arg(long, required_unless_present = "folder")]
         bucket: Option<String>,
         /// Upload into this folder instead of a bucket (a NAS mount, an external disk).
-        #[arg(long, conflicts_with_all = ["endpoint", "bucket"])]
+        #[arg(long, conflicts_with_all = ["endpoint", "bucket", "provider"])]
         folder: Option<std::path::PathBuf>,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
+        /// Fill endpoint, region and addressing from a preset: aws, r2, spaces, minio, b2,
+        /// wasabi, garage, generic (see the README's Providers section).
+        #[arg(long, value_parser = parse_provider)]
+        provider: Option<Provider>,
+        /// Cloudflare account id (R2 only).
+        #[arg(long, requires = "provider")]
+        account_id: Option<String>,
+        /// Default us-east-1, or the provider's.
+        #[arg(long)]
+        region: Option<String>,
         /// Address buckets as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (MinIO, Garage).
         #[arg(long)]
         path_style: bool,
@@ -42,7 +52,17 @@ pub enum ProfileCommand {
 
 pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
     match command {
-        ProfileCommand::Add { name, endpoint, bucket, folder, region, path_style, prefix } => {
+        ProfileCommand::Add {
+            name,
+            endpoint,
+            bucket,
+            folder,
+            provider,
+            account_id,
+            region,
+            path_style,
+            prefix,
+        } => {
             if let Some(folder) = folder {
                 let folder = std::path::absolute(&folder).unwrap_or(folder);
                 let new = NewProfile { name, folder: Some(folder), prefix, ..Default::default() };
@@ -51,16 +71,18 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 println!("added profile '{}' (folder {shown})", profile.name);
                 return Ok(ExitCode::SUCCESS);
             }
-            let key = read_access_key()?;
-            let new = NewProfile {
-                name,
-                endpoint,
-                region,
-                bucket: bucket.unwrap_or_default(),
-                path_style,
-                prefix,
-                folder: None,
+            let bucket = bucket.unwrap_or_default();
+            let (endpoint, region, path_style) = match provider {
+                Some(provider) => {
+                    let input = PresetInput { region, endpoint, account_id };
+                    let preset = presets::resolve(provider, &input)?;
+                    (preset.endpoint, preset.region, preset.path_style || path_style)
+                }
+                None => (endpoint, region.unwrap_or_else(|| "us-east-1".into()), path_style),
             };
+            let key = read_access_key()?;
+            let new =
+                NewProfile { name, endpoint, region, bucket, path_style, prefix, folder: None };
             let profile = core.add_profile(new, Some(key))?;
             println!(
                 "added profile '{}' (s3://{}); its keys are in the OS keychain",
@@ -74,6 +96,13 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_provider(name: &str) -> std::result::Result<Provider, String> {
+    Provider::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+        format!("unknown provider '{name}'; known: {}", known.join(", "))
+    })
 }
 
 fn read_access_key() -> Result<AccessKey> {
