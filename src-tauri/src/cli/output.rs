@@ -119,7 +119,11 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
                 (p.bucket.clone(), format!("{endpoint}{style}"))
             }
         };
-        let name = if p.builtin { format!("{} (built-in)", p.name) } else { p.name.clone() };
+        let name = if p.builtin {
+            format!("{} (built-in)", p.name)
+        } else {
+            p.name.clone()
+        };
         println!(
             "{:<16}  {:<24}  {:<12}  {:<10}  {place}",
             name, bucket, p.region, p.prefix

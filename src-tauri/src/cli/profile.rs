@@ -65,24 +65,52 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
         } => {
             if let Some(folder) = folder {
                 let folder = std::path::absolute(&folder).unwrap_or(folder);
-                let new = NewProfile { name, folder: Some(folder), prefix, ..Default::default() };
+                let new = NewProfile {
+                    name,
+                    folder: Some(folder),
+                    prefix,
+                    ..Default::default()
+                };
                 let profile = core.add_profile(new, None)?;
-                let shown = profile.folder.as_deref().unwrap_or(std::path::Path::new("")).display();
+                let shown = profile
+                    .folder
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display();
                 println!("added profile '{}' (folder {shown})", profile.name);
                 return Ok(ExitCode::SUCCESS);
             }
             let bucket = bucket.unwrap_or_default();
             let (endpoint, region, path_style) = match provider {
                 Some(provider) => {
-                    let input = PresetInput { region, endpoint, account_id };
+                    let input = PresetInput {
+                        region,
+                        endpoint,
+                        account_id,
+                    };
                     let preset = presets::resolve(provider, &input)?;
-                    (preset.endpoint, preset.region, preset.path_style || path_style)
+                    (
+                        preset.endpoint,
+                        preset.region,
+                        preset.path_style || path_style,
+                    )
                 }
-                None => (endpoint, region.unwrap_or_else(|| "us-east-1".into()), path_style),
+                None => (
+                    endpoint,
+                    region.unwrap_or_else(|| "us-east-1".into()),
+                    path_style,
+                ),
             };
             let key = read_access_key()?;
-            let new =
-                NewProfile { name, endpoint, region, bucket, path_style, prefix, folder: None };
+            let new = NewProfile {
+                name,
+                endpoint,
+                region,
+                bucket,
+                path_style,
+                prefix,
+                folder: None,
+            };
             let profile = core.add_profile(new, Some(key))?;
             println!(
                 "added profile '{}' (s3://{}); its keys are in the OS keychain",
