@@ -251,15 +251,7 @@ async fn while_offline_jobs_wait_without_spending_attempts_then_resume() {
     f.server.stop().await;
     let mut events = f.core.subscribe();
     let batch = f.enqueue(&[&path]);
-    let core = f.core.clone();
-    let run_batch = batch.clone();
-    let run = tokio::spawn(async move {
-        core.run_queue(
-            hoist_core::RunUntil::Batch(run_batch),
-            hoist_core::CancellationToken::new(),
-        )
-        .await
-    });
+    let run = f.spawn_batch(&batch);
     next_event(&mut events, |e| {
         matches!(e, hoist_core::Event::Network { online: false })
     })

@@ -33,7 +33,10 @@ fn upload_ids_created(f: &Fixture) -> usize {
 async fn start_and_hold_at_part_three(
     f: &Fixture,
     name: &str,
-) -> (String, tokio::task::JoinHandle<()>) {
+) -> (
+    String,
+    tokio::task::JoinHandle<hoist_core::Result<hoist_core::RunSummary>>,
+) {
     let path = f.file(name, 20 * MIB, 3);
     f.server.inject(Fault {
         op: Op::UploadPart,
@@ -42,13 +45,7 @@ async fn start_and_hold_at_part_three(
         times: 1,
     });
     let batch = f.enqueue(&[&path]);
-    let core = f.core.clone();
-    let run_batch = batch.clone();
-    let run = tokio::spawn(async move {
-        core.run_queue(RunUntil::Batch(run_batch), CancellationToken::new())
-            .await
-            .unwrap();
-    });
+    let run = f.spawn_batch(&batch);
     let id = f.job(&batch).id.0;
     f.wait_until("parts 1, 2 and 4 committed", || f.committed_parts(id) == 3)
         .await;
@@ -64,6 +61,7 @@ async fn pause_and_resume_send_only_the_missing_parts_on_the_same_upload() {
     tokio::time::timeout(WAIT, run)
         .await
         .expect("the run ends once the batch is paused")
+        .unwrap()
         .unwrap();
     assert_eq!(f.job(&batch).state, JobState::Paused);
     assert_eq!(
@@ -106,7 +104,11 @@ async fn parts_the_server_has_but_the_database_lost_are_adopted_across_list_page
     let (batch, run) = start_and_hold_at_part_three(&f, "adopt").await;
     let id = f.job(&batch).id;
     f.core.pause(&Selection::Ids(vec![id])).unwrap();
-    tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     // As if the process died between the parts' answers and their rows' commits.
     f.db()
         .execute("DELETE FROM parts WHERE job_id = ?1", [id.0])
@@ -140,7 +142,11 @@ async fn a_file_changed_while_paused_is_uploaded_afresh_never_mixed() {
     let (batch, run) = start_and_hold_at_part_three(&f, "changed").await;
     let id = f.job(&batch).id;
     f.core.pause(&Selection::Ids(vec![id])).unwrap();
-    tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     let old_upload = f.server.pending_uploads(BUCKET);
     std::fs::write(f.dir.path().join("files/changed"), pattern(18 * MIB, 99)).unwrap();
     f.core.resume(&Selection::Ids(vec![id])).unwrap();
@@ -176,6 +182,7 @@ async fn cancel_from_another_process_stops_the_job_and_aborts_its_upload() {
     tokio::time::timeout(WAIT, run)
         .await
         .expect("the running engine notices the cancel")
+        .unwrap()
         .unwrap();
     assert_eq!(f.job(&batch).state, JobState::Cancelled);
     f.wait_until("the upload is aborted", || {
@@ -299,12 +306,7 @@ async fn an_upload_completed_just_before_a_crash_is_not_uploaded_again() {
         times: 1,
     });
     let batch = f.enqueue(&[&path]);
-    let core = f.core.clone();
-    let run_batch = batch.clone();
-    let run = tokio::spawn(async move {
-        core.run_queue(RunUntil::Batch(run_batch), CancellationToken::new())
-            .await
-    });
+    let run = f.spawn_batch(&batch);
     f.wait_until("Complete is on the wire", || {
         f.server
             .requests()

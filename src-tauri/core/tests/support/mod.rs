@@ -139,6 +139,16 @@ impl Fixture {
         .unwrap()
     }
 
+    /// Runs the batch in a task of its own, for tests that act while it runs.
+    pub fn spawn_batch(&self, batch: &str) -> tokio::task::JoinHandle<Result<RunSummary>> {
+        let core = self.core.clone();
+        let batch = batch.to_string();
+        tokio::spawn(async move {
+            core.run_queue(RunUntil::Batch(batch), CancellationToken::new())
+                .await
+        })
+    }
+
     pub fn job(&self, batch: &str) -> Job {
         let mut jobs = self.core.batch_jobs(batch).unwrap();
         assert_eq!(jobs.len(), 1);
