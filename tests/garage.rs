@@ -146,4 +146,21 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
         "an upload was left behind: {:?}",
         pending.uploads()
     );
+
+    // Garage lists incomplete uploads: cleanup works against it and finds none left by Hoist.
+    let out = hoist.run(&[
+        "cleanup",
+        "--profile",
+        "garage",
+        "--older-than",
+        "0",
+        "--dry-run",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("0 in use"), "{stdout}");
 }

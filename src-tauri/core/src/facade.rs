@@ -23,8 +23,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 
+mod cleanup;
 mod enqueue;
 
+pub use cleanup::CleanupReport;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 
 /// A destination to create. An S3 secret goes to the keychain, the rest to the database.

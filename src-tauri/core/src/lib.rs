@@ -21,6 +21,7 @@ pub mod presets;
 mod queue;
 mod store;
 
+pub use backend::PendingUpload;
 pub use backend::s3::S3Options;
 pub use credentials::{AccessKey, CredentialStore, Secret};
 pub use engine::EngineConfig;
@@ -28,7 +29,9 @@ pub use engine::plan::PlanConfig;
 pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
-pub use facade::{Core, EnqueueReport, EnqueueRequest, NewProfile, RunSummary, RunUntil, Skipped};
+pub use facade::{
+    CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, RunSummary, RunUntil, Skipped,
+};
 pub use tokio_util::sync::CancellationToken;
 
 /// The platform data directory (`~/.local/share/hoist` on Linux), unless overridden.

@@ -275,25 +275,6 @@ async fn files_added_by_another_process_are_picked_up_by_the_running_engine() {
     assert_eq!(f.object("late"), pattern(1000, 4));
 }
 
-/// An S3 client of the test's own, to act on the server behind the engine's back.
-fn sdk_client(f: &Fixture) -> aws_sdk_s3::Client {
-    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(hoist_test_s3::REGION))
-        .endpoint_url(f.server.endpoint())
-        .force_path_style(true)
-        .credentials_provider(Credentials::new(
-            hoist_test_s3::ACCESS_KEY,
-            hoist_test_s3::SECRET_KEY,
-            None,
-            None,
-            "test",
-        ))
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_completed_just_before_a_crash_is_not_uploaded_again() {
     use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -351,7 +332,7 @@ async fn an_upload_completed_just_before_a_crash_is_not_uploaded_again() {
                 .collect(),
         ))
         .build();
-    sdk_client(&f)
+    f.sdk_client()
         .complete_multipart_upload()
         .bucket(BUCKET)
         .key("done-before-crash")

@@ -2,6 +2,7 @@
 //! that later tooling relies on: extend it, do not rename it. Every command maps onto one or two
 //! calls into `hoist_core::Core`; no upload logic lives here.
 
+mod cleanup;
 mod output;
 mod profile;
 mod transfer;
@@ -53,6 +54,8 @@ pub enum Command {
     Cancel(JobSelection),
     /// Queue failed or cancelled jobs again.
     Retry(JobSelection),
+    /// Abort incomplete multipart uploads that no job needs (they cost storage).
+    Cleanup(cleanup::CleanupArgs),
     /// Show or change settings.
     Settings {
         #[command(subcommand)]
@@ -116,6 +119,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
         Command::Profile { command } => profile::run(core, command),
         Command::Upload(args) => transfer::upload(core, args).await,
         Command::Run => transfer::run_queue(core).await,
+        Command::Cleanup(args) => cleanup::run(core, args).await,
         Command::Queue { json } => output::print_queue(&core.jobs()?, json),
         Command::Pause(sel) => act(core, "paused", core.pause(&sel.selection())),
         Command::Resume(sel) => act(core, "resumed", core.resume(&sel.selection())),

@@ -43,7 +43,9 @@
 
 mod fsops;
 
-use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, multipart_etag};
+use super::{
+    Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
+};
 use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use fsops::{PumpError, TempFile, blocking, write_error};
@@ -418,6 +420,48 @@ impl Backend for LocalBackend {
             Err(e) if is_absent(&e) => Ok(None),
             Err(e) => Err(write_error(&self.dirs.root, &path, e)),
         }
+    }
+
+    /// Upload folders in staging whose `key` file starts with `prefix`; started = the folder's
+    /// modification time.
+    async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>> {
+        let dirs = Arc::clone(&self.dirs);
+        let prefix = prefix.to_string();
+        blocking(move |_| {
+            let entries = match std::fs::read_dir(&dirs.staging) {
+                Ok(entries) => entries,
+                Err(e) if is_absent(&e) => return Ok(Some(Vec::new())),
+                Err(e) => return Err(write_error(&dirs.root, &dirs.staging, e)),
+            };
+            let mut uploads = Vec::new();
+            for entry in entries.flatten() {
+                let upload_id = entry.file_name().to_string_lossy().into_owned();
+                let Some(dir) = dirs.upload_dir(&upload_id) else {
+                    continue;
+                };
+                let Ok(key) = std::fs::read(dir.join("key")).map(String::from_utf8) else {
+                    continue;
+                };
+                let Ok(key) = key else { continue };
+                if !key.starts_with(&prefix) {
+                    continue;
+                }
+                let initiated = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs() as i64);
+                uploads.push(PendingUpload {
+                    key,
+                    upload_id,
+                    initiated,
+                });
+            }
+            uploads.sort_by(|a, b| (&a.key, &a.upload_id).cmp(&(&b.key, &b.upload_id)));
+            Ok(Some(uploads))
+        })
+        .await
     }
 }
 

@@ -111,6 +111,15 @@ pub fn multipart_etag(part_md5s: &[[u8; 16]]) -> String {
     format!("{}-{}", hex::encode(hasher.finalize()), part_md5s.len())
 }
 
+/// An incomplete multipart upload the server holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PendingUpload {
+    pub key: String,
+    pub upload_id: String,
+    /// When it was started, in seconds since the Unix epoch, where the server says.
+    pub initiated: Option<i64>,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// A short human description for logs and messages, e.g. `s3://bucket (http://127.0.0.1:3900)`.
@@ -154,6 +163,10 @@ pub trait Backend: Send + Sync {
 
     /// `Ok(None)` when there is no such object.
     async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>>;
+
+    /// The incomplete multipart uploads under `prefix`, following pagination; `Ok(None)` when
+    /// the server cannot list them.
+    async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>>;
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 mod body;
 mod classify;
 
-use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, unquote_etag};
+use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag};
 use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Profile;
@@ -407,6 +407,53 @@ impl Backend for S3Backend {
             Err(e) if e.kind() == ErrorKind::NoSuchUpload => Ok(()),
             other => other.map(|_| ()),
         }
+    }
+
+    async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>> {
+        let mut uploads = Vec::new();
+        let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let request = self
+                .client
+                .list_multipart_uploads()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker.clone())
+                .set_upload_id_marker(id_marker.clone())
+                .send();
+            let page = match self
+                .answer("ListMultipartUploads", self.options.answer_timeout, request)
+                .await?
+            {
+                Err(e) if is_not_implemented(&e) => return Ok(None),
+                Err(e) => return Err(self.classify("ListMultipartUploads", false, e)),
+                Ok(page) => page,
+            };
+            for upload in page.uploads() {
+                if let (Some(key), Some(upload_id)) = (upload.key(), upload.upload_id()) {
+                    uploads.push(PendingUpload {
+                        key: key.to_string(),
+                        upload_id: upload_id.to_string(),
+                        initiated: upload.initiated().map(|t| t.secs()),
+                    });
+                }
+            }
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            let next = (
+                page.next_key_marker().map(str::to_string),
+                page.next_upload_id_marker().map(str::to_string),
+            );
+            if next.0.is_none() || next == (key_marker.clone(), id_marker.clone()) {
+                return Err(self.protocol(
+                    "ListMultipartUploads",
+                    "a truncated page without new markers",
+                ));
+            }
+            (key_marker, id_marker) = next;
+        }
+        Ok(Some(uploads))
     }
 
     async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>> {

@@ -77,6 +77,18 @@ impl Store {
         })
     }
 
+    /// Upload ids that jobs still need (every job with an upload row, except cancelled ones,
+    /// whose uploads are to be aborted anyway).
+    pub fn upload_ids_in_use(&self) -> Result<std::collections::HashSet<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.upload_id FROM uploads u JOIN jobs j ON j.id = u.job_id \
+             WHERE j.state != 'cancelled'",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Forgets a job's upload and its parts (after Complete, Abort, or a lost upload id).
     pub fn delete_upload(&self, job: JobId) -> Result<()> {
         self.conn()

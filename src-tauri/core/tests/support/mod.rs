@@ -139,6 +139,25 @@ impl Fixture {
         .unwrap()
     }
 
+    /// An S3 client of the test's own, to act on the server behind the engine's back.
+    pub fn sdk_client(&self) -> aws_sdk_s3::Client {
+        use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(hoist_test_s3::REGION))
+            .endpoint_url(self.server.endpoint())
+            .force_path_style(true)
+            .credentials_provider(Credentials::new(
+                hoist_test_s3::ACCESS_KEY,
+                hoist_test_s3::SECRET_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// Runs the batch in a task of its own, for tests that act while it runs.
     pub fn spawn_batch(&self, batch: &str) -> tokio::task::JoinHandle<Result<RunSummary>> {
         let core = self.core.clone();
