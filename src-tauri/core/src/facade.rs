@@ -114,10 +114,6 @@ impl Core {
         })
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.inner.data_dir
-    }
-
     fn credentials(&self) -> Result<Arc<dyn CredentialStore>> {
         if let Some(store) = self.inner.credentials.get() {
             return Ok(store.clone());

@@ -21,6 +21,22 @@ fn part_sends(f: &Fixture) -> Vec<u32> {
     parts
 }
 
+/// Pauses the batch's only job and waits until the run that held it has ended.
+async fn pause_and_wait(
+    f: &Fixture,
+    batch: &str,
+    run: tokio::task::JoinHandle<hoist_core::Result<hoist_core::RunSummary>>,
+) -> hoist_core::model::JobId {
+    let id = f.job(batch).id;
+    assert_eq!(f.core.pause(&Selection::Ids(vec![id])).unwrap(), vec![id]);
+    tokio::time::timeout(WAIT, run)
+        .await
+        .expect("the run ends once its batch is paused")
+        .unwrap()
+        .unwrap();
+    id
+}
+
 fn upload_ids_created(f: &Fixture) -> usize {
     f.server
         .requests()
@@ -56,13 +72,7 @@ async fn start_and_hold_at_part_three(
 async fn pause_and_resume_send_only_the_missing_parts_on_the_same_upload() {
     let f = Fixture::new().await;
     let (batch, run) = start_and_hold_at_part_three(&f, "paused").await;
-    let id = f.job(&batch).id;
-    assert_eq!(f.core.pause(&Selection::Ids(vec![id])).unwrap(), vec![id]);
-    tokio::time::timeout(WAIT, run)
-        .await
-        .expect("the run ends once the batch is paused")
-        .unwrap()
-        .unwrap();
+    let id = pause_and_wait(&f, &batch, run).await;
     assert_eq!(f.job(&batch).state, JobState::Paused);
     assert_eq!(
         f.server.pending_uploads(BUCKET).len(),
@@ -102,13 +112,7 @@ async fn a_new_process_resumes_from_the_database_alone_without_list_parts() {
 async fn parts_the_server_has_but_the_database_lost_are_adopted_across_list_pages() {
     let f = Fixture::new().await;
     let (batch, run) = start_and_hold_at_part_three(&f, "adopt").await;
-    let id = f.job(&batch).id;
-    f.core.pause(&Selection::Ids(vec![id])).unwrap();
-    tokio::time::timeout(WAIT, run)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let id = pause_and_wait(&f, &batch, run).await;
     // As if the process died between the parts' answers and their rows' commits.
     f.db()
         .execute("DELETE FROM parts WHERE job_id = ?1", [id.0])
@@ -140,13 +144,7 @@ async fn parts_the_server_has_but_the_database_lost_are_adopted_across_list_page
 async fn a_file_changed_while_paused_is_uploaded_afresh_never_mixed() {
     let f = Fixture::new().await;
     let (batch, run) = start_and_hold_at_part_three(&f, "changed").await;
-    let id = f.job(&batch).id;
-    f.core.pause(&Selection::Ids(vec![id])).unwrap();
-    tokio::time::timeout(WAIT, run)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let id = pause_and_wait(&f, &batch, run).await;
     let old_upload = f.server.pending_uploads(BUCKET);
     std::fs::write(f.dir.path().join("files/changed"), pattern(18 * MIB, 99)).unwrap();
     f.core.resume(&Selection::Ids(vec![id])).unwrap();
@@ -295,13 +293,7 @@ async fn an_upload_completed_just_before_a_crash_is_not_uploaded_again() {
             .any(|r| r.op == Op::CompleteMultipartUpload)
     })
     .await;
-    let id = f.job(&batch).id;
-    f.core.pause(&Selection::Ids(vec![id])).unwrap();
-    tokio::time::timeout(WAIT, run)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let id = pause_and_wait(&f, &batch, run).await;
 
     // Complete the upload from the parts the database recorded, as our own Complete would have.
     let (upload_id, parts): (String, Vec<(i32, String)>) = {

@@ -121,11 +121,11 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
         Command::Run => transfer::run_queue(core).await,
         Command::Cleanup(args) => cleanup::run(core, args).await,
         Command::Queue { json } => output::print_queue(&core.jobs()?, json),
-        Command::Pause(sel) => act(core, "paused", core.pause(&sel.selection())),
-        Command::Resume(sel) => act(core, "resumed", core.resume(&sel.selection())),
-        Command::Retry(sel) => act(core, "queued again", core.retry(&sel.selection())),
+        Command::Pause(sel) => act("paused", core.pause(&sel.selection())),
+        Command::Resume(sel) => act("resumed", core.resume(&sel.selection())),
+        Command::Retry(sel) => act("queued again", core.retry(&sel.selection())),
         Command::Cancel(sel) => {
-            let code = act(core, "cancelled", core.cancel(&sel.selection()))?;
+            let code = act("cancelled", core.cancel(&sel.selection()))?;
             if !core.abort_cancelled_uploads().await? {
                 println!("the running Hoist will abort their multipart uploads");
             }
@@ -141,11 +141,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
     }
 }
 
-fn act(
-    _core: &Core,
-    verb: &str,
-    changed: hoist_core::Result<Vec<JobId>>,
-) -> hoist_core::Result<ExitCode> {
+fn act(verb: &str, changed: hoist_core::Result<Vec<JobId>>) -> hoist_core::Result<ExitCode> {
     let changed = changed?;
     let ids: Vec<String> = changed.iter().map(|id| id.to_string()).collect();
     if ids.is_empty() {
