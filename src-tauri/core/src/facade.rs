@@ -14,6 +14,8 @@ use crate::engine::progress::ProgressBoard;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, ProgressSnapshot};
 use crate::model::{DestinationKind, Job, JobId, JobState, Profile, ProfileId, Selection};
+use crate::options::UploadOptions;
+use crate::presets::Provider;
 use crate::queue::{Action, Scheduler};
 use crate::store::Store;
 use serde::Serialize;
@@ -40,6 +42,9 @@ pub struct NewProfile {
     pub prefix: String,
     /// Set for a local-folder destination (then endpoint, region and bucket are unused).
     pub folder: Option<PathBuf>,
+    /// The preset it was made from, if any.
+    pub provider: Option<Provider>,
+    pub options: UploadOptions,
 }
 
 /// When [`Core::run_queue`] returns.
@@ -167,6 +172,9 @@ impl Core {
             prefix: new.prefix,
             folder: new.folder,
             builtin: false,
+            provider: new.provider,
+            options: new.options,
+            capabilities: None,
         };
         if profile.kind == DestinationKind::Local {
             self.inner.store.insert_profile(&profile)?;
@@ -206,6 +214,9 @@ impl Core {
                 prefix: String::new(),
                 folder: Some(folder),
                 builtin: true,
+                provider: None,
+                options: UploadOptions::default(),
+                capabilities: None,
             })?;
         }
         store.set_setting_flag("builtin_local_created")
@@ -223,6 +234,23 @@ impl Core {
             tracing::warn!(profile = name, error = %e, "could not delete the keychain entry");
         }
         Ok(())
+    }
+
+    /// The profile named `name`, or `NotFound` naming `hoist profile list`.
+    pub fn profile(&self, name: &str) -> Result<Profile> {
+        self.profile_named(name)
+    }
+
+    /// Saves a changed profile (everything but its id; the keychain entry is not touched).
+    pub fn save_profile(&self, profile: &Profile) -> Result<()> {
+        if self.inner.store.update_profile(profile)? {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::NotFound,
+                format!("the profile '{}' no longer exists", profile.name),
+            ))
+        }
     }
 
     fn profile_named(&self, name: &str) -> Result<Profile> {

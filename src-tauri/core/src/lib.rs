@@ -17,6 +17,7 @@ pub mod error;
 pub mod event;
 mod facade;
 pub mod model;
+pub mod options;
 pub mod presets;
 mod queue;
 mod store;

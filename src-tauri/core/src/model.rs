@@ -1,5 +1,7 @@
 //! The nouns every layer shares: profiles (destinations), jobs and their states, fingerprints.
 
+use crate::options::{Capabilities, IfExists, UploadOptions};
+use crate::presets::Provider;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -47,6 +49,12 @@ pub struct Profile {
     pub folder: Option<PathBuf>,
     /// The local destination Hoist creates on first run; used when no other one exists.
     pub builtin: bool,
+    /// The preset the destination was made from (checksum policy, part-size rules).
+    pub provider: Option<Provider>,
+    /// Key template, headers, conflict default.
+    pub options: UploadOptions,
+    /// What `hoist profile test` found; `None` until it ran.
+    pub capabilities: Option<Capabilities>,
 }
 
 /// The states of a queue row. Transitions are decided by [`crate::queue::transition`].
@@ -148,6 +156,11 @@ pub struct Job {
     pub error_message: Option<String>,
     /// The batch this job was added in (one `hoist upload` call, one drop on the window).
     pub batch: String,
+    /// What to do when the key already holds an object.
+    pub if_exists: IfExists,
+    /// How a finished job ended when that is worth showing, e.g. "skipped: an identical object
+    /// exists" or "renamed to photo-1.jpg".
+    pub note: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

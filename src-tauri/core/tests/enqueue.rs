@@ -86,7 +86,7 @@ async fn with_several_profiles_the_profile_must_be_named() {
                 bucket: BUCKET.into(),
                 path_style: true,
                 prefix: String::new(),
-                folder: None,
+                ..Default::default()
             },
             Some(hoist_core::AccessKey {
                 access_key_id: hoist_core::Secret::new("a".into()),

@@ -36,10 +36,11 @@ fn profile(endpoint: &str, bucket: &str) -> Profile {
         bucket: bucket.into(),
         path_style: true,
         prefix: String::new(),
-
         folder: None,
-
         builtin: false,
+        provider: None,
+        options: Default::default(),
+        capabilities: None,
     }
 }
 

@@ -109,7 +109,8 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 bucket,
                 path_style,
                 prefix,
-                folder: None,
+                provider,
+                ..Default::default()
             };
             let profile = core.add_profile(new, Some(key))?;
             println!(

@@ -33,6 +33,7 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
         paths: args.paths,
         profile: args.profile,
         prefix: args.prefix,
+        ..Default::default()
     })?;
     for skipped in &report.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);

@@ -46,7 +46,7 @@ pub async fn add_paths(
     let request = EnqueueRequest {
         paths: paths.into_iter().map(PathBuf::from).collect(),
         profile,
-        prefix: None,
+        ..Default::default()
     };
     blocking(&core, move |core| core.enqueue(request)).await
 }
@@ -76,8 +76,7 @@ pub fn enqueue_dropped(app: &AppHandle, paths: Vec<PathBuf>) {
         let core = app.state::<Core>().inner().clone();
         let request = EnqueueRequest {
             paths,
-            profile: None,
-            prefix: None,
+            ..Default::default()
         };
         let outcome = blocking(&core, move |core| core.enqueue(request)).await;
         let sent = match outcome {

@@ -7,6 +7,7 @@ use super::{Core, new_id};
 use crate::error::Result;
 use crate::event::Event;
 use crate::model::{JobId, Profile};
+use crate::options::IfExists;
 use crate::store::NewJob;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,10 @@ pub struct EnqueueRequest {
     pub profile: Option<String>,
     /// Key prefix; `None` uses the profile's.
     pub prefix: Option<String>,
+    /// Bucket; `None` uses the profile's.
+    pub bucket: Option<String>,
+    /// Conflict rule; `None` uses the profile's default.
+    pub if_exists: Option<IfExists>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,9 +48,13 @@ impl Core {
     pub fn enqueue(&self, request: EnqueueRequest) -> Result<EnqueueReport> {
         let profile = self.resolve_profile(request.profile.as_deref())?;
         let prefix = request.prefix.unwrap_or_else(|| profile.prefix.clone());
+        let bucket = request.bucket.unwrap_or_else(|| profile.bucket.clone());
+        let if_exists = request.if_exists.unwrap_or(profile.options.if_exists);
         let mut walk = Walk {
             profile: &profile,
             prefix: &prefix,
+            bucket: &bucket,
+            if_exists,
             jobs: Vec::new(),
             skipped: Vec::new(),
         };
@@ -80,6 +89,8 @@ impl Core {
 struct Walk<'a> {
     profile: &'a Profile,
     prefix: &'a str,
+    bucket: &'a str,
+    if_exists: IfExists,
     jobs: Vec<NewJob>,
     skipped: Vec<Skipped>,
 }
@@ -131,9 +142,10 @@ impl Walk<'_> {
                 Ok(key) => self.jobs.push(NewJob {
                     path: path.to_path_buf(),
                     profile_id: self.profile.id.clone(),
-                    bucket: self.profile.bucket.clone(),
+                    bucket: self.bucket.to_string(),
                     key,
                     bytes_total: meta.len(),
+                    if_exists: self.if_exists,
                 }),
                 Err(reason) => self.skip(path, reason),
             }

@@ -7,6 +7,7 @@
 use super::{Store, now};
 use crate::error::Result;
 use crate::model::{Job, JobId, JobState, ProfileId, Selection};
+use crate::options::IfExists;
 use crate::queue::{Action, transition};
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
@@ -19,11 +20,12 @@ pub struct NewJob {
     pub bucket: String,
     pub key: String,
     pub bytes_total: u64,
+    pub if_exists: IfExists,
 }
 
 const SELECT: &str = "SELECT j.id, j.path, j.profile_id, p.name, j.bucket, j.key, j.state, \
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
-     j.created_at, j.updated_at FROM jobs j JOIN profiles p ON p.id = j.profile_id";
+     j.created_at, j.updated_at, j.if_exists, j.note FROM jobs j JOIN profiles p ON p.id = j.profile_id";
 
 pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
@@ -65,6 +67,8 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         batch: row.get(12)?,
         created_at: row.get(13)?,
         updated_at: row.get(14)?,
+        if_exists: IfExists::parse(&row.get::<_, String>(15)?).unwrap_or_default(),
+        note: row.get(16)?,
     })
 }
 
@@ -78,7 +82,8 @@ impl Store {
             {
                 let mut insert = tx.prepare(
                     "INSERT INTO jobs (path, profile_id, bucket, key, state, bytes_total, batch, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7)",
+                 created_at, updated_at, if_exists) \
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7, ?8)",
                 )?;
                 let t = now();
                 for job in jobs {
@@ -89,7 +94,8 @@ impl Store {
                         job.key,
                         job.bytes_total as i64,
                         batch,
-                        t
+                        t,
+                        job.if_exists.as_str()
                     ])?;
                     ids.push(JobId(tx.last_insert_rowid()));
                 }
@@ -315,6 +321,7 @@ mod tests {
                 bucket: "b".into(),
                 key: format!("k{i}"),
                 bytes_total: 10,
+                if_exists: Default::default(),
             })
             .collect();
         let ids = store.insert_jobs("batch-1", &jobs).unwrap();

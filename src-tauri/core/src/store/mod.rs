@@ -35,6 +35,8 @@ const MIGRATIONS: &[&str] = &[
     ),
     // 2: local-folder destinations.
     include_str!("sql/002_local_destinations.sql"),
+    // 3: destination options, probe results, per-job conflict rule.
+    include_str!("sql/003_destination_options.sql"),
 ];
 
 pub struct Store {

@@ -4,6 +4,8 @@ use super::jobs::{blob_to_path, path_to_blob};
 use super::{Store, now};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DestinationKind, Profile, ProfileId};
+use crate::options::options_from_json;
+use crate::presets::Provider;
 use rusqlite::{OptionalExtension, Row, params};
 
 fn kind_str(kind: DestinationKind) -> &'static str {
@@ -31,17 +33,34 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
         prefix: row.get(7)?,
         folder: folder.map(blob_to_path),
         builtin: row.get(9)?,
+        provider: row
+            .get::<_, Option<String>>(10)?
+            .and_then(|name| Provider::parse(&name)),
+        options: options_from_json(&row.get::<_, String>(11)?),
+        capabilities: row
+            .get::<_, Option<String>>(12)?
+            .and_then(|json| serde_json::from_str(&json).ok()),
     })
 }
 
-const SELECT: &str = "SELECT id, name, kind, endpoint, region, bucket, path_style, prefix, folder, builtin \
-     FROM profiles";
+const SELECT: &str = "SELECT id, name, kind, endpoint, region, bucket, path_style, prefix, folder, \
+     builtin, provider, options, capabilities FROM profiles";
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| {
+        Error::new(
+            ErrorKind::Local,
+            format!("cannot encode destination settings: {e}"),
+        )
+    })
+}
 
 impl Store {
     pub fn insert_profile(&self, profile: &Profile) -> Result<()> {
         let result = self.conn().execute(
             "INSERT INTO profiles (id, name, kind, endpoint, region, bucket, path_style, prefix, \
-             created_at, folder, builtin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             created_at, folder, builtin, provider, options, capabilities) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 profile.id.0,
                 profile.name,
@@ -53,7 +72,10 @@ impl Store {
                 profile.prefix,
                 now(),
                 profile.folder.as_deref().map(path_to_blob),
-                profile.builtin
+                profile.builtin,
+                profile.provider.map(|p| p.name()),
+                to_json(&profile.options)?,
+                profile.capabilities.as_ref().map(to_json).transpose()?,
             ],
         );
         match result {
@@ -70,6 +92,45 @@ impl Store {
                 ))
             }
             other => other.map(|_| ()).map_err(Error::from),
+        }
+    }
+
+    /// Rewrites everything of a profile but its id (and the name's uniqueness still holds).
+    /// Returns false when no profile has that id.
+    pub fn update_profile(&self, profile: &Profile) -> Result<bool> {
+        let result = self.conn().execute(
+            "UPDATE profiles SET name = ?2, kind = ?3, endpoint = ?4, region = ?5, bucket = ?6, \
+             path_style = ?7, prefix = ?8, folder = ?9, builtin = ?10, provider = ?11, \
+             options = ?12, capabilities = ?13 WHERE id = ?1",
+            params![
+                profile.id.0,
+                profile.name,
+                kind_str(profile.kind),
+                profile.endpoint,
+                profile.region,
+                profile.bucket,
+                profile.path_style,
+                profile.prefix,
+                profile.folder.as_deref().map(path_to_blob),
+                profile.builtin,
+                profile.provider.map(|p| p.name()),
+                to_json(&profile.options)?,
+                profile.capabilities.as_ref().map(to_json).transpose()?,
+            ],
+        );
+        match result {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "a profile named '{}' already exists: choose another name",
+                        profile.name
+                    ),
+                ))
+            }
+            other => Ok(other? == 1),
         }
     }
 
@@ -148,6 +209,9 @@ pub(crate) mod tests {
             prefix: String::new(),
             folder: None,
             builtin: false,
+            provider: None,
+            options: crate::options::UploadOptions::default(),
+            capabilities: None,
         }
     }
 
@@ -166,6 +230,35 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn options_capabilities_and_provider_round_trip_through_update() {
+        let store = Store::open_in_memory().unwrap();
+        let mut p = sample_profile("r2");
+        store.insert_profile(&p).unwrap();
+        p.provider = Some(Provider::R2);
+        p.bucket = "other".into();
+        p.options.cache_control = Some("max-age=60".into());
+        p.options.if_exists = crate::options::IfExists::Rename;
+        p.capabilities = Some(crate::options::Capabilities {
+            tested_at: 5,
+            content_md5: false,
+            ..Default::default()
+        });
+        assert!(store.update_profile(&p).unwrap());
+        assert_eq!(store.profile(&p.id).unwrap(), Some(p.clone()));
+        store.insert_profile(&sample_profile("taken")).unwrap();
+        p.name = "taken".into();
+        let err = store.update_profile(&p).unwrap_err();
+        assert!(
+            err.message().contains("already exists"),
+            "{}",
+            err.message()
+        );
+        p.id = ProfileId("missing".into());
+        p.name = "free".into();
+        assert!(!store.update_profile(&p).unwrap());
+    }
+
+    #[test]
     fn a_profile_with_unfinished_jobs_cannot_be_removed() {
         let store = Store::open_in_memory().unwrap();
         let p = sample_profile("p");
@@ -179,6 +272,7 @@ pub(crate) mod tests {
                     bucket: "b".into(),
                     key: "x".into(),
                     bytes_total: 1,
+                    if_exists: Default::default(),
                 }],
             )
             .unwrap();

@@ -152,6 +152,7 @@ mod tests {
                     bucket: "b".into(),
                     key: "x".into(),
                     bytes_total: 20,
+                    if_exists: Default::default(),
                 }],
             )
             .unwrap()[0];

@@ -97,7 +97,7 @@ impl Fixture {
                 bucket: BUCKET.into(),
                 path_style: true,
                 prefix: String::new(),
-                folder: None,
+                ..Default::default()
             },
             Some(AccessKey {
                 access_key_id: Secret::new(hoist_test_s3::ACCESS_KEY.into()),

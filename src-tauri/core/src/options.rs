@@ -1,0 +1,148 @@
+//! Per-destination settings beyond where bytes go: how keys are named and which headers objects
+//! get ([`UploadOptions`]), what to do when an object already exists ([`IfExists`]), and what a
+//! `hoist profile test` found the server can do ([`Capabilities`]). Stored as JSON columns of
+//! the `profiles` table, so adding a field needs no migration: every field has a default.
+
+use serde::{Deserialize, Serialize};
+
+/// What an upload does when its key already holds an object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IfExists {
+    /// Replace the object (S3's own behaviour).
+    #[default]
+    Overwrite,
+    /// Send nothing when the object has the same size and content (checksum / ETag); upload
+    /// when it differs.
+    Skip,
+    /// Upload under a free key next to it (`name-1.ext`, `name-2.ext`, ...) when an object with
+    /// other content is there; send nothing when it is identical.
+    Rename,
+}
+
+impl IfExists {
+    pub const ALL: [IfExists; 3] = [IfExists::Overwrite, IfExists::Skip, IfExists::Rename];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IfExists::Overwrite => "overwrite",
+            IfExists::Skip => "skip",
+            IfExists::Rename => "rename",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IfExists> {
+        IfExists::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for IfExists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a destination names and labels the objects it receives. `None` means "not set": the
+/// server's default (ACL, storage class) or no header (Cache-Control).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UploadOptions {
+    /// How a key is built, e.g. `{prefix}{path}` (the default), `{prefix}{date}/{name}`,
+    /// `{uuid}-{name}`. See `facade::keys` for the placeholders.
+    pub key_template: Option<String>,
+    /// Set `Content-Type` from the file name's extension (default on).
+    pub detect_content_type: bool,
+    /// A canned ACL such as `private` or `public-read`, where the provider supports ACLs.
+    pub acl: Option<String>,
+    /// e.g. `STANDARD_IA`, `GLACIER_IR`, where the provider supports storage classes.
+    pub storage_class: Option<String>,
+    /// The `Cache-Control` header, e.g. `max-age=3600`.
+    pub cache_control: Option<String>,
+    /// What an upload does when its key is taken, unless the upload says otherwise.
+    pub if_exists: IfExists,
+}
+
+impl Default for UploadOptions {
+    fn default() -> UploadOptions {
+        UploadOptions {
+            key_template: None,
+            detect_content_type: true,
+            acl: None,
+            storage_class: None,
+            cache_control: None,
+            if_exists: IfExists::Overwrite,
+        }
+    }
+}
+
+/// Reads a stored options value; one from before a field existed gets that field's default.
+pub(crate) fn options_from_json(json: &str) -> UploadOptions {
+    serde_json::from_str(json).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "unreadable destination options; using the defaults");
+        UploadOptions::default()
+    })
+}
+
+/// What `hoist profile test` found a destination's server accepts. Remembered per profile; the
+/// engine leaves out what the server rejected. Fields default to "works" so that a destination
+/// never tested behaves as before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Capabilities {
+    /// When the probe ran, seconds since the Unix epoch.
+    pub tested_at: i64,
+    /// CreateMultipartUpload / UploadPart / CompleteMultipartUpload work.
+    pub multipart: bool,
+    /// ListParts works (resume can reconcile with the server).
+    pub list_parts: bool,
+    /// ListMultipartUploads works (`hoist cleanup` can find orphans).
+    pub list_multipart_uploads: bool,
+    /// The server accepts `Content-MD5` on PUT and UploadPart.
+    pub content_md5: bool,
+    /// The server accepts `x-amz-checksum-*` headers.
+    pub checksum_headers: bool,
+    /// A presigned GET URL works.
+    pub presign: bool,
+    /// Canned ACLs are accepted.
+    pub acl: bool,
+}
+
+impl Default for Capabilities {
+    fn default() -> Capabilities {
+        Capabilities {
+            tested_at: 0,
+            multipart: true,
+            list_parts: true,
+            list_multipart_uploads: true,
+            content_md5: true,
+            checksum_headers: true,
+            presign: true,
+            acl: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_read_from_older_json_keep_detection_on() {
+        let options = options_from_json("{}");
+        assert_eq!(options, UploadOptions::default());
+        let options = options_from_json(r#"{"cache_control":"max-age=60","if_exists":"skip"}"#);
+        assert!(options.detect_content_type);
+        assert_eq!(options.cache_control.as_deref(), Some("max-age=60"));
+        assert_eq!(options.if_exists, IfExists::Skip);
+        let off = options_from_json(r#"{"detect_content_type":false}"#);
+        assert!(!off.detect_content_type);
+    }
+
+    #[test]
+    fn if_exists_names_round_trip() {
+        for v in IfExists::ALL {
+            assert_eq!(IfExists::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(IfExists::parse("replace"), None);
+    }
+}
