@@ -3,7 +3,33 @@
 //! `hoist profile test` found the server can do ([`Capabilities`]). Stored as JSON columns of
 //! the `profiles` table, so adding a field needs no migration: every field has a default.
 
+use crate::error::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
+
+/// The placeholders a key template may use. Rendering lives with enqueueing; what each means:
+/// `{prefix}` the destination's (or the upload's) prefix, `{path}` the path relative to what was
+/// added (a folder keeps its own name), `{dir}` that path's folder part (may be empty), `{name}`
+/// the file name, `{stem}` / `{ext}` the name without / only its extension (no dot), `{date}`
+/// `YYYY-MM-DD`, `{year}` `{month}` `{day}`, `{time}` `HHMMSS` (local time when queued), `{uuid}`
+/// a random UUID per file, `{batch}` the batch id.
+pub const KEY_PLACEHOLDERS: &[&str] = &[
+    "prefix", "path", "dir", "name", "stem", "ext", "date", "year", "month", "day", "time", "uuid",
+    "batch",
+];
+
+/// The key template used when a destination sets none.
+pub const DEFAULT_KEY_TEMPLATE: &str = "{prefix}{path}";
+
+/// Canned ACLs S3 defines.
+pub const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+];
 
 /// What an upload does when its key already holds an object.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,6 +101,90 @@ impl Default for UploadOptions {
     }
 }
 
+impl UploadOptions {
+    /// Checks every set value; the error names the setting and what to write instead.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(template) = &self.key_template {
+            validate_key_template(template)?;
+        }
+        if let Some(acl) = &self.acl
+            && !CANNED_ACLS.contains(&acl.as_str())
+        {
+            return Err(invalid(format!(
+                "--acl '{acl}' is not a canned ACL: use one of {}",
+                CANNED_ACLS.join(", ")
+            )));
+        }
+        if let Some(class) = &self.storage_class
+            && (class.is_empty()
+                || !class
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        {
+            return Err(invalid(format!(
+                "--storage-class '{class}' is not a storage class name: use e.g. STANDARD, \
+                 STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR"
+            )));
+        }
+        if let Some(value) = &self.cache_control
+            && (value.trim().is_empty() || value.chars().any(|c| !(' '..='~').contains(&c)))
+        {
+            return Err(invalid(
+                "--cache-control must be a non-empty header value of printable ASCII, e.g. \
+                 'max-age=3600' or 'no-cache'",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a key template: braces balanced, every placeholder known, and at least one of
+/// `{path}`, `{name}`, `{stem}` or `{uuid}` so that different files get different keys.
+pub fn validate_key_template(template: &str) -> Result<()> {
+    let mut used = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err(invalid(format!(
+                "--key-template '{template}' has a '}}' without '{{'"
+            )));
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| {
+            invalid(format!(
+                "--key-template '{template}' has a '{{' without '}}'"
+            ))
+        })?;
+        let name = &after[..close];
+        if !KEY_PLACEHOLDERS.contains(&name) {
+            return Err(invalid(format!(
+                "--key-template '{template}' uses {{{name}}}, which is not a placeholder: use {}",
+                KEY_PLACEHOLDERS
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )));
+        }
+        used.push(name);
+        rest = &after[close + 1..];
+    }
+    if !used
+        .iter()
+        .any(|p| matches!(*p, "path" | "name" | "stem" | "uuid"))
+    {
+        return Err(invalid(format!(
+            "--key-template '{template}' would give every file the same key: include {{path}}, \
+             {{name}}, {{stem}} or {{uuid}}"
+        )));
+    }
+    Ok(())
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidInput, message)
+}
+
 /// Reads a stored options value; one from before a field existed gets that field's default.
 pub(crate) fn options_from_json(json: &str) -> UploadOptions {
     serde_json::from_str(json).unwrap_or_else(|e| {
@@ -136,6 +246,56 @@ mod tests {
         assert_eq!(options.if_exists, IfExists::Skip);
         let off = options_from_json(r#"{"detect_content_type":false}"#);
         assert!(!off.detect_content_type);
+    }
+
+    #[test]
+    fn key_templates_are_checked() {
+        for good in [
+            DEFAULT_KEY_TEMPLATE,
+            "{prefix}{date}/{name}",
+            "{uuid}-{name}",
+            "photos/{year}/{month}/{stem}.{ext}",
+        ] {
+            validate_key_template(good).unwrap();
+        }
+        for (bad, says) in [
+            ("{prefix}{nmae}", "{nmae}"),
+            ("{prefix}{name", "without"),
+            ("name}", "without"),
+            ("{prefix}{date}", "same key"),
+        ] {
+            let err = validate_key_template(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.message().contains(says), "{bad}: {}", err.message());
+        }
+    }
+
+    #[test]
+    fn options_validation_names_the_flag() {
+        let mut options = UploadOptions::default();
+        options.validate().unwrap();
+        options.acl = Some("public".into());
+        assert!(options.validate().unwrap_err().message().contains("--acl"));
+        options.acl = Some("public-read".into());
+        options.storage_class = Some("cold storage".into());
+        assert!(
+            options
+                .validate()
+                .unwrap_err()
+                .message()
+                .contains("--storage-class")
+        );
+        options.storage_class = Some("STANDARD_IA".into());
+        options.cache_control = Some("max-age=1\r\nX-Evil: 1".into());
+        assert!(
+            options
+                .validate()
+                .unwrap_err()
+                .message()
+                .contains("--cache-control")
+        );
+        options.cache_control = Some("max-age=3600".into());
+        options.validate().unwrap();
     }
 
     #[test]
