@@ -15,6 +15,8 @@ pub mod logging;
 mod commands;
 mod error;
 mod events;
+mod notifications;
+mod tray;
 
 pub use error::UiError;
 
@@ -36,6 +38,11 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
     let engine_task: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
 
     let app = tauri::Builder::default()
+        // First, so that a second `hoist` hands over to this one before building anything.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tray::show_main_window(app)
+        }))
+        .plugin(tauri_plugin_notification::init())
         .manage(core.clone())
         .manage(EngineCell::default())
         .invoke_handler(tauri::generate_handler![
@@ -53,6 +60,13 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             let engine_task = engine_task.clone();
             move |app| {
                 events::spawn(app.handle(), &core, &stop);
+                tray::install(app.handle(), &core, &stop)?;
+                tauri::async_runtime::spawn(notifications::run(
+                    app.handle().clone(),
+                    core.clone(),
+                    stop.clone(),
+                ));
+                show_at_start(app.handle(), &core);
                 let task =
                     tauri::async_runtime::spawn(drive_engine(app.handle().clone(), core, stop));
                 *engine_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
@@ -119,8 +133,35 @@ async fn drive_engine(app: AppHandle, core: Core, stop: CancellationToken) {
     }
 }
 
-/// Files dropped on the window go to the queue; hovering highlights the drop hint.
+/// The window starts hidden (tauri.conf.json) and is shown here unless the user chose to
+/// start minimized to the tray.
+fn show_at_start(app: &AppHandle, core: &Core) {
+    let minimized = match core.preferences() {
+        Ok(preferences) => preferences.start_minimized,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read preferences; showing the window");
+            false
+        }
+    };
+    if !minimized {
+        tray::show_main_window(app);
+    }
+}
+
+/// Closing the window hides it to the tray when the user chose so (uploads go on); files
+/// dropped on the window go to the queue, and hovering highlights the drop hint.
 fn on_window_event(window: &Window, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        let core = window.app_handle().state::<Core>();
+        let to_tray = core.preferences().map(|p| p.close_to_tray).unwrap_or(true);
+        if to_tray {
+            api.prevent_close();
+            if let Err(e) = window.hide() {
+                tracing::warn!(error = %e, "could not hide the window");
+            }
+        }
+        return;
+    }
     let WindowEvent::DragDrop(drag) = event else {
         return;
     };

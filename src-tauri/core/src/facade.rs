@@ -310,6 +310,20 @@ impl Core {
         self.inner.store.jobs()
     }
 
+    pub fn job(&self, id: JobId) -> Result<Option<Job>> {
+        self.inner.store.job(id)
+    }
+
+    /// How many jobs are in each state (one query; for status lines).
+    pub fn queue_counts(&self) -> Result<crate::QueueCounts> {
+        self.inner.store.queue_counts()
+    }
+
+    /// The same for one batch (for "batch finished" notifications).
+    pub fn batch_counts(&self, batch: &str) -> Result<crate::QueueCounts> {
+        self.inner.store.batch_counts(batch)
+    }
+
     pub fn batch_jobs(&self, batch: &str) -> Result<Vec<Job>> {
         self.inner.store.jobs_in_batch(batch)
     }
@@ -367,6 +381,16 @@ impl Core {
         self.inner.store.set_concurrency(files)?;
         self.inner.wake.notify_one();
         Ok(())
+    }
+
+    /// The desktop app's preferences and the part size (see [`crate::Preferences`]).
+    pub fn preferences(&self) -> Result<crate::Preferences> {
+        self.inner.store.preferences()
+    }
+
+    /// Saves preferences; a bad value is refused whole, naming what to change.
+    pub fn set_preferences(&self, preferences: &crate::Preferences) -> Result<()> {
+        self.inner.store.set_preferences(preferences)
     }
 
     pub fn progress(&self) -> ProgressSnapshot {

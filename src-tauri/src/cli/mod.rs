@@ -3,7 +3,7 @@
 //! calls into `hoist_core::Core`; no upload logic lives here.
 
 mod cleanup;
-mod output;
+pub(crate) mod output;
 mod profile;
 mod transfer;
 

@@ -184,13 +184,19 @@ impl Scheduler {
             },
         );
         tracing::info!(job = %id, path = %job.path.display(), key = %job.key, destination = %backend.describe(), "upload started");
+        let mut config = self.config;
+        match self.store.chosen_part_size() {
+            Ok(Some(size)) => config.plan.part_size = size,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the part size; using the default"),
+        }
         let ctx = JobContext {
             store: self.store.clone(),
             backend,
             network: self.network.clone(),
             job,
             counters,
-            config: self.config,
+            config,
         };
         tasks.spawn(async move {
             let result = tokio::select! {

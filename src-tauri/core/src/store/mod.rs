@@ -11,9 +11,14 @@
 //! its own steps.
 
 mod jobs;
+mod preferences;
 mod profiles;
 mod settings;
+mod summary;
 mod uploads;
+
+pub use preferences::Preferences;
+pub use summary::QueueCounts;
 
 pub use jobs::NewJob;
 pub use uploads::{PartRow, UploadRow};

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, params};
 pub const DEFAULT_CONCURRENCY: usize = 3;
 
 impl Store {
-    fn setting(&self, key: &str) -> Result<Option<String>> {
+    pub(super) fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn()
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
@@ -17,7 +17,7 @@ impl Store {
             .optional()?)
     }
 
-    fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+    pub(super) fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.conn().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) \
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -1,0 +1,110 @@
+//! The window's preferences and the part size, kept in the `settings` table so the CLI and the
+//! window share them. Each is read when it is needed, so a change applies without a restart.
+
+use super::Store;
+use crate::engine::plan::{MAX_PART_SIZE, MIN_PART_SIZE};
+use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+
+/// What the desktop app lets the user choose, besides concurrency and the bandwidth limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Desktop notifications for finished batches, failures and going offline (default on).
+    pub notifications: bool,
+    /// Closing the window hides it to the tray; uploads go on (default on).
+    pub close_to_tray: bool,
+    /// Start with the window hidden in the tray (default off).
+    pub start_minimized: bool,
+    /// The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
+    /// upload in progress keeps the part size it started with.
+    pub part_size: u64,
+}
+
+impl Default for Preferences {
+    fn default() -> Preferences {
+        Preferences {
+            notifications: true,
+            close_to_tray: true,
+            start_minimized: false,
+            part_size: crate::engine::plan::PlanConfig::default().part_size,
+        }
+    }
+}
+
+impl Preferences {
+    pub fn validate(&self) -> Result<()> {
+        if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&self.part_size) {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "part size {} is outside what S3 accepts: choose between 5 MiB and 5 GiB",
+                    self.part_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn flag(value: Option<String>, default: bool) -> bool {
+    match value.as_deref() {
+        Some("1") => true,
+        Some("0") => false,
+        _ => default,
+    }
+}
+
+impl Store {
+    pub fn preferences(&self) -> Result<Preferences> {
+        let defaults = Preferences::default();
+        Ok(Preferences {
+            notifications: flag(self.setting("notifications")?, defaults.notifications),
+            close_to_tray: flag(self.setting("close_to_tray")?, defaults.close_to_tray),
+            start_minimized: flag(self.setting("start_minimized")?, defaults.start_minimized),
+            part_size: self.chosen_part_size()?.unwrap_or(defaults.part_size),
+        })
+    }
+
+    /// The part size the user chose, if they chose one (the engine's own default otherwise).
+    pub fn chosen_part_size(&self) -> Result<Option<u64>> {
+        Ok(self
+            .setting("part_size")?
+            .and_then(|v| v.parse().ok())
+            .filter(|size| (MIN_PART_SIZE..=MAX_PART_SIZE).contains(size)))
+    }
+
+    pub fn set_preferences(&self, preferences: &Preferences) -> Result<()> {
+        preferences.validate()?;
+        let bit = |on: bool| if on { "1" } else { "0" };
+        self.set_setting("notifications", bit(preferences.notifications))?;
+        self.set_setting("close_to_tray", bit(preferences.close_to_tray))?;
+        self.set_setting("start_minimized", bit(preferences.start_minimized))?;
+        self.set_setting("part_size", &preferences.part_size.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferences_default_then_persist_and_bad_part_sizes_are_refused() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.preferences().unwrap(), Preferences::default());
+        let chosen = Preferences {
+            notifications: false,
+            close_to_tray: false,
+            start_minimized: true,
+            part_size: 64 * 1024 * 1024,
+        };
+        store.set_preferences(&chosen).unwrap();
+        assert_eq!(store.preferences().unwrap(), chosen);
+        let too_small = Preferences {
+            part_size: 1024,
+            ..chosen
+        };
+        let err = store.set_preferences(&too_small).unwrap_err();
+        assert!(err.message().contains("5 MiB"), "{}", err.message());
+        assert_eq!(store.preferences().unwrap(), chosen);
+    }
+}

@@ -1,0 +1,346 @@
+//! Desktop notifications, sent from Rust (DESIGN §5): one when a batch finishes (how many files,
+//! total size, how many failed), one per failure (which file, why), and when uploads go offline and
+//! come back. [`NoticePolicy`] decides what to say and keeps it quiet: failures are shown at most
+//! one per [`FAILURE_GAP`] (the others are counted into the next one), the network at most once
+//! per [`NETWORK_GAP`] and "back online" only after an "offline" was shown. The task around it
+//! watches the core's events and checks finished batches at most once a second, with one SQL
+//! aggregate per batch, so 100,000 small files cost 100,000 events but no per-job query storm.
+
+use hoist_core::model::{JobId, JobState};
+use hoist_core::{CancellationToken, Core, Event, QueueCounts};
+use std::collections::{BTreeSet, HashSet};
+use std::time::{Duration, Instant};
+use tauri::AppHandle;
+use tokio::sync::broadcast::error::RecvError;
+
+/// The shortest time between two failure notifications.
+pub const FAILURE_GAP: Duration = Duration::from_secs(10);
+/// The shortest time between two network notifications.
+pub const NETWORK_GAP: Duration = Duration::from_secs(60);
+/// How often finished batches are looked for.
+const BATCH_CHECK: Duration = Duration::from_secs(1);
+
+/// One notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+/// What decides notifications; pure, so its rules are unit-tested with a made-up clock.
+#[derive(Debug, Default)]
+pub struct NoticePolicy {
+    last_failure: Option<Instant>,
+    /// Failures not shown because they came too soon after the last one.
+    failures_held: u32,
+    last_network: Option<Instant>,
+    offline_shown: bool,
+}
+
+impl NoticePolicy {
+    /// A batch has no queued, running or paused job left.
+    pub fn batch_finished(&mut self, counts: &QueueCounts) -> Option<Notice> {
+        if counts.completed == 0 && counts.failed == 0 {
+            return None; // all cancelled: the user knows
+        }
+        let files = plural(counts.completed, "file");
+        let size = crate::cli::output::bytes(counts.bytes_completed);
+        let (title, body) = match counts.failed {
+            0 => ("Uploads finished", format!("Uploaded {files} ({size}).")),
+            failed => (
+                "Uploads finished with failures",
+                format!("Uploaded {files} ({size}); {failed} failed."),
+            ),
+        };
+        Some(Notice {
+            title: title.into(),
+            body,
+        })
+    }
+
+    /// A job failed; `name` is its file name, `reason` the error message.
+    pub fn job_failed(&mut self, name: &str, reason: &str, now: Instant) -> Option<Notice> {
+        if self
+            .last_failure
+            .is_some_and(|last| now.duration_since(last) < FAILURE_GAP)
+        {
+            self.failures_held += 1;
+            return None;
+        }
+        self.last_failure = Some(now);
+        let held = std::mem::take(&mut self.failures_held);
+        let mut body = format!("{name}: {reason}");
+        if held > 0 {
+            body.push_str(&format!(
+                " ({} more failed before this one; see the queue)",
+                held
+            ));
+        }
+        Some(Notice {
+            title: "Upload failed".into(),
+            body,
+        })
+    }
+
+    /// Failures held back, once [`FAILURE_GAP`] has passed since the last one shown.
+    pub fn flush(&mut self, now: Instant) -> Option<Notice> {
+        let due = self
+            .last_failure
+            .is_none_or(|last| now.duration_since(last) >= FAILURE_GAP);
+        if self.failures_held == 0 || !due {
+            return None;
+        }
+        self.last_failure = Some(now);
+        let held = std::mem::take(&mut self.failures_held);
+        Some(Notice {
+            title: "Uploads failed".into(),
+            body: format!(
+                "{held} more {} failed; see the queue.",
+                if held == 1 { "upload" } else { "uploads" }
+            ),
+        })
+    }
+
+    pub fn network(&mut self, online: bool, now: Instant) -> Option<Notice> {
+        if online {
+            if !self.offline_shown {
+                return None;
+            }
+            self.offline_shown = false;
+            return Some(Notice {
+                title: "Back online".into(),
+                body: "Uploads are going on.".into(),
+            });
+        }
+        if self.offline_shown
+            || self
+                .last_network
+                .is_some_and(|last| now.duration_since(last) < NETWORK_GAP)
+        {
+            return None;
+        }
+        self.last_network = Some(now);
+        self.offline_shown = true;
+        Some(Notice {
+            title: "Waiting for the network".into(),
+            body: "Uploads will go on by themselves when the storage answers again.".into(),
+        })
+    }
+}
+
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Watches the core's events and shows notifications until `stop`. Reads the preference each
+/// time, so switching notifications off applies at once.
+pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
+    let mut events = core.subscribe();
+    let mut policy = NoticePolicy::default();
+    let mut dirty_batches: BTreeSet<String> = BTreeSet::new();
+    let mut notified_batches: HashSet<String> = HashSet::new();
+    let mut tick = tokio::time::interval(BATCH_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let notice = tokio::select! {
+            _ = stop.cancelled() => return,
+            received = events.recv() => match received {
+                Ok(Event::JobState { id, state, error }) => {
+                    on_job_state(&core, &mut policy, &mut dirty_batches, id, state, error)
+                }
+                Ok(Event::Network { online }) => policy.network(online, Instant::now()),
+                Ok(Event::JobsAdded { .. }) => None,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "notifications lagged behind the queue");
+                    None
+                }
+                Err(RecvError::Closed) => return,
+            },
+            _ = tick.tick() => {
+                for notice in finished_batches(&core, &mut policy, &mut dirty_batches, &mut notified_batches) {
+                    show(&app, &core, &notice);
+                }
+                policy.flush(Instant::now())
+            }
+        };
+        if let Some(notice) = notice {
+            show(&app, &core, &notice);
+        }
+    }
+}
+
+fn on_job_state(
+    core: &Core,
+    policy: &mut NoticePolicy,
+    dirty: &mut BTreeSet<String>,
+    id: JobId,
+    state: JobState,
+    error: Option<String>,
+) -> Option<Notice> {
+    if !state.is_terminal() {
+        return None;
+    }
+    let job = match core.job(id) {
+        Ok(Some(job)) => job,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a finished job for its notification");
+            return None;
+        }
+    };
+    dirty.insert(job.batch.clone());
+    if state != JobState::Failed {
+        return None;
+    }
+    let name = job
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| job.key.clone());
+    let reason = error
+        .or(job.error_message)
+        .unwrap_or_else(|| "unknown error".into());
+    policy.job_failed(&name, &reason, Instant::now())
+}
+
+fn finished_batches(
+    core: &Core,
+    policy: &mut NoticePolicy,
+    dirty: &mut BTreeSet<String>,
+    notified: &mut HashSet<String>,
+) -> Vec<Notice> {
+    let mut notices = Vec::new();
+    for batch in std::mem::take(dirty) {
+        let counts = match core.batch_counts(&batch) {
+            Ok(counts) => counts,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot count a batch for its notification");
+                continue;
+            }
+        };
+        if counts.unfinished() > 0 {
+            notified.remove(&batch); // a retried batch may finish again
+            continue;
+        }
+        if notified.insert(batch)
+            && let Some(notice) = policy.batch_finished(&counts)
+        {
+            notices.push(notice);
+        }
+    }
+    notices
+}
+
+fn show(app: &AppHandle, core: &Core, notice: &Notice) {
+    use tauri_plugin_notification::NotificationExt;
+    match core.preferences() {
+        Ok(preferences) if !preferences.notifications => return,
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read preferences; notifying anyway"),
+    }
+    tracing::info!(title = %notice.title, body = %notice.body, "notification");
+    let shown = app
+        .notification()
+        .builder()
+        .title(&notice.title)
+        .body(&notice.body)
+        .show();
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "could not show a notification");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_rate_limited_and_the_held_ones_are_counted() {
+        let mut policy = NoticePolicy::default();
+        let t0 = Instant::now();
+        let first = policy.job_failed("a.jpg", "access denied", t0).unwrap();
+        assert_eq!(first.body, "a.jpg: access denied");
+        assert_eq!(
+            policy.job_failed("b.jpg", "x", t0 + Duration::from_secs(1)),
+            None
+        );
+        assert_eq!(
+            policy.job_failed("c.jpg", "x", t0 + Duration::from_secs(2)),
+            None
+        );
+        assert_eq!(policy.flush(t0 + Duration::from_secs(5)), None);
+        let flushed = policy.flush(t0 + FAILURE_GAP).unwrap();
+        assert!(
+            flushed.body.starts_with("2 more uploads failed"),
+            "{}",
+            flushed.body
+        );
+        assert_eq!(policy.flush(t0 + FAILURE_GAP * 3), None);
+        let later = policy
+            .job_failed("d.jpg", "gone", t0 + FAILURE_GAP * 3)
+            .unwrap();
+        assert_eq!(later.body, "d.jpg: gone");
+    }
+
+    #[test]
+    fn a_held_failure_is_mentioned_by_the_next_one_shown() {
+        let mut policy = NoticePolicy::default();
+        let t0 = Instant::now();
+        policy.job_failed("a", "x", t0).unwrap();
+        assert_eq!(policy.job_failed("b", "x", t0), None);
+        let next = policy.job_failed("c", "y", t0 + FAILURE_GAP).unwrap();
+        assert!(next.body.contains("1 more failed"), "{}", next.body);
+    }
+
+    #[test]
+    fn network_says_offline_once_and_online_only_after_offline() {
+        let mut policy = NoticePolicy::default();
+        let t0 = Instant::now();
+        assert_eq!(policy.network(true, t0), None);
+        assert!(policy.network(false, t0).is_some());
+        assert_eq!(policy.network(false, t0 + Duration::from_secs(1)), None);
+        assert_eq!(
+            policy
+                .network(true, t0 + Duration::from_secs(2))
+                .unwrap()
+                .title,
+            "Back online"
+        );
+        // Flapping within the gap stays quiet.
+        assert_eq!(policy.network(false, t0 + Duration::from_secs(3)), None);
+        assert_eq!(policy.network(true, t0 + Duration::from_secs(4)), None);
+        assert!(policy.network(false, t0 + NETWORK_GAP).is_some());
+    }
+
+    #[test]
+    fn batch_notices_say_files_size_and_failures() {
+        let mut policy = NoticePolicy::default();
+        let done = QueueCounts {
+            completed: 3,
+            bytes_completed: 2_500_000,
+            ..Default::default()
+        };
+        assert_eq!(
+            policy.batch_finished(&done).unwrap().body,
+            "Uploaded 3 files (2.4 MiB)."
+        );
+        let mixed = QueueCounts {
+            completed: 1,
+            failed: 2,
+            bytes_completed: 10,
+            ..Default::default()
+        };
+        let notice = policy.batch_finished(&mixed).unwrap();
+        assert_eq!(notice.title, "Uploads finished with failures");
+        assert_eq!(notice.body, "Uploaded 1 file (10 B); 2 failed.");
+        let cancelled = QueueCounts {
+            cancelled: 4,
+            ..Default::default()
+        };
+        assert_eq!(policy.batch_finished(&cancelled), None);
+    }
+}

@@ -1,0 +1,197 @@
+//! The tray icon: a menu with Show Hoist, a live status line, Pause all / Resume all and Quit.
+//! On Linux (libayatana-appindicator) clicks on the icon itself are not delivered, only menu
+//! events, so showing the window is a menu item. The status line is refreshed every
+//! [`STATUS_PERIOD`] from one aggregate query and the progress board, and only written when its
+//! text changes.
+
+use hoist_core::model::Selection;
+use hoist_core::{CancellationToken, Core, ProgressSnapshot, QueueCounts};
+use std::time::Duration;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+const STATUS_PERIOD: Duration = Duration::from_secs(1);
+
+const SHOW: &str = "show";
+const PAUSE_ALL: &str = "pause-all";
+const RESUME_ALL: &str = "resume-all";
+const QUIT: &str = "quit";
+
+/// What the tray's status line says, e.g. "3 uploading · 12 queued · 4.2 MB/s".
+pub fn status_line(counts: &QueueCounts, progress: &ProgressSnapshot) -> String {
+    let mut parts = Vec::new();
+    let waiting = !progress.online && counts.running + counts.queued > 0;
+    if waiting {
+        parts.push("Waiting for network".to_string());
+    } else if counts.running > 0 {
+        parts.push(format!("{} uploading", counts.running));
+    }
+    if counts.queued > 0 {
+        parts.push(format!("{} queued", counts.queued));
+    }
+    if counts.paused > 0 {
+        parts.push(format!("{} paused", counts.paused));
+    }
+    if counts.failed > 0 {
+        parts.push(format!("{} failed", counts.failed));
+    }
+    if counts.running > 0 && !waiting {
+        let rate: f64 = progress.jobs.iter().map(|j| j.bytes_per_sec).sum();
+        parts.push(format!("{:.1} MB/s", rate / 1e6));
+    }
+    if parts.is_empty() {
+        return "No uploads in progress".into();
+    }
+    parts.join(" · ")
+}
+
+/// Builds the tray icon and starts refreshing its status line until `stop`.
+pub fn install(app: &AppHandle, core: &Core, stop: &CancellationToken) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, "status", "No uploads in progress", false, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &MenuItem::with_id(app, SHOW, "Show Hoist", true, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &status,
+            &MenuItem::with_id(app, PAUSE_ALL, "Pause all", true, None::<&str>)?,
+            &MenuItem::with_id(app, RESUME_ALL, "Resume all", true, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &MenuItem::with_id(app, QUIT, "Quit Hoist", true, None::<&str>)?,
+        ],
+    )?;
+    let mut builder = TrayIconBuilder::with_id("hoist")
+        .menu(&menu)
+        .tooltip("Hoist")
+        .on_menu_event(|app, event| on_menu(app, event.id.as_ref()));
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    tauri::async_runtime::spawn(refresh_status(status, core.clone(), stop.clone()));
+    Ok(())
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    let core = app.state::<Core>().inner().clone();
+    let outcome = match id {
+        SHOW => {
+            show_main_window(app);
+            Ok(())
+        }
+        PAUSE_ALL => core.pause(&Selection::All).map(drop),
+        RESUME_ALL => core.resume(&Selection::All).map(drop),
+        QUIT => {
+            app.exit(0);
+            Ok(())
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(menu = id, error = %e, "tray action failed");
+    }
+}
+
+/// Shows, unminimizes and focuses the queue window (tray, second launch).
+pub fn show_main_window(app: &AppHandle) {
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let shown = window
+        .show()
+        .and_then(|()| window.unminimize())
+        .and_then(|()| window.set_focus());
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "could not show the window");
+    }
+}
+
+async fn refresh_status(item: MenuItem<Wry>, core: Core, stop: CancellationToken) {
+    let mut shown = String::new();
+    let mut tick = tokio::time::interval(STATUS_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let reading = {
+            let core = core.clone();
+            tauri::async_runtime::spawn_blocking(move || core.queue_counts()).await
+        };
+        let counts = match reading {
+            Ok(Ok(counts)) => counts,
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "tray status: cannot count jobs");
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let line = status_line(&counts, &core.progress());
+        if line != shown {
+            if let Err(e) = item.set_text(&line) {
+                tracing::debug!(error = %e, "tray status: cannot set the text");
+            }
+            shown = line;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hoist_core::JobProgress;
+    use hoist_core::model::JobId;
+
+    fn running(rates: &[f64], online: bool) -> ProgressSnapshot {
+        ProgressSnapshot {
+            jobs: rates
+                .iter()
+                .enumerate()
+                .map(|(i, rate)| JobProgress {
+                    id: JobId(i as i64),
+                    bytes_done: 0,
+                    bytes_total: 1,
+                    bytes_per_sec: *rate,
+                })
+                .collect(),
+            online,
+        }
+    }
+
+    #[test]
+    fn status_line_counts_and_speed() {
+        let counts = QueueCounts {
+            running: 3,
+            queued: 12,
+            ..Default::default()
+        };
+        assert_eq!(
+            status_line(&counts, &running(&[2e6, 1.2e6, 1e6], true)),
+            "3 uploading · 12 queued · 4.2 MB/s"
+        );
+    }
+
+    #[test]
+    fn status_line_says_waiting_for_network_and_idle() {
+        let counts = QueueCounts {
+            running: 2,
+            paused: 1,
+            failed: 4,
+            ..Default::default()
+        };
+        assert_eq!(
+            status_line(&counts, &running(&[5e5, 5e5], false)),
+            "Waiting for network · 1 paused · 4 failed"
+        );
+        let idle = QueueCounts {
+            completed: 9,
+            ..Default::default()
+        };
+        assert_eq!(
+            status_line(&idle, &running(&[], true)),
+            "No uploads in progress"
+        );
+    }
+}
