@@ -13,11 +13,13 @@ APP_DEBS=(libwebkit2gtk-4.1-dev build-essential pkg-config libayatana-appindicat
           librsvg2-dev libxdo-dev libssl-dev)
 # shellcheck disable=SC2034
 TEST_DEBS=(xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmock imagemagick
+           webkit2gtk-driver
            libsodium-dev libzstd-dev)
 # shellcheck disable=SC2034
 BENCH_DEBS=(rclone awscli time)
 
 GARAGE_VERSION=2.5.0
+TAURI_DRIVER_VERSION=2.1.0
 
 step() { printf '\n==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -165,6 +167,17 @@ ensure_garage() {
     cargo install garage --version "$GARAGE_VERSION" --locked --no-default-features \
         --features lmdb,system-libs
     command -v garage >/dev/null 2>&1 || die "garage was built but is not on PATH ($CARGO_HOME/bin)"
+}
+
+# tauri-driver: the WebDriver front the end-to-end tests talk to (it starts WebKitWebDriver).
+ensure_tauri_driver() {
+    if command -v tauri-driver >/dev/null 2>&1; then
+        note "tauri-driver present: $(command -v tauri-driver)"
+        return 0
+    fi
+    note "tauri-driver not found: installing tauri-driver $TAURI_DRIVER_VERSION from crates.io (under a minute)"
+    cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+    command -v tauri-driver >/dev/null 2>&1 || die "tauri-driver was built but is not on PATH ($CARGO_HOME/bin)"
 }
 
 # Where cargo puts binaries (CARGO_TARGET_DIR if the user set one).

@@ -8,7 +8,8 @@
 #   with CARGO_HOME and RUSTUP_HOME still pointing at the real toolchain,
 # - gnome-keyring's Secret Service, unlocked (a fresh "login" keyring with password "pw"),
 # - with --garage: a single-node Garage on loopback (tests/lib/garage.sh), HOIST_GARAGE_* exported,
-# - with --display: an Xvfb server (DISPLAY exported, WAYLAND_DISPLAY unset).
+# - with --display: an Xvfb server (DISPLAY exported, WAYLAND_DISPLAY unset) and a mock
+#   notification daemon (python3-dbusmock) logging every Notify call to $HOIST_NOTIFY_LOG.
 #
 # Exits with COMMAND's status. The temp directory is removed at the end unless
 # HOIST_KEEP_SESSION=1 (then its path is printed: garage.log, keyrings, hoist data).
@@ -69,7 +70,7 @@ while (($#)); do
 done
 (($#)) || usage
 
-keyring_pid="" xvfb_pid=""
+keyring_pid="" xvfb_pid="" notifyd_pid=""
 # shellcheck source=tests/lib/garage.sh
 source "$here/garage.sh"
 
@@ -88,6 +89,7 @@ stop_pid() {
 # shellcheck disable=SC2317  # called from a trap
 teardown() {
     garage_stop
+    stop_pid "$notifyd_pid"
     stop_pid "$xvfb_pid"
     stop_pid "$keyring_pid"
 }
@@ -134,6 +136,21 @@ if ((want_display)); then
     export DISPLAY
     unset WAYLAND_DISPLAY
     echo "    display: Xvfb on $DISPLAY (pid $xvfb_pid)"
+
+    # Debian's python3-dbusmock belongs to the system Python, not to a pyenv one on PATH.
+    HOIST_NOTIFY_LOG="$HOIST_SESSION_ROOT/notifications.log"
+    export HOIST_NOTIFY_LOG
+    : >"$HOIST_NOTIFY_LOG"
+    /usr/bin/python3 -m dbusmock --session -t notification_daemon -l "$HOIST_NOTIFY_LOG" \
+        >"$HOIST_SESSION_ROOT/notifyd.log" 2>&1 &
+    notifyd_pid=$!
+    deadline=$((SECONDS + SETUP_TIMEOUT))
+    until bus_has org.freedesktop.Notifications; do
+        kill -0 "$notifyd_pid" 2>/dev/null || { echo "session: the mock notification daemon exited" >&2; cat "$HOIST_SESSION_ROOT/notifyd.log" >&2; exit 1; }
+        ((SECONDS < deadline)) || { echo "session: no notification daemon after ${SETUP_TIMEOUT}s" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "    notifications: mock daemon logging to $HOIST_NOTIFY_LOG (pid $notifyd_pid)"
 fi
 
 if ((want_garage)); then

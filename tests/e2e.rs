@@ -1,0 +1,153 @@
+//! End to end: the real `hoist` window under Xvfb, driven through tauri-driver and WebKitWebDriver,
+//! uploading to the in-test S3 server, with notifications caught by the session's mock
+//! notification daemon. Screenshots of the views go to `target/e2e-screenshots/`.
+//!
+//! Needs what `tests/lib/session.sh --display` provides (D-Bus session, keyring, Xvfb, mock
+//! notification daemon) and tauri-driver on PATH; without them each test says so and skips,
+//! unless HOIST_REQUIRE_E2E=1 (set by ./scripts/test) makes that a failure.
+
+mod common;
+mod webdriver;
+
+use common::*;
+use hoist_test_s3::TestS3;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use webdriver::{Driver, wait_until};
+
+const UI_WAIT: Duration = Duration::from_secs(20);
+const UPLOAD_WAIT: Duration = Duration::from_secs(120);
+
+fn e2e_available(test: &str) -> bool {
+    let has_driver = std::process::Command::new("tauri-driver")
+        .arg("--help")
+        .output()
+        .is_ok();
+    let has = |var: &str| std::env::var_os(var).is_some();
+    let ready =
+        has_driver && has("DISPLAY") && has("HOIST_NOTIFY_LOG") && has("DBUS_SESSION_BUS_ADDRESS");
+    if !ready {
+        assert!(
+            std::env::var("HOIST_REQUIRE_E2E").as_deref() != Ok("1"),
+            "{test}: needs tauri-driver, Xvfb and the mock notification daemon, but HOIST_REQUIRE_E2E=1"
+        );
+        eprintln!("SKIPPED {test}: run it through ./scripts/test (tests/lib/session.sh --display)");
+    }
+    ready
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn notifications() -> String {
+    std::fs::read_to_string(std::env::var_os("HOIST_NOTIFY_LOG").unwrap()).unwrap_or_default()
+}
+
+/// A data directory with one S3 destination on `server`, and the window on it.
+struct Window {
+    driver: Driver,
+    hoist: Hoist,
+    _dir: tempfile::TempDir,
+}
+
+async fn open_window(server: &TestS3, test: &str) -> Window {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    hoist.add_profile(
+        "e2e",
+        &server.endpoint(),
+        "bucket",
+        hoist_test_s3::ACCESS_KEY,
+        hoist_test_s3::SECRET_KEY,
+    );
+    let log = screenshot_dir().join(format!("{test}.log"));
+    let local = hoist.local_dir();
+    let driver = Driver::start(
+        Path::new(env!("CARGO_BIN_EXE_hoist")),
+        &[
+            ("HOIST_DATA_DIR", hoist.data_dir.as_path()),
+            ("HOIST_LOCAL_DIR", local.as_path()),
+        ],
+        &log,
+    )
+    .await;
+    Window {
+        driver,
+        hoist,
+        _dir: dir,
+    }
+}
+
+/// Enqueues paths through the same command the window's "Add files" uses.
+async fn add_paths(driver: &Driver, paths: &[&Path]) {
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let report = driver
+        .execute(
+            "return window.__TAURI_INTERNALS__.invoke('add_paths', { paths: arguments[0], profile: null });",
+            serde_json::json!([paths]),
+        )
+        .await;
+    assert_eq!(
+        report["jobs"].as_array().map(Vec::len),
+        Some(paths.len()),
+        "add_paths answered {report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_added_in_the_window_upload_and_notify() {
+    if !keychain_available("files_added_in_the_window_upload_and_notify")
+        || !e2e_available("files_added_in_the_window_upload_and_notify")
+    {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    let window = open_window(&server, "files_added").await;
+    let driver = &window.driver;
+    // The queue view is up once the app has loaded its (empty) list.
+    driver.find("body", UI_WAIT).await;
+    let files_dir = window.hoist.data_dir.with_file_name("files");
+    let big = files_dir.join("big.bin");
+    let small = files_dir.join("small.txt");
+    write_pattern(&big, 12 * MIB, 3);
+    write_pattern(&small, 1000, 4);
+    add_paths(driver, &[&big, &small]).await;
+
+    let rows_done = wait_until(UPLOAD_WAIT, || async {
+        let text = driver.page_text().await;
+        text.contains("big.bin")
+            && text.contains("small.txt")
+            && text.matches("Done").count() + text.matches("Completed").count() >= 2
+    })
+    .await;
+    driver
+        .screenshot(&screenshot_dir().join("queue-completed.png"))
+        .await;
+    assert!(
+        rows_done,
+        "the window never showed both files completed:\n{}",
+        driver.page_text().await
+    );
+    assert_eq!(
+        server.object("bucket", "small.txt").map(|b| b.len()),
+        Some(1000)
+    );
+    assert_eq!(
+        server.object("bucket", "big.bin").map(|b| b.len()),
+        Some(12 * MIB)
+    );
+
+    let notified = wait_until(UI_WAIT, || async {
+        notifications().contains("Uploaded 2 files")
+    })
+    .await;
+    assert!(
+        notified,
+        "no 'batch finished' notification; the daemon logged:\n{}",
+        notifications()
+    );
+}
