@@ -36,7 +36,12 @@ if [[ "${_HOIST_SESSION_INNER:-}" != 1 ]]; then
         if [[ "${HOIST_KEEP_SESSION:-}" == 1 ]]; then
             echo "session: kept $root"
         else
-            rm -rf "$root"
+            # The web view may have D-Bus-started xdg-document-portal, whose FUSE mount in
+            # $XDG_RUNTIME_DIR/doc can outlive the bus for a moment.
+            if mountpoint -q "$root/runtime/doc" 2>/dev/null; then
+                fusermount -u -z "$root/runtime/doc" 2>/dev/null || true
+            fi
+            rm -rf "$root" 2>/dev/null || { sleep 1; rm -rf "$root"; }
         fi
     }
     trap cleanup_root EXIT

@@ -189,10 +189,14 @@ impl Driver {
         .await;
     }
 
-    /// The whole page's visible text.
+    /// The whole page's rendered text (`innerText`: WebKitWebDriver's element text leaves some
+    /// text nodes out).
     pub async fn page_text(&self) -> String {
-        let body = self.find("body", Duration::from_secs(10)).await;
-        self.text(&body).await
+        self.execute("return document.body.innerText;", json!([]))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// A PNG of the window's content, written to `path`.
