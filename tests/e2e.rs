@@ -46,14 +46,20 @@ fn notifications() -> String {
     std::fs::read_to_string(std::env::var_os("HOIST_NOTIFY_LOG").unwrap()).unwrap_or_default()
 }
 
+/// One window at a time: Hoist is a single-instance app per desktop session, so a second
+/// window started by a concurrent test would hand over to the first and exit.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A data directory with one S3 destination on `server`, and the window on it.
 struct Window {
     driver: Driver,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
     hoist: Hoist,
     _dir: tempfile::TempDir,
 }
 
 async fn open_window(server: &TestS3, test: &str) -> Window {
+    let turn = ONE_WINDOW.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
     hoist.add_profile(
@@ -76,6 +82,7 @@ async fn open_window(server: &TestS3, test: &str) -> Window {
     .await;
     Window {
         driver,
+        _turn: turn,
         hoist,
         _dir: dir,
     }
@@ -150,4 +157,50 @@ async fn files_added_in_the_window_upload_and_notify() {
         "no 'batch finished' notification; the daemon logged:\n{}",
         notifications()
     );
+}
+
+/// Whether the page is shown (WebKit reports `hidden` while the window is hidden).
+async fn page_visible(driver: &Driver) -> bool {
+    driver
+        .execute("return document.visibilityState;", serde_json::json!([]))
+        .await
+        == "visible"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_launch_hands_over_to_the_running_window() {
+    let test = "a_second_launch_hands_over_to_the_running_window";
+    if !keychain_available(test) || !e2e_available(test) {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    let window = open_window(&server, "second_launch").await;
+    let driver = &window.driver;
+    driver.find("body", UI_WAIT).await;
+    assert!(
+        wait_until(UI_WAIT, || page_visible(driver)).await,
+        "the window is not shown at start"
+    );
+    // A second `hoist` hands over to the running one and exits.
+    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .env("HOIST_DATA_DIR", &window.hoist.data_dir)
+        .spawn()
+        .expect("the second launch starts");
+    let mut status = None;
+    let exited = wait_until(UI_WAIT, || {
+        status = second.try_wait().expect("wait on the second launch");
+        std::future::ready(status.is_some())
+    })
+    .await;
+    if !exited {
+        let _ = second.kill();
+    }
+    assert!(exited, "the second launch did not exit");
+    let second = status.unwrap();
+    assert!(second.success(), "the second launch failed: {second}");
+    // The first window is still there and shown, and is the only one.
+    assert!(page_visible(driver).await, "the running window was hidden");
+    let handles = driver.window_handles().await;
+    assert_eq!(handles, 1, "a second window was opened");
 }

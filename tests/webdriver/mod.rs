@@ -199,6 +199,14 @@ impl Driver {
             .to_string()
     }
 
+    /// How many top-level windows the session sees.
+    pub async fn window_handles(&self) -> usize {
+        self.get("/session/window/handles")
+            .await
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
     /// A PNG of the window's content, written to `path`.
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine;
