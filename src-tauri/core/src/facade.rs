@@ -367,6 +367,24 @@ impl Core {
         Ok(changed.into_iter().map(|(id, _)| id).collect())
     }
 
+    /// Takes jobs off the list; those whose multipart upload must be aborted first, or that are
+    /// running, are cancelled instead (see [`crate::Removal`]).
+    pub fn remove_jobs(&self, ids: &[JobId]) -> Result<crate::Removal> {
+        let removal = self.inner.store.remove_jobs(ids)?;
+        let cancelled: Vec<(JobId, JobState)> = removal
+            .cancelled
+            .iter()
+            .map(|id| (*id, JobState::Cancelled))
+            .collect();
+        self.changed(&cancelled);
+        Ok(removal)
+    }
+
+    /// Deletes completed jobs and cancelled ones with nothing left on the server.
+    pub fn clear_finished(&self) -> Result<Vec<JobId>> {
+        self.inner.store.clear_finished()
+    }
+
     pub fn concurrency(&self) -> Result<usize> {
         self.inner.store.concurrency()
     }

@@ -33,7 +33,7 @@ pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
     CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, RunSummary, RunUntil, Skipped,
 };
-pub use store::{Preferences, QueueCounts};
+pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;
 
 /// The platform data directory (`~/.local/share/hoist` on Linux), unless overridden.

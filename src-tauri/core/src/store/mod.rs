@@ -13,11 +13,13 @@
 mod jobs;
 mod preferences;
 mod profiles;
+mod removal;
 mod settings;
 mod summary;
 mod uploads;
 
 pub use preferences::Preferences;
+pub use removal::Removal;
 pub use summary::QueueCounts;
 
 pub use jobs::NewJob;

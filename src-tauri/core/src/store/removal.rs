@@ -1,0 +1,210 @@
+//! Taking jobs off the list: "remove" on chosen jobs and "clear finished". A row is deleted only
+//! when nothing on the server depends on it: a job whose multipart upload still exists is
+//! cancelled instead (the engine aborts the upload, then it can be removed), so removing never
+//! leaves parts behind that cost storage.
+
+use super::{Store, now};
+use crate::error::Result;
+use crate::model::{JobId, JobState};
+use crate::queue::{Action, transition};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// What a removal did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    /// Deleted from the queue.
+    pub removed: Vec<JobId>,
+    /// Cancelled instead, because their multipart upload must be aborted first (or they were
+    /// still running); remove them again once that is done.
+    pub cancelled: Vec<JobId>,
+}
+
+impl Store {
+    /// Removes `ids`: jobs with no multipart upload on the server and not running are deleted;
+    /// the others are cancelled (see [`Removal::cancelled`]). Unknown ids are ignored.
+    pub fn remove_jobs(&self, ids: &[JobId]) -> Result<Removal> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut removal = Removal::default();
+        {
+            let mut read = tx.prepare_cached(
+                "SELECT j.state, EXISTS(SELECT 1 FROM uploads u WHERE u.job_id = j.id) \
+                 FROM jobs j WHERE j.id = ?1",
+            )?;
+            let mut delete = tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
+            let mut cancel = tx.prepare_cached(
+                "UPDATE jobs SET state = 'cancelled', updated_at = ?2 WHERE id = ?1",
+            )?;
+            for id in ids {
+                let Some((state, has_upload)) = read
+                    .query_row([id.0], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+                    })
+                    .optional()?
+                else {
+                    continue;
+                };
+                let Some(state) = JobState::parse(&state) else {
+                    continue;
+                };
+                // A multipart upload must be aborted first, and a running job is in the engine's
+                // hands: those are cancelled, and the engine does the rest.
+                let needs_abort = has_upload && state != JobState::Completed;
+                if !needs_abort && state != JobState::Running {
+                    delete.execute([id.0])?;
+                    removal.removed.push(*id);
+                } else if let Some(JobState::Cancelled) = transition(state, Action::Cancel) {
+                    cancel.execute(params![id.0, now()])?;
+                    removal.cancelled.push(*id);
+                } else if state == JobState::Cancelled {
+                    removal.cancelled.push(*id);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(removal)
+    }
+
+    /// Deletes every completed job, and every cancelled one with no multipart upload left.
+    /// Returns the ids removed.
+    pub fn clear_finished(&self) -> Result<Vec<JobId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let ids: Vec<JobId> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id FROM jobs j WHERE state = 'completed' OR (state = 'cancelled' \
+                 AND NOT EXISTS(SELECT 1 FROM uploads u WHERE u.job_id = j.id)) ORDER BY id",
+            )?;
+            stmt.query_map([], |r| Ok(JobId(r.get(0)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
+            for id in &ids {
+                delete.execute([id.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Selection;
+    use crate::store::profiles::tests::sample_profile;
+    use crate::store::{NewJob, UploadRow};
+
+    fn store_with(n: usize) -> (Store, Vec<JobId>) {
+        let store = Store::open_in_memory().unwrap();
+        let profile = sample_profile("p");
+        store.insert_profile(&profile).unwrap();
+        let jobs: Vec<NewJob> = (0..n)
+            .map(|i| NewJob {
+                path: format!("/tmp/f{i}").into(),
+                profile_id: profile.id.clone(),
+                bucket: "b".into(),
+                key: format!("k{i}"),
+                bytes_total: 10,
+                if_exists: Default::default(),
+            })
+            .collect();
+        let ids = store.insert_jobs("batch", &jobs).unwrap();
+        (store, ids)
+    }
+
+    fn with_upload(store: &Store, id: JobId) {
+        store
+            .save_upload(
+                id,
+                &UploadRow {
+                    upload_id: format!("u{id}"),
+                    bucket: "b".into(),
+                    key: format!("k{id}"),
+                    part_size: 5,
+                    fingerprint: crate::model::Fingerprint {
+                        size: 10,
+                        mtime_ns: 1,
+                        inode: 1,
+                    },
+                },
+            )
+            .unwrap();
+    }
+
+    fn act(store: &Store, id: JobId, action: Action) {
+        store
+            .apply(&Selection::Ids(vec![id]), action, None)
+            .unwrap();
+    }
+
+    #[test]
+    fn remove_deletes_what_the_server_no_longer_needs_and_cancels_the_rest() {
+        let (store, ids) = store_with(6);
+        let [
+            done,
+            failed_plain,
+            failed_with_upload,
+            queued,
+            paused_with_upload,
+            running,
+        ] = ids[..]
+        else {
+            unreachable!()
+        };
+        act(&store, running, Action::Start);
+        act(&store, done, Action::Start);
+        act(&store, done, Action::Complete);
+        act(&store, failed_plain, Action::Start);
+        act(&store, failed_plain, Action::Fail);
+        with_upload(&store, failed_with_upload);
+        act(&store, failed_with_upload, Action::Start);
+        act(&store, failed_with_upload, Action::Fail);
+        with_upload(&store, paused_with_upload);
+        act(&store, paused_with_upload, Action::Pause);
+
+        let removal = store.remove_jobs(&ids).unwrap();
+        assert_eq!(removal.removed, vec![done, failed_plain, queued]);
+        assert_eq!(
+            removal.cancelled,
+            vec![failed_with_upload, paused_with_upload, running]
+        );
+        let left: Vec<(JobId, JobState)> = store
+            .jobs()
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.id, j.state))
+            .collect();
+        assert_eq!(
+            left,
+            vec![
+                (failed_with_upload, JobState::Cancelled),
+                (paused_with_upload, JobState::Cancelled),
+                (running, JobState::Cancelled),
+            ]
+        );
+        // Once the engine let go (cancelled, no upload left), a second remove deletes it.
+        let again = store.remove_jobs(&[running]).unwrap();
+        assert_eq!(again.removed, vec![running]);
+    }
+
+    #[test]
+    fn clear_finished_keeps_failed_and_jobs_with_uploads() {
+        let (store, ids) = store_with(4);
+        let [done, failed, cancelled, cancelled_with_upload] = ids[..] else {
+            unreachable!()
+        };
+        act(&store, done, Action::Start);
+        act(&store, done, Action::Complete);
+        act(&store, failed, Action::Start);
+        act(&store, failed, Action::Fail);
+        act(&store, cancelled, Action::Cancel);
+        with_upload(&store, cancelled_with_upload);
+        act(&store, cancelled_with_upload, Action::Cancel);
+        assert_eq!(store.clear_finished().unwrap(), vec![done, cancelled]);
+        let left: Vec<JobId> = store.jobs().unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(left, vec![failed, cancelled_with_upload]);
+    }
+}
