@@ -11,6 +11,7 @@ use crate::credentials::{AccessKey, CredentialStore, Keychain};
 use crate::engine::EngineConfig;
 use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
+use crate::engine::throttle::{MIN_LIMIT, Throttle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, ProgressSnapshot};
 use crate::model::{DestinationKind, Job, JobId, JobState, Profile, ProfileId, Selection};
@@ -76,6 +77,7 @@ struct Inner {
     network: Arc<Network>,
     wake: Arc<Notify>,
     config: EngineConfig,
+    throttle: Arc<Throttle>,
 }
 
 /// A handle on one data directory. Cheap to clone; all clones share state.
@@ -100,6 +102,7 @@ impl Core {
         config: EngineConfig,
     ) -> Result<Core> {
         let store = Arc::new(Store::open(data_dir)?);
+        let throttle = Arc::new(Throttle::new(store.bandwidth_limit()?));
         let (events, _) = broadcast::channel(1024);
         let cell = OnceLock::new();
         if let Some(credentials) = credentials {
@@ -115,6 +118,7 @@ impl Core {
                 board: Arc::new(ProgressBoard::default()),
                 wake: Arc::new(Notify::new()),
                 config,
+                throttle,
             }),
         })
     }
@@ -295,12 +299,15 @@ impl Core {
     fn backend_source(&self) -> crate::queue::BackendSource {
         let core = self.clone();
         Arc::new(move |profile: &Profile| -> Result<Arc<dyn Backend>> {
+            let throttle = core.inner.throttle.clone();
             if let (DestinationKind::Local, Some(folder)) = (profile.kind, &profile.folder) {
-                return Ok(Arc::new(LocalBackend::new(folder.clone())?));
+                let backend = LocalBackend::new(folder.clone())?.with_throttle(throttle);
+                return Ok(Arc::new(backend));
             }
             let key = core.credentials()?.get(&profile.id)?;
             let options = core.inner.config.s3;
-            Ok(Arc::new(S3Backend::with_options(profile, &key, options)?))
+            let backend = S3Backend::with_options(profile, &key, options)?.with_throttle(throttle);
+            Ok(Arc::new(backend))
         })
     }
 
@@ -411,6 +418,27 @@ impl Core {
         self.inner.store.set_preferences(preferences)
     }
 
+    /// The stored upload bandwidth limit in bytes per second; `None` when unlimited.
+    pub fn bandwidth_limit(&self) -> Result<Option<u64>> {
+        self.inner.store.bandwidth_limit()
+    }
+
+    /// Stores the upload bandwidth limit (`None` for unlimited). Uploads running in this
+    /// process slow down or speed up at once; an engine in another process within a tick.
+    pub fn set_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
+        check_limit(limit)?;
+        self.inner.store.set_bandwidth_limit(limit)?;
+        self.inner.throttle.set_setting(limit);
+        Ok(())
+    }
+
+    /// A limit for this process's uploads only (`hoist upload --limit`), over the setting.
+    pub fn set_run_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
+        check_limit(limit)?;
+        self.inner.throttle.set_run_override(limit);
+        Ok(())
+    }
+
     pub fn progress(&self) -> ProgressSnapshot {
         self.inner.board.snapshot(self.inner.network.online())
     }
@@ -457,6 +485,7 @@ impl Core {
             board: self.inner.board.clone(),
             events: self.inner.events.clone(),
             wake: self.inner.wake.clone(),
+            throttle: self.inner.throttle.clone(),
             config: self.inner.config,
         }
     }
@@ -543,4 +572,18 @@ fn default_local_folder(data_dir: &Path) -> PathBuf {
 /// A random 128-bit id as hex (profiles, batches).
 pub(crate) fn new_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
+}
+
+fn check_limit(limit: Option<u64>) -> Result<()> {
+    match limit {
+        Some(rate) if rate < MIN_LIMIT => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "a bandwidth limit of {rate} bytes/s is too low to keep connections alive: use at \
+                 least {} KiB/s, or none",
+                MIN_LIMIT / 1024
+            ),
+        )),
+        _ => Ok(()),
+    }
 }

@@ -5,6 +5,7 @@
 mod cleanup;
 pub(crate) mod output;
 mod profile;
+mod settings;
 mod transfer;
 
 use clap::{Args, Parser, Subcommand};
@@ -40,7 +41,7 @@ pub enum Command {
     /// Add files and folders to the queue and upload them.
     Upload(transfer::UploadArgs),
     /// Run the queue until nothing is left, resuming interrupted uploads.
-    Run,
+    Run(transfer::RunArgs),
     /// Show the queue.
     Queue {
         #[arg(long)]
@@ -59,7 +60,7 @@ pub enum Command {
     /// Show or change settings.
     Settings {
         #[command(subcommand)]
-        change: Option<SettingChange>,
+        change: Option<settings::SettingChange>,
     },
 }
 
@@ -81,12 +82,6 @@ impl JobSelection {
             Selection::Ids(self.ids.iter().map(|id| JobId(*id)).collect())
         }
     }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SettingChange {
-    /// How many files upload at once (default 3).
-    Concurrency { files: usize },
 }
 
 /// Runs one command; the exit code says whether it did all it was asked.
@@ -118,7 +113,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
     match command {
         Command::Profile { command } => profile::run(core, command),
         Command::Upload(args) => transfer::upload(core, args).await,
-        Command::Run => transfer::run_queue(core).await,
+        Command::Run(args) => transfer::run_queue(core, args).await,
         Command::Cleanup(args) => cleanup::run(core, args).await,
         Command::Queue { json } => output::print_queue(&core.jobs()?, json),
         Command::Pause(sel) => act("paused", core.pause(&sel.selection())),
@@ -131,13 +126,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
             }
             Ok(code)
         }
-        Command::Settings { change } => {
-            if let Some(SettingChange::Concurrency { files }) = change {
-                core.set_concurrency(files)?;
-            }
-            println!("concurrency = {}", core.concurrency()?);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Settings { change } => settings::run(core, change),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Ctrl-C stops cleanly: running jobs go back to `queued` with their parts kept.
 
 use super::output::{bytes, megabytes_per_sec};
+use super::settings::{Limit, parse_limit};
 use clap::Args;
 use hoist_core::model::{Job, JobState};
 use hoist_core::{CancellationToken, Core, EnqueueRequest, ErrorKind, Result, RunUntil};
@@ -11,6 +12,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Upload at most this fast, all files together, for this run only (e.g. 10M, 2MiB/s).
+    #[arg(long, value_parser = parse_limit)]
+    limit: Option<Limit>,
+}
 
 #[derive(Debug, Args)]
 pub struct UploadArgs {
@@ -23,12 +31,19 @@ pub struct UploadArgs {
     /// Only add to the queue; `hoist run` (or the window) uploads later.
     #[arg(long)]
     detach: bool,
+    /// Upload at most this fast, all files together, for this run only (e.g. 10M, 2MiB/s);
+    /// `hoist settings limit` sets it for good.
+    #[arg(long, value_parser = parse_limit, conflicts_with = "detach")]
+    limit: Option<Limit>,
     /// Files and folders (folders are added recursively, keeping their name).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
 
 pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
+    if let Some(Limit(limit)) = args.limit {
+        core.set_run_bandwidth_limit(limit)?;
+    }
     let report = core.enqueue(EnqueueRequest {
         paths: args.paths,
         profile: args.profile,
@@ -82,7 +97,10 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     })
 }
 
-pub async fn run_queue(core: &Core) -> Result<ExitCode> {
+pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
+    if let Some(Limit(limit)) = args.limit {
+        core.set_run_bandwidth_limit(limit)?;
+    }
     let stop = stop_on_ctrl_c();
     let display = Display::start(core.clone(), None);
     let summary = core.run_queue(RunUntil::Idle, stop.clone()).await;

@@ -46,6 +46,7 @@ mod fsops;
 use super::{
     Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
 };
+use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use fsops::{PumpError, TempFile, blocking, write_error};
@@ -71,6 +72,8 @@ pub struct LocalBackend {
 struct Dirs {
     root: PathBuf,
     staging: PathBuf,
+    /// The shared bandwidth limit for bodies written here, if the engine set one.
+    throttle: Option<Arc<Throttle>>,
 }
 
 impl LocalBackend {
@@ -99,8 +102,23 @@ impl LocalBackend {
         })?;
         let staging = root.join(STAGING_DIR);
         Ok(LocalBackend {
-            dirs: Arc::new(Dirs { root, staging }),
+            dirs: Arc::new(Dirs {
+                root,
+                staging,
+                throttle: None,
+            }),
         })
+    }
+
+    /// Paces the bodies written here by the shared bandwidth limit.
+    pub fn with_throttle(self, throttle: Arc<Throttle>) -> LocalBackend {
+        LocalBackend {
+            dirs: Arc::new(Dirs {
+                root: self.dirs.root.clone(),
+                staging: self.dirs.staging.clone(),
+                throttle: Some(throttle),
+            }),
+        }
     }
 
     /// The destination folder.
@@ -215,7 +233,7 @@ impl Backend for LocalBackend {
         blocking(move |cancelled| {
             let root = &dirs.root;
             fsops::make_dirs(root, &dirs.staging)?;
-            let (temp, md5) = copy_body(root, &dirs.staging, "tmp-", &body, cancelled)?;
+            let (temp, md5) = copy_body(&dirs, &dirs.staging, "tmp-", &body, cancelled)?;
             check_digest(&md5, &digest, || format!("the bytes written for {key}"))?;
             if let Some(parent) = target.parent() {
                 fsops::make_dirs(root, parent)?;
@@ -268,7 +286,7 @@ impl Backend for LocalBackend {
         let (key, upload_id) = (key.to_string(), upload_id.to_string());
         blocking(move |cancelled| {
             let dir = dirs.existing_upload(&key, &upload_id)?;
-            match write_part(&dirs.root, &dir, part_number, &body, &digest, cancelled) {
+            match write_part(&dirs, &dir, part_number, &body, &digest, cancelled) {
                 // Aborted (or completed) while the part was being written.
                 Err(e) if !dir.join("key").exists() => Err(Error::new(
                     ErrorKind::NoSuchUpload,
@@ -340,7 +358,8 @@ impl Backend for LocalBackend {
             for (part, expected) in parts.iter().zip(&md5s) {
                 let path = dir.join(format!("part-{}", part.part_number));
                 let mut src = std::fs::File::open(&path).map_err(|e| write_error(root, &path, e))?;
-                let copied = fsops::pump(&mut src, &mut temp.file, part.size, None, cancelled);
+                let meter = fsops::Meter::default();
+                let copied = fsops::pump(&mut src, &mut temp.file, part.size, meter, cancelled);
                 let md5 = match copied {
                     Ok(md5) => md5,
                     Err(PumpError::Write(e)) => return Err(write_error(root, &temp.path, e)),
@@ -468,17 +487,21 @@ impl Backend for LocalBackend {
 /// Streams `body` into a new temp file `<dir>/<prefix><random>`, synced; returns it with the
 /// MD5 of the bytes written. Progress restarts at 0.
 fn copy_body(
-    root: &Path,
+    dirs: &Dirs,
     dir: &Path,
     prefix: &str,
     body: &PartBody,
     cancelled: &AtomicBool,
 ) -> Result<(TempFile, [u8; 16])> {
+    let root = &dirs.root;
     body.progress.store(0, Ordering::Relaxed);
     let mut src = fsops::open_source(&body.path, body.offset)?;
     let mut temp = TempFile::create(root, dir, prefix)?;
-    let progress = Some(body.progress.as_ref());
-    let md5 = match fsops::pump(&mut src, &mut temp.file, body.length, progress, cancelled) {
+    let meter = fsops::Meter {
+        progress: Some(body.progress.as_ref()),
+        throttle: dirs.throttle.as_deref(),
+    };
+    let md5 = match fsops::pump(&mut src, &mut temp.file, body.length, meter, cancelled) {
         Ok(md5) => md5,
         Err(PumpError::Read(e)) => return Err(crate::error::file_error(&body.path, e)),
         Err(PumpError::Write(e)) => return Err(write_error(root, &temp.path, e)),
@@ -491,7 +514,7 @@ fn copy_body(
 
 /// Writes part `n` of the upload in `dir` from `body`; returns the MD5 of its bytes.
 fn write_part(
-    root: &Path,
+    dirs: &Dirs,
     dir: &Path,
     n: u32,
     body: &PartBody,
@@ -499,7 +522,8 @@ fn write_part(
     cancelled: &AtomicBool,
 ) -> Result<[u8; 16]> {
     let name = format!("part-{n}");
-    let (temp, md5) = copy_body(root, dir, &format!("{name}.tmp-"), body, cancelled)?;
+    let root = &dirs.root;
+    let (temp, md5) = copy_body(dirs, dir, &format!("{name}.tmp-"), body, cancelled)?;
     check_digest(&md5, digest, || "the bytes written".to_string())?;
     let part = dir.join(&name);
     // The sidecar changes only while no part file exists (see the module docs).

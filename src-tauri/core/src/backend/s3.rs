@@ -24,6 +24,7 @@ mod classify;
 
 use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag};
 use crate::credentials::AccessKey;
+use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Profile;
 use async_trait::async_trait;
@@ -39,6 +40,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use body::BodyWatch;
 use classify::is_not_implemented;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Time limits of an [`S3Backend`]; [`Default`] is what the app uses.
@@ -77,6 +79,8 @@ pub struct S3Backend {
     endpoint: String,
     region: String,
     options: S3Options,
+    /// The shared bandwidth limit, if the engine set one.
+    throttle: Option<Arc<Throttle>>,
 }
 
 impl S3Backend {
@@ -150,7 +154,14 @@ impl S3Backend {
             endpoint,
             region: profile.region.clone(),
             options,
+            throttle: None,
         })
+    }
+
+    /// Paces request bodies by the shared bandwidth limit.
+    pub fn with_throttle(mut self, throttle: Arc<Throttle>) -> S3Backend {
+        self.throttle = Some(throttle);
+        self
     }
 
     /// Sends a request with a body; gives up when no answer comes `answer_timeout` after the
@@ -214,7 +225,7 @@ impl Backend for S3Backend {
         body: PartBody,
         digest: PartDigest,
     ) -> Result<ObjectInfo> {
-        let (stream, watch) = body::counted(&body).await?;
+        let (stream, watch) = body::counted(&body, self.throttle.clone()).await?;
         let request = self
             .client
             .put_object()
@@ -265,7 +276,7 @@ impl Backend for S3Backend {
                 format!("part number {part_number} is too large"),
             )
         })?;
-        let (stream, watch) = body::counted(&body).await?;
+        let (stream, watch) = body::counted(&body, self.throttle.clone()).await?;
         let request = self
             .client
             .upload_part()

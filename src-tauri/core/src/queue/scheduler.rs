@@ -52,6 +52,9 @@ pub struct Scheduler {
     pub events: broadcast::Sender<Event>,
     pub wake: Arc<Notify>,
     pub config: EngineConfig,
+    /// The shared bandwidth limit; its setting is re-read every tick (another process may
+    /// have changed it).
+    pub throttle: Arc<crate::engine::throttle::Throttle>,
 }
 
 struct Running {
@@ -86,6 +89,7 @@ impl Scheduler {
                 self.abort_cancelled_uploads(&running, &mut backends).await;
                 next_cleanup = Instant::now() + CLEANUP_EVERY;
             }
+            self.throttle.set_setting(self.store.bandwidth_limit()?);
             if !stopping {
                 let limit = self.store.concurrency()?;
                 let free = limit.saturating_sub(running.len());

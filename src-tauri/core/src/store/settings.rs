@@ -46,6 +46,18 @@ impl Store {
     pub fn set_concurrency(&self, files: usize) -> Result<()> {
         self.set_setting("concurrency", &files.to_string())
     }
+
+    /// The upload bandwidth limit in bytes per second; `None` (or a stored 0) is unlimited.
+    pub fn bandwidth_limit(&self) -> Result<Option<u64>> {
+        Ok(self
+            .setting("bandwidth_limit")?
+            .and_then(|v| v.parse().ok())
+            .filter(|rate: &u64| *rate > 0))
+    }
+
+    pub fn set_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
+        self.set_setting("bandwidth_limit", &limit.unwrap_or(0).to_string())
+    }
 }
 
 #[cfg(test)]
@@ -58,5 +70,15 @@ mod tests {
         assert_eq!(store.concurrency().unwrap(), 3);
         store.set_concurrency(7).unwrap();
         assert_eq!(store.concurrency().unwrap(), 7);
+    }
+
+    #[test]
+    fn bandwidth_limit_defaults_to_none_and_persists() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.bandwidth_limit().unwrap(), None);
+        store.set_bandwidth_limit(Some(2_000_000)).unwrap();
+        assert_eq!(store.bandwidth_limit().unwrap(), Some(2_000_000));
+        store.set_bandwidth_limit(None).unwrap();
+        assert_eq!(store.bandwidth_limit().unwrap(), None);
     }
 }

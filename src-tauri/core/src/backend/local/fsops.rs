@@ -2,6 +2,7 @@
 //! temp files that remove themselves unless kept, directory syncs, and the mapping of
 //! destination I/O errors to [`ErrorKind`]s. Everything here runs inside `spawn_blocking`.
 
+use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result, file_error};
 use md5::{Digest, Md5};
 use std::fs::File;
@@ -48,13 +49,23 @@ pub(super) enum PumpError {
     Cancelled,
 }
 
+/// What a [`pump`] reports to and is paced by.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Meter<'a> {
+    /// Bytes written so far are added here.
+    pub progress: Option<&'a AtomicU64>,
+    /// The bandwidth limit a body's bytes are written under.
+    pub throttle: Option<&'a Throttle>,
+}
+
 /// Copies exactly `length` bytes from `src` to `dst` in 256 KiB chunks, returning their MD5 and
-/// adding each written chunk to `progress`.
+/// adding each written chunk to the meter's progress. Under a bandwidth limit each chunk is
+/// written in throttle-sized slices, each after its reserved wait, checking `cancelled` between.
 pub(super) fn pump(
     src: &mut impl Read,
     dst: &mut impl Write,
     length: u64,
-    progress: Option<&AtomicU64>,
+    meter: Meter<'_>,
     cancelled: &AtomicBool,
 ) -> Result<[u8; 16], PumpError> {
     let mut hasher = Md5::new();
@@ -71,12 +82,20 @@ pub(super) fn pump(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(PumpError::Read(e)),
         };
-        dst.write_all(&buf[..n]).map_err(PumpError::Write)?;
         hasher.update(&buf[..n]);
-        remaining -= n as u64;
-        if let Some(progress) = progress {
-            progress.fetch_add(n as u64, Ordering::Relaxed);
+        for slice in buf[..n].chunks(meter.throttle.map_or(n, Throttle::slice)) {
+            if let Some(throttle) = meter.throttle {
+                std::thread::sleep(throttle.reserve(slice.len()));
+                if cancelled.load(Ordering::Relaxed) {
+                    return Err(PumpError::Cancelled);
+                }
+            }
+            dst.write_all(slice).map_err(PumpError::Write)?;
+            if let Some(progress) = meter.progress {
+                progress.fetch_add(slice.len() as u64, Ordering::Relaxed);
+            }
         }
+        remaining -= n as u64;
     }
     Ok(hasher.finalize().into())
 }
@@ -277,7 +296,10 @@ mod tests {
             &mut &src[..],
             &mut out,
             600 * 1024,
-            Some(&progress),
+            Meter {
+                progress: Some(&progress),
+                throttle: None,
+            },
             &AtomicBool::new(false),
         );
         assert_eq!(md5.ok(), Some(<[u8; 16]>::from(Md5::digest(&src))));
@@ -286,7 +308,7 @@ mod tests {
             &mut &src[..10],
             &mut Vec::new(),
             11,
-            None,
+            Meter::default(),
             &AtomicBool::new(false),
         );
         assert!(matches!(short, Err(PumpError::Short)));
@@ -294,7 +316,7 @@ mod tests {
             &mut &src[..],
             &mut Vec::new(),
             10,
-            None,
+            Meter::default(),
             &AtomicBool::new(true),
         );
         assert!(matches!(stopped, Err(PumpError::Cancelled)));

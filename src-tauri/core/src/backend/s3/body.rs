@@ -9,10 +9,12 @@
 //! server's answer clock starts).
 
 use crate::backend::PartBody;
+use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result, file_error};
 use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,8 +23,12 @@ use tokio::sync::Notify;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Builds the retryable, counted body of one request.
-pub(super) async fn counted(part: &PartBody) -> Result<(ByteStream, Arc<BodyWatch>)> {
+/// Builds the retryable, counted body of one request, paced by `throttle` when a bandwidth
+/// limit is set.
+pub(super) async fn counted(
+    part: &PartBody,
+    throttle: Option<Arc<Throttle>>,
+) -> Result<(ByteStream, Arc<BodyWatch>)> {
     let stream = ByteStream::read_from()
         .path(&part.path)
         .offset(part.offset)
@@ -47,6 +53,10 @@ pub(super) async fn counted(part: &PartBody) -> Result<(ByteStream, Arc<BodyWatc
             watch: Arc::clone(&for_attempts),
             remaining: length,
             started: false,
+            throttle: throttle.clone(),
+            unpaid: Bytes::new(),
+            paid: None,
+            pause: None,
         })
     });
     Ok((stream, watch))
@@ -107,13 +117,34 @@ impl std::error::Error for BodyEndedEarly {}
 pin_project_lite::pin_project! {
     /// One attempt's body: counts bytes into `progress` as the HTTP stack polls them. The
     /// count restarts at the attempt's first poll (not at creation: the SDK may create bodies
-    /// for attempts it never sends).
+    /// for attempts it never sends). Under a bandwidth limit, each chunk read from the file is
+    /// handed over in throttle-sized slices, each after its reserved wait.
     struct CountingBody {
         #[pin]
         inner: SdkBody,
         watch: Arc<BodyWatch>,
         remaining: u64,
         started: bool,
+        throttle: Option<Arc<Throttle>>,
+        // Read from the file, not yet reserved.
+        unpaid: Bytes,
+        // Reserved, to hand over when `pause` ends.
+        paid: Option<Bytes>,
+        pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    }
+}
+
+impl CountingBody {
+    /// Counts `data` as sent and wraps it in a frame.
+    fn hand_over(watch: &BodyWatch, remaining: &mut u64, data: Bytes) -> Frame<Bytes> {
+        let n = data.len() as u64;
+        watch.progress.fetch_add(n, Ordering::SeqCst);
+        let was = *remaining;
+        *remaining = was.saturating_sub(n);
+        if was > 0 && *remaining == 0 {
+            watch.sent.notify_one();
+        }
+        Frame::data(data)
     }
 }
 
@@ -125,36 +156,58 @@ impl http_body::Body for CountingBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.project();
+        let mut this = self.project();
         if !*this.started {
             *this.started = true;
             this.watch.progress.store(0, Ordering::SeqCst);
             this.watch.polled.store(true, Ordering::SeqCst);
         }
-        match this.inner.poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    let n = data.len() as u64;
-                    this.watch.progress.fetch_add(n, Ordering::SeqCst);
-                    let was = *this.remaining;
-                    *this.remaining = was.saturating_sub(n);
-                    if was > 0 && *this.remaining == 0 {
-                        this.watch.sent.notify_one();
-                    }
+        loop {
+            if let Some(pause) = this.pause.as_mut() {
+                std::task::ready!(pause.as_mut().poll(cx));
+                *this.pause = None;
+            }
+            if let Some(data) = this.paid.take() {
+                let frame = CountingBody::hand_over(this.watch, this.remaining, data);
+                return Poll::Ready(Some(Ok(frame)));
+            }
+            if let (false, Some(throttle)) = (this.unpaid.is_empty(), this.throttle.as_ref()) {
+                let n = throttle.slice().min(this.unpaid.len());
+                let slice = this.unpaid.split_to(n);
+                let wait = throttle.reserve(n);
+                if wait.is_zero() {
+                    let frame = CountingBody::hand_over(this.watch, this.remaining, slice);
+                    return Poll::Ready(Some(Ok(frame)));
                 }
-                Poll::Ready(Some(Ok(frame)))
+                *this.paid = Some(slice);
+                *this.pause = Some(Box::pin(tokio::time::sleep(wait)));
+                continue;
             }
-            Poll::Ready(None) if *this.remaining > 0 => {
-                Poll::Ready(Some(Err(Box::new(BodyEndedEarly {
-                    missing: *this.remaining,
-                }))))
-            }
-            other => other,
+            return match this.inner.as_mut().poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) if this.throttle.as_ref().is_some_and(|t| t.limit().is_some()) => {
+                        *this.unpaid = data;
+                        continue;
+                    }
+                    Ok(data) => Poll::Ready(Some(Ok(CountingBody::hand_over(
+                        this.watch,
+                        this.remaining,
+                        data,
+                    )))),
+                    Err(frame) => Poll::Ready(Some(Ok(frame))),
+                },
+                Poll::Ready(None) if *this.remaining > 0 => {
+                    Poll::Ready(Some(Err(Box::new(BodyEndedEarly {
+                        missing: *this.remaining,
+                    }))))
+                }
+                other => other,
+            };
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        http_body::Body::is_end_stream(&self.inner)
+        self.unpaid.is_empty() && self.paid.is_none() && http_body::Body::is_end_stream(&self.inner)
     }
 
     fn size_hint(&self) -> SizeHint {
