@@ -28,9 +28,11 @@ use tokio_util::sync::CancellationToken;
 
 mod cleanup;
 mod enqueue;
+mod profiles;
 
 pub use cleanup::CleanupReport;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
+pub use profiles::ProfileChanges;
 
 /// A destination to create. An S3 secret goes to the keychain, the rest to the database.
 #[derive(Debug, Clone, Default)]
@@ -536,9 +538,8 @@ fn validate_profile(new: &NewProfile) -> Result<()> {
         }
         return Ok(());
     }
-    if new.bucket.trim().is_empty() {
-        return bad("--bucket must name a bucket".into());
-    }
+    // An S3 destination may name no bucket (AWS profiles do not): its uploads then need
+    // `--bucket` until `hoist profile edit NAME --bucket B` sets one.
     if new.region.trim().is_empty() {
         return bad(
             "--region must not be empty (use us-east-1 when the provider does not care)".into(),

@@ -8,6 +8,7 @@
 //! Dependency direction: `queue -> engine -> backend`, everything -> `store`; `credentials`
 //! depends on nothing of ours.
 
+pub mod aws_import;
 #[doc(hidden)]
 pub mod backend;
 #[doc(hidden)]
@@ -31,7 +32,8 @@ pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
-    CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, RunSummary, RunUntil, Skipped,
+    CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, ProfileChanges, RunSummary,
+    RunUntil, Skipped,
 };
 pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;

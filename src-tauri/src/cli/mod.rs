@@ -5,6 +5,7 @@
 mod cleanup;
 pub(crate) mod output;
 mod profile;
+mod profile_edit;
 mod settings;
 mod transfer;
 
@@ -33,7 +34,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Manage destinations (S3-compatible buckets).
+    /// Manage destinations (S3-compatible buckets and local folders).
     Profile {
         #[command(subcommand)]
         command: profile::ProfileCommand,

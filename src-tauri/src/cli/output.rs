@@ -116,7 +116,12 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
             _ => {
                 let endpoint = p.endpoint.as_deref().unwrap_or("(AWS)");
                 let style = if p.path_style { " (path-style)" } else { "" };
-                (p.bucket.clone(), format!("{endpoint}{style}"))
+                let bucket = if p.bucket.is_empty() {
+                    "(none: use --bucket)".to_string()
+                } else {
+                    p.bucket.clone()
+                };
+                (bucket, format!("{endpoint}{style}"))
             }
         };
         let name = if p.builtin {
@@ -128,8 +133,36 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
             "{:<16}  {:<24}  {:<12}  {:<10}  {place}",
             name, bucket, p.region, p.prefix
         );
+        let options = describe_options(&p.options);
+        if !options.is_empty() {
+            println!("{:<16}  options: {options}", "");
+        }
     }
     Ok(())
+}
+
+/// The options that differ from the defaults, e.g. `key-template={uuid}-{name}, acl=private`.
+fn describe_options(options: &hoist_core::options::UploadOptions) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = &options.key_template {
+        parts.push(format!("key-template={t}"));
+    }
+    if !options.detect_content_type {
+        parts.push("content-type=off".into());
+    }
+    for (name, value) in [
+        ("acl", &options.acl),
+        ("storage-class", &options.storage_class),
+        ("cache-control", &options.cache_control),
+    ] {
+        if let Some(value) = value {
+            parts.push(format!("{name}={value}"));
+        }
+    }
+    if options.if_exists != hoist_core::options::IfExists::Overwrite {
+        parts.push(format!("if-exists={}", options.if_exists));
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]

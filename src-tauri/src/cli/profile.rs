@@ -2,6 +2,7 @@
 //! a prompt, and go straight to the keychain through the core; they are never echoed.
 
 use super::output;
+use super::profile_edit::{self, EditArgs, ImportArgs, OptionFlags};
 use clap::Subcommand;
 use hoist_core::presets::{self, PresetInput, Provider};
 use hoist_core::{AccessKey, Core, Error, ErrorKind, NewProfile, Result, Secret};
@@ -40,7 +41,14 @@ pub enum ProfileCommand {
         /// Prepended to every key, e.g. "backups/".
         #[arg(long, default_value = "")]
         prefix: String,
+        #[command(flatten)]
+        options: OptionFlags,
     },
+    /// Change a destination: its connection, prefix, upload options, or keys.
+    Edit(EditArgs),
+    /// Import profiles from the AWS CLI (~/.aws/credentials, ~/.aws/config, AWS_* variables);
+    /// their keys go to the OS keychain.
+    ImportAws(ImportArgs),
     /// List destinations.
     List {
         #[arg(long)]
@@ -62,13 +70,17 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
             region,
             path_style,
             prefix,
+            options,
         } => {
+            let options = options.apply(Default::default());
+            options.validate()?;
             if let Some(folder) = folder {
                 let folder = std::path::absolute(&folder).unwrap_or(folder);
                 let new = NewProfile {
                     name,
                     folder: Some(folder),
                     prefix,
+                    options,
                     ..Default::default()
                 };
                 let profile = core.add_profile(new, None)?;
@@ -110,6 +122,7 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 path_style,
                 prefix,
                 provider,
+                options,
                 ..Default::default()
             };
             let profile = core.add_profile(new, Some(key))?;
@@ -118,6 +131,8 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 profile.name, profile.bucket
             );
         }
+        ProfileCommand::Edit(args) => return profile_edit::edit(core, args),
+        ProfileCommand::ImportAws(args) => return profile_edit::import_aws(core, args),
         ProfileCommand::List { json } => output::print_profiles(&core.profiles()?, json)?,
         ProfileCommand::Rm { name } => {
             core.remove_profile(&name)?;
@@ -134,7 +149,7 @@ fn parse_provider(name: &str) -> std::result::Result<Provider, String> {
     })
 }
 
-fn read_access_key() -> Result<AccessKey> {
+pub(super) fn read_access_key() -> Result<AccessKey> {
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let (Some(id), Some(secret)) = (
         from_env("AWS_ACCESS_KEY_ID"),

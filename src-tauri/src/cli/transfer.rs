@@ -28,6 +28,9 @@ pub struct UploadArgs {
     /// Key prefix (default: the profile's).
     #[arg(long)]
     prefix: Option<String>,
+    /// Bucket (default: the profile's; needed for a profile that names none, e.g. imported).
+    #[arg(long)]
+    bucket: Option<String>,
     /// Only add to the queue; `hoist run` (or the window) uploads later.
     #[arg(long)]
     detach: bool,
@@ -48,6 +51,7 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
         paths: args.paths,
         profile: args.profile,
         prefix: args.prefix,
+        bucket: args.bucket,
         ..Default::default()
     })?;
     for skipped in &report.skipped {

@@ -4,9 +4,9 @@
 //! too long) is reported in [`EnqueueReport::skipped`] with the reason, and the rest go on.
 
 use super::{Core, new_id};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
-use crate::model::{JobId, Profile};
+use crate::model::{DestinationKind, JobId, Profile};
 use crate::options::IfExists;
 use crate::store::NewJob;
 use serde::Serialize;
@@ -49,6 +49,16 @@ impl Core {
         let profile = self.resolve_profile(request.profile.as_deref())?;
         let prefix = request.prefix.unwrap_or_else(|| profile.prefix.clone());
         let bucket = request.bucket.unwrap_or_else(|| profile.bucket.clone());
+        if profile.kind == DestinationKind::S3 && bucket.trim().is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "profile '{}' names no bucket: pass --bucket B, or set one with \
+                     `hoist profile edit {} --bucket B`",
+                    profile.name, profile.name
+                ),
+            ));
+        }
         let if_exists = request.if_exists.unwrap_or(profile.options.if_exists);
         let mut walk = Walk {
             profile: &profile,

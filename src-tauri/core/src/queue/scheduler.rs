@@ -25,6 +25,10 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 pub type BackendSource = Arc<dyn Fn(&Profile) -> Result<Arc<dyn Backend>> + Send + Sync>;
 
+/// Backends built during a run, per profile and bucket (`hoist upload --bucket` overrides the
+/// profile's), with the profile they were built from: an edited profile gets a new one.
+type Backends = HashMap<(ProfileId, String), (Profile, Arc<dyn Backend>)>;
+
 /// When [`Scheduler::run`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Until {
@@ -79,7 +83,7 @@ impl Scheduler {
         let mut outcome = SchedulerOutcome::default();
         let mut running: HashMap<JobId, Running> = HashMap::new();
         let mut tasks: JoinSet<JobResult> = JoinSet::new();
-        let mut backends: HashMap<ProfileId, Arc<dyn Backend>> = HashMap::new();
+        let mut backends: Backends = HashMap::new();
         let mut next_cleanup = Instant::now();
         let mut next_progress = Instant::now() + PROGRESS_EVERY;
         let mut stopping = false;
@@ -158,7 +162,7 @@ impl Scheduler {
         job: Job,
         running: &mut HashMap<JobId, Running>,
         tasks: &mut JoinSet<JobResult>,
-        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
+        backends: &mut Backends,
         outcome: &mut SchedulerOutcome,
     ) -> Result<()> {
         let id = job.id;
@@ -170,7 +174,7 @@ impl Scheduler {
             return Ok(());
         }
         self.send(id, JobState::Running, None);
-        let backend = match self.backend_for(&job.profile_id, backends) {
+        let backend = match self.backend_for(&job, backends) {
             Ok(backend) => backend,
             Err(e) => {
                 outcome.failed += 1;
@@ -270,22 +274,22 @@ impl Scheduler {
         let _ = self.events.send(Event::JobState { id, state, error });
     }
 
-    fn backend_for(
-        &self,
-        profile_id: &ProfileId,
-        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
-    ) -> Result<Arc<dyn Backend>> {
-        if let Some(backend) = backends.get(profile_id) {
-            return Ok(backend.clone());
-        }
-        let profile = self.store.profile(profile_id)?.ok_or_else(|| {
+    fn backend_for(&self, job: &Job, backends: &mut Backends) -> Result<Arc<dyn Backend>> {
+        let mut profile = self.store.profile(&job.profile_id)?.ok_or_else(|| {
             Error::new(
                 crate::error::ErrorKind::NotFound,
                 "the job's profile no longer exists",
             )
         })?;
+        profile.bucket = job.bucket.clone();
+        let cache_key = (job.profile_id.clone(), job.bucket.clone());
+        if let Some((built_from, backend)) = backends.get(&cache_key)
+            && *built_from == profile
+        {
+            return Ok(backend.clone());
+        }
         let backend = (self.backends)(&profile)?;
-        backends.insert(profile_id.clone(), backend.clone());
+        backends.insert(cache_key, (profile, backend.clone()));
         Ok(backend)
     }
 
@@ -299,7 +303,7 @@ impl Scheduler {
     async fn abort_cancelled_uploads(
         &self,
         running: &HashMap<JobId, Running>,
-        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
+        backends: &mut Backends,
     ) {
         let ids = match self.store.cancelled_with_uploads() {
             Ok(ids) => ids,
@@ -312,15 +316,11 @@ impl Scheduler {
         }
     }
 
-    async fn abort_one(
-        &self,
-        id: JobId,
-        backends: &mut HashMap<ProfileId, Arc<dyn Backend>>,
-    ) -> Result<()> {
+    async fn abort_one(&self, id: JobId, backends: &mut Backends) -> Result<()> {
         let (Some(job), Some(upload)) = (self.store.job(id)?, self.store.upload(id)?) else {
             return Ok(());
         };
-        let backend = self.backend_for(&job.profile_id, backends)?;
+        let backend = self.backend_for(&job, backends)?;
         let abort = backend.abort_multipart(&upload.key, &upload.upload_id);
         match tokio::time::timeout(Duration::from_secs(30), abort).await {
             Ok(result) => result?,

@@ -1,0 +1,117 @@
+//! Changing a destination after it was added: `hoist profile edit` and the window's edit form.
+
+use super::Core;
+use crate::credentials::AccessKey;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{DestinationKind, Profile};
+use crate::options::UploadOptions;
+use std::path::PathBuf;
+
+/// What to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    pub rename: Option<String>,
+    /// An S3 endpoint URL; an empty string means AWS's regional endpoint.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub bucket: Option<String>,
+    pub path_style: Option<bool>,
+    pub prefix: Option<String>,
+    /// A local-folder destination's folder.
+    pub folder: Option<PathBuf>,
+    pub options: Option<UploadOptions>,
+    /// A new access key pair, for the keychain.
+    pub key: Option<AccessKey>,
+}
+
+impl Core {
+    /// Applies `changes` to the profile `name` and returns it as saved. Jobs already queued
+    /// keep the bucket and key they were queued with; endpoint, region and keys apply to every
+    /// upload from the next request on (an upload id the new endpoint does not know is started
+    /// again, by the engine's usual NoSuchUpload handling).
+    pub fn edit_profile(&self, name: &str, changes: ProfileChanges) -> Result<Profile> {
+        let mut profile = self.profile(name)?;
+        let invalid = |message: String| Err(Error::new(ErrorKind::InvalidInput, message));
+        let is_s3 = profile.kind == DestinationKind::S3;
+        if !is_s3
+            && (changes.endpoint.is_some()
+                || changes.region.is_some()
+                || changes.bucket.is_some()
+                || changes.path_style.is_some()
+                || changes.key.is_some())
+        {
+            return invalid(format!(
+                "'{name}' is a folder destination: it takes --folder and --prefix, not \
+                 --endpoint, --region, --bucket, --path-style or keys"
+            ));
+        }
+        if is_s3 && changes.folder.is_some() {
+            return invalid(format!(
+                "'{name}' is an S3 destination: --folder applies to folder destinations only"
+            ));
+        }
+        if let Some(new_name) = changes.rename {
+            if new_name.trim().is_empty() || new_name.chars().any(char::is_control) {
+                return invalid("--rename needs a non-empty name".into());
+            }
+            if new_name != profile.name && self.inner.store.profile_by_name(&new_name)?.is_some() {
+                return invalid(format!(
+                    "a profile named '{new_name}' already exists: choose another name"
+                ));
+            }
+            profile.name = new_name;
+        }
+        if let Some(endpoint) = changes.endpoint {
+            let endpoint = endpoint.trim().trim_end_matches('/').to_string();
+            if endpoint.is_empty() {
+                profile.endpoint = None;
+            } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+                profile.endpoint = Some(endpoint);
+            } else {
+                return invalid(format!(
+                    "--endpoint must be an http:// or https:// URL, not '{endpoint}'"
+                ));
+            }
+        }
+        if let Some(region) = changes.region {
+            if region.trim().is_empty() || region.contains(char::is_whitespace) {
+                return invalid(format!(
+                    "--region '{region}' is not a region name: use e.g. us-east-1"
+                ));
+            }
+            profile.region = region;
+        }
+        if let Some(bucket) = changes.bucket {
+            if bucket.trim().is_empty() || bucket.contains(['/', ' ']) {
+                return invalid(format!(
+                    "--bucket '{bucket}' is not a bucket name (no spaces or slashes)"
+                ));
+            }
+            profile.bucket = bucket;
+        }
+        if let Some(path_style) = changes.path_style {
+            profile.path_style = path_style;
+        }
+        if let Some(prefix) = changes.prefix {
+            profile.prefix = prefix;
+        }
+        if let Some(folder) = changes.folder {
+            if !folder.is_absolute() {
+                return invalid(format!(
+                    "--folder must be an absolute path, not '{}'",
+                    folder.display()
+                ));
+            }
+            profile.folder = Some(folder);
+        }
+        if let Some(options) = changes.options {
+            options.validate()?;
+            profile.options = options;
+        }
+        if let Some(key) = changes.key {
+            self.credentials()?.set(&profile.id, &key)?;
+        }
+        self.save_profile(&profile)?;
+        Ok(profile)
+    }
+}

@@ -1,0 +1,263 @@
+//! `hoist profile edit` and `hoist profile import-aws`, and the upload-option flags that
+//! `profile add` shares with `profile edit`.
+
+use clap::Args;
+use hoist_core::aws_import::{AwsProfile, read_profiles};
+use hoist_core::options::{IfExists, UploadOptions};
+use hoist_core::{Core, Error, ErrorKind, NewProfile, ProfileChanges, Result};
+use std::process::ExitCode;
+
+/// Per-destination upload options.
+#[derive(Debug, Args, Default)]
+pub struct OptionFlags {
+    /// How keys are made, e.g. '{prefix}{path}' (the default), '{prefix}{date}/{name}',
+    /// '{uuid}-{name}'. Placeholders: {prefix} {path} {dir} {name} {stem} {ext} {date} {year}
+    /// {month} {day} {time} {uuid} {batch}; `default` restores the default.
+    #[arg(long, value_name = "TEMPLATE")]
+    key_template: Option<String>,
+    /// `auto` sets Content-Type from the file name (the default); `off` sends none.
+    #[arg(long, value_parser = ["auto", "off"])]
+    content_type: Option<String>,
+    /// A canned ACL (e.g. private, public-read), where the provider supports ACLs; `none` clears.
+    #[arg(long)]
+    acl: Option<String>,
+    /// A storage class (e.g. STANDARD_IA, GLACIER_IR), where the provider has them; `none` clears.
+    #[arg(long)]
+    storage_class: Option<String>,
+    /// The Cache-Control header objects get (e.g. 'max-age=3600'); `none` clears.
+    #[arg(long)]
+    cache_control: Option<String>,
+    /// What uploads do when the key already holds an object: overwrite (default), skip, rename.
+    #[arg(long, value_parser = parse_if_exists)]
+    if_exists: Option<IfExists>,
+}
+
+impl OptionFlags {
+    fn is_empty(&self) -> bool {
+        self.key_template.is_none()
+            && self.content_type.is_none()
+            && self.acl.is_none()
+            && self.storage_class.is_none()
+            && self.cache_control.is_none()
+            && self.if_exists.is_none()
+    }
+
+    /// `options` with these flags applied.
+    pub fn apply(&self, mut options: UploadOptions) -> UploadOptions {
+        let clearable = |value: &Option<String>, current: Option<String>, none: &str| match value {
+            Some(v) if v == none => None,
+            Some(v) => Some(v.clone()),
+            None => current,
+        };
+        options.key_template = clearable(&self.key_template, options.key_template, "default");
+        options.acl = clearable(&self.acl, options.acl, "none");
+        options.storage_class = clearable(&self.storage_class, options.storage_class, "none");
+        options.cache_control = clearable(&self.cache_control, options.cache_control, "none");
+        if let Some(mode) = &self.content_type {
+            options.detect_content_type = mode == "auto";
+        }
+        if let Some(if_exists) = self.if_exists {
+            options.if_exists = if_exists;
+        }
+        options
+    }
+}
+
+pub fn parse_if_exists(text: &str) -> std::result::Result<IfExists, String> {
+    IfExists::parse(text).ok_or_else(|| format!("'{text}' is not one of overwrite, skip, rename"))
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    name: String,
+    /// A new name.
+    #[arg(long)]
+    rename: Option<String>,
+    /// The S3 endpoint URL (`aws` for AWS's own).
+    #[arg(long)]
+    endpoint: Option<String>,
+    #[arg(long)]
+    region: Option<String>,
+    /// The bucket new uploads go to (queued ones keep theirs).
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Address buckets as ENDPOINT/BUCKET (true) or BUCKET.ENDPOINT (false).
+    #[arg(long, value_name = "true|false")]
+    path_style: Option<bool>,
+    #[arg(long)]
+    prefix: Option<String>,
+    /// A folder destination's folder.
+    #[arg(long)]
+    folder: Option<std::path::PathBuf>,
+    /// Replace the access key pair (from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or asked).
+    #[arg(long)]
+    keys: bool,
+    #[command(flatten)]
+    options: OptionFlags,
+}
+
+pub fn edit(core: &Core, args: EditArgs) -> Result<ExitCode> {
+    let current = core.profile(&args.name)?;
+    let changes = ProfileChanges {
+        rename: args.rename,
+        endpoint: args
+            .endpoint
+            .map(|e| if e == "aws" { String::new() } else { e }),
+        region: args.region,
+        bucket: args.bucket,
+        path_style: args.path_style,
+        prefix: args.prefix,
+        folder: args.folder.map(|f| std::path::absolute(&f).unwrap_or(f)),
+        options: (!args.options.is_empty()).then(|| args.options.apply(current.options.clone())),
+        key: if args.keys {
+            Some(super::profile::read_access_key()?)
+        } else {
+            None
+        },
+    };
+    let saved = core.edit_profile(&args.name, changes)?;
+    println!("saved profile '{}'", saved.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The AWS profile(s) to import (default: AWS_PROFILE, else `default`).
+    #[arg(long = "aws-profile", value_name = "NAME", conflicts_with = "all")]
+    aws_profiles: Vec<String>,
+    /// Import every AWS profile that has an access key pair.
+    #[arg(long)]
+    all: bool,
+    /// The Hoist profile name (one AWS profile only; default `aws`, or `aws-NAME`).
+    #[arg(long, conflicts_with = "all")]
+    name: Option<String>,
+    /// The bucket uploads go to (AWS profiles name none; `hoist upload --bucket` works too).
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Show what would be imported, and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Reads `~/.aws/credentials` and `~/.aws/config` (or AWS_SHARED_CREDENTIALS_FILE and
+/// AWS_CONFIG_FILE) and the AWS_* variables.
+fn aws_profiles_here() -> Result<Vec<AwsProfile>> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let path = |var: &str, file: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(file)))
+    };
+    let read = |path: Option<std::path::PathBuf>| -> Result<String> {
+        match path {
+            Some(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+                Err(e) => Err(Error::new(
+                    ErrorKind::Local,
+                    format!("cannot read {}: {e}", path.display()),
+                )),
+            },
+            None => Ok(String::new()),
+        }
+    };
+    let credentials = read(path("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
+    let config = read(path("AWS_CONFIG_FILE", "config"))?;
+    Ok(read_profiles(&credentials, &config, |name| {
+        std::env::var(name).ok()
+    }))
+}
+
+pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
+    let found = aws_profiles_here()?;
+    if found.is_empty() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            "no AWS profiles found: neither ~/.aws/credentials, ~/.aws/config nor \
+             AWS_ACCESS_KEY_ID is set up",
+        ));
+    }
+    let wanted: Vec<String> = if args.all {
+        found.iter().map(|p| p.name.clone()).collect()
+    } else if args.aws_profiles.is_empty() {
+        vec![std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())]
+    } else {
+        args.aws_profiles.clone()
+    };
+    if args.name.is_some() && wanted.len() != 1 {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "--name works with one AWS profile only",
+        ));
+    }
+    let mut failures = 0;
+    for aws_name in &wanted {
+        let Some(aws) = found.iter().find(|p| &p.name == aws_name) else {
+            let known: Vec<&str> = found.iter().map(|p| p.name.as_str()).collect();
+            eprintln!(
+                "no AWS profile '{aws_name}' (found: {}): skipped",
+                known.join(", ")
+            );
+            failures += 1;
+            continue;
+        };
+        let name = args
+            .name
+            .clone()
+            .unwrap_or_else(|| match aws.name.as_str() {
+                "default" => "aws".into(),
+                other => format!("aws-{other}"),
+            });
+        let (Some(key), None) = (&aws.key, &aws.unusable) else {
+            let why = aws.unusable.as_deref().unwrap_or("it has no keys");
+            if args.all {
+                println!("skipped AWS profile '{aws_name}': {why}");
+            } else {
+                eprintln!("cannot import AWS profile '{aws_name}': {why}");
+                failures += 1;
+            }
+            continue;
+        };
+        let key_id = key.access_key_id.expose();
+        let shown_id = format!("…{}", &key_id[key_id.len().saturating_sub(4)..]);
+        let region = aws.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let endpoint = aws.endpoint.clone().unwrap_or_else(|| "AWS".into());
+        let bucket = args.bucket.clone().unwrap_or_default();
+        let shown_bucket = if bucket.is_empty() { "(none)" } else { &bucket };
+        println!(
+            "{} AWS profile '{aws_name}' as '{name}': key {shown_id}, region {region}, \
+             endpoint {endpoint}, bucket {shown_bucket}",
+            if args.dry_run {
+                "would import"
+            } else {
+                "importing"
+            }
+        );
+        if args.dry_run {
+            continue;
+        }
+        let new = NewProfile {
+            name: name.clone(),
+            endpoint: aws.endpoint.clone(),
+            region,
+            bucket,
+            path_style: aws.path_style,
+            ..Default::default()
+        };
+        if let Err(e) = core.add_profile(new, Some(key.clone())) {
+            eprintln!("could not import '{aws_name}': {e}");
+            failures += 1;
+        }
+    }
+    if !args.dry_run && args.bucket.is_none() && failures < wanted.len() {
+        println!(
+            "AWS profiles name no bucket: upload with `hoist upload --bucket B`, or set one with \
+             `hoist profile edit NAME --bucket B`"
+        );
+    }
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
