@@ -28,10 +28,13 @@ use tokio_util::sync::CancellationToken;
 
 mod cleanup;
 mod enqueue;
+mod keys;
+mod preview;
 mod profiles;
 
 pub use cleanup::CleanupReport;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
+pub use preview::{PlannedAction, PlannedUpload, Preview};
 pub use profiles::ProfileChanges;
 
 /// A destination to create. An S3 secret goes to the keychain, the rest to the database.

@@ -32,8 +32,8 @@ pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
-    CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, ProfileChanges, RunSummary,
-    RunUntil, Skipped,
+    CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, PlannedAction, PlannedUpload,
+    Preview, ProfileChanges, RunSummary, RunUntil, Skipped,
 };
 pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;

@@ -199,6 +199,22 @@ pub enum ChecksumPolicy {
     None,
 }
 
+/// The integrity header a destination made from `provider`'s preset sends with its bytes.
+/// Every provider here accepts `Content-MD5`; a probe (`hoist profile test`) that finds a
+/// server rejecting it turns it off for that destination.
+pub fn checksum_policy(provider: Provider) -> ChecksumPolicy {
+    match provider {
+        Provider::Aws
+        | Provider::R2
+        | Provider::Spaces
+        | Provider::Minio
+        | Provider::B2
+        | Provider::Wasabi
+        | Provider::Garage
+        | Provider::Generic => ChecksumPolicy::ContentMd5,
+    }
+}
+
 /// Fills in the preset for `provider` from `input`. An explicit endpoint or region wins over the
 /// preset's; a missing required value, a malformed endpoint, or a region / account id that is
 /// not a plain hostname label is [`ErrorKind::InvalidInput`] with a message naming the flag.
@@ -224,7 +240,7 @@ pub fn resolve(provider: Provider, input: &PresetInput) -> Result<Resolved> {
         endpoint: None,
         region: String::new(),
         path_style: true,
-        checksums: ChecksumPolicy::ContentMd5,
+        checksums: checksum_policy(provider),
         equal_part_sizes: false,
         min_part_size: MIN_PART_SIZE,
     };

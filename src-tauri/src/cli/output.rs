@@ -141,6 +141,39 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `hoist upload --dry-run`: one line per file with what would happen to it.
+pub fn print_preview(preview: &hoist_core::Preview, json: bool) -> Result<()> {
+    use hoist_core::PlannedAction;
+    if json {
+        println!("{}", to_json(preview)?);
+        return Ok(());
+    }
+    println!(
+        "dry run, destination '{}': nothing is queued or sent",
+        preview.profile
+    );
+    for file in &preview.files {
+        let what = match &file.action {
+            PlannedAction::Upload => "upload".to_string(),
+            PlannedAction::Overwrite => "overwrite".to_string(),
+            PlannedAction::Skip { reason } => format!("skip ({reason})"),
+            PlannedAction::Rename { key } => format!("rename -> {key}"),
+        };
+        println!(
+            "{:<32}  {:>10}  {}  s3://{}/{}",
+            what,
+            bytes(file.size),
+            file.path.display(),
+            file.bucket,
+            file.key
+        );
+    }
+    for skipped in &preview.skipped {
+        println!("not queued: {}: {}", skipped.path.display(), skipped.reason);
+    }
+    Ok(())
+}
+
 /// The options that differ from the defaults, e.g. `key-template={uuid}-{name}, acl=private`.
 fn describe_options(options: &hoist_core::options::UploadOptions) -> String {
     let mut parts = Vec::new();

@@ -15,7 +15,8 @@ pub struct OptionFlags {
     /// {month} {day} {time} {uuid} {batch}; `default` restores the default.
     #[arg(long, value_name = "TEMPLATE")]
     key_template: Option<String>,
-    /// `auto` sets Content-Type from the file name (the default); `off` sends none.
+    /// `auto` sets Content-Type from the file name (the default); `off` leaves it generic
+    /// (application/octet-stream).
     #[arg(long, value_parser = ["auto", "off"])]
     content_type: Option<String>,
     /// A canned ACL (e.g. private, public-read), where the provider supports ACLs; `none` clears.

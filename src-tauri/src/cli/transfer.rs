@@ -34,6 +34,18 @@ pub struct UploadArgs {
     /// Only add to the queue; `hoist run` (or the window) uploads later.
     #[arg(long)]
     detach: bool,
+    /// When a key already holds an object: overwrite, skip (send nothing; identical or not)
+    /// or rename (upload as NAME-1.EXT, ...; identical ones are skipped). Default: the
+    /// destination's (`profile edit --if-exists`), else overwrite.
+    #[arg(long, value_parser = super::profile_edit::parse_if_exists)]
+    if_exists: Option<hoist_core::options::IfExists>,
+    /// Print what would happen to each file (key, size, upload/overwrite/skip/rename) and
+    /// change nothing; only HEAD requests are sent.
+    #[arg(long, conflicts_with_all = ["detach", "limit"])]
+    dry_run: bool,
+    /// With --dry-run: print JSON.
+    #[arg(long, requires = "dry_run")]
+    json: bool,
     /// Upload at most this fast, all files together, for this run only (e.g. 10M, 2MiB/s);
     /// `hoist settings limit` sets it for good.
     #[arg(long, value_parser = parse_limit, conflicts_with = "detach")]
@@ -47,13 +59,23 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     if let Some(Limit(limit)) = args.limit {
         core.set_run_bandwidth_limit(limit)?;
     }
-    let report = core.enqueue(EnqueueRequest {
+    let request = EnqueueRequest {
         paths: args.paths,
         profile: args.profile,
         prefix: args.prefix,
         bucket: args.bucket,
-        ..Default::default()
-    })?;
+        if_exists: args.if_exists,
+    };
+    if args.dry_run {
+        let preview = core.preview(request).await?;
+        super::output::print_preview(&preview, args.json)?;
+        return Ok(if preview.skipped.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let report = core.enqueue(request)?;
     for skipped in &report.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
@@ -169,11 +191,23 @@ async fn wait_for_batch(core: &Core, batch: &str, stop: &CancellationToken) -> R
 /// Prints the per-file outcome of failures and a one-line summary. True iff all completed.
 fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
     let count = |state: JobState| jobs.iter().filter(|j| j.state == state).count();
+    let not_sent = |j: &&Job| j.note.as_deref().is_some_and(|n| n.starts_with("skipped"));
     let done_bytes: u64 = jobs
         .iter()
-        .filter(|j| j.state == JobState::Completed)
+        .filter(|j| j.state == JobState::Completed && !not_sent(j))
         .map(|j| j.bytes_total)
         .sum();
+    let mut skipped = 0;
+    for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
+        match job.note.as_deref() {
+            Some(note) if note.starts_with("skipped") => {
+                skipped += 1;
+                println!("{}: {note}", job.key);
+            }
+            Some(note) => println!("{}: {note}", job.path.display()),
+            None => {}
+        }
+    }
     for job in jobs.iter().filter(|j| j.state == JobState::Failed) {
         eprintln!(
             "failed: {} -> {}: {}",
@@ -184,8 +218,8 @@ fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
     }
     let secs = elapsed.as_secs_f64();
     println!(
-        "{} of {} file(s) uploaded, {} in {secs:.1} s ({}); {} failed, {} paused, {} cancelled, {} waiting",
-        count(JobState::Completed),
+        "{} of {} file(s) uploaded, {} in {secs:.1} s ({}); {skipped} skipped, {} failed, {} paused, {} cancelled, {} waiting",
+        count(JobState::Completed) - skipped,
         jobs.len(),
         bytes(done_bytes),
         megabytes_per_sec(done_bytes, secs),

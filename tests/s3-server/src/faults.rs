@@ -74,6 +74,28 @@ pub struct RequestRecord {
     pub status: u16,
     /// Body bytes received so far (as sent on the wire).
     pub body_bytes: u64,
+    /// The request's headers among [`RECORDED_HEADERS`], names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+/// The request headers the log keeps, for tests about what a client sends.
+pub const RECORDED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-md5",
+    "cache-control",
+    "x-amz-acl",
+    "x-amz-storage-class",
+    "x-amz-checksum-crc32c",
+];
+
+impl RequestRecord {
+    /// The value of a recorded header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A request classified from its method, path and query string.
@@ -204,7 +226,14 @@ impl FaultBook {
     }
 
     /// Appends a request to the log with status 0 and a fresh byte counter.
-    pub fn log(&self, req: &Classified) -> Logged {
+    pub fn log(&self, req: &Classified, headers: &http::HeaderMap) -> Logged {
+        let headers = RECORDED_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = headers.get(*name)?.to_str().ok()?;
+                Some((name.to_string(), value.to_string()))
+            })
+            .collect();
         let body_bytes = Arc::new(AtomicU64::new(0));
         let mut log = lock(&self.log);
         log.push(Entry {
@@ -215,6 +244,7 @@ impl FaultBook {
                 upload_id: req.upload_id.clone(),
                 status: 0,
                 body_bytes: 0,
+                headers,
             },
             body_bytes: Arc::clone(&body_bytes),
         });

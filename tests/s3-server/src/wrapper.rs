@@ -59,7 +59,7 @@ impl hyper::service::Service<Request<Incoming>> for Handler {
 impl Handler {
     async fn handle(self, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
         let info = crate::faults::classify(req.method(), req.uri());
-        let logged = self.shared.faults.log(&info);
+        let logged = self.shared.faults.log(&info, req.headers());
         let action = self.shared.faults.take(&info);
         let (parts, incoming) = req.into_parts();
         let counter = Arc::clone(&logged.body_bytes);

@@ -441,6 +441,14 @@ impl Backend for LocalBackend {
         }
     }
 
+    async fn object_md5(&self, key: &str) -> Result<Option<[u8; 16]>> {
+        let Some(info) = self.head_object(key).await? else {
+            return Ok(None);
+        };
+        let path = self.object_path(key)?;
+        Ok(Some(super::digest_range(&path, 0, info.size).await?.md5))
+    }
+
     /// Upload folders in staging whose `key` file starts with `prefix`; started = the folder's
     /// modification time.
     async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>> {

@@ -6,6 +6,7 @@
 //! Bodies are never buffered: a [`PartBody`] names a byte range of a local file, which the
 //! backend streams from disk, counting bytes into `progress` as the HTTP stack polls them.
 
+pub mod content_type;
 pub mod local;
 pub mod s3;
 
@@ -163,6 +164,12 @@ pub trait Backend: Send + Sync {
 
     /// `Ok(None)` when there is no such object.
     async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>>;
+
+    /// The MD5 of an object's bytes, for backends whose HEAD gives no ETag but which can read
+    /// their objects cheaply (a local folder); `Ok(None)` elsewhere.
+    async fn object_md5(&self, _key: &str) -> Result<Option<[u8; 16]>> {
+        Ok(None)
+    }
 
     /// The incomplete multipart uploads under `prefix`, following pagination; `Ok(None)` when
     /// the server cannot list them.

@@ -27,13 +27,14 @@ use crate::credentials::AccessKey;
 use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Profile;
+use crate::options::UploadOptions;
 use async_trait::async_trait;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
     StalledStreamProtectionConfig,
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ObjectCannedAcl, StorageClass};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -81,6 +82,11 @@ pub struct S3Backend {
     options: S3Options,
     /// The shared bandwidth limit, if the engine set one.
     throttle: Option<Arc<Throttle>>,
+    /// Headers objects get (the destination's upload options).
+    headers: UploadOptions,
+    /// False when the destination's probe found the server rejects `Content-MD5`, or its
+    /// preset sends no integrity header; the digest still verifies ETags.
+    send_content_md5: bool,
 }
 
 impl S3Backend {
@@ -155,7 +161,23 @@ impl S3Backend {
             region: profile.region.clone(),
             options,
             throttle: None,
+            headers: profile.options.clone(),
+            send_content_md5: profile.capabilities.as_ref().is_none_or(|c| c.content_md5)
+                && profile.provider.is_none_or(|p| {
+                    crate::presets::checksum_policy(p) != crate::presets::ChecksumPolicy::None
+                }),
         })
+    }
+
+    /// `Content-Type` for `key`, when the destination sets it from file names.
+    fn content_type(&self, key: &str) -> Option<String> {
+        self.headers
+            .detect_content_type
+            .then(|| super::content_type::for_key(key).to_string())
+    }
+
+    fn content_md5(&self, digest: &PartDigest) -> Option<String> {
+        self.send_content_md5.then(|| digest.content_md5())
     }
 
     /// Paces request bodies by the shared bandwidth limit.
@@ -232,7 +254,16 @@ impl Backend for S3Backend {
             .bucket(&self.bucket)
             .key(key)
             .content_length(content_length(&body)?)
-            .content_md5(digest.content_md5())
+            .set_content_md5(self.content_md5(&digest))
+            .set_content_type(self.content_type(key))
+            .set_cache_control(self.headers.cache_control.clone())
+            .set_acl(self.headers.acl.as_deref().map(ObjectCannedAcl::from))
+            .set_storage_class(
+                self.headers
+                    .storage_class
+                    .as_deref()
+                    .map(StorageClass::from),
+            )
             .body(stream)
             .send();
         let out = self.send_body("PutObject", &watch, request).await?;
@@ -248,6 +279,15 @@ impl Backend for S3Backend {
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
+            .set_content_type(self.content_type(key))
+            .set_cache_control(self.headers.cache_control.clone())
+            .set_acl(self.headers.acl.as_deref().map(ObjectCannedAcl::from))
+            .set_storage_class(
+                self.headers
+                    .storage_class
+                    .as_deref()
+                    .map(StorageClass::from),
+            )
             .send();
         let out = self
             .send(
@@ -285,7 +325,7 @@ impl Backend for S3Backend {
             .upload_id(upload_id)
             .part_number(number)
             .content_length(content_length(&body)?)
-            .content_md5(digest.content_md5())
+            .set_content_md5(self.content_md5(&digest))
             .body(stream)
             .send();
         let out = self.send_body("UploadPart", &watch, request).await?;

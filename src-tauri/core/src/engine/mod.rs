@@ -7,6 +7,7 @@
 //! "unreachable" waits at the offline gate without spending the retry budget, anything else
 //! fails the job with the backend's message.
 
+pub(crate) mod conflict;
 mod multipart;
 pub mod network;
 pub mod plan;
@@ -18,6 +19,7 @@ pub mod throttle;
 use crate::backend::Backend;
 use crate::error::{Error, ErrorKind, Result, file_error};
 use crate::model::{Fingerprint, Job};
+use crate::options::IfExists;
 use crate::store::Store;
 use network::Network;
 use plan::{Plan, PlanConfig};
@@ -71,8 +73,18 @@ pub(crate) enum Step {
     Again(String),
 }
 
-/// Uploads the job's file and verifies the object. `Ok` means completed and verified.
+/// Uploads the job's file and verifies the object. `Ok` means completed and verified, or
+/// skipped by the job's `--if-exists` rule (its note says so).
 pub async fn run_job(ctx: &JobContext) -> Result<()> {
+    let renamed;
+    let ctx = match settle_conflict(ctx).await? {
+        None => return Ok(()),
+        Some(None) => ctx,
+        Some(Some(key)) => {
+            renamed = ctx.with_key(key);
+            &renamed
+        }
+    };
     let mut last_reason = String::new();
     for _ in 0..MAX_ROUNDS {
         let fingerprint = stat(&ctx.job.path).await?;
@@ -107,6 +119,44 @@ pub async fn run_job(ctx: &JobContext) -> Result<()> {
     ))
 }
 
+/// Applies the job's `--if-exists` rule before the first byte of a new upload (a resumed one
+/// decided already). `None`: skipped, nothing to send; `Some(Some(key))`: send under `key`.
+async fn settle_conflict(ctx: &JobContext) -> Result<Option<Option<String>>> {
+    let job = &ctx.job;
+    if job.if_exists == IfExists::Overwrite || ctx.store.upload(job.id)?.is_some() {
+        return Ok(Some(None));
+    }
+    let size = stat(&job.path).await?.size;
+    let decision = ctx
+        .call("checking the destination", || {
+            conflict::decide(
+                ctx.backend.as_ref(),
+                &job.key,
+                &job.path,
+                size,
+                job.if_exists,
+                ctx.config.plan,
+            )
+        })
+        .await?;
+    match decision {
+        conflict::Decision::Upload { .. } => Ok(Some(None)),
+        conflict::Decision::Skip(note) => {
+            ctx.store.set_note(job.id, note)?;
+            ctx.counters.set_total(size);
+            ctx.counters.set_committed(size);
+            tracing::info!(job = %job.id, key = %job.key, note, "not uploaded");
+            Ok(None)
+        }
+        conflict::Decision::Rename(key) => {
+            ctx.store.set_key(job.id, &key)?;
+            ctx.store.set_note(job.id, &format!("renamed to {key}"))?;
+            tracing::info!(job = %job.id, from = %job.key, to = %key, "renamed: the key was taken");
+            Ok(Some(Some(key)))
+        }
+    }
+}
+
 /// The fingerprint of a regular file, or an error naming what is wrong with it.
 pub async fn stat(path: &Path) -> Result<Fingerprint> {
     let meta = tokio::fs::metadata(path)
@@ -134,6 +184,20 @@ fn is_multipart_etag(etag: &str) -> bool {
 }
 
 impl JobContext {
+    /// The same job under another key.
+    fn with_key(&self, key: String) -> JobContext {
+        let mut job = self.job.clone();
+        job.key = key;
+        JobContext {
+            store: self.store.clone(),
+            backend: self.backend.clone(),
+            network: self.network.clone(),
+            job,
+            counters: self.counters.clone(),
+            config: self.config,
+        }
+    }
+
     /// Sends one request with the engine's retry rules. `request` is called once per attempt,
     /// so everything it computes (digests, body counters) is fresh each time.
     pub(crate) async fn call<T, F, Fut>(&self, what: &str, mut request: F) -> Result<T>

@@ -3,10 +3,12 @@
 //! A path that cannot be uploaded (special file, unreadable folder, name that is not UTF-8, key
 //! too long) is reported in [`EnqueueReport::skipped`] with the reason, and the rest go on.
 
+use super::keys::KeyContext;
 use super::{Core, new_id};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::model::{DestinationKind, JobId, Profile};
+use crate::options::DEFAULT_KEY_TEMPLATE;
 use crate::options::IfExists;
 use crate::store::NewJob;
 use serde::Serialize;
@@ -44,11 +46,18 @@ pub struct EnqueueReport {
 }
 
 impl Core {
-    /// Adds files and folders to the queue in one transaction.
-    pub fn enqueue(&self, request: EnqueueRequest) -> Result<EnqueueReport> {
+    /// Turns a request into the rows it would insert (and the paths it cannot take), touching
+    /// neither the queue nor the network.
+    pub(super) fn plan_request(&self, request: &EnqueueRequest) -> Result<PlannedRequest> {
         let profile = self.resolve_profile(request.profile.as_deref())?;
-        let prefix = request.prefix.unwrap_or_else(|| profile.prefix.clone());
-        let bucket = request.bucket.unwrap_or_else(|| profile.bucket.clone());
+        let prefix = request
+            .prefix
+            .clone()
+            .unwrap_or_else(|| profile.prefix.clone());
+        let bucket = request
+            .bucket
+            .clone()
+            .unwrap_or_else(|| profile.bucket.clone());
         if profile.kind == DestinationKind::S3 && bucket.trim().is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
@@ -60,9 +69,20 @@ impl Core {
             ));
         }
         let if_exists = request.if_exists.unwrap_or(profile.options.if_exists);
+        let batch = new_id();
+        let template = profile
+            .options
+            .key_template
+            .as_deref()
+            .unwrap_or(DEFAULT_KEY_TEMPLATE);
         let mut walk = Walk {
             profile: &profile,
-            prefix: &prefix,
+            keys: KeyContext {
+                template,
+                prefix: &prefix,
+                batch: &batch,
+                queued_at: chrono::Local::now(),
+            },
             bucket: &bucket,
             if_exists,
             jobs: Vec::new(),
@@ -73,10 +93,28 @@ impl Core {
             let name = path.file_name().map(PathBuf::from).unwrap_or_default();
             walk.add(&path, &name, true);
         }
-        let batch = new_id();
-        let jobs = self.inner.store.insert_jobs(&batch, &walk.jobs)?;
-        let bytes = walk.jobs.iter().map(|j| j.bytes_total).sum();
-        for skipped in &walk.skipped {
+        let (jobs, skipped) = (walk.jobs, walk.skipped);
+        Ok(PlannedRequest {
+            profile,
+            bucket,
+            if_exists,
+            batch,
+            jobs,
+            skipped,
+        })
+    }
+
+    /// Adds files and folders to the queue in one transaction.
+    pub fn enqueue(&self, request: EnqueueRequest) -> Result<EnqueueReport> {
+        let PlannedRequest {
+            batch,
+            jobs: walked,
+            skipped,
+            ..
+        } = self.plan_request(&request)?;
+        let jobs = self.inner.store.insert_jobs(&batch, &walked)?;
+        let bytes = walked.iter().map(|j| j.bytes_total).sum();
+        for skipped in &skipped {
             tracing::warn!(path = %skipped.path.display(), reason = %skipped.reason, "not queued");
         }
         if !jobs.is_empty() {
@@ -88,17 +126,27 @@ impl Core {
             self.inner.wake.notify_one();
         }
         Ok(EnqueueReport {
-            batch,
+            batch: batch.clone(),
             jobs,
             bytes,
-            skipped: walk.skipped,
+            skipped,
         })
     }
 }
 
+/// What a request resolves to before anything is written.
+pub(super) struct PlannedRequest {
+    pub profile: Profile,
+    pub bucket: String,
+    pub if_exists: IfExists,
+    pub batch: String,
+    pub jobs: Vec<NewJob>,
+    pub skipped: Vec<Skipped>,
+}
+
 struct Walk<'a> {
     profile: &'a Profile,
-    prefix: &'a str,
+    keys: KeyContext<'a>,
     bucket: &'a str,
     if_exists: IfExists,
     jobs: Vec<NewJob>,
@@ -176,7 +224,7 @@ impl Walk<'_> {
                 }
             }
         }
-        let key = format!("{}{}", self.prefix, parts.join("/"));
+        let key = self.keys.key(&parts);
         if key.len() > MAX_KEY_BYTES {
             return Err(format!(
                 "its key would be {} bytes, over S3's limit of {MAX_KEY_BYTES}: use a shorter prefix or path",

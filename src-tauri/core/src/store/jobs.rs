@@ -243,6 +243,23 @@ impl Store {
     }
 
     /// The file's size as found when the engine started it (it may differ from enqueue time).
+    /// Records how a job ended when that is worth showing (skipped, renamed).
+    pub fn set_note(&self, id: JobId, note: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE jobs SET note = ?2 WHERE id = ?1",
+            params![id.0, note],
+        )?;
+        Ok(())
+    }
+
+    /// Moves a job to another key (a rename on conflict), before any byte was sent.
+    pub fn set_key(&self, id: JobId, key: &str) -> Result<()> {
+        self.durably(|conn| {
+            conn.execute("UPDATE jobs SET key = ?2 WHERE id = ?1", params![id.0, key])?;
+            Ok(())
+        })
+    }
+
     pub fn set_bytes_total(&self, id: JobId, total: u64) -> Result<()> {
         self.conn().execute(
             "UPDATE jobs SET bytes_total = ?2 WHERE id = ?1",

@@ -1,0 +1,144 @@
+//! Object keys from a destination's key template (see [`crate::options::KEY_PLACEHOLDERS`]).
+//! The default template `{prefix}{path}` gives the prefix and the relative path exactly as
+//! they are; a custom template's result has repeated `/` collapsed and no leading `/`, so that
+//! `{prefix}/{path}` works whether or not the prefix ends with `/`.
+
+use crate::options::DEFAULT_KEY_TEMPLATE;
+use chrono::{DateTime, Datelike, Local, Timelike};
+
+/// What one enqueue call knows when it names its files.
+pub(super) struct KeyContext<'a> {
+    pub template: &'a str,
+    pub prefix: &'a str,
+    pub batch: &'a str,
+    /// When the files were queued (local time).
+    pub queued_at: DateTime<Local>,
+}
+
+/// A random UUID (version 4) in its usual text form.
+fn uuid_v4() -> String {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+impl KeyContext<'_> {
+    /// The key of the file at `parts` (the path relative to what was added, as UTF-8 names).
+    pub fn key(&self, parts: &[&str]) -> String {
+        let path = parts.join("/");
+        if self.template == DEFAULT_KEY_TEMPLATE {
+            return format!("{}{path}", self.prefix);
+        }
+        let name = parts.last().copied().unwrap_or_default();
+        let dir = parts[..parts.len().saturating_sub(1)].join("/");
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem, ext),
+            _ => (name, ""),
+        };
+        let t = self.queued_at;
+        let mut out = String::new();
+        let mut rest = self.template;
+        // Templates are validated when saved; an unknown name here is kept as written.
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let placeholder = &rest[open + 1..open + close];
+            let value = match placeholder {
+                "prefix" => self.prefix.to_string(),
+                "path" => path.clone(),
+                "dir" => dir.clone(),
+                "name" => name.to_string(),
+                "stem" => stem.to_string(),
+                "ext" => ext.to_string(),
+                "date" => format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()),
+                "year" => format!("{:04}", t.year()),
+                "month" => format!("{:02}", t.month()),
+                "day" => format!("{:02}", t.day()),
+                "time" => format!("{:02}{:02}{:02}", t.hour(), t.minute(), t.second()),
+                "uuid" => uuid_v4(),
+                "batch" => self.batch.to_string(),
+                other => format!("{{{other}}}"),
+            };
+            out.push_str(&value);
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        let mut key = String::with_capacity(out.len());
+        for c in out.chars() {
+            if !(c == '/' && (key.is_empty() || key.ends_with('/'))) {
+                key.push(c);
+            }
+        }
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn context(template: &str) -> KeyContext<'_> {
+        KeyContext {
+            template,
+            prefix: "backups/",
+            batch: "b123",
+            queued_at: Local.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_default_template_keeps_todays_keys_exactly() {
+        let ctx = KeyContext {
+            prefix: "odd//prefix",
+            ..context(DEFAULT_KEY_TEMPLATE)
+        };
+        assert_eq!(
+            ctx.key(&["album", "sub", "a.jpg"]),
+            "odd//prefixalbum/sub/a.jpg"
+        );
+    }
+
+    #[test]
+    fn every_placeholder_renders() {
+        let ctx = context(
+            "{prefix}/{year}/{month}/{day}/{date}T{time}/{batch}/{dir}/{stem}.{ext}|{name}|{path}",
+        );
+        assert_eq!(
+            ctx.key(&["album", "sub", "a.tar.gz"]),
+            "backups/2026/03/04/2026-03-04T050607/b123/album/sub/a.tar.gz|a.tar.gz|album/sub/a.tar.gz"
+        );
+    }
+
+    #[test]
+    fn slashes_collapse_and_names_without_extension_work() {
+        let ctx = context("{prefix}/{dir}/{stem}");
+        assert_eq!(ctx.key(&["README"]), "backups/README");
+        let ctx = context("/{name}");
+        assert_eq!(ctx.key(&[".bashrc"]), ".bashrc");
+        let ctx = context("{ext}/{stem}");
+        assert_eq!(ctx.key(&[".bashrc"]), ".bashrc");
+    }
+
+    #[test]
+    fn uuids_differ_per_file_and_look_like_uuids() {
+        let ctx = context("{uuid}-{name}");
+        let (a, b) = (ctx.key(&["x.jpg"]), ctx.key(&["x.jpg"]));
+        assert_ne!(a, b);
+        let uuid = a.strip_suffix("-x.jpg").unwrap();
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert_eq!(&uuid[14..15], "4", "version 4");
+    }
+}
