@@ -164,3 +164,100 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     );
     assert!(stdout.contains("0 in use"), "{stdout}");
 }
+
+#[test]
+fn options_dry_run_and_conflicts_on_garage() {
+    let Some(g) = garage() else { return };
+    if !keychain_available("garage options") {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let s3 = client(&g);
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    hoist.add_profile(
+        "garage",
+        &g.endpoint,
+        &g.bucket,
+        &g.access_key,
+        &g.secret_key,
+    );
+    let run_id = format!("opts-{}", std::process::id());
+    let edit = hoist.run(&[
+        "profile",
+        "edit",
+        "garage",
+        "--prefix",
+        &format!("{run_id}/"),
+        "--key-template",
+        "{prefix}/{stem}.{ext}",
+        "--cache-control",
+        "max-age=600",
+        "--if-exists",
+        "skip",
+    ]);
+    assert!(
+        edit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edit.stderr)
+    );
+    let page = dir.path().join("index.html");
+    let big = dir.path().join("big.bin");
+    write_pattern(&page, 2000, 1);
+    write_pattern(&big, 12 * MIB, 2);
+    let (page_s, big_s) = (page.to_str().unwrap(), big.to_str().unwrap());
+
+    let dry = hoist.run(&["upload", "--dry-run", page_s, big_s]);
+    let dry_out = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.status.success(), "{dry_out}");
+    assert_eq!(dry_out.matches("\nupload ").count(), 2, "{dry_out}");
+    let out = hoist.run(&["upload", page_s, big_s]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = runtime
+        .block_on(
+            s3.head_object()
+                .bucket(&g.bucket)
+                .key(format!("{run_id}/index.html"))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(head.content_type(), Some("text/html"));
+    assert_eq!(head.cache_control(), Some("max-age=600"));
+
+    // Again: both are identical (the 12 MiB one by its multipart ETag), so nothing is sent.
+    let dry = hoist.run(&["upload", "--dry-run", page_s, big_s]);
+    let dry_out = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert_eq!(
+        dry_out.matches("skip (an identical object exists)").count(),
+        2,
+        "{dry_out}"
+    );
+    let again = hoist.run(&["upload", page_s, big_s]);
+    let again_out = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(again.status.success(), "{again_out}");
+    assert!(
+        again_out.contains("0 of 2 file(s) uploaded") && again_out.contains("2 skipped"),
+        "{again_out}"
+    );
+
+    // A changed page with `--if-exists rename` goes next to the original.
+    write_pattern(&page, 2000, 3);
+    let renamed = hoist.run(&["upload", "--if-exists", "rename", page_s]);
+    assert!(
+        renamed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&renamed.stderr)
+    );
+    let got = dir.path().join("got.html");
+    runtime.block_on(download(
+        &s3,
+        &g.bucket,
+        &format!("{run_id}/index-1.html"),
+        &got,
+    ));
+    assert!(same_bytes(&got, &page));
+}

@@ -290,3 +290,68 @@ async fn dry_run_says_what_would_happen_and_sends_only_heads() {
             .all(|j| j.key != "album/new.txt")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_folder_compares_content_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = hoist_core::Core::open_with(
+        &dir.path().join("data"),
+        Some(std::sync::Arc::new(MemoryCredentials::default())),
+        test_config(),
+    )
+    .unwrap();
+    let folder = dir.path().join("nas");
+    core.add_profile(
+        hoist_core::NewProfile {
+            name: "nas".into(),
+            folder: Some(folder.clone()),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let src = dir.path().join("doc.txt");
+    let run = |mode: IfExists| {
+        let core = core.clone();
+        let src = src.clone();
+        async move {
+            let batch = core
+                .enqueue(EnqueueRequest {
+                    paths: vec![src],
+                    if_exists: Some(mode),
+                    ..Default::default()
+                })
+                .unwrap()
+                .batch;
+            tokio::time::timeout(
+                WAIT,
+                core.run_queue(
+                    hoist_core::RunUntil::Batch(batch.clone()),
+                    hoist_core::CancellationToken::new(),
+                ),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            core.batch_jobs(&batch).unwrap().remove(0)
+        }
+    };
+    std::fs::write(&src, pattern(300, 1)).unwrap();
+    run(IfExists::Overwrite).await;
+    let same = run(IfExists::Skip).await;
+    assert_eq!(
+        same.note.as_deref(),
+        Some("skipped: an identical object exists")
+    );
+    std::fs::write(&src, pattern(300, 2)).unwrap();
+    let renamed = run(IfExists::Rename).await;
+    assert_eq!(renamed.key, "doc-1.txt");
+    assert_eq!(
+        std::fs::read(folder.join("doc-1.txt")).unwrap(),
+        pattern(300, 2)
+    );
+    assert_eq!(
+        std::fs::read(folder.join("doc.txt")).unwrap(),
+        pattern(300, 1)
+    );
+}
