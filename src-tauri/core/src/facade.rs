@@ -30,6 +30,7 @@ mod cleanup;
 mod enqueue;
 mod keys;
 mod preview;
+mod probe;
 mod profiles;
 
 pub use cleanup::CleanupReport;

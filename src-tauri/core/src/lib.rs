@@ -20,6 +20,7 @@ mod facade;
 pub mod model;
 pub mod options;
 pub mod presets;
+pub mod probe;
 mod queue;
 mod store;
 

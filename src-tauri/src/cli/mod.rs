@@ -112,7 +112,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode> {
     match command {
-        Command::Profile { command } => profile::run(core, command),
+        Command::Profile { command } => profile::run(core, command).await,
         Command::Upload(args) => transfer::upload(core, args).await,
         Command::Run(args) => transfer::run_queue(core, args).await,
         Command::Cleanup(args) => cleanup::run(core, args).await,

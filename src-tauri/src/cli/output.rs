@@ -42,7 +42,7 @@ struct JobRow<'a> {
     error: Option<&'a str>,
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String> {
+pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map_err(|e| Error::new(ErrorKind::Local, format!("cannot write JSON: {e}")).with_source(e))
 }
@@ -137,6 +137,9 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
         if !options.is_empty() {
             println!("{:<16}  options: {options}", "");
         }
+        if let Some(caps) = &p.capabilities {
+            println!("{:<16}  tested: {}", "", describe_capabilities(caps));
+        }
     }
     Ok(())
 }
@@ -172,6 +175,26 @@ pub fn print_preview(preview: &hoist_core::Preview, json: bool) -> Result<()> {
         println!("not queued: {}: {}", skipped.path.display(), skipped.reason);
     }
     Ok(())
+}
+
+/// e.g. `multipart, ListParts, presign; no Content-MD5` (what `profile test` found).
+fn describe_capabilities(caps: &hoist_core::options::Capabilities) -> String {
+    let all = [
+        ("multipart", caps.multipart),
+        ("ListParts", caps.list_parts),
+        ("list uploads", caps.list_multipart_uploads),
+        ("Content-MD5", caps.content_md5),
+        ("checksum headers", caps.checksum_headers),
+        ("presign", caps.presign),
+        ("ACL", caps.acl),
+    ];
+    let yes: Vec<&str> = all.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+    let no: Vec<&str> = all.iter().filter(|(_, on)| !*on).map(|(n, _)| *n).collect();
+    let mut text = yes.join(", ");
+    if !no.is_empty() {
+        text.push_str(&format!("; not: {}", no.join(", ")));
+    }
+    text
 }
 
 /// The options that differ from the defaults, e.g. `key-template={uuid}-{name}, acl=private`.

@@ -44,6 +44,13 @@ pub enum ProfileCommand {
         #[command(flatten)]
         options: OptionFlags,
     },
+    /// Test a destination: reachability, credentials, bucket, and what the server accepts
+    /// (remembered: uploads leave out what it rejects).
+    Test {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Change a destination: its connection, prefix, upload options, or keys.
     Edit(EditArgs),
     /// Import profiles from the AWS CLI (~/.aws/credentials, ~/.aws/config, AWS_* variables);
@@ -58,7 +65,7 @@ pub enum ProfileCommand {
     Rm { name: String },
 }
 
-pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
+pub async fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
     match command {
         ProfileCommand::Add {
             name,
@@ -131,6 +138,7 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 profile.name, profile.bucket
             );
         }
+        ProfileCommand::Test { name, json } => return test(core, &name, json).await,
         ProfileCommand::Edit(args) => return profile_edit::edit(core, args),
         ProfileCommand::ImportAws(args) => return profile_edit::import_aws(core, args),
         ProfileCommand::List { json } => output::print_profiles(&core.profiles()?, json)?,
@@ -140,6 +148,42 @@ pub fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `hoist profile test`: one line per step; exit 0 iff the destination is usable.
+async fn test(core: &Core, name: &str, json: bool) -> Result<ExitCode> {
+    use hoist_core::probe::StepOutcome;
+    let report = core.test_profile(name).await?;
+    if json {
+        println!("{}", output::to_json(&report)?);
+    } else {
+        println!("testing '{}'", report.profile);
+        for step in &report.steps {
+            let mark = match step.outcome {
+                StepOutcome::Ok => "ok  ",
+                StepOutcome::Failed if step.blocking => "FAIL",
+                StepOutcome::Failed => "no  ",
+                StepOutcome::Skipped => "-   ",
+            };
+            println!("  {mark}  {:<30}  {}", step.name, step.detail);
+        }
+        if report.capabilities.is_some() {
+            println!("what the server accepts is remembered for this destination");
+        }
+        println!(
+            "{}",
+            if report.usable() {
+                "the destination works"
+            } else {
+                "the destination does not work yet: see FAIL above"
+            }
+        );
+    }
+    Ok(if report.usable() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn parse_provider(name: &str) -> std::result::Result<Provider, String> {

@@ -60,6 +60,9 @@ pub enum FaultAction {
     ForgetUpload,
     /// The body is read, then 403 AccessDenied.
     AccessDenied,
+    /// The body is read, then the S3 error with this code and its usual status (e.g.
+    /// `RequestTimeTooSkewed` 403, `InvalidArgument` 400, `AuthorizationHeaderMalformed` 400).
+    Error { code: &'static str },
 }
 
 /// One request as the server saw it.

@@ -65,6 +65,7 @@ impl TestS3 {
             storage: storage::Storage::new()?,
             faults: faults::FaultBook::default(),
             list_parts_supported: AtomicBool::new(true),
+            reject_content_md5: AtomicBool::new(false),
         });
         let mut builder = s3s::service::S3ServiceBuilder::new(service::Backend {
             shared: Arc::clone(&shared),
@@ -123,6 +124,14 @@ impl TestS3 {
     /// Every request seen so far, in arrival order.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.faults.records()
+    }
+
+    /// When true, every request carrying a Content-MD5 header gets 400 InvalidArgument, as
+    /// from a server that does not accept the header.
+    pub fn set_reject_content_md5(&self, reject: bool) {
+        self.shared
+            .reject_content_md5
+            .store(reject, Ordering::SeqCst);
     }
 
     /// When false, ListParts answers 501 NotImplemented (servers without ListParts).

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub storage: Storage,
     pub faults: FaultBook,
     pub list_parts_supported: AtomicBool,
+    /// Requests carrying Content-MD5 get 400 InvalidArgument (servers that reject it).
+    pub reject_content_md5: AtomicBool,
 }
 
 /// The runtime thread; dropping it shuts the runtime down (every task is dropped).

@@ -60,7 +60,15 @@ impl Handler {
     async fn handle(self, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
         let info = crate::faults::classify(req.method(), req.uri());
         let logged = self.shared.faults.log(&info, req.headers());
-        let action = self.shared.faults.take(&info);
+        let rejects_md5 = self.shared.reject_content_md5.load(Ordering::SeqCst)
+            && req.headers().contains_key("content-md5");
+        let action = if rejects_md5 {
+            Some(FaultAction::Error {
+                code: "InvalidArgument",
+            })
+        } else {
+            self.shared.faults.take(&info)
+        };
         let (parts, incoming) = req.into_parts();
         let counter = Arc::clone(&logged.body_bytes);
         let Some(action) = action else {
@@ -120,6 +128,12 @@ impl Handler {
                 drop(answered);
                 self.shared.faults.set_status(&logged, 0);
                 Err(self.drop_connection())
+            }
+            FaultAction::Error { code } => {
+                read_body(incoming, &counter, u64::MAX).await;
+                let code =
+                    S3ErrorCode::from_bytes(code.as_bytes()).unwrap_or(S3ErrorCode::InternalError);
+                Ok(self.answer(error_response(code, "Injected by the test."), &logged))
             }
             FaultAction::ForgetUpload => {
                 if let Some(upload_id) = &info.upload_id {

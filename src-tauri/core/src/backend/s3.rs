@@ -21,6 +21,7 @@
 
 mod body;
 mod classify;
+mod probe;
 
 use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag};
 use crate::credentials::AccessKey;
