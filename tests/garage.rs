@@ -261,3 +261,55 @@ fn options_dry_run_and_conflicts_on_garage() {
     ));
     assert!(same_bytes(&got, &page));
 }
+
+#[test]
+fn profile_test_reports_what_garage_supports_and_a_wrong_region() {
+    let Some(g) = garage() else { return };
+    if !keychain_available("garage profile test") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    hoist.add_profile(
+        "garage",
+        &g.endpoint,
+        &g.bucket,
+        &g.access_key,
+        &g.secret_key,
+    );
+    let out = hoist.run(&["profile", "test", "garage", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(out.status.success(), "{report:#}");
+    let caps = &report["capabilities"];
+    for supported in [
+        "multipart",
+        "list_parts",
+        "list_multipart_uploads",
+        "content_md5",
+        "presign",
+    ] {
+        assert_eq!(
+            caps[supported], true,
+            "Garage supports {supported}: {report:#}"
+        );
+    }
+    let listed = hoist.run(&["profile", "list"]);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("tested: multipart"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+
+    // Garage signs for its configured region only; another one fails at the credentials step.
+    let edit = hoist.run(&["profile", "edit", "garage", "--region", "eu-west-3"]);
+    assert!(edit.status.success());
+    let out = hoist.run(&["profile", "test", "garage"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("FAIL  credentials and bucket")
+            && text.contains("`hoist profile edit garage --region us-east-1`"),
+        "{text}"
+    );
+}

@@ -209,7 +209,7 @@ impl S3Backend {
                 "your clock differs from the server's by more than 15 minutes ({said}): \
                  correct the system time"
             ),
-            (K::WrongRegion, _) => self.wrong_region(bucket_region),
+            (K::WrongRegion, _) => format!("{} ({said})", self.wrong_region(bucket_region)),
             (_, "EntityTooSmall") => {
                 format!("the server refused a part smaller than its minimum part size ({said})")
             }

@@ -124,17 +124,12 @@ impl S3Backend {
                 return steps;
             }
         };
-        steps.push(ProbeStep::ok(
-            "DNS",
-            true,
-            format!(
-                "{host} is {}",
-                addrs
-                    .first()
-                    .map(|a| a.ip().to_string())
-                    .unwrap_or_default()
-            ),
-        ));
+        let found = match (host.parse::<std::net::IpAddr>(), addrs.first()) {
+            (Ok(_), _) => format!("{host} is an IP address: nothing to resolve"),
+            (Err(_), Some(addr)) => format!("{host} resolves to {}", addr.ip()),
+            (Err(_), None) => format!("{host} resolves to no address"),
+        };
+        steps.push(ProbeStep::ok("DNS", true, found));
         let connected = match addrs.first() {
             Some(addr) => tokio::time::timeout(
                 Duration::from_secs(10),
@@ -172,11 +167,25 @@ impl S3Backend {
     fn access_failure(&self, profile: &str, e: &Error) -> ProbeStep {
         let fix = match e.kind() {
             ErrorKind::WrongRegion => {
-                let region = e
-                    .message()
+                // AWS names the right region ("server says R", or "expecting 'R'").
+                let message = e.message();
+                let region = message
                     .split("server says ")
                     .nth(1)
                     .and_then(|rest| rest.split(')').next())
+                    .or_else(|| {
+                        message
+                            .split("expecting '")
+                            .nth(1)
+                            .and_then(|rest| rest.split('\'').next())
+                    })
+                    // Garage: "expected: 'DATE/REGION/s3/aws4_request'".
+                    .or_else(|| {
+                        message
+                            .split("expected: '")
+                            .nth(1)
+                            .and_then(|scope| scope.split('/').nth(1))
+                    })
                     .unwrap_or("REGION");
                 format!("`hoist profile edit {profile} --region {region}`")
             }
@@ -192,7 +201,9 @@ impl S3Backend {
             }
             ErrorKind::AccessDenied => format!(
                 "give the key permission to list and write bucket '{}' (s3:ListBucket, \
-                 s3:PutObject, s3:GetObject, s3:AbortMultipartUpload)",
+                 s3:PutObject, s3:GetObject, s3:AbortMultipartUpload); if the server says the \
+                 signature is invalid, the secret key is wrong: `hoist profile edit {profile} \
+                 --keys`",
                 self.bucket
             ),
             _ => "see the message".into(),
