@@ -162,7 +162,15 @@ impl S3Backend {
             region: profile.region.clone(),
             options,
             throttle: None,
-            headers: profile.options.clone(),
+            headers: UploadOptions {
+                // A canned ACL the probe found rejected is left out rather than failing uploads.
+                acl: profile
+                    .options
+                    .acl
+                    .clone()
+                    .filter(|_| profile.capabilities.as_ref().is_none_or(|c| c.acl)),
+                ..profile.options.clone()
+            },
             send_content_md5: profile.capabilities.as_ref().is_none_or(|c| c.content_md5)
                 && profile.provider.is_none_or(|p| {
                     crate::presets::checksum_policy(p) != crate::presets::ChecksumPolicy::None
