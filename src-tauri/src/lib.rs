@@ -43,6 +43,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             tray::show_main_window(app)
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(core.clone())
         .manage(EngineCell::default())
         .invoke_handler(tauri::generate_handler![
@@ -52,6 +53,19 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::queue::cancel_jobs,
             commands::queue::retry_jobs,
             commands::queue::add_paths,
+            commands::queue::remove_jobs,
+            commands::queue::clear_finished,
+            commands::queue::pause_all,
+            commands::queue::resume_all,
+            commands::queue::choose_paths,
+            commands::profiles::list_profiles,
+            commands::profiles::list_presets,
+            commands::profiles::add_profile,
+            commands::profiles::edit_profile,
+            commands::profiles::remove_profile,
+            commands::profiles::test_profile,
+            commands::settings::get_settings,
+            commands::settings::set_settings,
             commands::engine::engine_status,
         ])
         .on_window_event(on_window_event)

@@ -4,7 +4,9 @@
 //! thread that draws the window.
 
 pub mod engine;
+pub mod profiles;
 pub mod queue;
+pub mod settings;
 
 use crate::error::UiError;
 use hoist_core::Core;

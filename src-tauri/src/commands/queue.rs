@@ -6,7 +6,7 @@ use super::blocking;
 use crate::error::UiError;
 use crate::events;
 use hoist_core::model::{Job, JobId, Selection};
-use hoist_core::{Core, EnqueueReport, EnqueueRequest};
+use hoist_core::{Core, EnqueueReport, EnqueueRequest, Removal};
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -36,19 +36,74 @@ pub async fn retry_jobs(core: State<'_, Core>, ids: Vec<i64>) -> Result<Vec<JobI
     act(&core, ids, Core::retry).await
 }
 
-/// Adds files and folders (absolute paths) to the queue of `profile`, or of the only profile.
+/// Adds files and folders (absolute paths) to the queue of `profile` (or the default one),
+/// under `prefix` (or the profile's).
 #[tauri::command]
 pub async fn add_paths(
     core: State<'_, Core>,
     paths: Vec<String>,
     profile: Option<String>,
+    prefix: Option<String>,
 ) -> Result<EnqueueReport, UiError> {
     let request = EnqueueRequest {
         paths: paths.into_iter().map(PathBuf::from).collect(),
-        profile,
+        profile: profile.filter(|p| !p.is_empty()),
+        prefix: prefix.filter(|p| !p.is_empty()),
         ..Default::default()
     };
     blocking(&core, move |core| core.enqueue(request)).await
+}
+
+/// Takes jobs off the list (see [`hoist_core::Removal`]).
+#[tauri::command]
+pub async fn remove_jobs(core: State<'_, Core>, ids: Vec<i64>) -> Result<Removal, UiError> {
+    let ids: Vec<JobId> = ids.into_iter().map(JobId).collect();
+    blocking(&core, move |core| core.remove_jobs(&ids)).await
+}
+
+/// Deletes completed jobs (and cancelled ones with nothing left on the server).
+#[tauri::command]
+pub async fn clear_finished(core: State<'_, Core>) -> Result<Vec<JobId>, UiError> {
+    blocking(&core, |core| core.clear_finished()).await
+}
+
+#[tauri::command]
+pub async fn pause_all(core: State<'_, Core>) -> Result<Vec<JobId>, UiError> {
+    blocking(&core, |core| core.pause(&Selection::All)).await
+}
+
+#[tauri::command]
+pub async fn resume_all(core: State<'_, Core>) -> Result<Vec<JobId>, UiError> {
+    blocking(&core, |core| core.resume(&Selection::All)).await
+}
+
+/// Opens the system's file or folder picker (the dialog plugin) and returns the chosen paths;
+/// empty when the user cancels.
+#[tauri::command]
+pub async fn choose_paths(app: AppHandle, folders: bool) -> Result<Vec<String>, UiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app.dialog().file().set_title(if folders {
+        "Add folders to Hoist"
+    } else {
+        "Add files to Hoist"
+    });
+    let send = move |picked: Option<Vec<tauri_plugin_dialog::FilePath>>| {
+        let paths = picked
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>();
+        let _ = tx.send(paths);
+    };
+    if folders {
+        dialog.pick_folders(send);
+    } else {
+        dialog.pick_files(send);
+    }
+    rx.await
+        .map_err(|_| UiError::internal("the file picker closed without an answer"))
 }
 
 /// Applies one of the core's selection actions to exactly `ids`. An empty list changes nothing:

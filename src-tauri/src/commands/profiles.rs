@@ -1,0 +1,184 @@
+//! Destination commands for the window's Destinations view. Secrets only travel one way: a form
+//! may carry an access key pair to the keychain; nothing here ever returns one (a `Profile`
+//! holds no secret).
+
+use super::blocking;
+use crate::error::UiError;
+use hoist_core::model::Profile;
+use hoist_core::options::UploadOptions;
+use hoist_core::presets::{self, PresetInput, Provider};
+use hoist_core::probe::ProbeReport;
+use hoist_core::{AccessKey, Core, Error, ErrorKind, NewProfile, ProfileChanges, Secret};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use tauri::State;
+
+/// The add form (ui/src/ipc/types.ts `ProfileForm`). Empty strings count as "not given".
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    pub name: String,
+    /// "s3" or "local".
+    pub kind: String,
+    pub provider: Option<String>,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub bucket: Option<String>,
+    #[serde(default)]
+    pub path_style: bool,
+    #[serde(default)]
+    pub prefix: String,
+    pub folder: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub options: Option<UploadOptions>,
+}
+
+/// The edit form: only what is set changes. A new key pair needs both halves.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileEdit {
+    pub rename: Option<String>,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub bucket: Option<String>,
+    pub path_style: Option<bool>,
+    pub prefix: Option<String>,
+    pub folder: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub options: Option<UploadOptions>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PresetView {
+    pub id: &'static str,
+}
+
+fn given(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn invalid(message: impl Into<String>) -> UiError {
+    Error::new(ErrorKind::InvalidInput, message).into()
+}
+
+/// Both halves of a key pair, or neither; one alone is an error naming the other.
+fn key_pair(id: Option<String>, secret: Option<String>) -> Result<Option<AccessKey>, UiError> {
+    match (given(id), secret.filter(|s| !s.is_empty())) {
+        (Some(id), Some(secret)) => Ok(Some(AccessKey {
+            access_key_id: Secret::new(id),
+            secret_access_key: Secret::new(secret),
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid("enter the secret access key too")),
+        (None, Some(_)) => Err(invalid("enter the access key id too")),
+    }
+}
+
+#[tauri::command]
+pub async fn list_profiles(core: State<'_, Core>) -> Result<Vec<Profile>, UiError> {
+    blocking(&core, |core| core.profiles()).await
+}
+
+#[tauri::command]
+pub fn list_presets() -> Vec<PresetView> {
+    Provider::ALL
+        .iter()
+        .map(|p| PresetView { id: p.name() })
+        .collect()
+}
+
+#[tauri::command]
+pub async fn add_profile(core: State<'_, Core>, form: ProfileForm) -> Result<Profile, UiError> {
+    let options = form.options.unwrap_or_default();
+    options.validate()?;
+    let new = if form.kind == "local" {
+        let folder =
+            given(form.folder).ok_or_else(|| invalid("choose the folder to upload into"))?;
+        NewProfile {
+            name: form.name,
+            folder: Some(PathBuf::from(folder)),
+            prefix: form.prefix,
+            options,
+            ..Default::default()
+        }
+    } else {
+        let bucket = given(form.bucket).ok_or_else(|| invalid("enter the bucket name"))?;
+        let provider = match given(form.provider) {
+            Some(name) => Some(
+                Provider::parse(&name)
+                    .ok_or_else(|| invalid(format!("unknown provider '{name}'")))?,
+            ),
+            None => None,
+        };
+        let (endpoint, region, path_style) = match provider {
+            Some(provider) => {
+                let input = PresetInput {
+                    region: given(form.region),
+                    endpoint: given(form.endpoint),
+                    account_id: given(form.account_id),
+                };
+                let preset = presets::resolve(provider, &input)?;
+                (
+                    preset.endpoint,
+                    preset.region,
+                    preset.path_style || form.path_style,
+                )
+            }
+            None => (
+                given(form.endpoint),
+                given(form.region).unwrap_or_else(|| "us-east-1".into()),
+                form.path_style,
+            ),
+        };
+        NewProfile {
+            name: form.name,
+            endpoint,
+            region,
+            bucket,
+            path_style,
+            prefix: form.prefix,
+            folder: None,
+            provider,
+            options,
+        }
+    };
+    let key = key_pair(form.access_key_id, form.secret_access_key)?;
+    if new.folder.is_none() && key.is_none() {
+        return Err(invalid("enter the access key id and secret access key"));
+    }
+    blocking(&core, move |core| core.add_profile(new, key)).await
+}
+
+#[tauri::command]
+pub async fn edit_profile(
+    core: State<'_, Core>,
+    name: String,
+    edit: ProfileEdit,
+) -> Result<Profile, UiError> {
+    let changes = ProfileChanges {
+        rename: given(edit.rename),
+        endpoint: edit.endpoint.map(|e| e.trim().to_string()),
+        region: given(edit.region),
+        bucket: given(edit.bucket),
+        path_style: edit.path_style,
+        prefix: edit.prefix,
+        folder: given(edit.folder).map(PathBuf::from),
+        options: edit.options,
+        key: key_pair(edit.access_key_id, edit.secret_access_key)?,
+    };
+    blocking(&core, move |core| core.edit_profile(&name, changes)).await
+}
+
+#[tauri::command]
+pub async fn remove_profile(core: State<'_, Core>, name: String) -> Result<(), UiError> {
+    blocking(&core, move |core| core.remove_profile(&name)).await
+}
+
+/// Runs the connection test; the found capabilities are saved in the profile.
+#[tauri::command]
+pub async fn test_profile(core: State<'_, Core>, name: String) -> Result<ProbeReport, UiError> {
+    Ok(core.test_profile(&name).await?)
+}
