@@ -3,9 +3,19 @@
 // are coalesced: a burst of lifecycle events causes one `list_jobs` call, not one per event.
 import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, UiError, Unlisten } from './ipc/types';
 import { toUiError } from './ipc/types';
-import type { Action, Notice, QueueState } from './state';
-import { applyJobState, applyProgress, initialState, withBusy, withJobs } from './state';
-import { QueueView } from './view';
+import type { Action, Filter, Notice, QueueState } from './state';
+import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJobs } from './state';
+import type { BulkAction } from './view';
+import { QueueView, button, el } from './view';
+import { DestinationsView } from './destinations';
+import { SettingsView } from './settings';
+
+export type Tab = 'queue' | 'destinations' | 'settings';
+const TABS: [Tab, string][] = [
+  ['queue', 'Queue'],
+  ['destinations', 'Destinations'],
+  ['settings', 'Settings'],
+];
 
 export interface AppOptions {
   /** How long to gather lifecycle events before reloading the list. */
@@ -19,6 +29,10 @@ export interface AppOptions {
 export class QueueApp {
   private state: QueueState = initialState();
   private readonly view: QueueView;
+  readonly destinations: DestinationsView;
+  readonly settings: SettingsView;
+  private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
+  tab: Tab = 'queue';
   private readonly unlisteners: Unlisten[] = [];
   private readonly reloadDelayMs: number;
   private readonly pollMs: number;
@@ -38,11 +52,53 @@ export class QueueApp {
     this.reloadDelayMs = options.reloadDelayMs ?? 100;
     this.pollMs = options.pollMs ?? 2000;
     this.noticeMs = options.noticeMs ?? 6000;
-    this.view = new QueueView(root, {
+    root.replaceChildren();
+    root.classList.add('hoist');
+    const header = el('header', 'app-header');
+    const nav = el('nav', 'tabs');
+    nav.setAttribute('role', 'tablist');
+    for (const [tab, label] of TABS) {
+      const b = button(label, `tab tab-${tab}`, () => this.showTab(tab));
+      b.setAttribute('role', 'tab');
+      b.dataset['tab'] = tab;
+      this.tabButtons.set(tab, b);
+      nav.append(b);
+    }
+    header.append(el('h1', 'title', 'Hoist'), nav);
+    const main = el('main', 'views');
+    root.append(header, main);
+    this.view = new QueueView(main, {
       onAction: (action, id) => void this.act(action, id),
+      onBulk: (action) => void this.bulk(action),
+      onFilter: (filter) => this.setFilter(filter),
       onDismissNotice: () => this.setNotice(null),
     });
+    header.append(this.view.summaryEl, this.view.statusEl);
+    this.destinations = new DestinationsView(main, ipc, (profiles) => this.view.setProfiles(profiles));
+    this.settings = new SettingsView(main, ipc);
+    root.append(
+      el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in the queue · Delete removes a finished upload · Alt+1/2/3 switch views'),
+    );
+    root.addEventListener('keydown', (event) => {
+      const index = ['1', '2', '3'].indexOf(event.key);
+      if (event.altKey && index >= 0) {
+        event.preventDefault();
+        this.showTab(TABS[index]![0]);
+      }
+    });
+    this.showTab('queue');
     this.view.render(this.state);
+  }
+
+  /** Shows one view; Destinations and Settings reload from the shell when shown. */
+  showTab(tab: Tab): void {
+    this.tab = tab;
+    for (const [t, b] of this.tabButtons) b.setAttribute('aria-selected', String(t === tab));
+    this.view.element.hidden = tab !== 'queue';
+    this.destinations.element.hidden = tab !== 'destinations';
+    this.settings.element.hidden = tab !== 'settings';
+    if (tab === 'destinations') void this.destinations.load();
+    if (tab === 'settings') void this.settings.load();
   }
 
   /** Subscribes first, then loads, so no change between the two is lost. */
@@ -70,7 +126,7 @@ export class QueueApp {
       (status) => this.setEngine(status),
       (e: unknown) => this.showError(toUiError(e)),
     );
-    await Promise.all([this.reload(), engine]);
+    await Promise.all([this.reload(), engine, this.destinations.load()]);
   }
 
   dispose(): void {
@@ -138,8 +194,44 @@ export class QueueApp {
     this.set(withBusy(this.state, id, false));
   }
 
-  private command(action: Action): (ids: JobId[]) => Promise<JobId[]> {
+  private setFilter(filter: Filter): void {
+    this.set(withFilter(this.state, filter));
+  }
+
+  /** Toolbar actions: pause/resume all, clear finished, and the file pickers. */
+  async bulk(action: BulkAction): Promise<void> {
+    try {
+      switch (action) {
+        case 'pause-all':
+          await this.ipc.pauseAll();
+          break;
+        case 'resume-all':
+          await this.ipc.resumeAll();
+          break;
+        case 'clear-finished':
+          await this.ipc.clearFinished();
+          break;
+        case 'add-files':
+        case 'add-folder': {
+          const paths = await this.ipc.choosePaths(action === 'add-folder');
+          if (paths.length === 0) return;
+          const destination = this.view.destinationSelect.value || undefined;
+          const prefix = this.view.prefixInput.value || undefined;
+          const report = await this.ipc.addPaths(paths, destination, prefix);
+          this.setNotice({ kind: 'info', text: describeEnqueue(report) });
+          break;
+        }
+      }
+    } catch (e) {
+      this.showError(toUiError(e));
+    }
+    await this.reload();
+  }
+
+  private command(action: Action): (ids: JobId[]) => Promise<unknown> {
     switch (action) {
+      case 'remove':
+        return (ids) => this.ipc.removeJobs(ids);
       case 'pause':
         return (ids) => this.ipc.pauseJobs(ids);
       case 'resume':

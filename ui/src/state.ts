@@ -12,7 +12,10 @@ import type {
   ProgressSnapshot,
 } from './ipc/types';
 
-export type Action = 'pause' | 'resume' | 'retry' | 'cancel';
+export type Action = 'pause' | 'resume' | 'retry' | 'cancel' | 'remove';
+
+/** Which jobs the list shows. */
+export type Filter = JobState | 'all';
 
 export interface Notice {
   kind: 'error' | 'info';
@@ -30,6 +33,7 @@ export interface QueueState {
   notice: Notice | null;
   /** Rows with a command in flight: their buttons are disabled. */
   busy: ReadonlySet<JobId>;
+  filter: Filter;
 }
 
 /** What one row shows; the view renders it and nothing else. */
@@ -44,6 +48,12 @@ export interface RowView {
   percent: number;
   detail: string;
   error: string | null;
+  /** "skipped: …" / "renamed to …" for finished jobs. */
+  note: string | null;
+  /** "attempt 2" after a retry, else empty. */
+  attempts: string;
+  /** "4.2 MB/s · 1 min left" while uploading, else empty. */
+  speed: string;
   actions: Action[];
   busy: boolean;
 }
@@ -57,6 +67,7 @@ export function initialState(): QueueState {
     dropActive: false,
     notice: null,
     busy: new Set(),
+    filter: 'all',
   };
 }
 
@@ -64,9 +75,9 @@ const ACTIONS: Record<JobState, Action[]> = {
   queued: ['pause', 'cancel'],
   running: ['pause', 'cancel'],
   paused: ['resume', 'cancel'],
-  failed: ['retry', 'cancel'],
-  cancelled: ['retry'],
-  completed: [],
+  failed: ['retry', 'cancel', 'remove'],
+  cancelled: ['retry', 'remove'],
+  completed: ['remove'],
 };
 
 /** The buttons a job in `state` offers, in display order. */
@@ -143,8 +154,11 @@ export function rowView(job: Job, progress: JobProgress | undefined, busy = fals
   const live = job.state === 'running' ? progress : undefined;
   const total = live?.bytes_total ?? job.bytes_total;
   const done = job.state === 'completed' ? total : (live?.bytes_done ?? job.bytes_done);
-  let detail = total > 0 ? `${formatBytes(done)} of ${formatBytes(total)}` : formatBytes(done);
-  if (live && live.bytes_per_sec > 0) detail += ` · ${formatRate(live.bytes_per_sec)}`;
+  const detail = total > 0 ? `${formatBytes(done)} of ${formatBytes(total)}` : formatBytes(done);
+  let speed = '';
+  if (live && live.bytes_per_sec > 0) {
+    speed = `${formatRate(live.bytes_per_sec)} · ${formatEta((total - done) / live.bytes_per_sec)}`;
+  }
   return {
     id: job.id,
     name: fileName(job.path),
@@ -156,13 +170,64 @@ export function rowView(job: Job, progress: JobProgress | undefined, busy = fals
     percent: job.state === 'completed' ? 100 : percent(done, total),
     detail,
     error: job.state === 'failed' ? (job.error_message ?? job.error_code ?? 'Failed') : null,
+    note: job.state === 'completed' ? (job.note ?? null) : null,
+    attempts: job.attempts > 1 ? `attempt ${job.attempts}` : '',
+    speed,
     actions: actionsFor(job.state),
     busy,
   };
 }
 
 export function rows(state: QueueState): RowView[] {
-  return state.jobs.map((job) => rowView(job, state.progress.get(job.id), state.busy.has(job.id)));
+  return visibleJobs(state).map((job) => rowView(job, state.progress.get(job.id), state.busy.has(job.id)));
+}
+
+/** The jobs the current filter shows, in queue order. */
+export function visibleJobs(state: QueueState): Job[] {
+  const filter = state.filter;
+  return filter === 'all' ? state.jobs : state.jobs.filter((j) => j.state === filter);
+}
+
+export function withFilter(state: QueueState, filter: Filter): QueueState {
+  return { ...state, filter };
+}
+
+/** "12 s left", "3 min left", "2 h 5 min left". */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s left`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min left`;
+  const hours = Math.floor(seconds / 3600);
+  return `${hours} h ${Math.round((seconds - hours * 3600) / 60)} min left`;
+}
+
+export interface Totals {
+  files: number;
+  bytes: number;
+  bytesDone: number;
+  /** Sum of the running jobs' rates, bytes per second. */
+  rate: number;
+}
+
+/** Totals over the whole queue, live counters over stored ones. */
+export function totals(state: QueueState): Totals {
+  let bytes = 0;
+  let bytesDone = 0;
+  for (const job of state.jobs) {
+    bytes += job.bytes_total;
+    const live = job.state === 'running' ? state.progress.get(job.id) : undefined;
+    bytesDone += job.state === 'completed' ? job.bytes_total : (live?.bytes_done ?? job.bytes_done);
+  }
+  let rate = 0;
+  for (const p of state.progress.values()) rate += p.bytes_per_sec;
+  return { files: state.jobs.length, bytes, bytesDone, rate };
+}
+
+export function totalsLine(t: Totals): string {
+  if (t.files === 0) return '';
+  const files = `${t.files} file${t.files === 1 ? '' : 's'}`;
+  const rate = t.rate > 0 ? ` · ${formatRate(t.rate)}` : '';
+  return `${files} · ${formatBytes(t.bytesDone)} of ${formatBytes(t.bytes)}${rate}`;
 }
 
 /** "2 uploading · 3 queued · 1 failed", counting only states that have jobs. */

@@ -1,157 +1,282 @@
-// The queue window's DOM. Rows are keyed by job id and updated in place, so a progress tick
-// touches a few text nodes instead of rebuilding the table. Buttons are handled by one delegated
-// listener that reports (action, id) to the app.
-import type { Action, Notice, QueueState, RowView } from './state';
-import { rows, statusLine, summary } from './state';
-import type { JobId } from './ipc/types';
+// The queue view's DOM: a toolbar (add files or folders to a destination and prefix, filter,
+// pause/resume all, clear finished) and a virtualized list. Rows have a fixed height; only the
+// rows in the scrolled-to window (plus a few either side) exist in the DOM, positioned over a
+// spacer as tall as the whole list, so 100,000 jobs cost as much to draw as 20. Rows are keyed by
+// job id and updated in place. Buttons are handled by one delegated listener.
+import type { Action, Filter, Notice, QueueState, RowView } from './state';
+import { rowView, statusLine, summary, totals, totalsLine, visibleJobs } from './state';
+import type { Job, JobId, JobState, Profile } from './ipc/types';
+import { JOB_STATES } from './ipc/types';
+
+/** Row height in pixels; keep in step with `.row` in styles.css. */
+export const ROW_HEIGHT = 64;
+/** Rows drawn beyond each edge of the visible window. */
+const OVERSCAN = 6;
+/** Used when the list has no layout yet (hidden, or a DOM without layout in tests). */
+const FALLBACK_HEIGHT = 640;
 
 const ACTION_LABELS: Record<Action, string> = {
   pause: 'Pause',
   resume: 'Resume',
   retry: 'Retry',
   cancel: 'Cancel',
+  remove: 'Remove',
 };
 
+const FILTER_LABELS: Record<Filter, string> = {
+  all: 'All',
+  queued: 'Queued',
+  running: 'Uploading',
+  paused: 'Paused',
+  completed: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export type BulkAction = 'pause-all' | 'resume-all' | 'clear-finished' | 'add-files' | 'add-folder';
+
 interface RowElements {
-  tr: HTMLTableRowElement;
+  row: HTMLElement;
   name: HTMLElement;
   key: HTMLElement;
   badge: HTMLElement;
+  attempts: HTMLElement;
   bar: HTMLProgressElement;
   detail: HTMLElement;
-  error: HTMLElement;
+  speed: HTMLElement;
+  message: HTMLElement;
   actions: HTMLElement;
   last: RowView | null;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
 }
 
+export function button(label: string, className: string, onClick?: () => void): HTMLButtonElement {
+  const b = el('button', className, label);
+  b.type = 'button';
+  if (onClick) b.addEventListener('click', onClick);
+  return b;
+}
+
 export interface ViewCallbacks {
   onAction(action: Action, id: JobId): void;
+  onBulk(action: BulkAction): void;
+  onFilter(filter: Filter): void;
   onDismissNotice(): void;
 }
 
 export class QueueView {
-  private readonly summaryEl: HTMLElement;
-  private readonly statusEl: HTMLElement;
+  readonly element: HTMLElement;
+  readonly summaryEl: HTMLElement;
+  readonly statusEl: HTMLElement;
   private readonly noticeEl: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly dropHint: HTMLElement;
-  private readonly table: HTMLTableElement;
-  private readonly tbody: HTMLTableSectionElement;
+  private readonly list: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly totalsEl: HTMLElement;
+  private readonly filterSelect: HTMLSelectElement;
+  readonly destinationSelect: HTMLSelectElement;
+  readonly prefixInput: HTMLInputElement;
   private readonly rowEls = new Map<JobId, RowElements>();
+  private state: QueueState | null = null;
+  /** The filtered jobs of the last render, reused while only progress changes. */
+  private shown: { jobs: Job[]; filter: Filter; list: Job[] } | null = null;
 
   constructor(
-    private readonly root: HTMLElement,
-    callbacks: ViewCallbacks,
+    root: HTMLElement,
+    private readonly callbacks: ViewCallbacks,
   ) {
-    root.replaceChildren();
-    root.classList.add('hoist');
-
-    const header = el('header', 'app-header');
-    header.append(el('h1', 'title', 'Hoist'));
+    this.element = el('section', 'queue-view');
     this.summaryEl = el('span', 'summary');
     this.statusEl = el('span', 'status');
     this.statusEl.setAttribute('role', 'status');
-    header.append(this.summaryEl, this.statusEl);
 
     this.noticeEl = el('div', 'notice');
     this.noticeEl.hidden = true;
     this.noticeEl.setAttribute('role', 'alert');
     this.noticeText = el('span', 'notice-text');
-    const dismiss = el('button', 'notice-dismiss', '×');
-    dismiss.type = 'button';
+    const dismiss = button('×', 'notice-dismiss', () => callbacks.onDismissNotice());
     dismiss.title = 'Dismiss';
-    dismiss.addEventListener('click', () => callbacks.onDismissNotice());
+    dismiss.setAttribute('aria-label', 'Dismiss');
     this.noticeEl.append(this.noticeText, dismiss);
 
+    const toolbar = el('div', 'toolbar');
+    toolbar.setAttribute('role', 'toolbar');
+    this.destinationSelect = el('select', 'destination-select');
+    this.destinationSelect.setAttribute('aria-label', 'Destination for added files');
+    this.prefixInput = el('input', 'prefix');
+    this.prefixInput.placeholder = 'prefix (optional)';
+    this.prefixInput.setAttribute('aria-label', 'Key prefix for added files');
+    this.filterSelect = el('select', 'filter');
+    this.filterSelect.setAttribute('aria-label', 'Show');
+    for (const filter of ['all', ...JOB_STATES] as Filter[]) {
+      const option = el('option', undefined, FILTER_LABELS[filter]);
+      option.value = filter;
+      this.filterSelect.append(option);
+    }
+    this.filterSelect.addEventListener('change', () => callbacks.onFilter(this.filterSelect.value as Filter));
+    const bulk = (label: string, action: BulkAction) => {
+      const b = button(label, `bulk bulk-${action}`, () => callbacks.onBulk(action));
+      b.dataset['bulk'] = action;
+      return b;
+    };
+    toolbar.append(
+      bulk('Add files…', 'add-files'),
+      bulk('Add folder…', 'add-folder'),
+      this.destinationSelect,
+      this.prefixInput,
+      el('span', 'spacer'),
+      this.filterSelect,
+      bulk('Pause all', 'pause-all'),
+      bulk('Resume all', 'resume-all'),
+      bulk('Clear finished', 'clear-finished'),
+    );
+
     this.dropHint = el('div', 'drop-hint', 'Drop files or folders here');
-
-    this.table = el('table', 'jobs');
-    const head = el('thead');
-    const headRow = el('tr');
-    for (const title of ['File', 'Key', 'State', 'Progress', '']) headRow.append(el('th', undefined, title));
-    head.append(headRow);
-    this.tbody = el('tbody');
-    this.table.append(head, this.tbody);
-    this.tbody.addEventListener('click', (event) => {
-      const button = (event.target as Element | null)?.closest('button[data-action]');
-      if (!(button instanceof HTMLButtonElement) || button.disabled) return;
-      const id = Number(button.dataset['id']);
-      callbacks.onAction(button.dataset['action'] as Action, id);
+    this.totalsEl = el('div', 'totals');
+    this.list = el('div', 'jobs');
+    this.list.setAttribute('role', 'list');
+    this.list.setAttribute('aria-label', 'Upload queue');
+    this.list.tabIndex = -1;
+    this.spacer = el('div', 'jobs-spacer');
+    this.list.append(this.spacer);
+    this.list.addEventListener('scroll', () => this.state && this.renderRows(this.state));
+    this.list.addEventListener('click', (event) => {
+      const target = (event.target as Element | null)?.closest('button[data-action]');
+      if (!(target instanceof HTMLButtonElement) || target.disabled) return;
+      callbacks.onAction(target.dataset['action'] as Action, Number(target.dataset['id']));
     });
+    this.list.addEventListener('keydown', (event) => this.onKey(event));
 
-    const main = el('main', 'queue');
-    main.append(this.dropHint, this.table);
-    root.append(header, this.noticeEl, main);
+    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.list);
+    root.append(this.element);
+  }
+
+  /** Fills the destination chooser; keeps the choice when it still exists. */
+  setProfiles(profiles: Profile[]): void {
+    const chosen = this.destinationSelect.value;
+    const options = [el('option', undefined, 'Default destination')];
+    options[0]!.value = '';
+    for (const p of profiles) {
+      const option = el('option', undefined, p.kind === 'local' ? `${p.name} (folder)` : `${p.name} (${p.bucket || 'no bucket'})`);
+      option.value = p.name;
+      options.push(option);
+    }
+    this.destinationSelect.replaceChildren(...options);
+    this.destinationSelect.value = profiles.some((p) => p.name === chosen) ? chosen : '';
   }
 
   render(state: QueueState): void {
-    const views = rows(state);
+    this.state = state;
     this.summaryEl.textContent = summary(state.jobs);
     const status = statusLine(state);
     this.statusEl.textContent = status ?? '';
     this.statusEl.hidden = status === null;
-    this.renderNotice(state.notice);
-    this.root.classList.toggle('dropping', state.dropActive);
-    this.root.classList.toggle('empty', views.length === 0);
-    this.table.hidden = views.length === 0;
-    this.renderRows(views);
+    this.statusEl.classList.toggle('offline', !state.online);
+    this.noticeEl.hidden = state.notice === null;
+    this.noticeEl.dataset['kind'] = state.notice?.kind ?? '';
+    this.noticeText.textContent = state.notice?.text ?? '';
+    this.element.classList.toggle('dropping', state.dropActive);
+    this.element.classList.toggle('empty', state.jobs.length === 0);
+    this.totalsEl.textContent = totalsLine(totals(state));
+    if (this.filterSelect.value !== state.filter) this.filterSelect.value = state.filter;
+    this.renderRows(state);
   }
 
-  private renderNotice(notice: Notice | null): void {
-    this.noticeEl.hidden = notice === null;
-    this.noticeEl.dataset['kind'] = notice?.kind ?? '';
-    this.noticeText.textContent = notice?.text ?? '';
+  private filtered(state: QueueState): Job[] {
+    const cached = this.shown;
+    if (cached && cached.jobs === state.jobs && cached.filter === state.filter) return cached.list;
+    const list = visibleJobs(state);
+    this.shown = { jobs: state.jobs, filter: state.filter, list };
+    return list;
   }
 
-  private renderRows(views: RowView[]): void {
+  /** Draws the rows in the scrolled-to window only. */
+  private renderRows(state: QueueState): void {
+    const jobs = this.filtered(state);
+    this.list.hidden = jobs.length === 0;
+    this.spacer.style.height = `${jobs.length * ROW_HEIGHT}px`;
+    const height = this.list.clientHeight || FALLBACK_HEIGHT;
+    const first = Math.max(0, Math.floor(this.list.scrollTop / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(jobs.length, Math.ceil((this.list.scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
     const seen = new Set<JobId>();
-    let cursor: ChildNode | null = this.tbody.firstChild;
-    for (const view of views) {
-      seen.add(view.id);
-      let row = this.rowEls.get(view.id);
+    for (let i = first; i < last; i++) {
+      const job = jobs[i]!;
+      seen.add(job.id);
+      let row = this.rowEls.get(job.id);
       if (!row) {
-        row = this.createRow(view.id);
-        this.rowEls.set(view.id, row);
+        row = this.createRow(job.id);
+        this.rowEls.set(job.id, row);
+        this.list.append(row.row);
       }
-      this.updateRow(row, view);
-      if (row.tr === cursor) {
-        cursor = cursor.nextSibling;
-      } else {
-        this.tbody.insertBefore(row.tr, cursor);
-      }
+      row.row.style.top = `${i * ROW_HEIGHT}px`;
+      row.row.dataset['index'] = String(i);
+      this.updateRow(row, rowView(job, state.progress.get(job.id), state.busy.has(job.id)));
     }
     for (const [id, row] of this.rowEls) {
       if (!seen.has(id)) {
-        row.tr.remove();
+        row.row.remove();
         this.rowEls.delete(id);
       }
     }
   }
 
+  /** Arrow keys move between rows (scrolling as needed); Delete removes a finished job. */
+  private onKey(event: KeyboardEvent): void {
+    const row = (event.target as Element | null)?.closest<HTMLElement>('.row');
+    if (!row || !this.state) return;
+    const index = Number(row.dataset['index']);
+    const jobs = this.filtered(this.state);
+    let next = index;
+    if (event.key === 'ArrowDown') next = Math.min(jobs.length - 1, index + 1);
+    else if (event.key === 'ArrowUp') next = Math.max(0, index - 1);
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = jobs.length - 1;
+    else if (event.key === 'Delete') {
+      const job = jobs[index];
+      if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) this.callbacks.onAction('remove', job.id);
+      return;
+    } else return;
+    event.preventDefault();
+    const top = next * ROW_HEIGHT;
+    const height = this.list.clientHeight || FALLBACK_HEIGHT;
+    if (top < this.list.scrollTop) this.list.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.list.scrollTop + height) this.list.scrollTop = top + ROW_HEIGHT - height;
+    this.renderRows(this.state);
+    this.rowEls.get(jobs[next]!.id)?.row.focus();
+  }
+
   private createRow(id: JobId): RowElements {
-    const tr = el('tr');
-    tr.dataset['id'] = String(id);
-    const name = el('td', 'file');
-    const key = el('td', 'key');
-    const stateCell = el('td', 'state');
+    const row = el('div', 'row');
+    row.dataset['id'] = String(id);
+    row.setAttribute('role', 'listitem');
+    row.tabIndex = 0;
+    const file = el('div', 'cell file-cell');
+    const name = el('div', 'file');
+    const key = el('div', 'key');
+    file.append(name, key);
+    const stateCell = el('div', 'cell state');
     const badge = el('span', 'badge');
-    stateCell.append(badge);
-    const progressCell = el('td', 'progress');
+    const attempts = el('div', 'attempts');
+    stateCell.append(badge, attempts);
+    const progressCell = el('div', 'cell progress');
     const bar = el('progress');
     bar.max = 100;
-    const detail = el('div', 'detail');
-    const error = el('div', 'error');
-    progressCell.append(bar, detail, error);
-    const actions = el('td', 'actions');
-    tr.append(name, key, stateCell, progressCell, actions);
-    return { tr, name, key, badge, bar, detail, error, actions, last: null };
+    const line = el('div', 'progress-line');
+    const detail = el('span', 'detail');
+    const speed = el('span', 'speed');
+    line.append(detail, speed);
+    const message = el('div', 'message');
+    progressCell.append(bar, line, message);
+    const actions = el('div', 'cell actions');
+    row.append(file, stateCell, progressCell, actions);
+    return { row, name, key, badge, attempts, bar, detail, speed, message, actions, last: null };
   }
 
   private updateRow(row: RowElements, view: RowView): void {
@@ -160,36 +285,47 @@ export class QueueView {
       row.name.textContent = view.name;
       row.name.title = view.path;
     }
-    if (last?.key !== view.key || last.destination !== view.destination) {
-      row.key.textContent = view.key;
+    if (last?.destination !== view.destination) {
+      row.key.textContent = view.destination;
       row.key.title = view.destination;
     }
     if (last?.state !== view.state) {
-      row.tr.dataset['state'] = view.state;
+      row.row.dataset['state'] = view.state;
       row.badge.className = `badge state-${view.state}`;
       row.badge.textContent = view.stateLabel;
     }
+    if (last?.attempts !== view.attempts) row.attempts.textContent = view.attempts;
     if (last?.percent !== view.percent) {
       row.bar.value = view.percent;
       row.bar.textContent = `${view.percent}%`;
     }
     if (last?.detail !== view.detail) row.detail.textContent = view.detail;
-    if (last?.error !== view.error) {
-      row.error.textContent = view.error ?? '';
-      row.error.hidden = view.error === null;
+    if (last?.speed !== view.speed) row.speed.textContent = view.speed;
+    const message = view.error ?? view.note;
+    if ((last?.error ?? last?.note ?? null) !== message || last?.state !== view.state) {
+      row.message.textContent = message ?? '';
+      row.message.hidden = message === null;
+      row.message.className = view.error !== null ? 'message error' : 'message note';
     }
     if (last?.busy !== view.busy || last.actions.join() !== view.actions.join()) {
       row.actions.replaceChildren(
         ...view.actions.map((action) => {
-          const button = el('button', `action action-${action}`, ACTION_LABELS[action]);
-          button.type = 'button';
-          button.dataset['action'] = action;
-          button.dataset['id'] = String(view.id);
-          button.disabled = view.busy;
-          return button;
+          const b = button(ACTION_LABELS[action], `action action-${action}`);
+          b.dataset['action'] = action;
+          b.dataset['id'] = String(view.id);
+          b.disabled = view.busy;
+          b.setAttribute('aria-label', `${ACTION_LABELS[action]} ${view.name}`);
+          return b;
         }),
       );
     }
     row.last = view;
   }
 }
+
+/** For tests: the state a row shows. */
+export function stateOf(row: HTMLElement): JobState | undefined {
+  return row.dataset['state'] as JobState | undefined;
+}
+
+export type { Notice };

@@ -24,8 +24,8 @@ async function mount(jobs: Job[], setup?: (ipc: MockIpc) => void): Promise<MockI
   return ipc;
 }
 
-function row(id: number): HTMLTableRowElement {
-  const tr = root.querySelector<HTMLTableRowElement>(`tbody tr[data-id="${id}"]`);
+function row(id: number): HTMLElement {
+  const tr = root.querySelector<HTMLElement>(`.row[data-id="${id}"]`);
   if (!tr) throw new Error(`no row for job ${id}`);
   return tr;
 }
@@ -47,8 +47,8 @@ describe('queue window', () => {
     await mount([]);
     expect(root.querySelector('h1')?.textContent).toBe('Hoist');
     expect(root.querySelector('.drop-hint')?.textContent).toBe('Drop files or folders here');
-    expect(root.querySelector<HTMLTableElement>('table.jobs')!.hidden).toBe(true);
-    expect(root.classList.contains('empty')).toBe(true);
+    expect(root.querySelector<HTMLElement>('.jobs')!.hidden).toBe(true);
+    expect(root.querySelector('.queue-view')!.classList.contains('empty')).toBe(true);
   });
 
   it('lists each job with its file name, key, state, progress and buttons', async () => {
@@ -59,15 +59,15 @@ describe('queue window', () => {
     const first = row(1);
     expect(first.querySelector('.file')?.textContent).toBe('photo.jpg');
     expect(first.querySelector<HTMLElement>('.file')?.title).toBe('/tmp/a/photo.jpg');
-    expect(first.querySelector('.key')?.textContent).toBe('pics/photo.jpg');
+    expect(first.querySelector('.key')?.textContent).toBe('default: bucket/pics/photo.jpg');
     expect(first.querySelector('.badge')?.textContent).toBe('Paused');
     expect(first.querySelector('progress')?.value).toBe(25);
-    expect(first.querySelector<HTMLElement>('.error')?.hidden).toBe(true);
+    expect(first.querySelector<HTMLElement>('.message')?.hidden).toBe(true);
     expect(buttons(1)).toEqual(['Resume', 'Cancel']);
 
-    expect(row(2).querySelector('.error')?.textContent).toBe('Access denied to bucket');
-    expect(row(2).querySelector<HTMLElement>('.error')?.hidden).toBe(false);
-    expect(buttons(2)).toEqual(['Retry', 'Cancel']);
+    expect(row(2).querySelector('.message')?.textContent).toBe('Access denied to bucket');
+    expect(row(2).querySelector<HTMLElement>('.message')?.hidden).toBe(false);
+    expect(buttons(2)).toEqual(['Retry', 'Cancel', 'Remove']);
     expect(root.querySelector('.summary')?.textContent).toBe('1 paused · 1 failed');
   });
 
@@ -98,9 +98,9 @@ describe('queue window', () => {
     expect(ipc.count('retryJobs')).toBe(1);
     expect(ipc.count('cancelJobs')).toBe(1);
     expect(row(1).dataset['state']).toBe('queued');
-    expect(row(1).querySelector<HTMLElement>('.error')?.hidden).toBe(true);
+    expect(row(1).querySelector<HTMLElement>('.message')?.hidden).toBe(true);
     expect(row(2).dataset['state']).toBe('cancelled');
-    expect(buttons(2)).toEqual(['Retry']);
+    expect(buttons(2)).toEqual(['Retry', 'Remove']);
   });
 
   it('shows the message of a command that failed', async () => {
@@ -124,7 +124,8 @@ describe('queue window', () => {
     ipc.emit('hoist://progress', { jobs: [{ id: 9, bytes_done: 1536, bytes_total: 2048, bytes_per_sec: 512 }], online: true });
     expect(row(9).querySelector('progress')).toBe(bar);
     expect(bar.value).toBe(75);
-    expect(row(9).querySelector('.detail')?.textContent).toBe('1.5 KiB of 2.0 KiB · 512 B/s');
+    expect(row(9).querySelector('.detail')?.textContent).toBe('1.5 KiB of 2.0 KiB');
+    expect(row(9).querySelector('.speed')?.textContent).toBe('512 B/s · 1 s left');
     await settle();
     expect(ipc.count('listJobs')).toBe(before);
   });
@@ -132,8 +133,8 @@ describe('queue window', () => {
   it('applies state events in place and reloads once for a burst of unknown jobs', async () => {
     const ipc = await mount([makeJob({ id: 1, state: 'running' })]);
     ipc.emit('hoist://job-state', { id: 1, state: 'failed', error: 'Bucket does not exist' });
-    expect(row(1).querySelector('.error')?.textContent).toBe('Bucket does not exist');
-    expect(buttons(1)).toEqual(['Retry', 'Cancel']);
+    expect(row(1).querySelector('.message')?.textContent).toBe('Bucket does not exist');
+    expect(buttons(1)).toEqual(['Retry', 'Cancel', 'Remove']);
 
     const before = ipc.count('listJobs');
     ipc.jobs.push(makeJob({ id: 2 }), makeJob({ id: 3 }));
@@ -142,7 +143,7 @@ describe('queue window', () => {
     ipc.emit('hoist://job-state', { id: 3, state: 'running', error: null });
     await app!.whenIdle();
     expect(ipc.count('listJobs')).toBe(before + 1);
-    expect(root.querySelectorAll('tbody tr').length).toBe(3);
+    expect(root.querySelectorAll('.row').length).toBe(3);
   });
 
   it('shows errors and enqueue reports sent by the shell, and dismisses them', async () => {
@@ -164,9 +165,9 @@ describe('queue window', () => {
   it('highlights the drop hint while files hover over the window', async () => {
     const ipc = await mount([]);
     ipc.emit('hoist://drop-hover', { active: true });
-    expect(root.classList.contains('dropping')).toBe(true);
+    expect(root.querySelector('.queue-view')!.classList.contains('dropping')).toBe(true);
     ipc.emit('hoist://drop-hover', { active: false });
-    expect(root.classList.contains('dropping')).toBe(false);
+    expect(root.querySelector('.queue-view')!.classList.contains('dropping')).toBe(false);
   });
 
   it('polls the list while another process drives the queue, and stops when this one does', async () => {
@@ -174,7 +175,7 @@ describe('queue window', () => {
     expect(root.querySelector('.status')?.textContent).toMatch(/Another Hoist process/);
     ipc.jobs.push(makeJob({ id: 4, state: 'running' }));
     await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(root.querySelectorAll('tbody tr').length).toBe(1);
+    expect(root.querySelectorAll('.row').length).toBe(1);
 
     ipc.emit('hoist://engine', { state: 'driving' });
     expect(root.querySelector<HTMLElement>('.status')?.hidden).toBe(true);
@@ -189,7 +190,8 @@ describe('queue window', () => {
     const two = row(2);
     ipc.jobs = [ipc.jobs[2]!, ipc.jobs[1]!];
     await app!.reload();
-    expect([...root.querySelectorAll('tbody tr')].map((tr) => (tr as HTMLElement).dataset['id'])).toEqual(['3', '2']);
+    const byPosition = [...root.querySelectorAll<HTMLElement>('.row')].sort((a, b) => Number(a.dataset['index']) - Number(b.dataset['index']));
+    expect(byPosition.map((r) => r.dataset['id'])).toEqual(['3', '2']);
     expect(row(2)).toBe(two);
   });
 

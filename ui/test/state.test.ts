@@ -17,9 +17,9 @@ describe('actionsFor', () => {
     expect(actionsFor('queued')).toEqual(['pause', 'cancel']);
     expect(actionsFor('running')).toEqual(['pause', 'cancel']);
     expect(actionsFor('paused')).toEqual(['resume', 'cancel']);
-    expect(actionsFor('failed')).toEqual(['retry', 'cancel']);
-    expect(actionsFor('cancelled')).toEqual(['retry']);
-    expect(actionsFor('completed')).toEqual([]);
+    expect(actionsFor('failed')).toEqual(['retry', 'cancel', 'remove']);
+    expect(actionsFor('cancelled')).toEqual(['retry', 'remove']);
+    expect(actionsFor('completed')).toEqual(['remove']);
   });
 
   it('never offers resume to a job that is not paused, nor retry to one that can still run', () => {
@@ -35,7 +35,8 @@ describe('rowView', () => {
     const job = makeJob({ id: 1, state: 'running', bytes_done: 100, bytes_total: 4096 });
     const view = rowView(job, { id: 1, bytes_done: 2048, bytes_total: 4096, bytes_per_sec: 1024 });
     expect(view.percent).toBe(50);
-    expect(view.detail).toBe('2.0 KiB of 4.0 KiB · 1.0 KiB/s');
+    expect(view.detail).toBe('2.0 KiB of 4.0 KiB');
+    expect(view.speed).toBe('1.0 KiB/s · 2 s left');
     expect(view.stateLabel).toBe('Uploading');
   });
 

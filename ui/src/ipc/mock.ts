@@ -9,11 +9,65 @@ import type {
   Job,
   JobId,
   JobState,
+  Preset,
+  ProbeReport,
+  Profile,
+  ProfileEdit,
+  ProfileForm,
+  Removal,
+  Settings,
   UiError,
   Unlisten,
 } from './types';
 
-type Command = 'listJobs' | 'pauseJobs' | 'resumeJobs' | 'cancelJobs' | 'retryJobs' | 'addPaths' | 'engineStatus';
+/** A destination with sensible defaults. */
+export function makeProfile(fields: Partial<Profile> = {}): Profile {
+  return {
+    id: `id-${fields.name ?? 'p'}`,
+    name: 'default',
+    kind: 's3',
+    endpoint: 'http://127.0.0.1:3900',
+    region: 'us-east-1',
+    bucket: 'bucket',
+    path_style: true,
+    prefix: '',
+    folder: null,
+    builtin: false,
+    provider: null,
+    options: {
+      key_template: null,
+      detect_content_type: true,
+      acl: null,
+      storage_class: null,
+      cache_control: null,
+      if_exists: 'overwrite',
+    },
+    capabilities: null,
+    ...fields,
+  };
+}
+
+type Command =
+  | 'listJobs'
+  | 'pauseJobs'
+  | 'resumeJobs'
+  | 'cancelJobs'
+  | 'retryJobs'
+  | 'addPaths'
+  | 'removeJobs'
+  | 'clearFinished'
+  | 'pauseAll'
+  | 'resumeAll'
+  | 'choosePaths'
+  | 'listProfiles'
+  | 'listPresets'
+  | 'addProfile'
+  | 'editProfile'
+  | 'removeProfile'
+  | 'testProfile'
+  | 'getSettings'
+  | 'setSettings'
+  | 'engineStatus';
 
 type Handler = (payload: never) => void;
 
@@ -54,6 +108,20 @@ export function makeJob(fields: Partial<Job> = {}): Job {
 export class MockIpc implements Ipc {
   jobs: Job[];
   engine: EngineStatus = { state: 'driving' };
+  profiles: Profile[] = [makeProfile({ name: 'local', kind: 'local', folder: '/home/me/Hoist', builtin: true })];
+  /** Secrets the forms sent (the mock's stand-in for the keychain). */
+  readonly secrets = new Map<string, string>();
+  settings: Settings = {
+    concurrency: 3,
+    bandwidth_limit: null,
+    notifications: true,
+    close_to_tray: true,
+    start_minimized: false,
+    part_size: 8 * 1024 * 1024,
+  };
+  probe: ProbeReport | null = null;
+  /** What the next `choosePaths` returns. */
+  chosen: string[] = [];
   /** Every command call, in order, with its arguments. */
   readonly calls: { command: Command; args: unknown[] }[] = [];
   private readonly failures = new Map<Command, UiError>();
@@ -101,11 +169,103 @@ export class MockIpc implements Ipc {
     return this.run('retryJobs', [ids], () => this.move(ids, 'retry'));
   }
 
-  addPaths(paths: string[], profile?: string): Promise<EnqueueReport> {
-    return this.run('addPaths', [paths, profile], () => {
-      const added = paths.map((path) => makeJob({ path, profile_name: profile ?? 'default' }));
+  addPaths(paths: string[], profile?: string, prefix?: string): Promise<EnqueueReport> {
+    return this.run('addPaths', [paths, profile, prefix], () => {
+      const added = paths.map((path) =>
+        makeJob({ path, profile_name: profile ?? 'default', key: `${prefix ?? ''}${path.split('/').pop() ?? path}` }),
+      );
       this.jobs.push(...added);
       return { batch: `batch-${added[0]?.id ?? 0}`, jobs: added.map((j) => j.id), bytes: added.reduce((n, j) => n + j.bytes_total, 0), skipped: [] };
+    });
+  }
+
+  removeJobs(ids: JobId[]): Promise<Removal> {
+    return this.run('removeJobs', [ids], () => {
+      const removed = this.jobs.filter((j) => ids.includes(j.id) && j.state !== 'running').map((j) => j.id);
+      const cancelled = this.jobs.filter((j) => ids.includes(j.id) && j.state === 'running').map((j) => j.id);
+      for (const job of this.jobs) if (cancelled.includes(job.id)) job.state = 'cancelled';
+      this.jobs = this.jobs.filter((j) => !removed.includes(j.id));
+      return { removed, cancelled };
+    });
+  }
+
+  clearFinished(): Promise<JobId[]> {
+    return this.run('clearFinished', [], () => {
+      const gone = this.jobs.filter((j) => j.state === 'completed' || j.state === 'cancelled').map((j) => j.id);
+      this.jobs = this.jobs.filter((j) => !gone.includes(j.id));
+      return gone;
+    });
+  }
+
+  pauseAll(): Promise<JobId[]> {
+    return this.run('pauseAll', [], () => this.move(this.jobs.map((j) => j.id), 'pause'));
+  }
+
+  resumeAll(): Promise<JobId[]> {
+    return this.run('resumeAll', [], () => this.move(this.jobs.map((j) => j.id), 'resume'));
+  }
+
+  choosePaths(folders: boolean): Promise<string[]> {
+    return this.run('choosePaths', [folders], () => this.chosen);
+  }
+
+  listProfiles(): Promise<Profile[]> {
+    return this.run('listProfiles', [], () => this.profiles.map((p) => ({ ...p })));
+  }
+
+  listPresets(): Promise<Preset[]> {
+    return this.run('listPresets', [], () =>
+      ['aws', 'r2', 'spaces', 'minio', 'b2', 'wasabi', 'garage', 'generic'].map((id) => ({ id })),
+    );
+  }
+
+  addProfile(form: ProfileForm): Promise<Profile> {
+    return this.run('addProfile', [form], () => {
+      const profile = makeProfile({
+        name: form.name,
+        kind: form.kind,
+        endpoint: form.endpoint ?? null,
+        region: form.region ?? 'us-east-1',
+        bucket: form.bucket ?? '',
+        folder: form.folder ?? null,
+        provider: form.provider ?? null,
+        prefix: form.prefix ?? '',
+      });
+      if (form.secret_access_key) this.secrets.set(form.name, form.secret_access_key);
+      this.profiles.push(profile);
+      return profile;
+    });
+  }
+
+  editProfile(name: string, edit: ProfileEdit): Promise<Profile> {
+    return this.run('editProfile', [name, edit], () => {
+      const profile = this.profiles.find((p) => p.name === name)!;
+      if (edit.bucket) profile.bucket = edit.bucket;
+      if (edit.region) profile.region = edit.region;
+      if (edit.prefix !== undefined) profile.prefix = edit.prefix;
+      if (edit.secret_access_key) this.secrets.set(name, edit.secret_access_key);
+      return { ...profile };
+    });
+  }
+
+  removeProfile(name: string): Promise<void> {
+    return this.run('removeProfile', [name], () => {
+      this.profiles = this.profiles.filter((p) => p.name !== name);
+    });
+  }
+
+  testProfile(name: string): Promise<ProbeReport> {
+    return this.run('testProfile', [name], () => this.probe ?? { profile: name, steps: [], capabilities: null });
+  }
+
+  getSettings(): Promise<Settings> {
+    return this.run('getSettings', [], () => ({ ...this.settings }));
+  }
+
+  setSettings(settings: Settings): Promise<Settings> {
+    return this.run('setSettings', [settings], () => {
+      this.settings = { ...settings };
+      return { ...settings };
     });
   }
 

@@ -24,6 +24,115 @@ export interface Job {
   batch: string;
   created_at: number;
   updated_at: number;
+  if_exists?: IfExists;
+  /** How a finished job ended when worth showing ("skipped: …", "renamed to …"). */
+  note?: string | null;
+}
+
+export type IfExists = 'overwrite' | 'skip' | 'rename';
+
+/** A destination's upload options (hoist_core::options::UploadOptions). */
+export interface UploadOptions {
+  key_template: string | null;
+  detect_content_type: boolean;
+  acl: string | null;
+  storage_class: string | null;
+  cache_control: string | null;
+  if_exists: IfExists;
+}
+
+/** What `Test connection` found a server accepts (hoist_core::options::Capabilities). */
+export interface Capabilities {
+  tested_at: number;
+  multipart: boolean;
+  list_parts: boolean;
+  list_multipart_uploads: boolean;
+  content_md5: boolean;
+  checksum_headers: boolean;
+  presign: boolean;
+  acl: boolean;
+}
+
+/** A destination (hoist_core::model::Profile). It never carries a secret. */
+export interface Profile {
+  id: string;
+  name: string;
+  kind: 's3' | 'local';
+  endpoint: string | null;
+  region: string;
+  bucket: string;
+  path_style: boolean;
+  prefix: string;
+  folder: string | null;
+  builtin: boolean;
+  provider: string | null;
+  options: UploadOptions;
+  capabilities: Capabilities | null;
+}
+
+/** The add form (src-tauri/src/commands/profiles.rs ProfileForm). Secrets go one way only. */
+export interface ProfileForm {
+  name: string;
+  kind: 's3' | 'local';
+  provider?: string | undefined;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  account_id?: string | undefined;
+  bucket?: string | undefined;
+  path_style?: boolean | undefined;
+  prefix?: string | undefined;
+  folder?: string | undefined;
+  access_key_id?: string | undefined;
+  secret_access_key?: string | undefined;
+}
+
+/** The edit form: only what is set changes; a new key pair needs both halves. */
+export interface ProfileEdit {
+  rename?: string | undefined;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  bucket?: string | undefined;
+  path_style?: boolean | undefined;
+  prefix?: string | undefined;
+  folder?: string | undefined;
+  access_key_id?: string | undefined;
+  secret_access_key?: string | undefined;
+}
+
+export interface Preset {
+  id: string;
+}
+
+export interface ProbeStep {
+  name: string;
+  outcome: 'ok' | 'failed' | 'skipped';
+  detail: string;
+  blocking: boolean;
+  error: string | null;
+}
+
+export interface ProbeReport {
+  profile: string;
+  steps: ProbeStep[];
+  capabilities: Capabilities | null;
+}
+
+/** Everything the Settings view sets (src-tauri/src/commands/settings.rs). */
+export interface Settings {
+  concurrency: number;
+  /** Bytes per second, or null for none. */
+  bandwidth_limit: number | null;
+  notifications: boolean;
+  close_to_tray: boolean;
+  start_minimized: boolean;
+  part_size: number;
+}
+
+/** What a remove did (hoist_core::Removal). */
+export interface Removal {
+  removed: JobId[];
+  /** Cancelled instead: their multipart upload is aborted first. */
+  cancelled: JobId[];
 }
 
 /** Byte progress of one running job (hoist_core::JobProgress). */
@@ -113,7 +222,21 @@ export interface Ipc {
   resumeJobs(ids: JobId[]): Promise<JobId[]>;
   cancelJobs(ids: JobId[]): Promise<JobId[]>;
   retryJobs(ids: JobId[]): Promise<JobId[]>;
-  addPaths(paths: string[], profile?: string): Promise<EnqueueReport>;
+  addPaths(paths: string[], profile?: string, prefix?: string): Promise<EnqueueReport>;
+  removeJobs(ids: JobId[]): Promise<Removal>;
+  clearFinished(): Promise<JobId[]>;
+  pauseAll(): Promise<JobId[]>;
+  resumeAll(): Promise<JobId[]>;
+  /** The system's file (or folder) picker; empty when cancelled. */
+  choosePaths(folders: boolean): Promise<string[]>;
+  listProfiles(): Promise<Profile[]>;
+  listPresets(): Promise<Preset[]>;
+  addProfile(form: ProfileForm): Promise<Profile>;
+  editProfile(name: string, edit: ProfileEdit): Promise<Profile>;
+  removeProfile(name: string): Promise<void>;
+  testProfile(name: string): Promise<ProbeReport>;
+  getSettings(): Promise<Settings>;
+  setSettings(settings: Settings): Promise<Settings>;
   engineStatus(): Promise<EngineStatus>;
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten>;
 }

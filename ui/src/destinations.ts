@@ -1,0 +1,320 @@
+// The Destinations view: the list of destinations with Edit, Test connection and Remove, and one
+// form for adding and editing (provider presets, S3 or folder). Secret fields are write-only:
+// they start empty, are sent once when filled, and nothing the shell returns holds a secret.
+import type { Ipc, Preset, ProbeReport, Profile, ProfileEdit, ProfileForm } from './ipc/types';
+import { toUiError } from './ipc/types';
+import { button, el } from './view';
+
+/** Which form fields a provider needs (the rest come from its preset). */
+export function fieldsFor(kind: 's3' | 'local', provider: string): Set<string> {
+  if (kind === 'local') return new Set(['name', 'folder', 'prefix']);
+  const fields = new Set(['name', 'provider', 'bucket', 'prefix', 'path_style', 'access_key_id', 'secret_access_key']);
+  if (['minio', 'garage', 'generic', ''].includes(provider)) fields.add('endpoint');
+  if (provider !== 'r2') fields.add('region');
+  if (provider === 'r2') fields.add('account_id');
+  return fields;
+}
+
+/** One line per capability for the list ("tested: multipart, presign; not: ACL"). */
+export function describeCapabilities(profile: Profile): string {
+  const caps = profile.capabilities;
+  if (!caps) return 'not tested yet';
+  const all: [string, boolean][] = [
+    ['multipart', caps.multipart],
+    ['ListParts', caps.list_parts],
+    ['Content-MD5', caps.content_md5],
+    ['checksums', caps.checksum_headers],
+    ['presign', caps.presign],
+    ['ACL', caps.acl],
+  ];
+  const no = all.filter(([, on]) => !on).map(([n]) => n);
+  return no.length === 0 ? 'tested: everything works' : `tested: no ${no.join(', ')}`;
+}
+
+const LABELS: Record<string, string> = {
+  name: 'Name',
+  provider: 'Provider',
+  endpoint: 'Endpoint URL',
+  region: 'Region',
+  account_id: 'Cloudflare account id',
+  bucket: 'Bucket',
+  prefix: 'Key prefix',
+  folder: 'Folder',
+  access_key_id: 'Access key id',
+  secret_access_key: 'Secret access key',
+};
+
+export class DestinationsView {
+  readonly element: HTMLElement;
+  private readonly listEl: HTMLElement;
+  private readonly form: HTMLFormElement;
+  private readonly formTitle: HTMLElement;
+  private readonly messageEl: HTMLElement;
+  private readonly probeEl: HTMLElement;
+  private readonly inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  private readonly kindSelect: HTMLSelectElement;
+  private readonly pathStyle: HTMLInputElement;
+  private editing: Profile | null = null;
+  profiles: Profile[] = [];
+
+  constructor(
+    root: HTMLElement,
+    private readonly ipc: Ipc,
+    private readonly onChanged: (profiles: Profile[]) => void,
+  ) {
+    this.element = el('section', 'destinations-view');
+    this.listEl = el('div', 'destination-list');
+    this.listEl.setAttribute('role', 'list');
+    this.messageEl = el('div', 'form-message');
+    this.messageEl.setAttribute('role', 'alert');
+    this.probeEl = el('div', 'probe');
+    this.probeEl.setAttribute('aria-live', 'polite');
+
+    this.form = el('form', 'destination-form');
+    this.formTitle = el('h2', undefined, 'Add a destination');
+    this.kindSelect = el('select');
+    this.kindSelect.name = 'kind';
+    for (const [value, label] of [
+      ['s3', 'S3-compatible bucket'],
+      ['local', 'Folder on this computer'],
+    ]) {
+      const option = el('option', undefined, label);
+      option.value = value!;
+      this.kindSelect.append(option);
+    }
+    this.form.append(this.formTitle, this.labelled('Type', this.kindSelect));
+    for (const field of Object.keys(LABELS)) {
+      const input = field === 'provider' ? el('select') : el('input');
+      input.name = field;
+      if (input instanceof HTMLInputElement) {
+        input.type = field === 'secret_access_key' ? 'password' : 'text';
+        input.autocomplete = 'off';
+      }
+      this.inputs.set(field, input);
+      this.form.append(this.labelled(LABELS[field]!, input, field));
+    }
+    this.pathStyle = el('input');
+    this.pathStyle.type = 'checkbox';
+    this.pathStyle.name = 'path_style';
+    this.form.append(this.labelled('Path-style addressing (MinIO, Garage)', this.pathStyle, 'path_style'));
+    const save = el('button', 'save', 'Save');
+    save.type = 'submit';
+    const cancel = button('Cancel', 'cancel-edit', () => this.startAdd());
+    this.form.append(el('div', 'form-buttons'));
+    this.form.lastElementChild!.append(save, cancel);
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.save();
+    });
+    this.kindSelect.addEventListener('change', () => this.showFields());
+    this.inputs.get('provider')!.addEventListener('change', () => this.showFields());
+
+    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, this.probeEl, this.form, this.messageEl);
+    root.append(this.element);
+    this.startAdd();
+  }
+
+  private labelled(text: string, input: HTMLElement, field?: string): HTMLElement {
+    const label = el('label', 'field');
+    if (field) label.dataset['field'] = field;
+    label.append(el('span', 'field-label', text), input);
+    return label;
+  }
+
+  async load(): Promise<void> {
+    try {
+      const [profiles, presets] = await Promise.all([this.ipc.listProfiles(), this.ipc.listPresets()]);
+      this.setPresets(presets);
+      this.setProfiles(profiles);
+    } catch (e) {
+      this.say(toUiError(e).message, 'error');
+    }
+  }
+
+  private setPresets(presets: Preset[]): void {
+    const select = this.inputs.get('provider') as HTMLSelectElement;
+    const none = el('option', undefined, 'Other (enter the endpoint)');
+    none.value = '';
+    select.replaceChildren(
+      none,
+      ...presets.map((p) => {
+        const option = el('option', undefined, p.id);
+        option.value = p.id;
+        return option;
+      }),
+    );
+  }
+
+  setProfiles(profiles: Profile[]): void {
+    this.profiles = profiles;
+    this.listEl.replaceChildren(
+      ...profiles.map((p) => {
+        const item = el('div', 'destination');
+        item.setAttribute('role', 'listitem');
+        item.dataset['name'] = p.name;
+        const where = p.kind === 'local' ? `folder ${p.folder ?? ''}` : `${p.bucket || '(no bucket)'} at ${p.endpoint ?? 'AWS'} (${p.region})`;
+        item.append(
+          el('strong', 'destination-name', p.builtin ? `${p.name} (built-in)` : p.name),
+          el('span', 'destination-where', where),
+          el('span', 'destination-tested', describeCapabilities(p)),
+          button('Edit', 'edit', () => this.startEdit(p)),
+          button('Test connection', 'test', () => void this.test(p.name)),
+          button('Remove', 'remove', () => void this.remove(p.name)),
+        );
+        return item;
+      }),
+    );
+    this.onChanged(profiles);
+  }
+
+  private showFields(): void {
+    const kind = this.kindSelect.value as 's3' | 'local';
+    const provider = this.inputs.get('provider')!.value;
+    const shown = fieldsFor(kind, provider);
+    for (const label of this.form.querySelectorAll<HTMLElement>('label[data-field]')) {
+      label.hidden = !shown.has(label.dataset['field']!);
+    }
+  }
+
+  startAdd(): void {
+    this.editing = null;
+    this.formTitle.textContent = 'Add a destination';
+    this.form.reset();
+    this.kindSelect.disabled = false;
+    for (const input of this.inputs.values()) input.value = '';
+    this.pathStyle.checked = false;
+    (this.inputs.get('secret_access_key') as HTMLInputElement).placeholder = '';
+    this.showFields();
+  }
+
+  startEdit(profile: Profile): void {
+    this.editing = profile;
+    this.formTitle.textContent = `Edit ${profile.name}`;
+    this.kindSelect.value = profile.kind;
+    this.kindSelect.disabled = true;
+    const values: Record<string, string> = {
+      name: profile.name,
+      provider: profile.provider ?? '',
+      endpoint: profile.endpoint ?? '',
+      region: profile.region,
+      account_id: '',
+      bucket: profile.bucket,
+      prefix: profile.prefix,
+      folder: profile.folder ?? '',
+      // Write-only: a stored key is never shown; typing a new pair replaces it.
+      access_key_id: '',
+      secret_access_key: '',
+    };
+    for (const [field, input] of this.inputs) input.value = values[field] ?? '';
+    (this.inputs.get('secret_access_key') as HTMLInputElement).placeholder = 'unchanged (type to replace)';
+    this.pathStyle.checked = profile.path_style;
+    this.showFields();
+  }
+
+  private value(field: string): string | undefined {
+    const label = this.form.querySelector<HTMLElement>(`label[data-field="${field}"]`);
+    if (label?.hidden) return undefined;
+    const v = this.inputs.get(field)!.value.trim();
+    return v === '' ? undefined : v;
+  }
+
+  /** The add form's values, or a message naming what is missing. */
+  formValues(): ProfileForm | string {
+    const kind = this.kindSelect.value as 's3' | 'local';
+    const name = this.value('name');
+    if (!name) return 'Enter a name for the destination.';
+    if (kind === 'local') {
+      const folder = this.value('folder');
+      if (!folder) return 'Enter the folder to upload into.';
+      return { name, kind, folder, prefix: this.value('prefix') ?? '' };
+    }
+    const provider = this.value('provider');
+    if (!this.value('bucket')) return 'Enter the bucket name.';
+    if (!provider && !this.value('endpoint')) return 'Choose a provider or enter the endpoint URL.';
+    if (provider === 'r2' && !this.value('account_id')) return 'Enter your Cloudflare account id.';
+    if (!this.value('access_key_id') || !this.value('secret_access_key')) return 'Enter the access key id and the secret access key.';
+    return {
+      name,
+      kind,
+      provider,
+      endpoint: this.value('endpoint'),
+      region: this.value('region'),
+      account_id: this.value('account_id'),
+      bucket: this.value('bucket'),
+      path_style: this.pathStyle.checked,
+      prefix: this.value('prefix') ?? '',
+      access_key_id: this.value('access_key_id'),
+      secret_access_key: this.value('secret_access_key'),
+    };
+  }
+
+  private async save(): Promise<void> {
+    try {
+      if (this.editing) {
+        const p = this.editing;
+        const edit: ProfileEdit = {
+          rename: this.value('name') !== p.name ? this.value('name') : undefined,
+          endpoint: p.kind === 's3' ? (this.value('endpoint') ?? '') : undefined,
+          region: this.value('region'),
+          bucket: this.value('bucket'),
+          path_style: p.kind === 's3' ? this.pathStyle.checked : undefined,
+          prefix: this.inputs.get('prefix')!.value,
+          folder: this.value('folder'),
+          access_key_id: this.value('access_key_id'),
+          secret_access_key: this.value('secret_access_key'),
+        };
+        await this.ipc.editProfile(p.name, edit);
+        this.say(`Saved ${edit.rename ?? p.name}.`, 'info');
+      } else {
+        const form = this.formValues();
+        if (typeof form === 'string') return this.say(form, 'error');
+        await this.ipc.addProfile(form);
+        this.say(`Added ${form.name}.`, 'info');
+      }
+      this.startAdd();
+      this.setProfiles(await this.ipc.listProfiles());
+    } catch (e) {
+      this.say(toUiError(e).message, 'error');
+    }
+  }
+
+  private async test(name: string): Promise<void> {
+    this.probeEl.replaceChildren(el('p', undefined, `Testing ${name}…`));
+    try {
+      const report = await this.ipc.testProfile(name);
+      this.showProbe(report);
+      this.setProfiles(await this.ipc.listProfiles());
+    } catch (e) {
+      this.probeEl.replaceChildren(el('p', 'error', toUiError(e).message));
+    }
+  }
+
+  showProbe(report: ProbeReport): void {
+    const usable = !report.steps.some((s) => s.blocking && s.outcome !== 'ok');
+    const list = el('ul', 'probe-steps');
+    for (const step of report.steps) {
+      const item = el('li', `probe-step outcome-${step.outcome}`);
+      item.append(el('span', 'probe-mark', step.outcome === 'ok' ? '✓' : step.outcome === 'failed' ? '✗' : '–'), el('span', 'probe-name', step.name), el('span', 'probe-detail', step.detail));
+      list.append(item);
+    }
+    this.probeEl.replaceChildren(
+      el('h3', undefined, `${report.profile}: ${usable ? 'works' : 'does not work yet'}`),
+      list,
+    );
+  }
+
+  private async remove(name: string): Promise<void> {
+    try {
+      await this.ipc.removeProfile(name);
+      this.say(`Removed ${name}.`, 'info');
+      this.setProfiles(await this.ipc.listProfiles());
+    } catch (e) {
+      this.say(toUiError(e).message, 'error');
+    }
+  }
+
+  private say(text: string, kind: 'info' | 'error'): void {
+    this.messageEl.textContent = text;
+    this.messageEl.dataset['kind'] = kind;
+  }
+}

@@ -1,0 +1,111 @@
+// The Settings view: concurrent files, part size, bandwidth limit, notifications, close to tray,
+// start minimized. Stored in the database by the shell; a value the core refuses is reported and
+// nothing is saved.
+import type { Ipc, Settings } from './ipc/types';
+import { toUiError } from './ipc/types';
+import { el } from './view';
+
+const MIB = 1024 * 1024;
+
+/** Settings from the form's values, or a message naming the field to fix. */
+export function settingsFrom(values: Record<string, string | boolean>): Settings | string {
+  const concurrency = Number(values['concurrency']);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    return 'Concurrent files must be a whole number from 1 to 64.';
+  }
+  const partMib = Number(values['part_size']);
+  if (!Number.isFinite(partMib) || partMib < 5 || partMib > 5 * 1024) {
+    return 'Part size must be between 5 and 5120 MiB.';
+  }
+  const limitText = String(values['bandwidth_limit']).trim();
+  const limitMib = limitText === '' ? 0 : Number(limitText);
+  if (!Number.isFinite(limitMib) || limitMib < 0) {
+    return 'Bandwidth limit must be a number of MiB/s (empty or 0 for none).';
+  }
+  return {
+    concurrency,
+    part_size: Math.round(partMib * MIB),
+    bandwidth_limit: limitMib > 0 ? Math.round(limitMib * MIB) : null,
+    notifications: Boolean(values['notifications']),
+    close_to_tray: Boolean(values['close_to_tray']),
+    start_minimized: Boolean(values['start_minimized']),
+  };
+}
+
+export class SettingsView {
+  readonly element: HTMLElement;
+  private readonly form: HTMLFormElement;
+  private readonly messageEl: HTMLElement;
+  private readonly fields = new Map<string, HTMLInputElement>();
+
+  constructor(
+    root: HTMLElement,
+    private readonly ipc: Ipc,
+  ) {
+    this.element = el('section', 'settings-view');
+    this.form = el('form', 'settings-form');
+    const add = (name: string, label: string, type: 'number' | 'checkbox' | 'text', hint?: string) => {
+      const input = el('input');
+      input.type = type;
+      input.name = name;
+      if (type === 'number') input.min = '0';
+      this.fields.set(name, input);
+      const wrapper = el('label', 'field');
+      wrapper.append(el('span', 'field-label', label), input);
+      if (hint) wrapper.append(el('span', 'field-hint', hint));
+      this.form.append(wrapper);
+    };
+    add('concurrency', 'Files uploading at once', 'number');
+    add('part_size', 'Part size (MiB)', 'number', 'for new multipart uploads; 5 to 5120');
+    add('bandwidth_limit', 'Bandwidth limit (MiB/s)', 'text', 'empty for no limit');
+    add('notifications', 'Notifications', 'checkbox');
+    add('close_to_tray', 'Closing the window keeps Hoist in the tray', 'checkbox');
+    add('start_minimized', 'Start minimized to the tray', 'checkbox');
+    const save = el('button', 'save', 'Save settings');
+    save.type = 'submit';
+    this.form.append(save);
+    this.messageEl = el('div', 'form-message');
+    this.messageEl.setAttribute('role', 'alert');
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.save();
+    });
+    this.element.append(el('h2', undefined, 'Settings'), this.form, this.messageEl);
+    root.append(this.element);
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.show(await this.ipc.getSettings());
+    } catch (e) {
+      this.say(toUiError(e).message, 'error');
+    }
+  }
+
+  private show(settings: Settings): void {
+    this.fields.get('concurrency')!.value = String(settings.concurrency);
+    this.fields.get('part_size')!.value = String(settings.part_size / MIB);
+    this.fields.get('bandwidth_limit')!.value = settings.bandwidth_limit ? String(+(settings.bandwidth_limit / MIB).toFixed(2)) : '';
+    this.fields.get('notifications')!.checked = settings.notifications;
+    this.fields.get('close_to_tray')!.checked = settings.close_to_tray;
+    this.fields.get('start_minimized')!.checked = settings.start_minimized;
+  }
+
+  private async save(): Promise<void> {
+    const values: Record<string, string | boolean> = {};
+    for (const [name, input] of this.fields) values[name] = input.type === 'checkbox' ? input.checked : input.value;
+    const settings = settingsFrom(values);
+    if (typeof settings === 'string') return this.say(settings, 'error');
+    try {
+      this.show(await this.ipc.setSettings(settings));
+      this.say('Saved.', 'info');
+    } catch (e) {
+      this.say(toUiError(e).message, 'error');
+    }
+  }
+
+  private say(text: string, kind: 'info' | 'error'): void {
+    this.messageEl.textContent = text;
+    this.messageEl.dataset['kind'] = kind;
+  }
+}

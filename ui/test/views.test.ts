@@ -1,0 +1,245 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QueueApp } from '../src/app';
+import { fieldsFor } from '../src/destinations';
+import { makeJob, makeProfile, MockIpc } from '../src/ipc/mock';
+import type { Job, JobState } from '../src/ipc/types';
+import { settingsFrom } from '../src/settings';
+import { formatEta, initialState, totals, totalsLine, withJobs } from '../src/state';
+import { ROW_HEIGHT } from '../src/view';
+
+let root: HTMLElement;
+let app: QueueApp | null = null;
+
+beforeEach(() => {
+  document.body.innerHTML = '<div id="app"></div>';
+  root = document.getElementById('app')!;
+});
+
+afterEach(() => {
+  app?.dispose();
+  app = null;
+});
+
+async function mount(jobs: Job[], setup?: (ipc: MockIpc) => void): Promise<MockIpc> {
+  const ipc = new MockIpc(jobs);
+  setup?.(ipc);
+  app = new QueueApp(root, ipc, { reloadDelayMs: 1, pollMs: 10, noticeMs: 50 });
+  await app.start();
+  return ipc;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+const q = <T extends Element = HTMLElement>(selector: string) => root.querySelector<T>(selector)!;
+
+function manyJobs(n: number): Job[] {
+  const states: JobState[] = ['queued', 'running', 'completed', 'failed'];
+  return Array.from({ length: n }, (_, i) => makeJob({ id: i + 1, path: `/data/f${i + 1}.bin`, state: states[i % 4]! }));
+}
+
+describe('the virtualized queue', () => {
+  it('keeps the DOM small with 100,000 jobs and draws the rows scrolled to', async () => {
+    await mount(manyJobs(100_000));
+    const list = q('.jobs');
+    expect(root.querySelectorAll('.row').length).toBeLessThan(40);
+    expect(q('.jobs-spacer').style.height).toBe(`${100_000 * ROW_HEIGHT}px`);
+    list.scrollTop = 50_000 * ROW_HEIGHT;
+    list.dispatchEvent(new Event('scroll'));
+    const ids = [...root.querySelectorAll<HTMLElement>('.row')].map((r) => Number(r.dataset['id']));
+    expect(ids).toContain(50_001);
+    expect(Math.min(...ids)).toBeGreaterThan(49_000);
+    expect(root.querySelectorAll('.row').length).toBeLessThan(40);
+  });
+
+  it('filters by state and shows totals', async () => {
+    await mount(manyJobs(8));
+    const filter = q<HTMLSelectElement>('select.filter');
+    filter.value = 'failed';
+    filter.dispatchEvent(new Event('change'));
+    const states = [...root.querySelectorAll<HTMLElement>('.row')].map((r) => r.dataset['state']);
+    expect(states).toEqual(['failed', 'failed']);
+    expect(q('.totals').textContent).toMatch(/^8 files · /);
+  });
+
+  it('moves between rows with the arrow keys and removes a finished one with Delete', async () => {
+    const ipc = await mount(manyJobs(4));
+    const first = q('.row[data-id="1"]');
+    first.focus();
+    first.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    expect(document.activeElement).toBe(q('.row[data-id="2"]'));
+    q('.row[data-id="3"]').dispatchEvent(new KeyboardEvent('keydown', { key: 'Delete', bubbles: true }));
+    await settle();
+    await app!.whenIdle();
+    expect(ipc.count('removeJobs')).toBe(1);
+    expect(root.querySelector('.row[data-id="3"]')).toBeNull();
+  });
+});
+
+describe('the toolbar', () => {
+  it('pauses and resumes all, clears finished jobs, and removes one', async () => {
+    const ipc = await mount([makeJob({ id: 1 }), makeJob({ id: 2, state: 'completed' }), makeJob({ id: 3, state: 'failed' })]);
+    q<HTMLButtonElement>('[data-bulk="pause-all"]').click();
+    await settle();
+    await app!.whenIdle();
+    expect(ipc.count('pauseAll')).toBe(1);
+    expect(q('.row[data-id="1"]').dataset['state']).toBe('paused');
+    q<HTMLButtonElement>('[data-bulk="resume-all"]').click();
+    await settle();
+    await app!.whenIdle();
+    expect(q('.row[data-id="1"]').dataset['state']).toBe('queued');
+    q<HTMLButtonElement>('[data-bulk="clear-finished"]').click();
+    await settle();
+    await app!.whenIdle();
+    expect(root.querySelector('.row[data-id="2"]')).toBeNull();
+    q<HTMLButtonElement>('.row[data-id="3"] [data-action="remove"]').click();
+    await settle();
+    await app!.whenIdle();
+    expect(root.querySelector('.row[data-id="3"]')).toBeNull();
+  });
+
+  it('adds picked files to the chosen destination and prefix', async () => {
+    const ipc = await mount([], (m) => {
+      m.profiles.push(makeProfile({ name: 'photos' }));
+      m.chosen = ['/home/me/a.jpg', '/home/me/b.jpg'];
+    });
+    const destination = q<HTMLSelectElement>('select.destination-select');
+    expect([...destination.options].map((o) => o.value)).toEqual(['', 'local', 'photos']);
+    destination.value = 'photos';
+    q<HTMLInputElement>('input.prefix').value = '2026/';
+    q<HTMLButtonElement>('[data-bulk="add-files"]').click();
+    await settle();
+    await app!.whenIdle();
+    const call = ipc.calls.find((c) => c.command === 'addPaths')!;
+    expect(call.args).toEqual([['/home/me/a.jpg', '/home/me/b.jpg'], 'photos', '2026/']);
+    expect(root.querySelectorAll('.row').length).toBe(2);
+    expect(q('.notice-text').textContent).toBe('Added 2 files to the queue');
+    expect(ipc.calls.find((c) => c.command === 'choosePaths')!.args).toEqual([false]);
+  });
+
+  it('does nothing when the picker is cancelled', async () => {
+    const ipc = await mount([]);
+    q<HTMLButtonElement>('[data-bulk="add-folder"]').click();
+    await settle();
+    expect(ipc.calls.find((c) => c.command === 'choosePaths')!.args).toEqual([true]);
+    expect(ipc.count('addPaths')).toBe(0);
+  });
+});
+
+describe('destinations', () => {
+  it('shows the fields a provider needs', () => {
+    expect(fieldsFor('s3', 'r2').has('account_id')).toBe(true);
+    expect(fieldsFor('s3', 'r2').has('endpoint')).toBe(false);
+    expect(fieldsFor('s3', 'aws').has('region')).toBe(true);
+    expect(fieldsFor('s3', 'minio').has('endpoint')).toBe(true);
+    expect(fieldsFor('local', '').has('bucket')).toBe(false);
+  });
+
+  it('adds through the form, sends the secret once, and never shows it', async () => {
+    const ipc = await mount([]);
+    q<HTMLButtonElement>('.tab-destinations').click();
+    await settle();
+    const form = q<HTMLFormElement>('.destination-form');
+    const set = (name: string, value: string) => {
+      const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)!;
+      input.value = value;
+      input.dispatchEvent(new Event('change'));
+    };
+    set('name', 'cf');
+    set('provider', 'r2');
+    expect(form.querySelector<HTMLElement>('label[data-field="account_id"]')!.hidden).toBe(false);
+    expect(form.querySelector<HTMLElement>('label[data-field="endpoint"]')!.hidden).toBe(true);
+    set('bucket', 'photos');
+    form.requestSubmit();
+    await settle();
+    expect(q('.form-message').textContent).toBe('Enter your Cloudflare account id.');
+    set('account_id', 'abc123');
+    set('access_key_id', 'AKID');
+    set('secret_access_key', 's3cr3t-value');
+    form.requestSubmit();
+    await settle();
+    const added = ipc.calls.find((c) => c.command === 'addProfile')!.args[0] as Record<string, unknown>;
+    expect(added).toMatchObject({ name: 'cf', kind: 's3', provider: 'r2', account_id: 'abc123', bucket: 'photos' });
+    expect(ipc.secrets.get('cf')).toBe('s3cr3t-value');
+    expect(form.querySelector<HTMLInputElement>('[name="secret_access_key"]')!.value).toBe('');
+    expect(root.innerHTML).not.toContain('s3cr3t-value');
+    expect([...root.querySelectorAll<HTMLElement>('.destination')].map((d) => d.dataset['name'])).toEqual(['local', 'cf']);
+    q<HTMLButtonElement>('.destination[data-name="cf"] .edit').click();
+    const secret = form.querySelector<HTMLInputElement>('[name="secret_access_key"]')!;
+    expect(secret.value).toBe('');
+    expect(secret.placeholder).toBe('unchanged (type to replace)');
+    expect(secret.type).toBe('password');
+  });
+
+  it('shows what the connection test found', async () => {
+    await mount([], (m) => {
+      m.probe = {
+        profile: 'local',
+        capabilities: null,
+        steps: [
+          { name: 'DNS', outcome: 'ok', detail: 'fine', blocking: true, error: null },
+          { name: 'credentials and bucket', outcome: 'failed', detail: 'the secret key does not match', blocking: true, error: 'bad_credentials' },
+        ],
+      };
+    });
+    q<HTMLButtonElement>('.tab-destinations').click();
+    await settle();
+    q<HTMLButtonElement>('.destination[data-name="local"] .test').click();
+    await settle();
+    expect(q('.probe h3').textContent).toBe('local: does not work yet');
+    const steps = [...root.querySelectorAll('.probe-step')].map((s) => s.textContent);
+    expect(steps).toEqual(['✓DNSfine', '✗credentials and bucketthe secret key does not match']);
+  });
+});
+
+describe('settings', () => {
+  it('turns the form into settings, naming a bad field', () => {
+    const base = { concurrency: '3', part_size: '16', bandwidth_limit: '', notifications: true, close_to_tray: false, start_minimized: false };
+    expect(settingsFrom(base)).toEqual({
+      concurrency: 3,
+      part_size: 16 * 1024 * 1024,
+      bandwidth_limit: null,
+      notifications: true,
+      close_to_tray: false,
+      start_minimized: false,
+    });
+    expect(settingsFrom({ ...base, bandwidth_limit: '2.5' })).toMatchObject({ bandwidth_limit: 2.5 * 1024 * 1024 });
+    expect(settingsFrom({ ...base, part_size: '1' })).toBe('Part size must be between 5 and 5120 MiB.');
+    expect(settingsFrom({ ...base, concurrency: '0' })).toMatch(/Concurrent files/);
+    expect(settingsFrom({ ...base, bandwidth_limit: 'fast' })).toMatch(/Bandwidth limit/);
+  });
+
+  it('loads, refuses a bad value without saving, and saves a good one', async () => {
+    const ipc = await mount([]);
+    root.dispatchEvent(new KeyboardEvent('keydown', { key: '3', altKey: true }));
+    await settle();
+    expect(app!.tab).toBe('settings');
+    const field = (name: string) => q<HTMLInputElement>(`.settings-form [name="${name}"]`);
+    expect(field('concurrency').value).toBe('3');
+    expect(field('part_size').value).toBe('8');
+    field('part_size').value = '2';
+    q<HTMLFormElement>('.settings-form').requestSubmit();
+    await settle();
+    expect(ipc.count('setSettings')).toBe(0);
+    expect(q('.settings-view .form-message').textContent).toMatch(/Part size/);
+    field('part_size').value = '32';
+    field('bandwidth_limit').value = '4';
+    field('notifications').checked = false;
+    q<HTMLFormElement>('.settings-form').requestSubmit();
+    await settle();
+    expect(ipc.settings).toMatchObject({ part_size: 32 * 1024 * 1024, bandwidth_limit: 4 * 1024 * 1024, notifications: false });
+  });
+});
+
+describe('totals and ETA', () => {
+  it('adds live progress and rates', () => {
+    const state = withJobs(initialState(), [
+      makeJob({ id: 1, state: 'running', bytes_total: 1000, bytes_done: 0 }),
+      makeJob({ id: 2, state: 'completed', bytes_total: 500, bytes_done: 0 }),
+    ]);
+    const live = { ...state, progress: new Map([[1, { id: 1, bytes_done: 250, bytes_total: 1000, bytes_per_sec: 2048 }]]) };
+    expect(totals(live)).toEqual({ files: 2, bytes: 1500, bytesDone: 750, rate: 2048 });
+    expect(totalsLine(totals(live))).toBe('2 files · 750 B of 1.5 KiB · 2.0 KiB/s');
+    expect(formatEta(30)).toBe('30 s left');
+    expect(formatEta(600)).toBe('10 min left');
+    expect(formatEta(7500)).toBe('2 h 5 min left');
+  });
+});
