@@ -137,7 +137,7 @@ export function applyJobState(state: QueueState, event: JobStateEvent): { state:
  * should reload).
  */
 export function applyProgress(state: QueueState, snapshot: ProgressSnapshot): { state: QueueState; unknown: JobId[] } {
-  const ids = new Set(state.jobs.map((j) => j.id));
+  const ids = jobIndex(state.jobs).ids;
   const progress = new Map(snapshot.jobs.map((p) => [p.id, p]));
   const unknown = snapshot.jobs.filter((p) => !ids.has(p.id)).map((p) => p.id);
   return { state: { ...state, progress, online: snapshot.online }, unknown };
@@ -209,15 +209,43 @@ export interface Totals {
   rate: number;
 }
 
+/**
+ * What does not change between two reloads of the list, computed once per list: the ids, the
+ * count per state, and the byte totals of jobs that are not running. Progress batches then cost
+ * O(running jobs), not O(all jobs).
+ */
+interface JobIndex {
+  ids: Set<JobId>;
+  counts: Map<JobState, number>;
+  bytes: number;
+  /** Bytes done of the jobs that are not running. */
+  restingDone: number;
+  running: Job[];
+}
+
+const indexes = new WeakMap<Job[], JobIndex>();
+
+function jobIndex(jobs: Job[]): JobIndex {
+  const cached = indexes.get(jobs);
+  if (cached) return cached;
+  const index: JobIndex = { ids: new Set(), counts: new Map(), bytes: 0, restingDone: 0, running: [] };
+  for (const job of jobs) {
+    index.ids.add(job.id);
+    index.counts.set(job.state, (index.counts.get(job.state) ?? 0) + 1);
+    index.bytes += job.bytes_total;
+    if (job.state === 'running') index.running.push(job);
+    else index.restingDone += job.state === 'completed' ? job.bytes_total : job.bytes_done;
+  }
+  indexes.set(jobs, index);
+  return index;
+}
+
 /** Totals over the whole queue, live counters over stored ones. */
 export function totals(state: QueueState): Totals {
-  let bytes = 0;
-  let bytesDone = 0;
-  for (const job of state.jobs) {
-    bytes += job.bytes_total;
-    const live = job.state === 'running' ? state.progress.get(job.id) : undefined;
-    bytesDone += job.state === 'completed' ? job.bytes_total : (live?.bytes_done ?? job.bytes_done);
-  }
+  const index = jobIndex(state.jobs);
+  let bytesDone = index.restingDone;
+  for (const job of index.running) bytesDone += state.progress.get(job.id)?.bytes_done ?? job.bytes_done;
+  const bytes = index.bytes;
   let rate = 0;
   for (const p of state.progress.values()) rate += p.bytes_per_sec;
   return { files: state.jobs.length, bytes, bytesDone, rate };
@@ -232,8 +260,7 @@ export function totalsLine(t: Totals): string {
 
 /** "2 uploading · 3 queued · 1 failed", counting only states that have jobs. */
 export function summary(jobs: Job[]): string {
-  const counts = new Map<JobState, number>();
-  for (const job of jobs) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
+  const counts = jobIndex(jobs).counts;
   const order: JobState[] = ['running', 'queued', 'paused', 'failed', 'completed', 'cancelled'];
   const parts = order
     .filter((s) => counts.has(s))
