@@ -128,7 +128,11 @@ async fn files_added_in_the_window_upload_and_notify() {
         let text = driver.page_text().await;
         text.contains("big.bin")
             && text.contains("small.txt")
-            && text.matches("Done").count() + text.matches("Completed").count() >= 2
+            && driver
+                .find_all(".row[data-state=\"completed\"]")
+                .await
+                .len()
+                == 2
     })
     .await;
     driver
@@ -203,4 +207,182 @@ async fn a_second_launch_hands_over_to_the_running_window() {
     assert!(page_visible(driver).await, "the running window was hidden");
     let handles = driver.window_handles().await;
     assert_eq!(handles, 1, "a second window was opened");
+}
+
+/// Sets a form field by its name the way a person would (type, then the change event).
+async fn fill(driver: &Driver, form: &str, name: &str, value: &str) {
+    let field = driver
+        .find(&format!("{form} [name=\"{name}\"]"), UI_WAIT)
+        .await;
+    let is_select = driver
+        .execute(
+            "return document.querySelector(arguments[0]).tagName === 'SELECT';",
+            serde_json::json!([format!("{form} [name=\"{name}\"]")]),
+        )
+        .await;
+    if is_select == true {
+        driver
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change')); return true;",
+                serde_json::json!([format!("{form} [name=\"{name}\"]"), value]),
+            )
+            .await;
+    } else {
+        driver.type_into(&field, value).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form() {
+    let test = "pause_and_resume_from_the_window_and_add_a_destination_through_the_form";
+    if !keychain_available(test) || !e2e_available(test) {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    server.create_bucket("second");
+    let window = open_window(&server, "pause_resume").await;
+    let driver = &window.driver;
+    let shots = screenshot_dir();
+    // Slow enough to pause mid-file: 6 MiB at 512 KiB/s.
+    let limit = window.hoist.run(&["settings", "limit", "512KiB"]);
+    assert!(limit.status.success());
+    let big = window
+        .hoist
+        .data_dir
+        .with_file_name("files")
+        .join("slow.bin");
+    write_pattern(&big, 6 * MIB, 7);
+    add_paths(driver, &[&big]).await;
+
+    let pause = driver
+        .find(
+            ".row[data-state=\"running\"] [data-action=\"pause\"]",
+            UPLOAD_WAIT,
+        )
+        .await;
+    // A progress tick has reached the row (its speed shows) before the picture is taken.
+    let ticked = wait_until(UI_WAIT, || async {
+        driver
+            .execute(
+                "const s = document.querySelector('.row[data-state=\"running\"] .speed'); \
+                 return s !== null && s.textContent !== '';",
+                serde_json::json!([]),
+            )
+            .await
+            == true
+    })
+    .await;
+    assert!(ticked, "no progress reached the window");
+    driver.screenshot(&shots.join("queue-uploading.png")).await;
+    let pause = driver
+        .find(
+            ".row[data-state=\"running\"] [data-action=\"pause\"]",
+            UI_WAIT,
+        )
+        .await;
+    driver.click(&pause).await;
+    assert!(
+        wait_until(UI_WAIT, || async {
+            !driver
+                .find_all(".row[data-state=\"paused\"]")
+                .await
+                .is_empty()
+        })
+        .await,
+        "the row never showed paused:\n{}",
+        driver.page_text().await
+    );
+    let queue = window.hoist.queue_json();
+    assert_eq!(queue[0]["state"], "paused");
+    assert!(
+        server.object("bucket", "slow.bin").is_none(),
+        "finished while paused"
+    );
+
+    let lifted = window.hoist.run(&["settings", "limit", "off"]);
+    assert!(lifted.status.success());
+    let resume = driver
+        .find(
+            ".row[data-state=\"paused\"] [data-action=\"resume\"]",
+            UI_WAIT,
+        )
+        .await;
+    driver.click(&resume).await;
+    assert!(
+        wait_until(UPLOAD_WAIT, || async {
+            !driver
+                .find_all(".row[data-state=\"completed\"]")
+                .await
+                .is_empty()
+        })
+        .await,
+        "the resumed upload never completed:\n{}",
+        driver.page_text().await
+    );
+    let uploaded = server
+        .object("bucket", "slow.bin")
+        .expect("the object exists");
+    assert_eq!(uploaded.len(), 6 * MIB);
+    driver.screenshot(&shots.join("queue.png")).await;
+
+    // A second destination through the form, then its connection test.
+    let tab = driver.find(".tab-destinations", UI_WAIT).await;
+    driver.click(&tab).await;
+    let form = ".destination-form";
+    fill(driver, form, "name", "second").await;
+    fill(driver, form, "provider", "generic").await;
+    fill(driver, form, "endpoint", &server.endpoint()).await;
+    fill(driver, form, "region", hoist_test_s3::REGION).await;
+    fill(driver, form, "bucket", "second").await;
+    fill(driver, form, "access_key_id", hoist_test_s3::ACCESS_KEY).await;
+    fill(driver, form, "secret_access_key", hoist_test_s3::SECRET_KEY).await;
+    let save = driver.find(".destination-form button.save", UI_WAIT).await;
+    driver.click(&save).await;
+    let test_button = driver
+        .find(".destination[data-name=\"second\"] .test", UI_WAIT)
+        .await;
+    let profiles: serde_json::Value =
+        serde_json::from_slice(&window.hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
+    let added = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "second")
+        .expect("the form added the profile");
+    assert_eq!(added["bucket"], "second");
+    assert_eq!(added["provider"], "generic");
+    driver.click(&test_button).await;
+    assert!(
+        wait_until(UI_WAIT, || async {
+            driver.page_text().await.contains("second: works")
+        })
+        .await,
+        "the connection test did not pass:\n{}",
+        driver.page_text().await
+    );
+    assert!(
+        !driver.page_text().await.contains(hoist_test_s3::SECRET_KEY),
+        "the secret is on the page"
+    );
+    driver.screenshot(&shots.join("destinations.png")).await;
+    let settings = driver.find(".tab-settings", UI_WAIT).await;
+    driver.click(&settings).await;
+    driver
+        .find(".settings-form [name=\"concurrency\"]", UI_WAIT)
+        .await;
+    assert!(
+        wait_until(UI_WAIT, || async {
+            driver
+                .execute(
+                    "return document.querySelector('.settings-form [name=\"concurrency\"]').value;",
+                    serde_json::json!([]),
+                )
+                .await
+                == "3"
+        })
+        .await
+    );
+    driver.screenshot(&shots.join("settings.png")).await;
 }
