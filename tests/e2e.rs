@@ -256,7 +256,7 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
     write_pattern(&big, 6 * MIB, 7);
     add_paths(driver, &[&big]).await;
 
-    let pause = driver
+    driver
         .find(
             ".row[data-state=\"running\"] [data-action=\"pause\"]",
             UPLOAD_WAIT,

@@ -157,12 +157,13 @@ mod tests {
                 bytes_done: 10,
                 bytes_total: 20,
                 bytes_per_sec: 1.5,
+                retry_at: None,
             }],
             online: true,
         };
         assert_eq!(
             serde_json::to_value(&snapshot).unwrap(),
-            json!({ "jobs": [{ "id": 3, "bytes_done": 10, "bytes_total": 20, "bytes_per_sec": 1.5 }], "online": true })
+            json!({ "jobs": [{ "id": 3, "bytes_done": 10, "bytes_total": 20, "bytes_per_sec": 1.5, "retry_at": null }], "online": true })
         );
     }
 
@@ -178,6 +179,7 @@ mod tests {
                 bytes_done: 1,
                 bytes_total: 2,
                 bytes_per_sec: 0.0,
+                retry_at: None,
             }],
             online: true,
         };

@@ -154,6 +154,7 @@ mod tests {
                     bytes_done: 0,
                     bytes_total: 1,
                     bytes_per_sec: *rate,
+                    retry_at: None,
                 })
                 .collect(),
             online,

@@ -150,13 +150,15 @@ export function withBusy(state: QueueState, id: JobId, busy: boolean): QueueStat
   return { ...state, busy: next };
 }
 
-export function rowView(job: Job, progress: JobProgress | undefined, busy = false): RowView {
+export function rowView(job: Job, progress: JobProgress | undefined, busy = false, now = Date.now()): RowView {
   const live = job.state === 'running' ? progress : undefined;
   const total = live?.bytes_total ?? job.bytes_total;
   const done = job.state === 'completed' ? total : (live?.bytes_done ?? job.bytes_done);
   const detail = total > 0 ? `${formatBytes(done)} of ${formatBytes(total)}` : formatBytes(done);
   let speed = '';
-  if (live && live.bytes_per_sec > 0) {
+  if (live?.retry_at && live.retry_at > now) {
+    speed = `retrying in ${Math.ceil((live.retry_at - now) / 1000)} s`;
+  } else if (live && live.bytes_per_sec > 0) {
     speed = `${formatRate(live.bytes_per_sec)} · ${formatEta((total - done) / live.bytes_per_sec)}`;
   }
   return {

@@ -145,3 +145,12 @@ describe('summary and statusLine', () => {
     );
   });
 });
+
+describe('retry time', () => {
+  it('says when a waiting job retries', () => {
+    const job = makeJob({ id: 1, state: 'running', attempts: 2 });
+    const view = rowView(job, { id: 1, bytes_done: 0, bytes_total: 1000, bytes_per_sec: 0, retry_at: 12_500 }, false, 10_000);
+    expect(view.speed).toBe('retrying in 3 s');
+    expect(view.attempts).toBe('attempt 2');
+  });
+});

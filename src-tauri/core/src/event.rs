@@ -27,6 +27,8 @@ pub struct JobProgress {
     pub bytes_total: u64,
     /// Moving average over the last few seconds, bytes per second.
     pub bytes_per_sec: f64,
+    /// When a failed request will be tried again (ms since the Unix epoch), while it waits.
+    pub retry_at: Option<i64>,
 }
 
 /// All running jobs' progress at one instant.

@@ -293,3 +293,34 @@ async fn a_part_whose_answer_never_comes_is_sent_again() {
     assert_eq!(count(&f, Op::UploadPart, Some(2)), 2);
     assert_eq!(f.object("stalled"), pattern(11 * MIB, 2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_waiting_to_retry_shows_when_it_will() {
+    let f = Fixture::new().await;
+    f.server.inject(hoist_test_s3::Fault {
+        op: hoist_test_s3::Op::PutObject,
+        part_number: None,
+        action: hoist_test_s3::FaultAction::SlowDown {
+            retry_after_secs: Some(2),
+        },
+        times: 1,
+    });
+    let path = f.file("later.bin", 1000, 1);
+    let batch = f.enqueue(&[&path]);
+    let run = f.spawn_batch(&batch);
+    let core = f.core.clone();
+    let mut seen = None;
+    f.wait_until("a retry time in the progress", || {
+        seen = core.progress().jobs.iter().find_map(|j| j.retry_at);
+        seen.is_some()
+    })
+    .await;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let due = seen.unwrap();
+    assert!(due > now_ms && due <= now_ms + 5_000, "retry at {due}, now {now_ms}");
+    let summary = tokio::time::timeout(WAIT, run).await.unwrap().unwrap().unwrap();
+    assert_eq!(summary.completed, 1);
+}

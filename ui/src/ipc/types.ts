@@ -141,6 +141,8 @@ export interface JobProgress {
   bytes_done: number;
   bytes_total: number;
   bytes_per_sec: number;
+  /** When a failed request will be tried again (ms since the epoch), while it waits. */
+  retry_at?: number | null;
 }
 
 /** All running jobs' progress at one instant (hoist_core::ProgressSnapshot). */

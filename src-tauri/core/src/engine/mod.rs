@@ -238,7 +238,13 @@ impl JobContext {
                 job = %self.job.id, retry = retries, delay_ms = delay.as_millis() as u64,
                 kind = error.kind().code(), error = %error, "{what}: transient failure, retrying"
             );
+            let due = std::time::SystemTime::now() + delay;
+            let due_ms = due
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            self.counters.set_retry_at(Some(due_ms));
             tokio::time::sleep(delay).await;
+            self.counters.set_retry_at(None);
         }
     }
 

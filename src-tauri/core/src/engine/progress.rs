@@ -7,7 +7,7 @@
 use crate::event::{JobProgress, ProgressSnapshot};
 use crate::model::JobId;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ pub struct JobCounters {
     committed: AtomicU64,
     total: AtomicU64,
     in_flight: Mutex<HashMap<u32, Arc<AtomicU64>>>,
+    /// When the job's next retry is due (ms since the Unix epoch); 0 while none is waiting.
+    retry_at_ms: AtomicI64,
 }
 
 impl JobCounters {
@@ -66,6 +68,15 @@ impl JobCounters {
 
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
+    }
+
+    /// A retry waits until `at` (ms since the Unix epoch), or none waits (`None`).
+    pub fn set_retry_at(&self, at: Option<i64>) {
+        self.retry_at_ms.store(at.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    pub fn retry_at(&self) -> Option<i64> {
+        Some(self.retry_at_ms.load(Ordering::Relaxed)).filter(|at| *at > 0)
     }
 }
 
@@ -135,6 +146,7 @@ impl ProgressBoard {
                 bytes_done: done,
                 bytes_total: tracked.counters.total(),
                 bytes_per_sec,
+                retry_at: tracked.counters.retry_at(),
             });
         }
         ProgressSnapshot { jobs: out, online }
