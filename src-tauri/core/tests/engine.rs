@@ -320,7 +320,14 @@ async fn a_job_waiting_to_retry_shows_when_it_will() {
         .unwrap()
         .as_millis() as i64;
     let due = seen.unwrap();
-    assert!(due > now_ms && due <= now_ms + 5_000, "retry at {due}, now {now_ms}");
-    let summary = tokio::time::timeout(WAIT, run).await.unwrap().unwrap().unwrap();
+    assert!(
+        due > now_ms && due <= now_ms + 5_000,
+        "retry at {due}, now {now_ms}"
+    );
+    let summary = tokio::time::timeout(WAIT, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(summary.completed, 1);
 }
