@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "pause_all",
     "resume_all",
     "choose_paths",
+    "set_drop_target",
     "list_profiles",
     "list_presets",
     "add_profile",

@@ -46,6 +46,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
         .plugin(tauri_plugin_dialog::init())
         .manage(core.clone())
         .manage(EngineCell::default())
+        .manage(commands::queue::DropTarget::default())
         .invoke_handler(tauri::generate_handler![
             commands::queue::list_jobs,
             commands::queue::pause_jobs,
@@ -58,6 +59,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::queue::pause_all,
             commands::queue::resume_all,
             commands::queue::choose_paths,
+            commands::queue::set_drop_target,
             commands::profiles::list_profiles,
             commands::profiles::list_presets,
             commands::profiles::add_profile,

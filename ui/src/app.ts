@@ -71,6 +71,8 @@ export class QueueApp {
       onAction: (action, id) => void this.act(action, id),
       onBulk: (action) => void this.bulk(action),
       onFilter: (filter) => this.setFilter(filter),
+      onTarget: (profile, prefix) =>
+        void this.ipc.setDropTarget(profile || undefined, prefix || undefined).catch((e: unknown) => this.showError(toUiError(e))),
       onDismissNotice: () => this.setNotice(null),
     });
     header.append(this.view.summaryEl, this.view.statusEl);

@@ -67,6 +67,8 @@ export interface ViewCallbacks {
   onAction(action: Action, id: JobId): void;
   onBulk(action: BulkAction): void;
   onFilter(filter: Filter): void;
+  /** The destination or prefix for added (and dropped) files changed. */
+  onTarget(profile: string, prefix: string): void;
   onDismissNotice(): void;
 }
 
@@ -121,6 +123,9 @@ export class QueueView {
       this.filterSelect.append(option);
     }
     this.filterSelect.addEventListener('change', () => callbacks.onFilter(this.filterSelect.value as Filter));
+    const target = () => callbacks.onTarget(this.destinationSelect.value, this.prefixInput.value);
+    this.destinationSelect.addEventListener('change', target);
+    this.prefixInput.addEventListener('change', target);
     const bulk = (label: string, action: BulkAction) => {
       const b = button(label, `bulk bulk-${action}`, () => callbacks.onBulk(action));
       b.dataset['bulk'] = action;

@@ -243,3 +243,20 @@ describe('totals and ETA', () => {
     expect(formatEta(7500)).toBe('2 h 5 min left');
   });
 });
+
+describe('drops', () => {
+  it('tell the shell where dropped files go when the toolbar choice changes', async () => {
+    const ipc = await mount([], (m) => m.profiles.push(makeProfile({ name: 'photos' })));
+    const destination = q<HTMLSelectElement>('select.destination-select');
+    destination.value = 'photos';
+    destination.dispatchEvent(new Event('change'));
+    const prefix = q<HTMLInputElement>('input.prefix');
+    prefix.value = 'trip/';
+    prefix.dispatchEvent(new Event('change'));
+    const calls = ipc.calls.filter((c) => c.command === 'setDropTarget').map((c) => c.args);
+    expect(calls).toEqual([
+      ['photos', undefined],
+      ['photos', 'trip/'],
+    ]);
+  });
+});

@@ -122,6 +122,25 @@ async fn act(
 
 /// Enqueues paths dropped on the window with the default profile. The outcome goes to the UI
 /// as `hoist://enqueued` (the report) or `hoist://error` (e.g. no profile configured yet).
+/// Where files dropped on the window go: the destination and prefix chosen in the window's
+/// toolbar (empty: the default destination and its prefix).
+#[derive(Debug, Default)]
+pub struct DropTarget(std::sync::Mutex<(Option<String>, Option<String>)>);
+
+/// The window's toolbar changed its destination or prefix.
+#[tauri::command]
+pub fn set_drop_target(
+    target: State<'_, DropTarget>,
+    profile: Option<String>,
+    prefix: Option<String>,
+) {
+    let value = (
+        profile.filter(|p| !p.is_empty()),
+        prefix.filter(|p| !p.is_empty()),
+    );
+    *target.0.lock().unwrap_or_else(|p| p.into_inner()) = value;
+}
+
 pub fn enqueue_dropped(app: &AppHandle, paths: Vec<PathBuf>) {
     if paths.is_empty() {
         return;
@@ -129,8 +148,16 @@ pub fn enqueue_dropped(app: &AppHandle, paths: Vec<PathBuf>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let core = app.state::<Core>().inner().clone();
+        let (profile, prefix) = app
+            .state::<DropTarget>()
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let request = EnqueueRequest {
             paths,
+            profile,
+            prefix,
             ..Default::default()
         };
         let outcome = blocking(&core, move |core| core.enqueue(request)).await;

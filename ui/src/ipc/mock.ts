@@ -59,6 +59,7 @@ type Command =
   | 'pauseAll'
   | 'resumeAll'
   | 'choosePaths'
+  | 'setDropTarget'
   | 'listProfiles'
   | 'listPresets'
   | 'addProfile'
@@ -203,6 +204,10 @@ export class MockIpc implements Ipc {
 
   resumeAll(): Promise<JobId[]> {
     return this.run('resumeAll', [], () => this.move(this.jobs.map((j) => j.id), 'resume'));
+  }
+
+  setDropTarget(profile?: string, prefix?: string): Promise<void> {
+    return this.run('setDropTarget', [profile, prefix], () => undefined);
   }
 
   choosePaths(folders: boolean): Promise<string[]> {

@@ -38,6 +38,8 @@ export const tauriIpc: Ipc = {
   clearFinished: () => call<JobId[]>('clear_finished'),
   pauseAll: () => call<JobId[]>('pause_all'),
   resumeAll: () => call<JobId[]>('resume_all'),
+  setDropTarget: (profile, prefix) =>
+    call<void>('set_drop_target', { profile: profile ?? null, prefix: prefix ?? null }),
   choosePaths: (folders) => call<string[]>('choose_paths', { folders }),
   listProfiles: () => call<Profile[]>('list_profiles'),
   listPresets: () => call<Preset[]>('list_presets'),

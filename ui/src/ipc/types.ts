@@ -229,6 +229,8 @@ export interface Ipc {
   clearFinished(): Promise<JobId[]>;
   pauseAll(): Promise<JobId[]>;
   resumeAll(): Promise<JobId[]>;
+  /** Where files dropped on the window go (the toolbar's destination and prefix). */
+  setDropTarget(profile?: string, prefix?: string): Promise<void>;
   /** The system's file (or folder) picker; empty when cancelled. */
   choosePaths(folders: boolean): Promise<string[]>;
   listProfiles(): Promise<Profile[]>;
