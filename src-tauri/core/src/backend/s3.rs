@@ -22,6 +22,7 @@
 mod body;
 mod classify;
 mod probe;
+mod reach;
 
 use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag};
 use crate::credentials::AccessKey;

@@ -40,7 +40,7 @@ impl S3Backend {
     /// Runs every check; stops after the first blocking failure.
     pub(crate) async fn probe(&self, profile: &str) -> (Vec<ProbeStep>, Option<Capabilities>) {
         let mut steps = Vec::new();
-        for step in self.reachability(profile).await {
+        for step in super::reach::reachability(&self.endpoint, profile).await {
             let stop = step.outcome != crate::probe::StepOutcome::Ok;
             steps.push(step);
             if stop {
@@ -76,91 +76,6 @@ impl S3Backend {
         let (capability_steps, capabilities) = self.capabilities().await;
         steps.extend(capability_steps);
         (steps, Some(capabilities))
-    }
-
-    /// DNS, TCP and (for https) TLS, each with its own message.
-    async fn reachability(&self, profile: &str) -> Vec<ProbeStep> {
-        let edit = format!("`hoist profile edit {profile} --endpoint URL`");
-        let url = match reqwest::Url::parse(&self.endpoint) {
-            Ok(url) => url,
-            Err(e) => {
-                return vec![ProbeStep::failed(
-                    "endpoint",
-                    true,
-                    Some(ErrorKind::InvalidInput),
-                    format!("'{}' is not a URL ({e}): fix it with {edit}", self.endpoint),
-                )];
-            }
-        };
-        let host = url.host_str().unwrap_or_default().to_string();
-        let port = url.port_or_known_default().unwrap_or(443);
-        let mut steps = Vec::new();
-        let lookup = tokio::time::timeout(
-            Duration::from_secs(10),
-            tokio::net::lookup_host((host.as_str(), port)),
-        )
-        .await;
-        let addrs: Vec<std::net::SocketAddr> = match lookup {
-            Ok(Ok(addrs)) => addrs.collect(),
-            Ok(Err(e)) => {
-                steps.push(ProbeStep::failed(
-                    "DNS",
-                    true,
-                    Some(ErrorKind::Unreachable),
-                    format!(
-                        "cannot resolve '{host}' ({e}): check the host name in the endpoint \
-                         ({edit}) and this computer's DNS and network"
-                    ),
-                ));
-                return steps;
-            }
-            Err(_) => {
-                steps.push(ProbeStep::failed(
-                    "DNS",
-                    true,
-                    Some(ErrorKind::Unreachable),
-                    format!("resolving '{host}' took over 10 s: check this computer's DNS"),
-                ));
-                return steps;
-            }
-        };
-        let found = match (host.parse::<std::net::IpAddr>(), addrs.first()) {
-            (Ok(_), _) => format!("{host} is an IP address: nothing to resolve"),
-            (Err(_), Some(addr)) => format!("{host} resolves to {}", addr.ip()),
-            (Err(_), None) => format!("{host} resolves to no address"),
-        };
-        steps.push(ProbeStep::ok("DNS", true, found));
-        let connected = match addrs.first() {
-            Some(addr) => tokio::time::timeout(
-                Duration::from_secs(10),
-                tokio::net::TcpStream::connect(addr),
-            )
-            .await
-            .map_err(|_| "no answer within 10 s".to_string())
-            .and_then(|r| r.map_err(|e| e.to_string())),
-            None => Err("the name has no address".into()),
-        };
-        if let Err(why) = connected {
-            steps.push(ProbeStep::failed(
-                "connection",
-                true,
-                Some(ErrorKind::Unreachable),
-                format!(
-                    "nothing answers at {host}:{port} ({why}): check the port in the endpoint \
-                     ({edit}), that the server runs, and firewalls"
-                ),
-            ));
-            return steps;
-        }
-        steps.push(ProbeStep::ok(
-            "connection",
-            true,
-            format!("{host}:{port} accepts connections"),
-        ));
-        if url.scheme() == "https" {
-            steps.push(tls_check(&self.endpoint, &host, &edit).await);
-        }
-        steps
     }
 
     /// The failing ListObjectsV2 as a step whose text names the fix for its kind.
@@ -570,35 +485,6 @@ impl S3Backend {
             Ok(())
         } else {
             Err(format!("a presigned GET answered {status}"))
-        }
-    }
-}
-
-/// An HTTPS request to the endpoint: any HTTP answer proves the TLS handshake.
-async fn tls_check(endpoint: &str, host: &str, edit: &str) -> ProbeStep {
-    let client = match reqwest::Client::builder().timeout(STEP_TIMEOUT).build() {
-        Ok(client) => client,
-        Err(e) => return ProbeStep::failed("TLS", true, Some(ErrorKind::Local), e.to_string()),
-    };
-    match client.head(endpoint).send().await {
-        Ok(_) => ProbeStep::ok("TLS", true, format!("the certificate of {host} is valid")),
-        Err(e) => {
-            let mut why = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(inner) = source {
-                why = format!("{why}: {inner}");
-                source = inner.source();
-            }
-            ProbeStep::failed(
-                "TLS",
-                true,
-                Some(ErrorKind::Unreachable),
-                format!(
-                    "the TLS handshake with {host} failed ({why}): if the server speaks plain \
-                     HTTP, use an http:// endpoint; if its certificate is self-signed or expired, \
-                     fix the certificate ({edit})"
-                ),
-            )
         }
     }
 }
