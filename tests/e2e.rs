@@ -386,3 +386,64 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
     );
     driver.screenshot(&shots.join("settings.png")).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
+    let test = "a_failed_upload_is_shown_and_notified_with_its_reason";
+    if !keychain_available(test) || !e2e_available(test) {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    let window = open_window(&server, "failure").await;
+    let driver = &window.driver;
+    window.hoist.add_profile(
+        "broken",
+        &server.endpoint(),
+        "no-such-bucket",
+        hoist_test_s3::ACCESS_KEY,
+        hoist_test_s3::SECRET_KEY,
+    );
+    let file = window
+        .hoist
+        .data_dir
+        .with_file_name("files")
+        .join("lost.txt");
+    write_pattern(&file, 100, 5);
+    let path = file.display().to_string();
+    let report = driver
+        .execute(
+            "return window.__TAURI_INTERNALS__.invoke('add_paths', \
+             { paths: [arguments[0]], profile: 'broken', prefix: null });",
+            serde_json::json!([path]),
+        )
+        .await;
+    assert_eq!(report["jobs"].as_array().map(Vec::len), Some(1), "{report}");
+    let failed = wait_until(UPLOAD_WAIT, || async {
+        !driver
+            .find_all(".row[data-state=\"failed\"]")
+            .await
+            .is_empty()
+    })
+    .await;
+    assert!(
+        failed,
+        "the row never showed failed:\n{}",
+        driver.page_text().await
+    );
+    let text = driver.page_text().await;
+    assert!(
+        text.contains("no-such-bucket"),
+        "the reason is not shown:\n{text}"
+    );
+    let notified = wait_until(UI_WAIT, || async {
+        let log = notifications();
+        log.contains("Upload failed") && log.contains("lost.txt: ")
+    })
+    .await;
+    assert!(
+        notified,
+        "no failure notification; the daemon logged:\n{}",
+        notifications()
+    );
+}
