@@ -447,3 +447,172 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
         notifications()
     );
 }
+
+/// `gdbus call` on the session bus; `None` when the call fails.
+fn gdbus(dest: &str, path: &str, method: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("gdbus")
+        .args(["call", "--session", "--timeout", "3", "--dest", dest])
+        .args(["--object-path", path])
+        .args(["--method", method, "--"])
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The running window's tray menu: (its bus name, the menu's object path), once registered.
+fn tray_menu() -> Option<(String, String)> {
+    let log = std::fs::read_to_string(std::env::var_os("HOIST_TRAY_LOG")?).ok()?;
+    let item = log
+        .lines()
+        .rev()
+        .find_map(|l| l.split("RegisterStatusNotifierItem \"").nth(1))?
+        .trim_end_matches('"')
+        .to_string();
+    let names = gdbus(
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.ListNames",
+        &[],
+    )?;
+    // Newest connections first: the window connected last.
+    let mut names: Vec<&str> = names.split('\'').filter(|n| n.starts_with(":1.")).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n[3..].parse::<u64>().unwrap_or(0)));
+    names.into_iter().find_map(|name| {
+        let menu = gdbus(
+            name,
+            &item,
+            "org.freedesktop.DBus.Properties.Get",
+            &["org.kde.StatusNotifierItem", "Menu"],
+        )?;
+        let path = menu.split('\'').nth(1)?.to_string();
+        Some((name.to_string(), path))
+    })
+}
+
+/// The menu's layout as gdbus prints it (labels included).
+fn tray_layout(menu: &(String, String)) -> String {
+    gdbus(
+        &menu.0,
+        &menu.1,
+        "com.canonical.dbusmenu.GetLayout",
+        &["0", "-1", "['label']"],
+    )
+    .unwrap_or_default()
+}
+
+/// Clicks the menu item labelled `label`, as a tray host does.
+fn tray_click(menu: &(String, String), label: &str) {
+    let layout = tray_layout(menu);
+    let at = layout
+        .find(&format!("{{'label': <'{label}'>}}"))
+        .unwrap_or_else(|| panic!("no '{label}' in the tray menu: {layout}"));
+    let open = layout[..at].rfind('(').unwrap();
+    let id = layout[open + 1..at].trim().trim_end_matches(',');
+    let clicked = gdbus(
+        &menu.0,
+        &menu.1,
+        "com.canonical.dbusmenu.Event",
+        &[id, "clicked", "<0>", "0"],
+    );
+    assert!(clicked.is_some(), "clicking '{label}' (item {id}) failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_menu_shows_the_status_and_pauses_and_resumes_everything() {
+    let test = "the_tray_menu_shows_the_status_and_pauses_and_resumes_everything";
+    if !keychain_available(test)
+        || !e2e_available(test)
+        || std::env::var_os("HOIST_TRAY_LOG").is_none()
+    {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    let window = open_window(&server, "tray").await;
+    let driver = &window.driver;
+    assert!(
+        window
+            .hoist
+            .run(&["settings", "limit", "256KiB"])
+            .status
+            .success()
+    );
+    let file = window
+        .hoist
+        .data_dir
+        .with_file_name("files")
+        .join("tray.bin");
+    write_pattern(&file, 8 * MIB, 9);
+    add_paths(driver, &[&file]).await;
+
+    let mut menu = None;
+    assert!(
+        wait_until(UI_WAIT, || {
+            menu = tray_menu();
+            std::future::ready(menu.is_some())
+        })
+        .await,
+        "the tray icon never registered"
+    );
+    let menu = menu.unwrap();
+    let layout = tray_layout(&menu);
+    for label in ["Show Hoist", "Pause all", "Resume all", "Quit Hoist"] {
+        assert!(
+            layout.contains(&format!("'{label}'")),
+            "no {label}: {layout}"
+        );
+    }
+    assert!(
+        wait_until(UI_WAIT, || std::future::ready(
+            tray_layout(&menu).contains("'1 uploading")
+        ))
+        .await,
+        "the status line never said what runs: {}",
+        tray_layout(&menu)
+    );
+
+    tray_click(&menu, "Pause all");
+    assert!(
+        wait_until(UI_WAIT, || async {
+            !driver
+                .find_all(".row[data-state=\"paused\"]")
+                .await
+                .is_empty()
+        })
+        .await,
+        "Pause all from the tray did not pause the upload"
+    );
+    assert!(
+        wait_until(UI_WAIT, || std::future::ready(
+            tray_layout(&menu).contains("'1 paused'")
+        ))
+        .await,
+        "the status line did not follow: {}",
+        tray_layout(&menu)
+    );
+    assert!(
+        window
+            .hoist
+            .run(&["settings", "limit", "off"])
+            .status
+            .success()
+    );
+    tray_click(&menu, "Resume all");
+    assert!(
+        wait_until(UPLOAD_WAIT, || async {
+            !driver
+                .find_all(".row[data-state=\"completed\"]")
+                .await
+                .is_empty()
+        })
+        .await,
+        "Resume all from the tray did not finish the upload"
+    );
+    assert_eq!(
+        server.object("bucket", "tray.bin").map(|b| b.len()),
+        Some(8 * MIB)
+    );
+}

@@ -9,7 +9,9 @@
 # - gnome-keyring's Secret Service, unlocked (a fresh "login" keyring with password "pw"),
 # - with --garage: a single-node Garage on loopback (tests/lib/garage.sh), HOIST_GARAGE_* exported,
 # - with --display: an Xvfb server (DISPLAY exported, WAYLAND_DISPLAY unset) and a mock
-#   notification daemon (python3-dbusmock) logging every Notify call to $HOIST_NOTIFY_LOG.
+#   notification daemon (python3-dbusmock) logging every Notify call to $HOIST_NOTIFY_LOG, and
+#   a StatusNotifierWatcher (tests/lib/sni_watcher.py) that tray icons register with, logged to
+#   $HOIST_TRAY_LOG.
 #
 # Exits with COMMAND's status. The temp directory is removed at the end unless
 # HOIST_KEEP_SESSION=1 (then its path is printed: garage.log, keyrings, hoist data).
@@ -75,7 +77,7 @@ while (($#)); do
 done
 (($#)) || usage
 
-keyring_pid="" xvfb_pid="" notifyd_pid=""
+keyring_pid="" xvfb_pid="" notifyd_pid="" sni_pid=""
 # shellcheck source=tests/lib/garage.sh
 source "$here/garage.sh"
 
@@ -94,6 +96,7 @@ stop_pid() {
 # shellcheck disable=SC2317  # called from a trap
 teardown() {
     garage_stop
+    stop_pid "$sni_pid"
     stop_pid "$notifyd_pid"
     stop_pid "$xvfb_pid"
     stop_pid "$keyring_pid"
@@ -156,6 +159,20 @@ if ((want_display)); then
         sleep 0.1
     done
     echo "    notifications: mock daemon logging to $HOIST_NOTIFY_LOG (pid $notifyd_pid)"
+
+    HOIST_TRAY_LOG="$HOIST_SESSION_ROOT/tray.log"
+    export HOIST_TRAY_LOG
+    : >"$HOIST_TRAY_LOG"
+    /usr/bin/python3 -m dbusmock --session -t "$here/sni_watcher.py" -l "$HOIST_TRAY_LOG" \
+        >"$HOIST_SESSION_ROOT/sni.log" 2>&1 &
+    sni_pid=$!
+    deadline=$((SECONDS + SETUP_TIMEOUT))
+    until bus_has org.kde.StatusNotifierWatcher; do
+        kill -0 "$sni_pid" 2>/dev/null || { echo "session: the tray watcher exited" >&2; cat "$HOIST_SESSION_ROOT/sni.log" >&2; exit 1; }
+        ((SECONDS < deadline)) || { echo "session: no tray watcher after ${SETUP_TIMEOUT}s" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "    tray: StatusNotifierWatcher logging to $HOIST_TRAY_LOG (pid $sni_pid)"
 fi
 
 if ((want_garage)); then
