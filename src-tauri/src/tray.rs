@@ -8,7 +8,7 @@ use hoist_core::model::Selection;
 use hoist_core::{CancellationToken, Core, ProgressSnapshot, QueueCounts};
 use std::time::Duration;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
 const STATUS_PERIOD: Duration = Duration::from_secs(1);
@@ -17,8 +17,6 @@ const SHOW: &str = "show";
 const PAUSE_ALL: &str = "pause-all";
 const RESUME_ALL: &str = "resume-all";
 const QUIT: &str = "quit";
-/// The status line when nothing is queued, running, paused or failed.
-const IDLE: &str = "No uploads in progress";
 
 /// What the tray's status line says, e.g. "3 uploading · 12 queued · 4.2 MB/s".
 pub fn status_line(counts: &QueueCounts, progress: &ProgressSnapshot) -> String {
@@ -43,43 +41,35 @@ pub fn status_line(counts: &QueueCounts, progress: &ProgressSnapshot) -> String 
         parts.push(format!("{:.1} MB/s", rate / 1e6));
     }
     if parts.is_empty() {
-        return IDLE.into();
+        return "No uploads in progress".into();
     }
     parts.join(" · ")
 }
 
-/// The tray menu with `status` as its status line.
-fn menu(app: &AppHandle, status: &str) -> tauri::Result<Menu<Wry>> {
-    Menu::with_items(
+/// Builds the tray icon and starts refreshing its status line until `stop`.
+pub fn install(app: &AppHandle, core: &Core, stop: &CancellationToken) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, "status", "No uploads in progress", false, None::<&str>)?;
+    let menu = Menu::with_items(
         app,
         &[
             &MenuItem::with_id(app, SHOW, "Show Hoist", true, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
-            &MenuItem::with_id(app, "status", status, false, None::<&str>)?,
+            &status,
             &MenuItem::with_id(app, PAUSE_ALL, "Pause all", true, None::<&str>)?,
             &MenuItem::with_id(app, RESUME_ALL, "Resume all", true, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(app, QUIT, "Quit Hoist", true, None::<&str>)?,
         ],
-    )
-}
-
-/// Builds the tray icon and starts refreshing its status line until `stop`.
-pub fn install(app: &AppHandle, core: &Core, stop: &CancellationToken) -> tauri::Result<()> {
+    )?;
     let mut builder = TrayIconBuilder::with_id("hoist")
-        .menu(&menu(app, IDLE)?)
+        .menu(&menu)
         .tooltip("Hoist")
         .on_menu_event(|app, event| on_menu(app, event.id.as_ref()));
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
-    let tray = builder.build(app)?;
-    tauri::async_runtime::spawn(refresh_status(
-        app.clone(),
-        tray,
-        core.clone(),
-        stop.clone(),
-    ));
+    builder.build(app)?;
+    tauri::async_runtime::spawn(refresh_status(status, core.clone(), stop.clone()));
     Ok(())
 }
 
@@ -117,10 +107,8 @@ pub fn show_main_window(app: &AppHandle) {
     }
 }
 
-/// Replaces the menu when the status line changes: a disabled item's new label does not reach
-/// the tray host through libayatana-appindicator's exported menu, a new menu does.
-async fn refresh_status(app: AppHandle, tray: TrayIcon<Wry>, core: Core, stop: CancellationToken) {
-    let mut shown = IDLE.to_string();
+async fn refresh_status(item: MenuItem<Wry>, core: Core, stop: CancellationToken) {
+    let mut shown = String::new();
     let mut tick = tokio::time::interval(STATUS_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -142,9 +130,8 @@ async fn refresh_status(app: AppHandle, tray: TrayIcon<Wry>, core: Core, stop: C
         };
         let line = status_line(&counts, &core.progress());
         if line != shown {
-            let replaced = menu(&app, &line).and_then(|m| tray.set_menu(Some(m)));
-            if let Err(e) = replaced {
-                tracing::debug!(error = %e, "tray status: cannot replace the menu");
+            if let Err(e) = item.set_text(&line) {
+                tracing::debug!(error = %e, "tray status: cannot set the text");
             }
             shown = line;
         }
