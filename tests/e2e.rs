@@ -163,6 +163,19 @@ async fn files_added_in_the_window_upload_and_notify() {
     );
 }
 
+/// tests/lib/x11_window.py ACTION on the window titled "Hoist": "close" sends the title bar's close
+/// (WM_DELETE_WINDOW); "state" prints "viewable" or "hidden".
+fn x11_window(action: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x11_window.py");
+    let out = std::process::Command::new("/usr/bin/python3")
+        .arg(script)
+        .args([action, "Hoist"])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "x11_window.py {action}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Whether the page is shown (WebKit reports `hidden` while the window is hidden).
 async fn page_visible(driver: &Driver) -> bool {
     driver
@@ -172,8 +185,8 @@ async fn page_visible(driver: &Driver) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_launch_hands_over_to_the_running_window() {
-    let test = "a_second_launch_hands_over_to_the_running_window";
+async fn closing_hides_to_the_tray_and_a_second_launch_shows_the_window() {
+    let test = "closing_hides_to_the_tray_and_a_second_launch_shows_the_window";
     if !keychain_available(test) || !e2e_available(test) {
         return;
     }
@@ -186,7 +199,21 @@ async fn a_second_launch_hands_over_to_the_running_window() {
         wait_until(UI_WAIT, || page_visible(driver)).await,
         "the window is not shown at start"
     );
-    // A second `hoist` hands over to the running one and exits.
+    // The title bar's close button (WM_DELETE_WINDOW): with close-to-tray on, the default, the
+    // window hides and the app goes on.
+    assert_eq!(x11_window("close"), "");
+    assert!(
+        wait_until(UI_WAIT, || std::future::ready(
+            x11_window("state") == "hidden"
+        ))
+        .await,
+        "closing did not hide the window"
+    );
+    assert!(
+        driver.window_handles().await == 1,
+        "the app quit instead of hiding"
+    );
+    // A second `hoist` hands over to the running one, which shows its window again, and exits.
     let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_hoist"))
         .env("HOIST_DATA_DIR", &window.hoist.data_dir)
         .spawn()
@@ -203,8 +230,14 @@ async fn a_second_launch_hands_over_to_the_running_window() {
     assert!(exited, "the second launch did not exit");
     let second = status.unwrap();
     assert!(second.success(), "the second launch failed: {second}");
-    // The first window is still there and shown, and is the only one.
-    assert!(page_visible(driver).await, "the running window was hidden");
+    // The first window is shown again, and is the only one.
+    assert!(
+        wait_until(UI_WAIT, || std::future::ready(
+            x11_window("state") == "viewable"
+        ))
+        .await,
+        "the second launch did not show the window"
+    );
     let handles = driver.window_handles().await;
     assert_eq!(handles, 1, "a second window was opened");
 }
