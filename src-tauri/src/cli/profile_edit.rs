@@ -220,7 +220,12 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
             continue;
         };
         let key_id = key.access_key_id.expose();
-        let shown_id = format!("…{}", &key_id[key_id.len().saturating_sub(4)..]);
+        // The last 4 characters only (by character: a key id is ASCII, but must not panic).
+        let tail: String = key_id
+            .chars()
+            .skip(key_id.chars().count().saturating_sub(4))
+            .collect();
+        let shown_id = format!("…{tail}");
         let region = aws.region.clone().unwrap_or_else(|| "us-east-1".into());
         let endpoint = aws.endpoint.clone().unwrap_or_else(|| "AWS".into());
         let bucket = args.bucket.clone().unwrap_or_default();
