@@ -7,9 +7,11 @@
 //! unless HOIST_REQUIRE_E2E=1 (set by ./scripts/test) makes that a failure.
 
 mod common;
+mod desktop;
 mod webdriver;
 
 use common::*;
+use desktop::{tray_click, tray_layout, tray_menu, x11_window};
 use hoist_test_s3::TestS3;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -88,6 +90,15 @@ async fn open_window(server: &TestS3, test: &str) -> Window {
     }
 }
 
+/// Whether some row of the queue shows `state` within `limit`.
+async fn row_in_state(driver: &Driver, state: &str, limit: Duration) -> bool {
+    let selector = format!(".row[data-state=\"{state}\"]");
+    wait_until(limit, || async {
+        !driver.find_all(&selector).await.is_empty()
+    })
+    .await
+}
+
 /// Enqueues paths through the same command the window's "Add files" uses.
 async fn add_paths(driver: &Driver, paths: &[&Path]) {
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -161,19 +172,6 @@ async fn files_added_in_the_window_upload_and_notify() {
         "no 'batch finished' notification; the daemon logged:\n{}",
         notifications()
     );
-}
-
-/// tests/lib/x11_window.py ACTION on the window titled "Hoist": "close" sends the title bar's close
-/// (WM_DELETE_WINDOW); "state" prints "viewable" or "hidden".
-fn x11_window(action: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x11_window.py");
-    let out = std::process::Command::new("/usr/bin/python3")
-        .arg(script)
-        .args([action, "Hoist"])
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "x11_window.py {action}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Whether the page is shown (WebKit reports `hidden` while the window is hidden).
@@ -317,13 +315,7 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
         .await;
     driver.click(&pause).await;
     assert!(
-        wait_until(UI_WAIT, || async {
-            !driver
-                .find_all(".row[data-state=\"paused\"]")
-                .await
-                .is_empty()
-        })
-        .await,
+        row_in_state(driver, "paused", UI_WAIT).await,
         "the row never showed paused:\n{}",
         driver.page_text().await
     );
@@ -344,13 +336,7 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
         .await;
     driver.click(&resume).await;
     assert!(
-        wait_until(UPLOAD_WAIT, || async {
-            !driver
-                .find_all(".row[data-state=\"completed\"]")
-                .await
-                .is_empty()
-        })
-        .await,
+        row_in_state(driver, "completed", UPLOAD_WAIT).await,
         "the resumed upload never completed:\n{}",
         driver.page_text().await
     );
@@ -452,13 +438,7 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
         )
         .await;
     assert_eq!(report["jobs"].as_array().map(Vec::len), Some(1), "{report}");
-    let failed = wait_until(UPLOAD_WAIT, || async {
-        !driver
-            .find_all(".row[data-state=\"failed\"]")
-            .await
-            .is_empty()
-    })
-    .await;
+    let failed = row_in_state(driver, "failed", UPLOAD_WAIT).await;
     assert!(
         failed,
         "the row never showed failed:\n{}",
@@ -479,78 +459,6 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
         "no failure notification; the daemon logged:\n{}",
         notifications()
     );
-}
-
-/// `gdbus call` on the session bus; `None` when the call fails.
-fn gdbus(dest: &str, path: &str, method: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("gdbus")
-        .args(["call", "--session", "--timeout", "3", "--dest", dest])
-        .args(["--object-path", path])
-        .args(["--method", method, "--"])
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The running window's tray menu: (its bus name, the menu's object path), once registered.
-fn tray_menu() -> Option<(String, String)> {
-    let log = std::fs::read_to_string(std::env::var_os("HOIST_TRAY_LOG")?).ok()?;
-    let item = log
-        .lines()
-        .rev()
-        .find_map(|l| l.split("RegisterStatusNotifierItem \"").nth(1))?
-        .trim_end_matches('"')
-        .to_string();
-    let names = gdbus(
-        "org.freedesktop.DBus",
-        "/org/freedesktop/DBus",
-        "org.freedesktop.DBus.ListNames",
-        &[],
-    )?;
-    // Newest connections first: the window connected last.
-    let mut names: Vec<&str> = names.split('\'').filter(|n| n.starts_with(":1.")).collect();
-    names.sort_by_key(|n| std::cmp::Reverse(n[3..].parse::<u64>().unwrap_or(0)));
-    names.into_iter().find_map(|name| {
-        let menu = gdbus(
-            name,
-            &item,
-            "org.freedesktop.DBus.Properties.Get",
-            &["org.kde.StatusNotifierItem", "Menu"],
-        )?;
-        let path = menu.split('\'').nth(1)?.to_string();
-        Some((name.to_string(), path))
-    })
-}
-
-/// The menu's layout as gdbus prints it (labels included).
-fn tray_layout(menu: &(String, String)) -> String {
-    gdbus(
-        &menu.0,
-        &menu.1,
-        "com.canonical.dbusmenu.GetLayout",
-        &["0", "-1", "['label']"],
-    )
-    .unwrap_or_default()
-}
-
-/// Clicks the menu item labelled `label`, as a tray host does.
-fn tray_click(menu: &(String, String), label: &str) {
-    let layout = tray_layout(menu);
-    let at = layout
-        .find(&format!("{{'label': <'{label}'>}}"))
-        .unwrap_or_else(|| panic!("no '{label}' in the tray menu: {layout}"));
-    let open = layout[..at].rfind('(').unwrap();
-    let id = layout[open + 1..at].trim().trim_end_matches(',');
-    let clicked = gdbus(
-        &menu.0,
-        &menu.1,
-        "com.canonical.dbusmenu.Event",
-        &[id, "clicked", "<0>", "0"],
-    );
-    assert!(clicked.is_some(), "clicking '{label}' (item {id}) failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -609,13 +517,7 @@ async fn the_tray_menu_shows_the_status_and_pauses_and_resumes_everything() {
 
     tray_click(&menu, "Pause all");
     assert!(
-        wait_until(UI_WAIT, || async {
-            !driver
-                .find_all(".row[data-state=\"paused\"]")
-                .await
-                .is_empty()
-        })
-        .await,
+        row_in_state(driver, "paused", UI_WAIT).await,
         "Pause all from the tray did not pause the upload"
     );
     assert!(
@@ -635,13 +537,7 @@ async fn the_tray_menu_shows_the_status_and_pauses_and_resumes_everything() {
     );
     tray_click(&menu, "Resume all");
     assert!(
-        wait_until(UPLOAD_WAIT, || async {
-            !driver
-                .find_all(".row[data-state=\"completed\"]")
-                .await
-                .is_empty()
-        })
-        .await,
+        row_in_state(driver, "completed", UPLOAD_WAIT).await,
         "Resume all from the tray did not finish the upload"
     );
     assert_eq!(

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeEnqueue, QueueApp } from '../src/app';
 import { makeJob, MockIpc } from '../src/ipc/mock';
+import { mountApp, settle } from './helpers';
 import type { Job } from '../src/ipc/types';
 
 let root: HTMLElement;
@@ -17,11 +18,9 @@ afterEach(() => {
 });
 
 async function mount(jobs: Job[], setup?: (ipc: MockIpc) => void): Promise<MockIpc> {
-  const ipc = new MockIpc(jobs);
-  setup?.(ipc);
-  app = new QueueApp(root, ipc, { reloadDelayMs: 1, pollMs: 10, noticeMs: 50 });
-  await app.start();
-  return ipc;
+  const mounted = await mountApp(root, jobs, setup);
+  app = mounted.app;
+  return mounted.ipc;
 }
 
 function row(id: number): HTMLElement {
@@ -40,7 +39,6 @@ function click(id: number, label: string): void {
   button.click();
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe('queue window', () => {
   it('shows the header and the drop hint, and hides the table while the queue is empty', async () => {

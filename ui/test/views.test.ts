@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueApp } from '../src/app';
 import { fieldsFor } from '../src/destinations';
 import { makeJob, makeProfile, MockIpc } from '../src/ipc/mock';
+import { mountApp, settle } from './helpers';
 import type { Job, JobState } from '../src/ipc/types';
 import { settingsFrom } from '../src/settings';
 import { formatEta, initialState, totals, totalsLine, withJobs } from '../src/state';
@@ -21,14 +22,11 @@ afterEach(() => {
 });
 
 async function mount(jobs: Job[], setup?: (ipc: MockIpc) => void): Promise<MockIpc> {
-  const ipc = new MockIpc(jobs);
-  setup?.(ipc);
-  app = new QueueApp(root, ipc, { reloadDelayMs: 1, pollMs: 10, noticeMs: 50 });
-  await app.start();
-  return ipc;
+  const mounted = await mountApp(root, jobs, setup);
+  app = mounted.app;
+  return mounted.ipc;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 const q = <T extends Element = HTMLElement>(selector: string) => root.querySelector<T>(selector)!;
 
 function manyJobs(n: number): Job[] {

@@ -15,6 +15,10 @@ use std::time::Duration;
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 const BODY: &[u8] = b"Hoist connection test: this object is deleted right away.";
 
+type Put = aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
+/// Adds the header one PutObject check is about.
+type WithHeader = Box<dyn FnOnce(Put) -> Put + Send>;
+
 /// CRC32C (Castagnoli), bitwise: the probe sends one tiny body.
 fn crc32c(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
@@ -142,56 +146,32 @@ impl S3Backend {
         let mut keys = Vec::new();
         let md5: [u8; 16] = Md5::digest(BODY).into();
 
-        let key = format!("{base}/md5");
-        let put = self.client.put_object().bucket(&self.bucket).key(&key);
-        let result = self
-            .send(
-                "PutObject",
-                STEP_TIMEOUT,
-                put.content_md5(b64(&md5))
-                    .body(ByteStream::from_static(BODY))
-                    .send(),
-            )
-            .await;
-        caps.content_md5 = self.record(
-            &mut steps,
-            "Content-MD5 header",
-            result.map(drop),
-            &mut keys,
-            &key,
-        );
-
-        let key = format!("{base}/crc32c");
-        let put = self.client.put_object().bucket(&self.bucket).key(&key);
-        let result = self
-            .send(
-                "PutObject",
-                STEP_TIMEOUT,
-                put.checksum_crc32_c(b64(&crc32c(BODY).to_be_bytes()))
-                    .body(ByteStream::from_static(BODY))
-                    .send(),
-            )
-            .await;
-        caps.checksum_headers = self.record(
-            &mut steps,
-            "x-amz-checksum-crc32c header",
-            result.map(drop),
-            &mut keys,
-            &key,
-        );
-
-        let key = format!("{base}/acl");
-        let put = self.client.put_object().bucket(&self.bucket).key(&key);
-        let result = self
-            .send(
-                "PutObject",
-                STEP_TIMEOUT,
-                put.acl(ObjectCannedAcl::Private)
-                    .body(ByteStream::from_static(BODY))
-                    .send(),
-            )
-            .await;
-        caps.acl = self.record(&mut steps, "canned ACL", result.map(drop), &mut keys, &key);
+        let tries: [(&str, &str, WithHeader); 3] = [
+            (
+                "md5",
+                "Content-MD5 header",
+                Box::new(move |p| p.content_md5(b64(&md5))),
+            ),
+            (
+                "crc32c",
+                "x-amz-checksum-crc32c header",
+                Box::new(|p| p.checksum_crc32_c(b64(&crc32c(BODY).to_be_bytes()))),
+            ),
+            (
+                "acl",
+                "canned ACL",
+                Box::new(|p| p.acl(ObjectCannedAcl::Private)),
+            ),
+        ];
+        let mut accepted = [false; 3];
+        for (i, (name, step, header)) in tries.into_iter().enumerate() {
+            let key = format!("{base}/{name}");
+            let put = self.client.put_object().bucket(&self.bucket).key(&key);
+            let sent = header(put).body(ByteStream::from_static(BODY)).send();
+            let result = self.send("PutObject", STEP_TIMEOUT, sent).await.map(drop);
+            accepted[i] = self.record(&mut steps, step, result, &mut keys, &key);
+        }
+        [caps.content_md5, caps.checksum_headers, caps.acl] = accepted;
 
         let key = format!("{base}/multipart");
         let (multipart, list_parts) = self.try_multipart(&key, caps.content_md5).await;

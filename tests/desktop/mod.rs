@@ -1,0 +1,90 @@
+//! The desktop around the window, for the end-to-end tests: the tray icon's menu over D-Bus
+//! (`gdbus`, com.canonical.dbusmenu, registered with tests/lib/sni_watcher.py) and the window as
+//! the X server sees it (tests/lib/x11_window.py).
+
+use std::path::Path;
+
+/// `gdbus call` on the session bus; `None` when the call fails.
+fn gdbus(dest: &str, path: &str, method: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("gdbus")
+        .args(["call", "--session", "--timeout", "3", "--dest", dest])
+        .args(["--object-path", path])
+        .args(["--method", method, "--"])
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The running window's tray menu: (its bus name, the menu's object path), once registered.
+pub fn tray_menu() -> Option<(String, String)> {
+    let log = std::fs::read_to_string(std::env::var_os("HOIST_TRAY_LOG")?).ok()?;
+    let item = log
+        .lines()
+        .rev()
+        .find_map(|l| l.split("RegisterStatusNotifierItem \"").nth(1))?
+        .trim_end_matches('"')
+        .to_string();
+    let names = gdbus(
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.ListNames",
+        &[],
+    )?;
+    // Newest connections first: the window connected last.
+    let mut names: Vec<&str> = names.split('\'').filter(|n| n.starts_with(":1.")).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n[3..].parse::<u64>().unwrap_or(0)));
+    names.into_iter().find_map(|name| {
+        let menu = gdbus(
+            name,
+            &item,
+            "org.freedesktop.DBus.Properties.Get",
+            &["org.kde.StatusNotifierItem", "Menu"],
+        )?;
+        let path = menu.split('\'').nth(1)?.to_string();
+        Some((name.to_string(), path))
+    })
+}
+
+/// The menu's layout as gdbus prints it (labels included).
+pub fn tray_layout(menu: &(String, String)) -> String {
+    gdbus(
+        &menu.0,
+        &menu.1,
+        "com.canonical.dbusmenu.GetLayout",
+        &["0", "-1", "['label']"],
+    )
+    .unwrap_or_default()
+}
+
+/// Clicks the menu item labelled `label`, as a tray host does.
+pub fn tray_click(menu: &(String, String), label: &str) {
+    let layout = tray_layout(menu);
+    let at = layout
+        .find(&format!("{{'label': <'{label}'>}}"))
+        .unwrap_or_else(|| panic!("no '{label}' in the tray menu: {layout}"));
+    let open = layout[..at].rfind('(').unwrap();
+    let id = layout[open + 1..at].trim().trim_end_matches(',');
+    let clicked = gdbus(
+        &menu.0,
+        &menu.1,
+        "com.canonical.dbusmenu.Event",
+        &[id, "clicked", "<0>", "0"],
+    );
+    assert!(clicked.is_some(), "clicking '{label}' (item {id}) failed");
+}
+
+/// tests/lib/x11_window.py ACTION on the window titled "Hoist": "close" sends the title bar's close
+/// (WM_DELETE_WINDOW); "state" prints "viewable" or "hidden".
+pub fn x11_window(action: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x11_window.py");
+    let out = std::process::Command::new("/usr/bin/python3")
+        .arg(script)
+        .args([action, "Hoist"])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "x11_window.py {action}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
