@@ -62,6 +62,14 @@ struct Window {
 
 async fn open_window(server: &TestS3, test: &str) -> Window {
     let turn = ONE_WINDOW.lock().await;
+    // The previous test's app may still be closing: its window would answer for ours.
+    assert!(
+        wait_until(UI_WAIT, || std::future::ready(
+            x11_window("state").is_none()
+        ))
+        .await,
+        "a window of an earlier test is still open"
+    );
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
     hoist.add_profile(
@@ -198,14 +206,16 @@ async fn closing_hides_to_the_tray_and_a_second_launch_shows_the_window() {
         "the window is not shown at start"
     );
     // The title bar's close button (WM_DELETE_WINDOW): with close-to-tray on, the default, the
-    // window hides and the app goes on.
-    assert_eq!(x11_window("close"), "");
+    // window hides and the app goes on. Sent again while the window still shows: on a loaded
+    // machine the first one can arrive before GTK handles the protocol (seen in full runs).
     assert!(
-        wait_until(UI_WAIT, || std::future::ready(
-            x11_window("state") == "hidden"
-        ))
+        wait_until(UI_WAIT, || {
+            assert!(x11_window("close").is_some(), "the window is gone");
+            std::future::ready(x11_window("state").as_deref() == Some("hidden"))
+        })
         .await,
-        "closing did not hide the window"
+        "closing did not hide the window: {:?}",
+        x11_window("list")
     );
     assert!(
         driver.window_handles().await == 1,
@@ -231,7 +241,7 @@ async fn closing_hides_to_the_tray_and_a_second_launch_shows_the_window() {
     // The first window is shown again, and is the only one.
     assert!(
         wait_until(UI_WAIT, || std::future::ready(
-            x11_window("state") == "viewable"
+            x11_window("state").as_deref() == Some("viewable")
         ))
         .await,
         "the second launch did not show the window"

@@ -40,6 +40,10 @@ def main():
             )
             window.send_event(event, event_mask=X.NoEventMask)
         d.flush()
+    elif action == "list":
+        for w in windows:
+            g = w.get_geometry()
+            print(w.id, w.get_attributes().map_state, g.width, g.height, w.get_wm_class())
     elif action == "state":
         viewable = any(w.get_attributes().map_state == X.IsViewable for w in windows)
         print("viewable" if viewable else "hidden")
