@@ -102,7 +102,7 @@ fn the_cli_contract_end_to_end() {
     let out = hoist.run(&["run"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("2 completed, 0 failed"),
+        stdout(&out).contains("2 uploaded, 0 skipped, 0 failed"),
         "{}",
         stdout(&out)
     );
@@ -232,4 +232,38 @@ fn presets_fill_in_the_provider_and_folders_are_destinations() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(same_bytes(&nas.join("in/doc.txt"), &file));
+}
+
+#[test]
+fn pausing_a_completed_job_by_id_exited_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let file = dir.path().join("done.txt");
+    write_pattern(&file, 10, 1);
+    let out = hoist.run(&["upload", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = hoist.queue_json()[0]["id"].to_string();
+
+    for (verb, allowed) in [
+        ("pause", "queued or running"),
+        ("resume", "paused"),
+        ("cancel", "queued, running, paused or failed"),
+        ("retry", "failed or cancelled"),
+    ] {
+        let out = hoist.run(&[verb, &id]);
+        assert!(!out.status.success(), "{verb} {id} exited 0");
+        let message = stderr(&out);
+        assert!(
+            message.contains(&format!("job {id} is completed")) && message.contains(allowed),
+            "{verb}: {message}"
+        );
+    }
+    // --all with nothing to do is not an error.
+    let out = hoist.run(&["pause", "--all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no job was paused"),
+        "{}",
+        stdout(&out)
+    );
 }

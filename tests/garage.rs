@@ -109,10 +109,10 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     // SIGKILL in the middle of a 160 MiB file, then `hoist run`.
     let big = dir.path().join("big.bin");
     write_pattern(&big, 160 * MIB, 3);
-    let key = format!("{run_id}-big.bin");
+    let key = format!("{run_id}-big/big.bin");
     let mut upload = hoist
         .command()
-        .args(["upload", "--prefix", &format!("{run_id}-")])
+        .args(["upload", "--prefix", &format!("{run_id}-big")])
         .arg(&big)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

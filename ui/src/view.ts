@@ -113,7 +113,7 @@ export class QueueView {
     this.destinationSelect = el('select', 'destination-select');
     this.destinationSelect.setAttribute('aria-label', 'Destination for added files');
     this.prefixInput = el('input', 'prefix');
-    this.prefixInput.placeholder = 'prefix (optional)';
+    this.prefixInput.placeholder = 'folder in the bucket (optional)';
     this.prefixInput.setAttribute('aria-label', 'Key prefix for added files');
     this.filterSelect = el('select', 'filter');
     this.filterSelect.setAttribute('aria-label', 'Show');

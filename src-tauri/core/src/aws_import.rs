@@ -2,15 +2,20 @@
 //! environment variables, for `hoist profile import-aws`. Pure: the caller reads the files and
 //! the environment and hands their text over, so every rule is unit-tested.
 //!
-//! The rules follow the AWS CLI's: `[default]` and `[profile NAME]` in config, `[NAME]` in
-//! credentials; a nested `s3 =` block may set `addressing_style` and `endpoint_url`; for the
+//! The files are parsed by the AWS SDK's own parser (`aws-runtime`'s `env_config`). On top of
+//! it: a nested `s3 =` block may set `addressing_style` and `endpoint_url`, as may the
+//! `[services NAME]` section a profile names with `services = NAME`; for the
 //! profile in use (`AWS_PROFILE`, else `default`) the environment wins: `AWS_ACCESS_KEY_ID` /
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` over `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_S3` over
 //! `AWS_ENDPOINT_URL`. Profiles without static keys (SSO, `credential_process`, assumed roles,
 //! temporary keys with a session token) are reported with the reason they cannot be imported.
 
 use crate::credentials::{AccessKey, Secret};
-use std::collections::BTreeMap;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_runtime::env_config::property::PropertiesKey;
+use aws_runtime::env_config::section::{EnvConfigSections, Profile};
+use aws_runtime::env_config::source;
+use aws_types::os_shim_internal::{Env, Fs};
 
 /// One AWS profile, resolved.
 #[derive(Debug, Clone)]
@@ -26,83 +31,78 @@ pub struct AwsProfile {
     pub unusable: Option<String>,
 }
 
-/// `section -> key -> value`; nested blocks as `key.subkey` (e.g. `s3.addressing_style`).
-type Sections = BTreeMap<String, BTreeMap<String, String>>;
-
-/// Parses the INI dialect of the AWS shared files. `section_name` maps a header (without the
-/// brackets) to the profile name it defines, or `None` for sections that define none.
-fn parse(text: &str, section_name: impl Fn(&str) -> Option<String>) -> Sections {
-    let mut sections = Sections::new();
-    let mut current: Option<String> = None;
-    let mut nested: Option<String> = None;
-    for raw in text.lines() {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
+/// The value of a sub-property in a nested block (`s3 =` followed by indented `key = value`
+/// lines), which the SDK's parser keeps as the block's raw text. Keys are case-insensitive; a
+/// comment after whitespace ends the value, as on property lines.
+fn sub_property(block: Option<&str>, name: &str) -> Option<String> {
+    block?.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case(name) {
+            return None;
         }
-        if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            current = section_name(trimmed[1..trimmed.len() - 1].trim());
-            nested = None;
-            continue;
-        }
-        let Some(section) = &current else {
-            continue;
-        };
-        let Some((key, value)) = trimmed.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim().to_ascii_lowercase(), value.trim().to_string());
-        let indented = raw.starts_with([' ', '\t']);
-        let entries = sections.entry(section.clone()).or_default();
-        match (&nested, indented) {
-            (Some(block), true) => {
-                entries.insert(format!("{block}.{key}"), value);
-            }
-            _ if value.is_empty() => nested = Some(key),
-            _ => {
-                nested = None;
-                entries.insert(key, value);
-            }
-        }
-    }
-    sections
+        let value = value.trim();
+        let end = value
+            .char_indices()
+            .find(|&(i, c)| (c == '#' || c == ';') && value[..i].ends_with(char::is_whitespace))
+            .map_or(value.len(), |(i, _)| i);
+        Some(value[..end].trim().to_string()).filter(|v| !v.is_empty())
+    })
 }
 
-fn config_section(header: &str) -> Option<String> {
-    if header == "default" {
-        return Some("default".into());
-    }
-    header
-        .strip_prefix("profile")
-        .filter(|rest| rest.starts_with(char::is_whitespace))
-        .map(|rest| rest.trim().to_string())
+/// Parses the two files with the AWS SDK's own shared-config parser (`aws-runtime`), which
+/// follows the AWS rules: comments, continuation lines, case, `[default]` vs `[profile
+/// default]`, the credentials file over the config file, `[sso-session]` and `[services]`.
+fn parse(credentials: &str, config: &str) -> Result<EnvConfigSections, String> {
+    let files = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, config)
+        .with_contents(EnvConfigFileKind::Credentials, credentials)
+        .build();
+    // From memory only: no file system, no environment (the caller applies AWS_* itself).
+    let (env, fs) = (Env::from_slice(&[]), Fs::from_slice(&[]));
+    let source =
+        futures::executor::block_on(source::load(&env, &fs, &files)).map_err(|e| e.to_string())?;
+    EnvConfigSections::parse(source).map_err(|e| e.to_string())
+}
+
+/// `endpoint_url` for S3 in a `[services NAME]` section (the profile's `services = NAME`).
+fn services_endpoint(sections: &EnvConfigSections, services: &str) -> Option<String> {
+    let key = PropertiesKey::builder()
+        .section_key("services")
+        .section_name(services)
+        .property_name("s3")
+        .sub_property_name("endpoint_url")
+        .build()
+        .ok()?;
+    sections.other_sections().get(&key).cloned()
 }
 
 /// Resolves every profile of the two files plus the environment (`env` gives a variable's
-/// value). Sorted by name.
+/// value). Sorted by name. A file the AWS parser rejects is an error naming the line.
 pub fn read_profiles(
     credentials: &str,
     config: &str,
     env: impl Fn(&str) -> Option<String>,
-) -> Vec<AwsProfile> {
+) -> Result<Vec<AwsProfile>, String> {
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let credentials = parse(credentials, |h| Some(h.to_string()));
-    let config = parse(config, config_section);
-    let mut names: Vec<String> = credentials.keys().chain(config.keys()).cloned().collect();
+    let sections = parse(credentials, config)?;
+    let mut names: Vec<String> = sections.profiles().map(str::to_string).collect();
     let active = env("AWS_PROFILE").unwrap_or_else(|| "default".into());
     if env("AWS_ACCESS_KEY_ID").is_some() {
         names.push(active.clone());
     }
     names.sort();
     names.dedup();
-    let empty = BTreeMap::new();
-    names
+    let empty = Profile::new("", Default::default());
+    let profiles = names
         .into_iter()
         .map(|name| {
-            let creds = credentials.get(&name).unwrap_or(&empty);
-            let conf = config.get(&name).unwrap_or(&empty);
-            // The credentials file wins over config for keys, as in the AWS CLI.
-            let get = |key: &str| creds.get(key).or_else(|| conf.get(key)).cloned();
+            let profile = sections.get_profile(&name).unwrap_or(&empty);
+            let get = |key: &str| {
+                profile
+                    .get(key)
+                    .map(str::to_string)
+                    .filter(|v| !v.is_empty())
+            };
             let from_env = |vars: &[&str]| {
                 if name != active {
                     return None;
@@ -114,10 +114,12 @@ pub fn read_profiles(
                 from_env(&["AWS_SECRET_ACCESS_KEY"]).or_else(|| get("aws_secret_access_key"));
             let token = from_env(&["AWS_SESSION_TOKEN"]).or_else(|| get("aws_session_token"));
             let region = from_env(&["AWS_REGION", "AWS_DEFAULT_REGION"]).or_else(|| get("region"));
+            let s3 = profile.get("s3");
             let endpoint = from_env(&["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"])
-                .or_else(|| get("s3.endpoint_url"))
+                .or_else(|| sub_property(s3, "endpoint_url"))
+                .or_else(|| get("services").and_then(|s| services_endpoint(&sections, &s)))
                 .or_else(|| get("endpoint_url"));
-            let path_style = get("s3.addressing_style").is_some_and(|s| s == "path");
+            let path_style = sub_property(s3, "addressing_style").is_some_and(|s| s == "path");
             let unusable = match (&key_id, &secret, &token) {
                 (Some(_), Some(_), Some(_)) => Some(
                     "it has temporary keys (a session token), which would expire: create an \
@@ -125,7 +127,7 @@ pub fn read_profiles(
                         .to_string(),
                 ),
                 (Some(_), Some(_), None) => None,
-                _ => Some(without_keys_reason(conf)),
+                _ => Some(without_keys_reason(profile)),
             };
             let key = match (&key_id, &secret, &unusable) {
                 (Some(id), Some(secret), None) => Some(AccessKey {
@@ -143,11 +145,12 @@ pub fn read_profiles(
                 unusable,
             }
         })
-        .collect()
+        .collect();
+    Ok(profiles)
 }
 
-fn without_keys_reason(conf: &BTreeMap<String, String>) -> String {
-    let has = |k: &str| conf.contains_key(k);
+fn without_keys_reason(profile: &Profile) -> String {
+    let has = |k: &str| profile.get(k).is_some();
     let how = if has("sso_session") || has("sso_start_url") {
         "it signs in with SSO"
     } else if has("credential_process") {
@@ -184,8 +187,8 @@ aws_session_token = token
 [default]
 region = eu-west-1
 
-[profile work]
-region = us-west-2
+[profile work] ; the header carries a comment
+region = us-west-2 # and so does this value
 s3 =
   addressing_style = path
   endpoint_url = https://minio.example.com
@@ -216,11 +219,15 @@ s3 =
             .clone()
     }
 
+    fn names(profiles: &[AwsProfile]) -> Vec<&str> {
+        profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+
     #[test]
     fn files_give_keys_regions_and_the_nested_s3_block() {
-        let profiles = read_profiles(CREDENTIALS, CONFIG, none);
-        let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["default", "sso", "temp", "work"]);
+        let profiles = read_profiles(CREDENTIALS, CONFIG, none).unwrap();
+        // [sso-session] and [services] sections are not profiles.
+        assert_eq!(names(&profiles), ["default", "sso", "temp", "work"]);
         let default = by_name(&profiles, "default");
         assert_eq!(default.region.as_deref(), Some("eu-west-1"));
         assert_eq!(default.key.unwrap().access_key_id.expose(), "AKIDEFAULT");
@@ -228,13 +235,92 @@ s3 =
         let work = by_name(&profiles, "work");
         assert!(work.path_style);
         assert_eq!(work.endpoint.as_deref(), Some("https://minio.example.com"));
-        assert_eq!(work.region.as_deref(), Some("us-west-2"));
         assert_eq!(work.key.unwrap().secret_access_key.expose(), "secret-work");
     }
 
     #[test]
+    fn a_header_with_a_comment_merged_its_keys_into_the_profile_before() {
+        let profiles = read_profiles(CREDENTIALS, CONFIG, none).unwrap();
+        // The header `[profile work] ; ...` is recognised and the inline comment is not in
+        // the value; `default` keeps its own region.
+        assert_eq!(
+            by_name(&profiles, "work").region.as_deref(),
+            Some("us-west-2")
+        );
+        assert_eq!(
+            by_name(&profiles, "default").region.as_deref(),
+            Some("eu-west-1")
+        );
+    }
+
+    #[test]
+    fn aws_shared_config_rules() {
+        let config = "\
+[default]
+region = from-plain-default
+[profile default]
+region = from-prefixed-default
+[notprefixed]
+region = ignored: config sections need the profile prefix
+[profile Mixed]
+REGION = upper-case-key
+[profile svc]
+services = local
+[profile cont]
+region = eu-
+  central-1
+[services local]
+s3 =
+  endpoint_url = http://127.0.0.1:9000
+";
+        let credentials = "\
+[profile ignored]
+aws_access_key_id = A
+[Mixed]
+aws_access_key_id = FROMCREDS
+aws_secret_access_key = s
+";
+        let profiles = read_profiles(credentials, config, none).unwrap();
+        assert_eq!(names(&profiles), ["Mixed", "cont", "default", "svc"]);
+        // `[profile default]` wins over `[default]` in the config file.
+        assert_eq!(
+            by_name(&profiles, "default").region.as_deref(),
+            Some("from-prefixed-default")
+        );
+        // Property names are case-insensitive, profile names are not.
+        let mixed = by_name(&profiles, "Mixed");
+        assert_eq!(mixed.region.as_deref(), Some("upper-case-key"));
+        assert_eq!(mixed.key.unwrap().access_key_id.expose(), "FROMCREDS");
+        // A continuation line joins the value with a newline (the SDK's rule).
+        assert_eq!(
+            by_name(&profiles, "cont").region.as_deref(),
+            Some("eu-\ncentral-1")
+        );
+        assert_eq!(
+            by_name(&profiles, "svc").endpoint.as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+    }
+
+    #[test]
+    fn the_credentials_file_wins_over_the_config_file() {
+        let config = "[profile p]\naws_access_key_id = CONFIGKEY\naws_secret_access_key = c\n";
+        let credentials = "[p]\naws_access_key_id = CREDSKEY\naws_secret_access_key = k\n";
+        let profiles = read_profiles(credentials, config, none).unwrap();
+        let key = by_name(&profiles, "p").key.unwrap();
+        assert_eq!(key.access_key_id.expose(), "CREDSKEY");
+        assert_eq!(key.secret_access_key.expose(), "k");
+    }
+
+    #[test]
+    fn a_file_the_parser_rejects_names_the_line() {
+        let err = read_profiles("aws_access_key_id = before any section\n", "", none).unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
     fn profiles_without_static_keys_say_why() {
-        let profiles = read_profiles(CREDENTIALS, CONFIG, none);
+        let profiles = read_profiles(CREDENTIALS, CONFIG, none).unwrap();
         let sso = by_name(&profiles, "sso");
         assert!(sso.key.is_none());
         assert!(sso.unusable.unwrap().contains("SSO"));
@@ -254,7 +340,7 @@ s3 =
             "AWS_ENDPOINT_URL" => Some("https://generic.example.com".to_string()),
             _ => None,
         };
-        let profiles = read_profiles(CREDENTIALS, CONFIG, env);
+        let profiles = read_profiles(CREDENTIALS, CONFIG, env).unwrap();
         let work = by_name(&profiles, "work");
         assert_eq!(work.key.unwrap().access_key_id.expose(), "AKIENV");
         assert_eq!(work.region.as_deref(), Some("ca-central-1"));
@@ -274,10 +360,10 @@ s3 =
             "AWS_SECRET_ACCESS_KEY" => Some("secret-env".to_string()),
             _ => None,
         };
-        let profiles = read_profiles("", "", env);
+        let profiles = read_profiles("", "", env).unwrap();
         assert_eq!(profiles.len(), 1);
         assert_eq!(profiles[0].name, "default");
         assert!(profiles[0].key.is_some());
-        assert!(read_profiles("", "", none).is_empty());
+        assert!(read_profiles("", "", none).unwrap().is_empty());
     }
 }

@@ -33,6 +33,11 @@ pub enum ErrorKind {
     NoSuchBucket,
     /// The multipart upload id is unknown (expired, aborted elsewhere, or completed).
     NoSuchUpload,
+    /// Complete was refused because the server does not hold a part we recorded, or holds it
+    /// with another ETag (InvalidPart). The engine sends such parts again, once.
+    PartLost,
+    /// The server's TLS certificate is not trusted (unknown CA, expired, another host's).
+    UntrustedCertificate,
     /// The bucket is in another region than the profile says.
     WrongRegion,
     /// The local clock is more than 15 minutes off the server's.
@@ -91,6 +96,8 @@ impl ErrorKind {
             ErrorKind::AccessDenied => "access_denied",
             ErrorKind::NoSuchBucket => "no_such_bucket",
             ErrorKind::NoSuchUpload => "no_such_upload",
+            ErrorKind::PartLost => "part_lost",
+            ErrorKind::UntrustedCertificate => "untrusted_certificate",
             ErrorKind::WrongRegion => "wrong_region",
             ErrorKind::ClockSkew => "clock_skew",
             ErrorKind::Protocol => "protocol",

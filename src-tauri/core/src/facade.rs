@@ -11,7 +11,7 @@ use crate::credentials::{AccessKey, CredentialStore, Keychain};
 use crate::engine::EngineConfig;
 use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
-use crate::engine::throttle::{MIN_LIMIT, Throttle};
+use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, ProgressSnapshot};
 use crate::model::{DestinationKind, Job, JobId, JobState, Profile, ProfileId, Selection};
@@ -32,11 +32,13 @@ mod keys;
 mod preview;
 mod probe;
 mod profiles;
+mod settings;
 
 pub use cleanup::CleanupReport;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 pub use preview::{PlannedAction, PlannedUpload, Preview};
 pub use profiles::ProfileChanges;
+pub use settings::Settings;
 
 /// A destination to create. An S3 secret goes to the keychain, the rest to the database.
 #[derive(Debug, Clone, Default)]
@@ -68,8 +70,12 @@ pub enum RunUntil {
 /// What one [`Core::run_queue`] did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunSummary {
+    /// Files uploaded and verified.
     pub completed: usize,
+    /// Files the `--if-exists` rule skipped (nothing sent; not counted in `bytes`).
+    pub skipped: usize,
     pub failed: usize,
+    /// Bytes uploaded.
     pub bytes: u64,
     pub elapsed: Duration,
 }
@@ -359,27 +365,35 @@ impl Core {
         self.act(selection, Action::Retry)
     }
 
+    /// Applies a user action. With explicit ids, every id must exist and be in a state the
+    /// action applies to: the others still change, and the error names each refused job, its
+    /// state and the states the action takes. `Selection::All` acts on what it can.
     fn act(&self, selection: &Selection, action: Action) -> Result<Vec<JobId>> {
+        let mut refused = Vec::new();
         if let Selection::Ids(ids) = selection {
-            let known: Vec<JobId> = self
-                .inner
-                .store
-                .states(ids)?
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
-            if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
+            let states = self.inner.store.states(ids)?;
+            if let Some(unknown) = ids.iter().find(|id| !states.iter().any(|(k, _)| k == *id)) {
                 return Err(Error::new(
                     ErrorKind::NotFound,
-                    format!("no job with id {unknown}: see `hoist queue`"),
+                    format!("no job with id {unknown}: the queue lists the ids"),
                 ));
             }
+            refused = states
+                .into_iter()
+                .filter(|(_, state)| crate::queue::transition(*state, action).is_none())
+                .collect();
         }
         let changed = self.inner.store.apply(selection, action, None)?;
         self.changed(&changed);
-        Ok(changed.into_iter().map(|(id, _)| id).collect())
+        let changed: Vec<JobId> = changed.into_iter().map(|(id, _)| id).collect();
+        if refused.is_empty() {
+            return Ok(changed);
+        }
+        Err(Error::new(
+            ErrorKind::InvalidInput,
+            crate::queue::refusal_message(action, &refused, &changed),
+        ))
     }
-
     /// Takes jobs off the list; those whose multipart upload must be aborted first, or that are
     /// running, are cancelled instead (see [`crate::Removal`]).
     pub fn remove_jobs(&self, ids: &[JobId]) -> Result<crate::Removal> {
@@ -396,53 +410,6 @@ impl Core {
     /// Deletes completed jobs and cancelled ones with nothing left on the server.
     pub fn clear_finished(&self) -> Result<Vec<JobId>> {
         self.inner.store.clear_finished()
-    }
-
-    pub fn concurrency(&self) -> Result<usize> {
-        self.inner.store.concurrency()
-    }
-
-    pub fn set_concurrency(&self, files: usize) -> Result<()> {
-        if files == 0 || files > 64 {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                "concurrency must be between 1 and 64",
-            ));
-        }
-        self.inner.store.set_concurrency(files)?;
-        self.inner.wake.notify_one();
-        Ok(())
-    }
-
-    /// The desktop app's preferences and the part size (see [`crate::Preferences`]).
-    pub fn preferences(&self) -> Result<crate::Preferences> {
-        self.inner.store.preferences()
-    }
-
-    /// Saves preferences; a bad value is refused whole, naming what to change.
-    pub fn set_preferences(&self, preferences: &crate::Preferences) -> Result<()> {
-        self.inner.store.set_preferences(preferences)
-    }
-
-    /// The stored upload bandwidth limit in bytes per second; `None` when unlimited.
-    pub fn bandwidth_limit(&self) -> Result<Option<u64>> {
-        self.inner.store.bandwidth_limit()
-    }
-
-    /// Stores the upload bandwidth limit (`None` for unlimited). Uploads running in this
-    /// process slow down or speed up at once; an engine in another process within a tick.
-    pub fn set_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
-        check_limit(limit)?;
-        self.inner.store.set_bandwidth_limit(limit)?;
-        self.inner.throttle.set_setting(limit);
-        Ok(())
-    }
-
-    /// A limit for this process's uploads only (`hoist upload --limit`), over the setting.
-    pub fn set_run_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
-        check_limit(limit)?;
-        self.inner.throttle.set_run_override(limit);
-        Ok(())
     }
 
     pub fn progress(&self) -> ProgressSnapshot {
@@ -465,6 +432,7 @@ impl Core {
         let outcome = scheduler.run(until, stop).await?;
         Ok(RunSummary {
             completed: outcome.completed,
+            skipped: outcome.skipped,
             failed: outcome.failed,
             bytes: outcome.bytes,
             elapsed: started.elapsed(),
@@ -577,18 +545,4 @@ fn default_local_folder(data_dir: &Path) -> PathBuf {
 /// A random 128-bit id as hex (profiles, batches).
 pub(crate) fn new_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
-}
-
-fn check_limit(limit: Option<u64>) -> Result<()> {
-    match limit {
-        Some(rate) if rate < MIN_LIMIT => Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "a bandwidth limit of {rate} bytes/s is too low to keep connections alive: use at \
-                 least {} KiB/s, or none",
-                MIN_LIMIT / 1024
-            ),
-        )),
-        _ => Ok(()),
-    }
 }

@@ -17,6 +17,7 @@ mod engine;
 pub mod error;
 pub mod event;
 mod facade;
+mod http;
 pub mod model;
 pub mod options;
 pub mod presets;
@@ -34,7 +35,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
     CleanupReport, Core, EnqueueReport, EnqueueRequest, NewProfile, PlannedAction, PlannedUpload,
-    Preview, ProfileChanges, RunSummary, RunUntil, Skipped,
+    Preview, ProfileChanges, RunSummary, RunUntil, Settings, Skipped,
 };
 pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;

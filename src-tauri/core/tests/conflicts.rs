@@ -113,7 +113,12 @@ async fn skip_sends_nothing_for_identical_or_different_objects() {
 
     let batch = enqueue_with(&f, &path, IfExists::Skip);
     let summary = f.run_batch(&batch).await;
-    assert_eq!(summary.completed, 1);
+    // Regression: skipped files counted as uploaded files and bytes in the run summary.
+    assert_eq!(
+        (summary.completed, summary.skipped, summary.bytes),
+        (0, 1, 0),
+        "{summary:?}"
+    );
     let job = f.job(&batch);
     assert_eq!(job.state, JobState::Completed);
     assert_eq!(

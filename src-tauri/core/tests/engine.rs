@@ -99,7 +99,7 @@ async fn throttling_and_server_errors_are_retried_with_retry_after() {
         Op::UploadPart,
         Some(2),
         FaultAction::SlowDown {
-            retry_after_secs: Some(1),
+            retry_after: Some("1".into()),
         },
     ));
     f.server
@@ -301,7 +301,7 @@ async fn a_job_waiting_to_retry_shows_when_it_will() {
         op: hoist_test_s3::Op::PutObject,
         part_number: None,
         action: hoist_test_s3::FaultAction::SlowDown {
-            retry_after_secs: Some(2),
+            retry_after: Some("2".into()),
         },
         times: 1,
     });

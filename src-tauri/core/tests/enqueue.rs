@@ -116,3 +116,44 @@ async fn with_several_profiles_the_profile_must_be_named() {
         "second"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefix_without_slash_was_glued_to_the_file_name() {
+    let f = Fixture::new().await;
+    let file = f.file("IMG_001.jpg", 3, 1);
+    let key_with = |prefix: Option<&str>| {
+        let report = f
+            .core
+            .enqueue(hoist_core::EnqueueRequest {
+                paths: vec![file.clone()],
+                prefix: prefix.map(str::to_string),
+                ..Default::default()
+            })
+            .unwrap();
+        f.core.batch_jobs(&report.batch).unwrap()[0].key.clone()
+    };
+    assert_eq!(key_with(Some("photos")), "photos/IMG_001.jpg");
+    assert_eq!(key_with(Some("photos/")), "photos/IMG_001.jpg");
+    assert_eq!(key_with(Some("/photos")), "photos/IMG_001.jpg");
+    assert_eq!(key_with(Some("")), "IMG_001.jpg");
+    let queued_before = key_with(None);
+    assert_eq!(
+        queued_before, "IMG_001.jpg",
+        "the test profile has no prefix"
+    );
+
+    // A destination's default prefix is a folder too; jobs already queued keep their keys.
+    let profile = f.core.profiles().unwrap().remove(0).name;
+    f.core
+        .edit_profile(
+            &profile,
+            hoist_core::ProfileChanges {
+                prefix: Some("scans".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(key_with(None), "scans/IMG_001.jpg");
+    let keys: Vec<String> = f.core.jobs().unwrap().into_iter().map(|j| j.key).collect();
+    assert!(keys.contains(&queued_before), "{keys:?}");
+}

@@ -347,3 +347,56 @@ async fn an_upload_completed_just_before_a_crash_is_not_uploaded_again() {
         .unwrap();
     assert_eq!(leftover, 0, "the upload row went with the completed state");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_the_server_lost_failed_the_job_until_cancelled_and_retried() {
+    let f = Fixture::new().await;
+    let path = f.file("lost-part", 12 * MIB, 7);
+    f.server.inject(Fault {
+        op: Op::CompleteMultipartUpload,
+        part_number: None,
+        action: FaultAction::ForgetPart(2),
+        times: 1,
+    });
+    let batch = f.enqueue(&[&path]);
+    f.run_batch(&batch).await;
+    let job = f.job(&batch);
+    assert_eq!(job.state, JobState::Completed, "{:?}", job.error_message);
+    assert_eq!(f.object("lost-part"), pattern(12 * MIB, 7));
+    assert_eq!(
+        part_sends(&f),
+        vec![1, 2, 2, 3],
+        "only the lost part is sent again"
+    );
+    assert_eq!(upload_ids_created(&f), 1, "the same upload was completed");
+    let note = job.note.unwrap_or_default();
+    assert!(note.contains("lost part 2"), "{note}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_part_without_list_parts_restarts_the_upload_cleanly() {
+    let f = Fixture::new().await;
+    f.server.set_list_parts_supported(false);
+    let path = f.file("lost-part-no-list", 12 * MIB, 8);
+    f.server.inject(Fault {
+        op: Op::CompleteMultipartUpload,
+        part_number: None,
+        action: FaultAction::ForgetPart(1),
+        times: 1,
+    });
+    let batch = f.enqueue(&[&path]);
+    f.run_batch(&batch).await;
+    let job = f.job(&batch);
+    assert_eq!(job.state, JobState::Completed, "{:?}", job.error_message);
+    assert_eq!(f.object("lost-part-no-list"), pattern(12 * MIB, 8));
+    assert_eq!(
+        upload_ids_created(&f),
+        2,
+        "a fresh upload replaced the broken one"
+    );
+    assert!(
+        f.server.pending_uploads(BUCKET).is_empty(),
+        "the broken upload was aborted"
+    );
+    assert!(job.note.unwrap_or_default().contains("started again"));
+}

@@ -293,7 +293,7 @@ async fn slow_down_is_throttled_with_retry_after() {
             op: Op::UploadPart,
             part_number: Some(1),
             action: FaultAction::SlowDown {
-                retry_after_secs: Some(2),
+                retry_after: Some("2".into()),
             },
             times: 1,
         });
@@ -303,6 +303,22 @@ async fn slow_down_is_throttled_with_retry_after() {
         assert!(err.is_retryable());
         // The fault fired once; the same request now succeeds.
         f.part(&id, 1, &path, 1000).await.unwrap();
+        // Retry-After as an HTTP date (regression: it was ignored).
+        let at = std::time::SystemTime::now() + Duration::from_secs(30);
+        f.s3.inject(Fault {
+            op: Op::UploadPart,
+            part_number: Some(2),
+            action: FaultAction::SlowDown {
+                retry_after: Some(httpdate::fmt_http_date(at)),
+            },
+            times: 1,
+        });
+        let err = f.part(&id, 2, &path, 1000).await.unwrap_err();
+        let wait = err.retry_after().expect("the HTTP date is honoured");
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
     })
     .await;
 }
@@ -315,9 +331,7 @@ async fn server_faults_map_to_their_kinds() {
         let cases = [
             (FaultAction::InternalError, ErrorKind::ServerBusy, true),
             (
-                FaultAction::SlowDown {
-                    retry_after_secs: None,
-                },
+                FaultAction::SlowDown { retry_after: None },
                 ErrorKind::Throttled,
                 true,
             ),

@@ -38,7 +38,7 @@ pub enum ProfileCommand {
         /// Address buckets as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (MinIO, Garage).
         #[arg(long)]
         path_style: bool,
-        /// Prepended to every key, e.g. "backups/".
+        /// The folder every key goes under: "backups" (or "backups/") gives backups/NAME.
         #[arg(long, default_value = "")]
         prefix: String,
         #[command(flatten)]

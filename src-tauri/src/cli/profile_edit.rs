@@ -85,6 +85,7 @@ pub struct EditArgs {
     /// Address buckets as ENDPOINT/BUCKET (true) or BUCKET.ENDPOINT (false).
     #[arg(long, value_name = "true|false")]
     path_style: Option<bool>,
+    /// The folder every key goes under ("backups" gives backups/NAME; "" none).
     #[arg(long)]
     prefix: Option<String>,
     /// A folder destination's folder.
@@ -123,7 +124,8 @@ pub fn edit(core: &Core, args: EditArgs) -> Result<ExitCode> {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The AWS profile(s) to import (default: AWS_PROFILE, else `default`).
+    /// The AWS profile(s) to import (default: AWS_PROFILE, else `default`; with neither,
+    /// every profile that has keys).
     #[arg(long = "aws-profile", value_name = "NAME", conflicts_with = "all")]
     aws_profiles: Vec<String>,
     /// Import every AWS profile that has an access key pair.
@@ -164,9 +166,12 @@ fn aws_profiles_here() -> Result<Vec<AwsProfile>> {
     };
     let credentials = read(path("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
     let config = read(path("AWS_CONFIG_FILE", "config"))?;
-    Ok(read_profiles(&credentials, &config, |name| {
-        std::env::var(name).ok()
-    }))
+    read_profiles(&credentials, &config, |name| std::env::var(name).ok()).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("the AWS shared config files cannot be read as AWS reads them: {e}"),
+        )
+    })
 }
 
 pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
@@ -178,13 +183,35 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
              AWS_ACCESS_KEY_ID is set up",
         ));
     }
-    let wanted: Vec<String> = if args.all {
+    let chosen = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    // Nothing named, and no `default` to fall back on: import every profile with keys.
+    let all = args.all
+        || (args.aws_profiles.is_empty()
+            && chosen.is_none()
+            && !found.iter().any(|p| p.name == "default"));
+    let wanted: Vec<String> = if all {
         found.iter().map(|p| p.name.clone()).collect()
     } else if args.aws_profiles.is_empty() {
-        vec![std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())]
+        vec![chosen.unwrap_or_else(|| "default".into())]
     } else {
         args.aws_profiles.clone()
     };
+    if all && !args.all {
+        let with_keys: Vec<&str> = found
+            .iter()
+            .filter(|p| p.key.is_some())
+            .map(|p| p.name.as_str())
+            .collect();
+        println!(
+            "no AWS profile 'default' and AWS_PROFILE is not set: importing every profile \
+             with keys ({})",
+            if with_keys.is_empty() {
+                "none has any".to_string()
+            } else {
+                with_keys.join(", ")
+            }
+        );
+    }
     if args.name.is_some() && wanted.len() != 1 {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -211,7 +238,7 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
             });
         let (Some(key), None) = (&aws.key, &aws.unusable) else {
             let why = aws.unusable.as_deref().unwrap_or("it has no keys");
-            if args.all {
+            if all {
                 println!("skipped AWS profile '{aws_name}': {why}");
             } else {
                 eprintln!("cannot import AWS profile '{aws_name}': {why}");

@@ -25,7 +25,8 @@ pub struct UploadArgs {
     /// Destination profile (may be left out when exactly one exists).
     #[arg(long)]
     profile: Option<String>,
-    /// Key prefix (default: the profile's).
+    /// The folder in the bucket to upload into: 'photos' and 'photos/' both give
+    /// photos/NAME; '' none (default: the destination's).
     #[arg(long)]
     prefix: Option<String>,
     /// Bucket (default: the profile's; needed for a profile that names none, e.g. imported).
@@ -134,8 +135,9 @@ pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
     let summary = summary?;
     let secs = summary.elapsed.as_secs_f64();
     println!(
-        "{} completed, {} failed: {} in {secs:.1} s ({})",
+        "{} uploaded, {} skipped, {} failed: {} in {secs:.1} s ({})",
         summary.completed,
+        summary.skipped,
         summary.failed,
         bytes(summary.bytes),
         megabytes_per_sec(summary.bytes, secs)

@@ -39,8 +39,9 @@ pub struct Fault {
 /// What a fault does to the request it fires on.
 #[derive(Debug, Clone)]
 pub enum FaultAction {
-    /// The body is read, then 503 `<Code>SlowDown</Code>`, with a Retry-After header when Some.
-    SlowDown { retry_after_secs: Option<u32> },
+    /// The body is read, then 503 `<Code>SlowDown</Code>`, with this Retry-After header when
+    /// Some (seconds, e.g. "2", or an HTTP date).
+    SlowDown { retry_after: Option<String> },
     /// The body is read, then 500 InternalError.
     InternalError,
     /// Reads this many body bytes (or the whole body if shorter), then drops the TCP connection
@@ -58,6 +59,9 @@ pub enum FaultAction {
     /// The request's upload id is deleted (with its parts) before the request is handled: this
     /// request and later ones on that id get 404 NoSuchUpload.
     ForgetUpload,
+    /// Part N of the request's upload id is deleted before the request is handled, as if the
+    /// server had lost it (meant for CompleteMultipartUpload: it then answers InvalidPart).
+    ForgetPart(u32),
     /// The body is read, then 403 AccessDenied.
     AccessDenied,
     /// The body is read, then the S3 error with this code and its usual status (e.g.

@@ -23,9 +23,11 @@ mod files;
 mod server;
 mod service;
 mod storage;
+mod tls;
 mod wrapper;
 
 pub use faults::{Fault, FaultAction, Op, RequestRecord};
+pub use tls::TlsFront;
 
 use std::path::PathBuf;
 use std::sync::Arc;

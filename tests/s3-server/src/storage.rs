@@ -399,6 +399,18 @@ impl Storage {
         }
     }
 
+    /// Deletes one part of an upload id (fault injection).
+    pub fn forget_part(&self, bucket: &str, upload_id: &str, number: u32) {
+        let part = lock(&self.state)
+            .buckets
+            .get_mut(bucket)
+            .and_then(|b| b.uploads.get_mut(upload_id))
+            .and_then(|u| u.parts.remove(&number));
+        if let Some(part) = part {
+            remove_file(&part.path);
+        }
+    }
+
     /// Pending uploads whose key starts with `prefix`, by key then initiation.
     pub fn uploads(&self, bucket: &str, prefix: &str) -> S3Result<Vec<PendingUpload>> {
         let st = lock(&self.state);

@@ -78,13 +78,13 @@ impl Handler {
         };
         tracing::debug!(?info, ?action, "fault fires");
         match action {
-            FaultAction::SlowDown { retry_after_secs } => {
+            FaultAction::SlowDown { retry_after } => {
                 read_body(incoming, &counter, u64::MAX).await;
                 let mut resp =
                     error_response(S3ErrorCode::SlowDown, "Please reduce your request rate.");
-                if let Some(secs) = retry_after_secs {
-                    resp.headers_mut()
-                        .insert(http::header::RETRY_AFTER, secs.into());
+                if let Some(value) = retry_after.and_then(|v| http::HeaderValue::from_str(&v).ok())
+                {
+                    resp.headers_mut().insert(http::header::RETRY_AFTER, value);
                 }
                 Ok(self.answer(resp, &logged))
             }
@@ -134,6 +134,15 @@ impl Handler {
                 let code =
                     S3ErrorCode::from_bytes(code.as_bytes()).unwrap_or(S3ErrorCode::InternalError);
                 Ok(self.answer(error_response(code, "Injected by the test."), &logged))
+            }
+            FaultAction::ForgetPart(number) => {
+                if let Some(upload_id) = &info.upload_id {
+                    self.shared
+                        .storage
+                        .forget_part(&info.bucket, upload_id, number);
+                }
+                self.pass(Request::from_parts(parts, incoming), &logged)
+                    .await
             }
             FaultAction::ForgetUpload => {
                 if let Some(upload_id) = &info.upload_id {

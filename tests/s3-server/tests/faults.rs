@@ -26,16 +26,14 @@ async fn slow_down_with_retry_after() {
         Op::PutObject,
         None,
         FaultAction::SlowDown {
-            retry_after_secs: Some(7),
+            retry_after: Some("7".into()),
         },
         1,
     ));
     s3.inject(fault(
         Op::PutObject,
         None,
-        FaultAction::SlowDown {
-            retry_after_secs: None,
-        },
+        FaultAction::SlowDown { retry_after: None },
         1,
     ));
     let send = || {

@@ -371,7 +371,7 @@ impl Backend for LocalBackend {
                     // Changed on disk since it was written: drop it so listing no longer offers it.
                     fsops::remove_if_present(root, &path)?;
                     return Err(Error::new(
-                        ErrorKind::Rejected,
+                        ErrorKind::PartLost,
                         format!(
                             "part {} of {key} changed on disk in {} after it was uploaded: \
                              upload it again",

@@ -73,12 +73,20 @@ pub(crate) enum Step {
     Again(String),
 }
 
-/// Uploads the job's file and verifies the object. `Ok` means completed and verified, or
-/// skipped by the job's `--if-exists` rule (its note says so).
-pub async fn run_job(ctx: &JobContext) -> Result<()> {
+/// How a job that ended well ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The file was uploaded and the object verified.
+    Uploaded,
+    /// Nothing was sent: the job's `--if-exists` rule kept the existing object (its note says why).
+    Skipped,
+}
+
+/// Uploads the job's file and verifies the object, or skips it by the job's `--if-exists` rule.
+pub async fn run_job(ctx: &JobContext) -> Result<Sent> {
     let renamed;
     let ctx = match settle_conflict(ctx).await? {
-        None => return Ok(()),
+        None => return Ok(Sent::Skipped),
         Some(None) => ctx,
         Some(Some(key)) => {
             renamed = ctx.with_key(key);
@@ -104,7 +112,7 @@ pub async fn run_job(ctx: &JobContext) -> Result<()> {
             }
         };
         match step {
-            Step::Done => return Ok(()),
+            Step::Done => return Ok(Sent::Uploaded),
             Step::Again(reason) => {
                 tracing::warn!(job = %ctx.job.id, %reason, "starting the upload over");
                 last_reason = reason;

@@ -196,43 +196,116 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
 
 async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -> Result<Step> {
     let key = ctx.job.key.as_str();
-    let parts = ctx.store.parts(ctx.job.id)?;
-    if parts.len() != count as usize {
-        return Err(Error::new(
-            ErrorKind::Database,
-            format!(
-                "{key}: {} of {count} parts are recorded after sending them all",
-                parts.len()
-            ),
-        ));
-    }
-    let expected = expected_etag(&parts)?;
-    let receipts: Vec<PartReceipt> = parts
-        .into_iter()
-        .map(|p| PartReceipt {
-            part_number: p.part_number,
-            size: p.size,
-            etag: p.etag,
-        })
-        .collect();
-    let completed = ctx
-        .call("completing the upload of", || {
-            ctx.backend
-                .complete_multipart(key, &upload.upload_id, &receipts)
-        })
-        .await;
-    match completed {
-        Ok(_) => {}
-        // The first Complete may have succeeded with its answer lost.
-        Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
-            return lost_upload(ctx, size, count).await;
+    let mut resent = false;
+    loop {
+        let parts = ctx.store.parts(ctx.job.id)?;
+        if parts.len() != count as usize {
+            return Err(Error::new(
+                ErrorKind::Database,
+                format!(
+                    "{key}: {} of {count} parts are recorded after sending them all",
+                    parts.len()
+                ),
+            ));
         }
-        Err(e) => return Err(e),
+        let expected = expected_etag(&parts)?;
+        let receipts: Vec<PartReceipt> = parts
+            .into_iter()
+            .map(|p| PartReceipt {
+                part_number: p.part_number,
+                size: p.size,
+                etag: p.etag,
+            })
+            .collect();
+        let completed = ctx
+            .call("completing the upload of", || {
+                ctx.backend
+                    .complete_multipart(key, &upload.upload_id, &receipts)
+            })
+            .await;
+        match completed {
+            Ok(_) => {}
+            // The first Complete may have succeeded with its answer lost.
+            Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
+                return lost_upload(ctx, size, count).await;
+            }
+            // The server lost a part we recorded: send what it lacks again, once.
+            Err(e) if e.kind() == ErrorKind::PartLost && !resent => {
+                resent = true;
+                tracing::warn!(job = %ctx.job.id, error = %e, "the server lost a part");
+                if let Some(again) = resend_lost_parts(ctx, upload, size, &receipts).await? {
+                    return Ok(again);
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        ctx.verify(size, &expected).await?;
+        // The upload row goes in the same transaction that marks the job completed, so a crash
+        // before that finds it again and checks the object instead of uploading a second time.
+        return Ok(Step::Done);
     }
-    ctx.verify(size, &expected).await?;
-    // The upload row goes in the same transaction that marks the job completed, so a crash
-    // before that finds it again and checks the object instead of uploading a second time.
-    Ok(Step::Done)
+}
+
+/// After Complete answered InvalidPart: asks the server which parts it holds and sends the
+/// recorded parts it lacks (or holds with another ETag) again. Where the server cannot list
+/// parts, or lists every part as it should be, the upload is aborted and started afresh
+/// (`Some(Step::Again)`). Either way the job's note says what happened.
+async fn resend_lost_parts(
+    ctx: &JobContext,
+    upload: &UploadRow,
+    size: u64,
+    recorded: &[PartReceipt],
+) -> Result<Option<Step>> {
+    let key = ctx.job.key.as_str();
+    let listed = ctx
+        .call("listing the parts of", || {
+            ctx.backend.list_parts(key, &upload.upload_id)
+        })
+        .await?;
+    let lost: Vec<u32> = match &listed {
+        Some(held) => recorded
+            .iter()
+            .filter(|r| {
+                !held
+                    .iter()
+                    .any(|h| h.part_number == r.part_number && h.etag == r.etag)
+            })
+            .map(|r| r.part_number)
+            .collect(),
+        None => Vec::new(),
+    };
+    if lost.is_empty() {
+        abort_quietly(ctx, upload).await;
+        ctx.store.delete_upload(ctx.job.id)?;
+        ctx.store.set_note(
+            ctx.job.id,
+            "the server lost a part of the upload: it was started again",
+        )?;
+        return Ok(Some(Step::Again(
+            "the server lost a part it had acknowledged".into(),
+        )));
+    }
+    let lost_bytes: u64 = recorded
+        .iter()
+        .filter(|r| lost.contains(&r.part_number))
+        .map(|r| r.size)
+        .sum();
+    ctx.counters
+        .set_committed(ctx.counters.committed().saturating_sub(lost_bytes));
+    for &number in &lost {
+        send_part(ctx, upload, size, number).await?;
+    }
+    let numbers: Vec<String> = lost.iter().map(u32::to_string).collect();
+    ctx.store.set_note(
+        ctx.job.id,
+        &format!(
+            "the server lost part {} after acknowledging it: sent again",
+            numbers.join(", ")
+        ),
+    )?;
+    tracing::info!(job = %ctx.job.id, parts = ?lost, "lost parts sent again");
+    Ok(None)
 }
 
 /// The ETag S3 gives the object completed from these parts.

@@ -31,11 +31,7 @@ pub struct Network {
 
 impl Network {
     pub fn new(events: broadcast::Sender<Event>) -> Network {
-        let client = reqwest::Client::builder()
-            .timeout(PROBE_TIMEOUT)
-            .connect_timeout(PROBE_TIMEOUT)
-            .build()
-            .unwrap_or_default();
+        let client = crate::http::client(PROBE_TIMEOUT).unwrap_or_default();
         Network {
             endpoints: Mutex::new(HashMap::new()),
             offline_waiters: AtomicUsize::new(0),
@@ -88,11 +84,14 @@ impl Network {
         }
     }
 
+    /// Any HTTP answer means reachable; so does a refused certificate: the endpoint is there,
+    /// and the request that waits will fail with a clear message instead of waiting forever.
     async fn probe(&self, url: &str) -> bool {
         match self.client.head(url).send().await {
             Ok(_) => true,
+            Err(e) if crate::http::certificate_problem(&e).is_some() => true,
             Err(e) => {
-                tracing::debug!(endpoint = url, error = %e, "probe failed");
+                tracing::debug!(endpoint = url, error = %crate::http::describe(e), "probe failed");
                 false
             }
         }

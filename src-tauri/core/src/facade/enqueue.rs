@@ -3,7 +3,7 @@
 //! A path that cannot be uploaded (special file, unreadable folder, name that is not UTF-8, key
 //! too long) is reported in [`EnqueueReport::skipped`] with the reason, and the rest go on.
 
-use super::keys::KeyContext;
+use super::keys::{KeyContext, folder_prefix};
 use super::{Core, new_id};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
@@ -50,10 +50,7 @@ impl Core {
     /// neither the queue nor the network.
     pub(super) fn plan_request(&self, request: &EnqueueRequest) -> Result<PlannedRequest> {
         let profile = self.resolve_profile(request.profile.as_deref())?;
-        let prefix = request
-            .prefix
-            .clone()
-            .unwrap_or_else(|| profile.prefix.clone());
+        let prefix = folder_prefix(request.prefix.as_deref().unwrap_or(&profile.prefix));
         let bucket = request
             .bucket
             .clone()

@@ -1,7 +1,8 @@
 //! Object keys from a destination's key template (see [`crate::options::KEY_PLACEHOLDERS`]).
-//! The default template `{prefix}{path}` gives the prefix and the relative path exactly as
-//! they are; a custom template's result has repeated `/` collapsed and no leading `/`, so that
-//! `{prefix}/{path}` works whether or not the prefix ends with `/`.
+//! A prefix is a folder: [`folder_prefix`] gives `photos/` for `photos`, `photos/` and `/photos`,
+//! and nothing for an empty prefix, so the default template `{prefix}{path}` gives
+//! `photos/IMG_001.jpg`. A custom template's result has repeated `/` collapsed and no leading
+//! `/`, so that `{prefix}/{path}` works too.
 
 use crate::options::DEFAULT_KEY_TEMPLATE;
 use chrono::{DateTime, Datelike, Local, Timelike};
@@ -13,6 +14,17 @@ pub(super) struct KeyContext<'a> {
     pub batch: &'a str,
     /// When the files were queued (local time).
     pub queued_at: DateTime<Local>,
+}
+
+/// The prefix as a folder: no leading `/`, exactly one trailing `/`, empty when there is none.
+/// Keys already in the queue keep the prefix they were queued with; this applies to new ones.
+pub fn folder_prefix(prefix: &str) -> String {
+    let inner = prefix.trim_matches('/');
+    if inner.is_empty() {
+        String::new()
+    } else {
+        format!("{inner}/")
+    }
 }
 
 /// A random UUID (version 4) in its usual text form.
@@ -99,15 +111,29 @@ mod tests {
     }
 
     #[test]
-    fn the_default_template_keeps_todays_keys_exactly() {
-        let ctx = KeyContext {
-            prefix: "odd//prefix",
-            ..context(DEFAULT_KEY_TEMPLATE)
-        };
+    fn the_default_template_joins_prefix_and_path() {
+        let ctx = context(DEFAULT_KEY_TEMPLATE);
         assert_eq!(
             ctx.key(&["album", "sub", "a.jpg"]),
-            "odd//prefixalbum/sub/a.jpg"
+            "backups/album/sub/a.jpg"
         );
+    }
+
+    #[test]
+    fn prefix_without_slash_is_a_folder_not_glued_to_the_name() {
+        for given in ["photos", "photos/", "/photos", "photos//"] {
+            assert_eq!(folder_prefix(given), "photos/", "{given:?}");
+        }
+        for empty in ["", "/", "//"] {
+            assert_eq!(folder_prefix(empty), "", "{empty:?}");
+        }
+        assert_eq!(folder_prefix("a/b"), "a/b/");
+        let prefix = folder_prefix("photos");
+        let ctx = KeyContext {
+            prefix: &prefix,
+            ..context(DEFAULT_KEY_TEMPLATE)
+        };
+        assert_eq!(ctx.key(&["IMG_001.jpg"]), "photos/IMG_001.jpg");
     }
 
     #[test]

@@ -11,4 +11,4 @@ mod scheduler;
 mod state;
 
 pub use scheduler::{BackendSource, Scheduler, Until};
-pub use state::{Action, transition};
+pub use state::{Action, refusal_message, transition};

@@ -5,7 +5,7 @@ use super::Action;
 use crate::backend::Backend;
 use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
-use crate::engine::{self, EngineConfig, JobContext};
+use crate::engine::{self, EngineConfig, JobContext, Sent};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::model::{Job, JobId, JobState, Profile, ProfileId, Selection};
@@ -43,8 +43,12 @@ pub enum Until {
 /// What happened during one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SchedulerOutcome {
+    /// Uploaded and verified.
     pub completed: usize,
+    /// Ended without sending anything (`--if-exists` kept the object); not in `bytes`.
+    pub skipped: usize,
     pub failed: usize,
+    /// Bytes of the uploaded files.
     pub bytes: u64,
 }
 
@@ -66,7 +70,7 @@ struct Running {
     total: u64,
 }
 
-type JobResult = (JobId, Option<Result<()>>);
+type JobResult = (JobId, Option<Result<Sent>>);
 
 impl Scheduler {
     /// Runs the queue until `until` holds or `stop` is cancelled. The caller holds the engine
@@ -219,7 +223,7 @@ impl Scheduler {
     fn finish(
         &self,
         id: JobId,
-        result: Option<Result<()>>,
+        result: Option<Result<Sent>>,
         stopping: bool,
         running: &mut HashMap<JobId, Running>,
         outcome: &mut SchedulerOutcome,
@@ -228,16 +232,21 @@ impl Scheduler {
         // In-flight bytes of a job that stopped or failed did not make it: keep committed ones.
         let committed = self.board.untrack(id);
         match result {
-            Some(Ok(())) => {
+            Some(Ok(sent)) => {
                 let total = self.store.job(id)?.map(|j| j.bytes_total).unwrap_or(total);
                 self.store.set_progress(&[(id, total)])?;
                 let changed =
                     self.store
                         .apply(&Selection::Ids(vec![id]), Action::Complete, None)?;
                 if !changed.is_empty() {
-                    outcome.completed += 1;
-                    outcome.bytes += total;
-                    tracing::info!(job = %id, bytes = total, "upload completed");
+                    if sent == Sent::Skipped {
+                        outcome.skipped += 1;
+                        tracing::info!(job = %id, "completed without sending (skipped)");
+                    } else {
+                        outcome.completed += 1;
+                        outcome.bytes += total;
+                        tracing::info!(job = %id, bytes = total, "upload completed");
+                    }
                     self.send(id, JobState::Completed, None);
                 }
             }

@@ -44,6 +44,43 @@ pub fn transition(from: JobState, action: Action) -> Option<JobState> {
     }
 }
 
+/// "job 12 is completed: only queued or running jobs can be paused", one clause per refused job,
+/// and which jobs did change.
+pub fn refusal_message(
+    action: Action,
+    refused: &[(crate::model::JobId, JobState)],
+    changed: &[crate::model::JobId],
+) -> String {
+    let verb = match action {
+        Action::Pause => "paused",
+        Action::Resume => "resumed",
+        Action::Cancel => "cancelled",
+        Action::Retry => "retried",
+        _ => "changed",
+    };
+    let takes: Vec<&str> = JobState::ALL
+        .into_iter()
+        .filter(|s| transition(*s, action).is_some())
+        .map(JobState::as_str)
+        .collect();
+    let takes = match takes.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let mut clauses: Vec<String> = refused
+        .iter()
+        .map(|(id, state)| format!("job {id} is {}", state.as_str()))
+        .collect();
+    clauses.dedup();
+    let mut message = format!("{}: only {takes} jobs can be {verb}", clauses.join(", "));
+    if !changed.is_empty() {
+        let ids: Vec<String> = changed.iter().map(ToString::to_string).collect();
+        message.push_str(&format!(" ({verb}: {})", ids.join(" ")));
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::Action::*;

@@ -54,6 +54,16 @@ fn flag(value: Option<String>, default: bool) -> bool {
     }
 }
 
+fn preference_values(preferences: &Preferences) -> Vec<(&'static str, String)> {
+    let bit = |on: bool| if on { "1" } else { "0" }.to_string();
+    vec![
+        ("notifications", bit(preferences.notifications)),
+        ("close_to_tray", bit(preferences.close_to_tray)),
+        ("start_minimized", bit(preferences.start_minimized)),
+        ("part_size", preferences.part_size.to_string()),
+    ]
+}
+
 impl Store {
     pub fn preferences(&self) -> Result<Preferences> {
         let defaults = Preferences::default();
@@ -75,11 +85,20 @@ impl Store {
 
     pub fn set_preferences(&self, preferences: &Preferences) -> Result<()> {
         preferences.validate()?;
-        let bit = |on: bool| if on { "1" } else { "0" };
-        self.set_setting("notifications", bit(preferences.notifications))?;
-        self.set_setting("close_to_tray", bit(preferences.close_to_tray))?;
-        self.set_setting("start_minimized", bit(preferences.start_minimized))?;
-        self.set_setting("part_size", &preferences.part_size.to_string())
+        self.set_settings(&preference_values(preferences))
+    }
+
+    /// Concurrency, bandwidth limit and preferences in one transaction (validated by the caller).
+    pub fn save_settings(
+        &self,
+        concurrency: usize,
+        limit: Option<u64>,
+        preferences: &Preferences,
+    ) -> Result<()> {
+        let mut values = preference_values(preferences);
+        values.push(("concurrency", concurrency.to_string()));
+        values.push(("bandwidth_limit", limit.unwrap_or(0).to_string()));
+        self.set_settings(&values)
     }
 }
 

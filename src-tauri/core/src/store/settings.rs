@@ -4,6 +4,15 @@ use super::Store;
 use crate::error::Result;
 use rusqlite::{OptionalExtension, params};
 
+fn upsert(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
 /// How many files upload at once unless the user chose otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 3;
 
@@ -18,11 +27,17 @@ impl Store {
     }
 
     pub(super) fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
+        upsert(&self.conn(), key, value)
+    }
+
+    /// Writes several settings in one transaction: all of them or none.
+    pub(super) fn set_settings(&self, values: &[(&str, String)]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (key, value) in values {
+            upsert(&tx, key, value)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

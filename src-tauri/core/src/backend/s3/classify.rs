@@ -127,6 +127,13 @@ impl S3Backend {
                 ),
             };
         }
+        if let Some(problem) = crate::http::certificate_problem(err) {
+            let host = at.split("://").nth(1).unwrap_or(at);
+            return (
+                ErrorKind::UntrustedCertificate,
+                crate::http::untrusted_message(host, &problem),
+            );
+        }
         let io = chain_io_kind(err);
         let refused = chain_has::<ResolveDnsError>(err) || io.is_some_and(is_connect_io);
         let connected = !refused
@@ -273,6 +280,7 @@ fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind
         "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => K::AccessDenied,
         "NoSuchBucket" => K::NoSuchBucket,
         "NoSuchUpload" => K::NoSuchUpload,
+        "InvalidPart" => K::PartLost,
         "RequestTimeTooSkewed" => K::ClockSkew,
         "PermanentRedirect"
         | "AuthorizationHeaderMalformed"
@@ -289,8 +297,21 @@ fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind
 }
 
 fn retry_after(raw: &HttpResponse) -> Option<Duration> {
-    let value = raw.headers().get("retry-after")?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    parse_retry_after(
+        raw.headers().get("retry-after")?,
+        std::time::SystemTime::now(),
+    )
+}
+
+/// Retry-After in either of its forms (RFC 9110 §10.2.3): delay seconds, or an HTTP date
+/// (a date already past means "now"). Anything else is ignored.
+fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 pub(super) fn is_not_implemented<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
@@ -347,8 +368,32 @@ fn chain_io_kind(err: &DynError) -> Option<std::io::ErrorKind> {
 
 #[cfg(test)]
 mod tests {
-    use super::service_kind;
+    use super::{parse_retry_after, service_kind};
     use crate::error::ErrorKind as K;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn retry_after_as_an_http_date_was_ignored() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();
+        let in_90s = "Wed, 21 Oct 2026 07:29:30 GMT";
+        assert_eq!(
+            parse_retry_after(in_90s, now),
+            Some(Duration::from_secs(90))
+        );
+        // The obsolete forms HTTP still allows.
+        assert_eq!(
+            parse_retry_after("Wednesday, 21-Oct-26 07:29:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_retry_after("Wed Oct 21 07:29:30 2026", now),
+            Some(Duration::from_secs(90))
+        );
+        let past = "Tue, 20 Oct 2026 07:28:00 GMT";
+        assert_eq!(parse_retry_after(past, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("soon", SystemTime::now()), None);
+    }
 
     #[test]
     fn codes_decide_before_statuses() {
@@ -371,7 +416,7 @@ mod tests {
             (Some("PermanentRedirect"), 301, K::WrongRegion),
             (Some("AuthorizationHeaderMalformed"), 400, K::WrongRegion),
             (Some("EntityTooSmall"), 400, K::Rejected),
-            (Some("InvalidPart"), 400, K::Rejected),
+            (Some("InvalidPart"), 400, K::PartLost),
             (None, 404, K::Rejected),
             (Some("SomethingNew"), 502, K::ServerBusy),
             (None, 200, K::Protocol),

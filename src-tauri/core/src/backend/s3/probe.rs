@@ -450,17 +450,15 @@ impl S3Backend {
             .presigned(config)
             .await
             .map_err(|e| e.to_string())?;
-        let http = reqwest::Client::builder()
-            .timeout(STEP_TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
+        // Errors are described without their URL: a presigned one carries the access key id.
+        let http = crate::http::client(STEP_TIMEOUT).map_err(crate::http::describe)?;
         let response = http
             .get(request.uri())
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(crate::http::describe)?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let body = response.bytes().await.map_err(crate::http::describe)?;
         if status.is_success() && body.as_ref() == BODY {
             Ok(())
         } else {

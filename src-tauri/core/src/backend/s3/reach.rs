@@ -101,29 +101,34 @@ pub(super) async fn reachability(endpoint: &str, profile: &str) -> Vec<ProbeStep
 
 /// An HTTPS request to the endpoint: any HTTP answer proves the TLS handshake.
 async fn tls_check(endpoint: &str, host: &str, edit: &str) -> ProbeStep {
-    let client = match reqwest::Client::builder().timeout(TLS_TIMEOUT).build() {
+    let client = match crate::http::client(TLS_TIMEOUT) {
         Ok(client) => client,
-        Err(e) => return ProbeStep::failed("TLS", true, Some(ErrorKind::Local), e.to_string()),
+        Err(e) => {
+            let why = crate::http::describe(e);
+            return ProbeStep::failed("TLS", true, Some(ErrorKind::Local), why);
+        }
     };
     match client.head(endpoint).send().await {
-        Ok(_) => ProbeStep::ok("TLS", true, format!("the certificate of {host} is valid")),
-        Err(e) => {
-            let mut why = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(inner) = source {
-                why = format!("{why}: {inner}");
-                source = inner.source();
-            }
-            ProbeStep::failed(
+        Ok(_) => ProbeStep::ok("TLS", true, format!("the certificate of {host} is trusted")),
+        Err(e) => match crate::http::certificate_problem(&e) {
+            Some(problem) => ProbeStep::failed(
                 "TLS",
                 true,
-                Some(ErrorKind::Unreachable),
-                format!(
-                    "the TLS handshake with {host} failed ({why}): if the server speaks plain \
-                     HTTP, use an http:// endpoint; if its certificate is self-signed or expired, \
-                     fix the certificate ({edit})"
-                ),
-            )
-        }
+                Some(ErrorKind::UntrustedCertificate),
+                crate::http::untrusted_message(host, &problem),
+            ),
+            None => {
+                let why = crate::http::describe(e);
+                ProbeStep::failed(
+                    "TLS",
+                    true,
+                    Some(ErrorKind::Unreachable),
+                    format!(
+                        "the TLS handshake with {host} failed ({why}): if the server speaks \
+                         plain HTTP, use an http:// endpoint ({edit})"
+                    ),
+                )
+            }
+        },
     }
 }
