@@ -267,3 +267,50 @@ fn pausing_a_completed_job_by_id_exited_zero() {
         stdout(&out)
     );
 }
+
+#[test]
+fn data_logs_and_copies_were_readable_by_other_users() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let small = dir.path().join("small.txt");
+    let big = dir.path().join("big.bin");
+    write_pattern(&small, 100, 1);
+    write_pattern(&big, 9 * MIB, 2);
+    std::fs::set_permissions(&small, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let out = hoist.run(&["upload", small.to_str().unwrap(), big.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&hoist.data_dir), 0o700, "data directory");
+    let mut private = vec![
+        hoist.data_dir.join("hoist.db"),
+        hoist.data_dir.join("engine.lock"),
+    ];
+    for extra in ["hoist.db-wal", "hoist.db-shm"] {
+        let path = hoist.data_dir.join(extra);
+        if path.exists() {
+            private.push(path);
+        }
+    }
+    let logs: Vec<_> = std::fs::read_dir(hoist.data_dir.join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!logs.is_empty(), "a log was written");
+    private.extend(logs);
+    for path in &private {
+        assert_eq!(mode(path), 0o600, "{}", path.display());
+    }
+    assert_eq!(mode(&hoist.data_dir.join("logs")), 0o700);
+    // Copies in a folder destination keep no more permission than their source.
+    assert_eq!(mode(&hoist.local_dir().join("small.txt")), 0o640);
+    assert_eq!(mode(&hoist.local_dir().join("big.bin")), 0o604);
+}

@@ -8,6 +8,23 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, fmt};
 
+/// Creates the log folder 0700 and makes the logs already in it 0600 (new ones are, through
+/// the process's umask: see main.rs).
+fn private_dir(log_dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(log_dir)?;
+    std::fs::set_permissions(log_dir, std::fs::Permissions::from_mode(0o700))?;
+    for entry in std::fs::read_dir(log_dir)?.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// Installs the global subscriber. Keep the guard alive until exit so buffered lines are written.
 pub fn init(log_dir: &Path, verbose: bool) -> Option<WorkerGuard> {
     let filter = || {
@@ -22,7 +39,7 @@ pub fn init(log_dir: &Path, verbose: bool) -> Option<WorkerGuard> {
             .with_writer(std::io::stderr)
             .with_filter(filter())
     });
-    let appender = std::fs::create_dir_all(log_dir).ok().and_then(|_| {
+    let appender = private_dir(log_dir).ok().and_then(|_| {
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("hoist")

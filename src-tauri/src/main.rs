@@ -7,6 +7,9 @@ use hoist_app::cli::{self, Cli};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Everything Hoist creates (database, lock, logs, the window's caches) is the user's alone.
+    // Files it writes into a folder destination get their source's mode set explicitly.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let args = Cli::parse();
     let data_dir = match args
         .data_dir

@@ -27,6 +27,21 @@ pub struct Notice {
     pub body: String,
 }
 
+/// Text made safe for a Freedesktop notification body, which servers may render as a subset
+/// of HTML markup (`<b>`, `<a href>`, `<img>`...): `&`, `<` and `>` become entities.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// What decides notifications; pure, so its rules are unit-tested with a made-up clock.
 #[derive(Debug, Default)]
 pub struct NoticePolicy {
@@ -69,7 +84,8 @@ impl NoticePolicy {
         }
         self.last_failure = Some(now);
         let held = std::mem::take(&mut self.failures_held);
-        let mut body = format!("{name}: {reason}");
+        // File names and server messages are untrusted; notification servers may render markup.
+        let mut body = format!("{}: {}", escape_markup(name), escape_markup(reason));
         if held > 0 {
             body.push_str(&format!(
                 " ({} more failed before this one; see the queue)",
@@ -257,6 +273,23 @@ fn show(app: &AppHandle, core: &Core, notice: &Notice) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_in_file_names_and_server_messages_reached_the_notification() {
+        let mut policy = NoticePolicy::default();
+        let notice = policy
+            .job_failed(
+                "<img src=x>&<b>.jpg",
+                "server said <a href=\"http://evil\">click</a>",
+                Instant::now(),
+            )
+            .unwrap();
+        assert_eq!(
+            notice.body,
+            "&lt;img src=x&gt;&amp;&lt;b&gt;.jpg: server said &lt;a href=\"http://evil\"&gt;click&lt;/a&gt;"
+        );
+        assert!(!notice.body.contains('<') && !notice.body.contains('>'));
+    }
 
     #[test]
     fn failures_are_rate_limited_and_the_held_ones_are_counted() {

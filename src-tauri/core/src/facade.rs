@@ -20,6 +20,7 @@ use crate::presets::Provider;
 use crate::queue::{Action, Scheduler};
 use crate::store::Store;
 use serde::Serialize;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -470,6 +471,7 @@ impl Core {
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| {
                 Error::new(

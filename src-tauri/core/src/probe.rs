@@ -146,22 +146,10 @@ pub(crate) fn probe_folder(folder: &Path) -> Vec<ProbeStep> {
     steps
 }
 
-/// Free bytes on the file system holding `folder`, from `df` (no unsafe statvfs here).
+/// Free bytes on the file system holding `folder` (statvfs: blocks available to us).
 fn free_space(folder: &Path) -> Option<u64> {
-    let out = std::process::Command::new("df")
-        .args(["-Pk", "--"])
-        .arg(folder)
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let kib: u64 = text
-        .lines()
-        .nth(1)?
-        .split_whitespace()
-        .nth(3)?
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
+    let stat = rustix::fs::statvfs(folder).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 #[cfg(test)]
@@ -185,6 +173,13 @@ mod tests {
             std::fs::read_dir(dir.path().join("new")).unwrap().count(),
             0
         );
+    }
+
+    #[test]
+    fn free_space_comes_from_statvfs_not_from_parsing_df() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(free_space(dir.path()).is_some_and(|free| free > 0));
+        assert_eq!(free_space(&dir.path().join("missing")), None);
     }
 
     #[test]

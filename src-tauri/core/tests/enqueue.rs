@@ -56,7 +56,8 @@ async fn unuploadable_entries_are_skipped_with_reasons_and_the_rest_is_queued() 
     assert!(reason_for("caf\u{FFFD}.txt").contains("UTF-8"));
     assert!(reason_for(&"n".repeat(200)).contains("1024"));
     assert!(reason_for("nope").contains("cannot read"));
-    // The regular file and the link to it are queued under the folder's name.
+    assert!(reason_for("link.txt").contains("follow links"));
+    // The regular file is queued under the folder's name; the link to it is not followed.
     let keys: Vec<String> = f
         .core
         .batch_jobs(&report.batch)
@@ -65,13 +66,55 @@ async fn unuploadable_entries_are_skipped_with_reasons_and_the_rest_is_queued() 
         .map(|j| j.key)
         .collect();
     let prefix = "p/".repeat(420);
-    assert_eq!(
-        keys,
-        vec![
-            format!("{prefix}tree/link.txt"),
-            format!("{prefix}tree/ok.txt")
-        ]
-    );
+    assert_eq!(keys, vec![format!("{prefix}tree/ok.txt")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_inside_an_added_folder_uploaded_the_file_it_points_to() {
+    let f = Fixture::new().await;
+    let secret = f.file("outside/credentials", 10, 1);
+    let album = f.dir.path().join("files/album");
+    f.file("album/a.jpg", 5, 2);
+    f.file("elsewhere/sub/b.jpg", 5, 3);
+    std::os::unix::fs::symlink(&secret, album.join("x")).unwrap();
+    std::os::unix::fs::symlink(f.dir.path().join("files/elsewhere"), album.join("more")).unwrap();
+    std::os::unix::fs::symlink(&album, album.join("again")).unwrap();
+    let keys = |follow_links: Option<bool>| {
+        let report = f
+            .core
+            .enqueue(hoist_core::EnqueueRequest {
+                paths: vec![album.clone()],
+                follow_links,
+                ..Default::default()
+            })
+            .unwrap();
+        let keys: Vec<String> = f
+            .core
+            .batch_jobs(&report.batch)
+            .unwrap()
+            .into_iter()
+            .map(|j| j.key)
+            .collect();
+        let skipped: Vec<String> = report
+            .skipped
+            .iter()
+            .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        (keys, skipped)
+    };
+    // By default no link is followed, and each is reported.
+    let (queued, skipped) = keys(None);
+    assert_eq!(queued, ["album/a.jpg"]);
+    assert_eq!(skipped, ["again", "more", "x"]);
+    // Following links: files and folders, but not the loop back into the album.
+    let (queued, skipped) = keys(Some(true));
+    assert_eq!(queued, ["album/a.jpg", "album/more/sub/b.jpg", "album/x"]);
+    assert_eq!(skipped, ["again"]);
+    // The setting is what the window uses.
+    let mut preferences = f.core.preferences().unwrap();
+    preferences.follow_links = true;
+    f.core.set_preferences(&preferences).unwrap();
+    assert_eq!(keys(None).0.len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

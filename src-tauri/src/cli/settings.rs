@@ -21,6 +21,20 @@ pub enum SettingChange {
         #[arg(value_parser = parse_size)]
         size: u64,
     },
+    /// Whether symbolic links inside added folders are followed (default off: they are
+    /// skipped, with the reason).
+    FollowLinks {
+        #[arg(value_parser = parse_on_off)]
+        on: bool,
+    },
+}
+
+fn parse_on_off(text: &str) -> std::result::Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("'{text}' is neither on nor off")),
+    }
 }
 
 /// A bandwidth limit as given on the command line.
@@ -36,6 +50,11 @@ pub fn run(core: &Core, change: Option<SettingChange>) -> Result<ExitCode> {
             preferences.part_size = size;
             core.set_preferences(&preferences)?;
         }
+        Some(SettingChange::FollowLinks { on }) => {
+            let mut preferences = core.preferences()?;
+            preferences.follow_links = on;
+            core.set_preferences(&preferences)?;
+        }
         None => {}
     }
     let preferences = core.preferences()?;
@@ -45,6 +64,7 @@ pub fn run(core: &Core, change: Option<SettingChange>) -> Result<ExitCode> {
     println!("notifications = {}", on_off(preferences.notifications));
     println!("close-to-tray = {}", on_off(preferences.close_to_tray));
     println!("start-minimized = {}", on_off(preferences.start_minimized));
+    println!("follow-links = {}", on_off(preferences.follow_links));
     Ok(ExitCode::SUCCESS)
 }
 

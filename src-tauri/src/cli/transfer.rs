@@ -32,6 +32,10 @@ pub struct UploadArgs {
     /// Bucket (default: the profile's; needed for a profile that names none, e.g. imported).
     #[arg(long)]
     bucket: Option<String>,
+    /// Follow symbolic links inside added folders (to files and folders, never in a loop);
+    /// default: the follow-links setting (off: links are skipped with the reason).
+    #[arg(long)]
+    follow_links: bool,
     /// Only add to the queue; `hoist run` (or the window) uploads later.
     #[arg(long)]
     detach: bool,
@@ -66,6 +70,7 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
         prefix: args.prefix,
         bucket: args.bucket,
         if_exists: args.if_exists,
+        follow_links: args.follow_links.then_some(true),
     };
     if args.dry_run {
         let preview = core.preview(request).await?;

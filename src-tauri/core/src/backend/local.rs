@@ -51,6 +51,7 @@ use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use fsops::{PumpError, TempFile, blocking, write_error};
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -355,6 +356,12 @@ impl Backend for LocalBackend {
             let root = &dirs.root;
             fsops::make_dirs(root, &dirs.staging)?;
             let mut temp = TempFile::create(root, &dirs.staging, "tmp-")?;
+            // Parts carry their source's mode (see `copy_body`); the object gets the first's.
+            if let Some(first) = parts.first() {
+                let path = dir.join(format!("part-{}", first.part_number));
+                let meta = std::fs::metadata(&path).map_err(|e| write_error(root, &path, e))?;
+                temp.set_mode(root, meta.permissions().mode())?;
+            }
             for (part, expected) in parts.iter().zip(&md5s) {
                 let path = dir.join(format!("part-{}", part.part_number));
                 let mut src = std::fs::File::open(&path).map_err(|e| write_error(root, &path, e))?;
@@ -504,7 +511,14 @@ fn copy_body(
     let root = &dirs.root;
     body.progress.store(0, Ordering::Relaxed);
     let mut src = fsops::open_source(&body.path, body.offset)?;
+    let mode = src
+        .metadata()
+        .map_err(|e| crate::error::file_error(&body.path, e))?
+        .permissions()
+        .mode();
     let mut temp = TempFile::create(root, dir, prefix)?;
+    // The copy may be read by no more people than the file it copies.
+    temp.set_mode(root, mode)?;
     let meter = fsops::Meter {
         progress: Some(body.progress.as_ref()),
         throttle: dirs.throttle.as_deref(),

@@ -12,6 +12,8 @@ use crate::options::DEFAULT_KEY_TEMPLATE;
 use crate::options::IfExists;
 use crate::store::NewJob;
 use serde::Serialize;
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// S3's limit on key length, in bytes.
@@ -28,6 +30,9 @@ pub struct EnqueueRequest {
     pub bucket: Option<String>,
     /// Conflict rule; `None` uses the profile's default.
     pub if_exists: Option<IfExists>,
+    /// Whether symbolic links met inside added folders are followed; `None` uses the
+    /// `follow_links` setting (off unless the user turned it on).
+    pub follow_links: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,8 +77,14 @@ impl Core {
             .key_template
             .as_deref()
             .unwrap_or(DEFAULT_KEY_TEMPLATE);
+        let follow_links = match request.follow_links {
+            Some(follow) => follow,
+            None => self.inner.store.preferences()?.follow_links,
+        };
         let mut walk = Walk {
             profile: &profile,
+            follow_links,
+            folders_seen: HashSet::new(),
             keys: KeyContext {
                 template,
                 prefix: &prefix,
@@ -143,6 +154,9 @@ pub(super) struct PlannedRequest {
 
 struct Walk<'a> {
     profile: &'a Profile,
+    follow_links: bool,
+    /// (device, inode) of every folder entered, so that followed links cannot loop.
+    folders_seen: HashSet<(u64, u64)>,
     keys: KeyContext<'a>,
     bucket: &'a str,
     if_exists: IfExists,
@@ -158,28 +172,37 @@ impl Walk<'_> {
         });
     }
 
-    /// `relative` is the key-to-be below the prefix. Symlinks given by the user are followed;
-    /// symlinks met while walking a folder are followed to files but not to folders (no loops).
+    /// `relative` is the key-to-be below the prefix. Paths the user gave are followed if they
+    /// are links. Links met while walking a folder are skipped with the reason, unless
+    /// `follow_links` is on; then they are followed, to files and folders, but never into a
+    /// folder already walked (no loops).
     fn add(&mut self, path: &Path, relative: &Path, top_level: bool) {
-        let meta = if top_level {
-            std::fs::metadata(path)
-        } else {
-            std::fs::symlink_metadata(path)
-        };
-        let mut meta = match meta {
+        let meta = match std::fs::symlink_metadata(path) {
             Ok(meta) => meta,
             Err(e) => return self.skip(path, format!("cannot read it: {e}")),
         };
-        if meta.file_type().is_symlink() {
+        let meta = if meta.file_type().is_symlink() {
+            if !top_level && !self.follow_links {
+                return self.skip(
+                    path,
+                    "a symbolic link: links inside folders are not followed unless the \
+                     'follow links' setting is on (--follow-links)",
+                );
+            }
             match std::fs::metadata(path) {
-                Ok(target) if target.is_file() => meta = target,
-                Ok(_) => {
-                    return self.skip(path, "a link to a folder inside a folder is not followed");
-                }
+                Ok(target) => target,
                 Err(e) => return self.skip(path, format!("a broken link: {e}")),
             }
-        }
+        } else {
+            meta
+        };
         if meta.is_dir() {
+            if !self.folders_seen.insert((meta.dev(), meta.ino())) {
+                return self.skip(
+                    path,
+                    "a link to a folder already added: not followed (a loop)",
+                );
+            }
             let entries = match std::fs::read_dir(path) {
                 Ok(entries) => entries,
                 Err(e) => return self.skip(path, format!("cannot list the folder: {e}")),

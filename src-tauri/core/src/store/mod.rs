@@ -52,18 +52,42 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) `hoist.db` in `data_dir` and brings its schema up to date.
+    /// The data directory is private to the user (0700), and so is the database (0600; SQLite
+    /// gives its WAL and SHM files the database's mode).
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        let local = |what: &str, path: &Path, e: std::io::Error| {
             Error::new(
                 ErrorKind::Local,
-                format!(
-                    "cannot create the data directory {}: {e}",
-                    data_dir.display()
-                ),
+                format!("cannot {what} {}: {e}", path.display()),
             )
             .with_source(e)
-        })?;
-        let conn = Connection::open(data_dir.join("hoist.db"))?;
+        };
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(|e| local("create the data directory", data_dir, e))?;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| local("make private the data directory", data_dir, e))?;
+        let db = data_dir.join("hoist.db");
+        for path in [
+            db.clone(),
+            data_dir.join("hoist.db-wal"),
+            data_dir.join("hoist.db-shm"),
+        ] {
+            if path.exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| local("make private", &path, e))?;
+            }
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&db)
+            .map_err(|e| local("create", &db, e))?;
+        let conn = Connection::open(&db)?;
         Store::init(conn)
     }
 

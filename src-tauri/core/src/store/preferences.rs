@@ -15,6 +15,10 @@ pub struct Preferences {
     pub close_to_tray: bool,
     /// Start with the window hidden in the tray (default off).
     pub start_minimized: bool,
+    /// Follow symbolic links met inside added folders (default off: a link is skipped with the
+    /// reason, so a link to `~/.aws/credentials` in a folder is not uploaded by surprise).
+    #[serde(default)]
+    pub follow_links: bool,
     /// The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
     /// upload in progress keeps the part size it started with.
     pub part_size: u64,
@@ -26,6 +30,7 @@ impl Default for Preferences {
             notifications: true,
             close_to_tray: true,
             start_minimized: false,
+            follow_links: false,
             part_size: crate::engine::plan::PlanConfig::default().part_size,
         }
     }
@@ -60,6 +65,7 @@ fn preference_values(preferences: &Preferences) -> Vec<(&'static str, String)> {
         ("notifications", bit(preferences.notifications)),
         ("close_to_tray", bit(preferences.close_to_tray)),
         ("start_minimized", bit(preferences.start_minimized)),
+        ("follow_links", bit(preferences.follow_links)),
         ("part_size", preferences.part_size.to_string()),
     ]
 }
@@ -71,6 +77,7 @@ impl Store {
             notifications: flag(self.setting("notifications")?, defaults.notifications),
             close_to_tray: flag(self.setting("close_to_tray")?, defaults.close_to_tray),
             start_minimized: flag(self.setting("start_minimized")?, defaults.start_minimized),
+            follow_links: flag(self.setting("follow_links")?, defaults.follow_links),
             part_size: self.chosen_part_size()?.unwrap_or(defaults.part_size),
         })
     }
@@ -114,6 +121,7 @@ mod tests {
             notifications: false,
             close_to_tray: false,
             start_minimized: true,
+            follow_links: true,
             part_size: 64 * 1024 * 1024,
         };
         store.set_preferences(&chosen).unwrap();

@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result, file_error};
 use md5::{Digest, Md5};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -136,9 +137,11 @@ impl TempFile {
     /// Creates `<dir>/<prefix><random>`, failing rather than reusing an existing file.
     pub(super) fn create(root: &Path, dir: &Path, prefix: &str) -> Result<TempFile> {
         let path = dir.join(format!("{prefix}{:016x}", rand::random::<u64>()));
+        // Private until it gets its source's mode (see `copy_mode`).
         let file = File::options()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| write_error(root, &path, e))?;
         Ok(TempFile {
@@ -146,6 +149,13 @@ impl TempFile {
             file,
             kept: false,
         })
+    }
+
+    /// Gives the file `mode`'s permission bits (no set-id or sticky bits).
+    pub(super) fn set_mode(&self, root: &Path, mode: u32) -> Result<()> {
+        self.file
+            .set_permissions(std::fs::Permissions::from_mode(mode & 0o777))
+            .map_err(|e| write_error(root, &self.path, e))
     }
 
     /// Flushes the contents to the disk.
