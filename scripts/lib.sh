@@ -126,15 +126,10 @@ ensure_ui_deps() {
         note "ui/node_modules up to date"
         return 0
     fi
-    if (cd "$ui" && npm ci --no-audit --no-fund); then
-        return 0
-    fi
-    # Seen on these machines: the registry lacks some other platforms' optional packages
-    # (e.g. @tauri-apps/cli-darwin-arm64), so the lock file written here leaves them out and
-    # `npm ci` rejects it as out of sync, while `npm install` accepts the same lock unchanged.
-    # --no-save: never rewrite the committed lock file from a test run.
-    warn "npm ci refused ui/package-lock.json (see above); falling back to 'npm install --no-save'"
-    (cd "$ui" && npm install --no-save --no-audit --no-fund)
+    # The lock file lists every platform's optional packages (@tauri-apps/cli-*, @rollup/*),
+    # so `npm ci` takes it as it is; if it ever refuses, the lock file is broken: say so.
+    (cd "$ui" && npm ci --no-audit --no-fund) ||
+        die "npm ci refused ui/package-lock.json: regenerate it with 'npm install --package-lock-only' in ui/ and commit it"
 }
 
 # Builds ui/dist (tauri.conf.json's frontendDist) when it is missing or older than any source
