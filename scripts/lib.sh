@@ -13,7 +13,7 @@ APP_DEBS=(libwebkit2gtk-4.1-dev build-essential pkg-config libayatana-appindicat
           librsvg2-dev libxdo-dev libssl-dev)
 # shellcheck disable=SC2034
 TEST_DEBS=(xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmock imagemagick
-           webkit2gtk-driver python3-xlib
+           webkit2gtk-driver python3-xlib xclip
            libsodium-dev libzstd-dev)
 # shellcheck disable=SC2034
 BENCH_DEBS=(rclone awscli time)

@@ -11,12 +11,12 @@ const COMMANDS: &[&str] = &[
     "resume_jobs",
     "cancel_jobs",
     "retry_jobs",
-    "add_paths",
     "remove_jobs",
     "clear_finished",
     "pause_all",
     "resume_all",
-    "choose_paths",
+    "add_from_picker",
+    "choose_destination_folder",
     "set_drop_target",
     "list_profiles",
     "list_presets",
@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "engine_status",
+    "copy_text",
 ];
 
 fn main() {

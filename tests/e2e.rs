@@ -11,117 +11,10 @@ mod desktop;
 mod webdriver;
 
 use common::*;
+use desktop::window::*;
 use desktop::{tray_click, tray_layout, tray_menu, x11_window};
 use hoist_test_s3::TestS3;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
 use webdriver::{Driver, wait_until};
-
-const UI_WAIT: Duration = Duration::from_secs(20);
-const UPLOAD_WAIT: Duration = Duration::from_secs(120);
-
-fn e2e_available(test: &str) -> bool {
-    let has_driver = std::process::Command::new("tauri-driver")
-        .arg("--help")
-        .output()
-        .is_ok();
-    let has = |var: &str| std::env::var_os(var).is_some();
-    let ready =
-        has_driver && has("DISPLAY") && has("HOIST_NOTIFY_LOG") && has("DBUS_SESSION_BUS_ADDRESS");
-    if !ready {
-        assert!(
-            std::env::var("HOIST_REQUIRE_E2E").as_deref() != Ok("1"),
-            "{test}: needs tauri-driver, Xvfb and the mock notification daemon, but HOIST_REQUIRE_E2E=1"
-        );
-        eprintln!("SKIPPED {test}: run it through ./scripts/test (tests/lib/session.sh --display)");
-    }
-    ready
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn notifications() -> String {
-    std::fs::read_to_string(std::env::var_os("HOIST_NOTIFY_LOG").unwrap()).unwrap_or_default()
-}
-
-/// One window at a time: Hoist is a single-instance app per desktop session, so a second
-/// window started by a concurrent test would hand over to the first and exit.
-static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// A data directory with one S3 destination on `server`, and the window on it.
-struct Window {
-    driver: Driver,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
-    hoist: Hoist,
-    _dir: tempfile::TempDir,
-}
-
-async fn open_window(server: &TestS3, test: &str) -> Window {
-    let turn = ONE_WINDOW.lock().await;
-    // The previous test's app may still be closing: its window would answer for ours.
-    assert!(
-        wait_until(UI_WAIT, || std::future::ready(
-            x11_window("state").is_none()
-        ))
-        .await,
-        "a window of an earlier test is still open"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
-        "e2e",
-        &server.endpoint(),
-        "bucket",
-        hoist_test_s3::ACCESS_KEY,
-        hoist_test_s3::SECRET_KEY,
-    );
-    let log = screenshot_dir().join(format!("{test}.log"));
-    let local = hoist.local_dir();
-    let driver = Driver::start(
-        Path::new(env!("CARGO_BIN_EXE_hoist")),
-        &[
-            ("HOIST_DATA_DIR", hoist.data_dir.as_path()),
-            ("HOIST_LOCAL_DIR", local.as_path()),
-        ],
-        &log,
-    )
-    .await;
-    Window {
-        driver,
-        _turn: turn,
-        hoist,
-        _dir: dir,
-    }
-}
-
-/// Whether some row of the queue shows `state` within `limit`.
-async fn row_in_state(driver: &Driver, state: &str, limit: Duration) -> bool {
-    let selector = format!(".row[data-state=\"{state}\"]");
-    wait_until(limit, || async {
-        !driver.find_all(&selector).await.is_empty()
-    })
-    .await
-}
-
-/// Enqueues paths through the same command the window's "Add files" uses.
-async fn add_paths(driver: &Driver, paths: &[&Path]) {
-    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let report = driver
-        .execute(
-            "return window.__TAURI_INTERNALS__.invoke('add_paths', { paths: arguments[0], profile: null });",
-            serde_json::json!([paths]),
-        )
-        .await;
-    assert_eq!(
-        report["jobs"].as_array().map(Vec::len),
-        Some(paths.len()),
-        "add_paths answered {report}"
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_added_in_the_window_upload_and_notify() {
@@ -141,7 +34,7 @@ async fn files_added_in_the_window_upload_and_notify() {
     let small = files_dir.join("small.txt");
     write_pattern(&big, 12 * MIB, 3);
     write_pattern(&small, 1000, 4);
-    add_paths(driver, &[&big, &small]).await;
+    enqueue(&window.hoist, None, &[&big, &small]);
 
     let rows_done = wait_until(UPLOAD_WAIT, || async {
         let text = driver.page_text().await;
@@ -171,6 +64,8 @@ async fn files_added_in_the_window_upload_and_notify() {
         Some(12 * MIB)
     );
 
+    page_cannot_queue_a_path(driver, &window.hoist).await;
+
     let notified = wait_until(UI_WAIT, || async {
         notifications().contains("Uploaded 2 files")
     })
@@ -180,6 +75,41 @@ async fn files_added_in_the_window_upload_and_notify() {
         "no 'batch finished' notification; the daemon logged:\n{}",
         notifications()
     );
+}
+
+/// A script in the page could queue `~/.ssh` to any bucket: no command may take a path from
+/// the web view, and only the permissions the UI uses are granted (no `core:default`).
+async fn page_cannot_queue_a_path(driver: &Driver, hoist: &Hoist) {
+    for (command, args) in [
+        (
+            "add_paths",
+            serde_json::json!({ "paths": ["/etc/passwd"], "profile": null }),
+        ),
+        (
+            "plugin:path|resolve_directory",
+            serde_json::json!({ "directory": 11 }),
+        ),
+        (
+            "plugin:window|title",
+            serde_json::json!({ "label": "main" }),
+        ),
+    ] {
+        let answer = driver
+            .execute(
+                "return window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(\
+                 () => 'accepted', (e) => 'refused: ' + JSON.stringify(e));",
+                serde_json::json!([command, args]),
+            )
+            .await;
+        let answer = answer.as_str().unwrap_or_default().to_string();
+        assert!(answer.starts_with("refused"), "{command} was {answer}");
+    }
+    let queued: Vec<String> = hoist
+        .queue_json()
+        .iter()
+        .map(|j| j["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!queued.iter().any(|p| p == "/etc/passwd"), "{queued:?}");
 }
 
 /// Whether the page is shown (WebKit reports `hidden` while the window is hidden).
@@ -250,30 +180,6 @@ async fn closing_hides_to_the_tray_and_a_second_launch_shows_the_window() {
     assert_eq!(handles, 1, "a second window was opened");
 }
 
-/// Sets a form field by its name the way a person would (type, then the change event).
-async fn fill(driver: &Driver, form: &str, name: &str, value: &str) {
-    let field = driver
-        .find(&format!("{form} [name=\"{name}\"]"), UI_WAIT)
-        .await;
-    let is_select = driver
-        .execute(
-            "return document.querySelector(arguments[0]).tagName === 'SELECT';",
-            serde_json::json!([format!("{form} [name=\"{name}\"]")]),
-        )
-        .await;
-    if is_select == true {
-        driver
-            .execute(
-                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-                 s.dispatchEvent(new Event('change')); return true;",
-                serde_json::json!([format!("{form} [name=\"{name}\"]"), value]),
-            )
-            .await;
-    } else {
-        driver.type_into(&field, value).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form() {
     let test = "pause_and_resume_from_the_window_and_add_a_destination_through_the_form";
@@ -295,7 +201,7 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
         .with_file_name("files")
         .join("slow.bin");
     write_pattern(&big, 6 * MIB, 7);
-    add_paths(driver, &[&big]).await;
+    enqueue(&window.hoist, None, &[&big]);
 
     driver
         .find(
@@ -396,6 +302,7 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
         "the secret is on the page"
     );
     driver.screenshot(&shots.join("destinations.png")).await;
+    an_r2_destination_keeps_its_endpoint_when_renamed(driver, &window.hoist).await;
     let settings = driver.find(".tab-settings", UI_WAIT).await;
     driver.click(&settings).await;
     driver
@@ -439,15 +346,7 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
         .with_file_name("files")
         .join("lost.txt");
     write_pattern(&file, 100, 5);
-    let path = file.display().to_string();
-    let report = driver
-        .execute(
-            "return window.__TAURI_INTERNALS__.invoke('add_paths', \
-             { paths: [arguments[0]], profile: 'broken', prefix: null });",
-            serde_json::json!([path]),
-        )
-        .await;
-    assert_eq!(report["jobs"].as_array().map(Vec::len), Some(1), "{report}");
+    enqueue(&window.hoist, Some("broken"), &[&file]);
     let failed = row_in_state(driver, "failed", UPLOAD_WAIT).await;
     assert!(
         failed,
@@ -459,6 +358,7 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
         text.contains("no-such-bucket"),
         "the reason is not shown:\n{text}"
     );
+    the_whole_message_can_be_read_and_copied(driver, &window.hoist).await;
     let notified = wait_until(UI_WAIT, || async {
         let log = notifications();
         log.contains("Upload failed") && log.contains("lost.txt: ")
@@ -469,6 +369,36 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
         "no failure notification; the daemon logged:\n{}",
         notifications()
     );
+}
+
+/// A failed upload's message was cut with an ellipsis: the Details pane shows all of it, and
+/// Copy puts it on the X clipboard.
+async fn the_whole_message_can_be_read_and_copied(driver: &Driver, hoist: &Hoist) {
+    let message = hoist.queue_json()[0]["error"]
+        .as_str()
+        .expect("the failed job has a message")
+        .to_string();
+    let details = driver
+        .find(".row[data-state=\"failed\"] .show-detail", UI_WAIT)
+        .await;
+    driver.click(&details).await;
+    let pane = driver
+        .find(".job-detail:not([hidden]) .job-detail-message", UI_WAIT)
+        .await;
+    assert_eq!(driver.text(&pane).await, message);
+    driver
+        .screenshot(&screenshot_dir().join("job-detail.png"))
+        .await;
+    let copy = driver.find(".job-detail .copy-message", UI_WAIT).await;
+    driver.click(&copy).await;
+    let copied = wait_until(UI_WAIT, || async {
+        let out = std::process::Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .output();
+        out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout) == message)
+    })
+    .await;
+    assert!(copied, "the clipboard does not hold the message");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -497,7 +427,7 @@ async fn the_tray_menu_shows_the_status_and_pauses_and_resumes_everything() {
         .with_file_name("files")
         .join("tray.bin");
     write_pattern(&file, 8 * MIB, 9);
-    add_paths(driver, &[&file]).await;
+    enqueue(&window.hoist, None, &[&file]);
 
     let mut menu = None;
     assert!(
@@ -554,4 +484,50 @@ async fn the_tray_menu_shows_the_status_and_pauses_and_resumes_everything() {
         server.object("bucket", "tray.bin").map(|b| b.len()),
         Some(8 * MIB)
     );
+}
+
+/// Renaming an R2 destination in the window pointed it at AWS: the preset hides the endpoint
+/// field, and its empty value was sent as "no endpoint".
+async fn an_r2_destination_keeps_its_endpoint_when_renamed(driver: &Driver, hoist: &Hoist) {
+    let form = ".destination-form";
+    fill(driver, form, "name", "cf").await;
+    fill(driver, form, "provider", "r2").await;
+    fill(driver, form, "account_id", "0123abcd").await;
+    fill(driver, form, "bucket", "photos").await;
+    fill(driver, form, "access_key_id", "r2-key-id").await;
+    fill(driver, form, "secret_access_key", "r2-secret").await;
+    let save = driver.find(".destination-form button.save", UI_WAIT).await;
+    driver.click(&save).await;
+    let edit = driver
+        .find(".destination[data-name=\"cf\"] .edit", UI_WAIT)
+        .await;
+    driver.click(&edit).await;
+    let name = driver
+        .find(".destination-form [name=\"name\"]", UI_WAIT)
+        .await;
+    driver
+        .execute(
+            "const n = document.querySelector('.destination-form [name=\"name\"]'); \
+             n.scrollIntoView(); n.value = ''; return true;",
+            serde_json::json!([]),
+        )
+        .await;
+    driver.type_into(&name, "cloudflare").await;
+    driver.click(&save).await;
+    driver
+        .find(".destination[data-name=\"cloudflare\"]", UI_WAIT)
+        .await;
+    let profiles: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
+    let renamed = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cloudflare")
+        .expect("the rename was saved");
+    assert_eq!(
+        renamed["endpoint"], "https://0123abcd.r2.cloudflarestorage.com",
+        "{renamed}"
+    );
+    assert_eq!(renamed["provider"], "r2");
 }

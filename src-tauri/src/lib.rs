@@ -44,23 +44,25 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(core.clone())
         .manage(EngineCell::default())
         .manage(commands::queue::DropTarget::default())
+        .manage(commands::profiles::PickedFolder::default())
         .invoke_handler(tauri::generate_handler![
             commands::queue::list_jobs,
             commands::queue::pause_jobs,
             commands::queue::resume_jobs,
             commands::queue::cancel_jobs,
             commands::queue::retry_jobs,
-            commands::queue::add_paths,
             commands::queue::remove_jobs,
             commands::queue::clear_finished,
             commands::queue::pause_all,
             commands::queue::resume_all,
-            commands::queue::choose_paths,
+            commands::queue::add_from_picker,
             commands::queue::set_drop_target,
             commands::profiles::list_profiles,
+            commands::profiles::choose_destination_folder,
             commands::profiles::list_presets,
             commands::profiles::add_profile,
             commands::profiles::edit_profile,
@@ -69,6 +71,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::settings::get_settings,
             commands::settings::set_settings,
             commands::engine::engine_status,
+            commands::clipboard::copy_text,
         ])
         .on_window_event(on_window_event)
         .setup({

@@ -2,6 +2,8 @@
 //! (`gdbus`, com.canonical.dbusmenu, registered with tests/lib/sni_watcher.py) and the window as
 //! the X server sees it (tests/lib/x11_window.py).
 
+pub mod window;
+
 use std::path::Path;
 
 /// `gdbus call` on the session bus; `None` when the call fails.

@@ -74,6 +74,7 @@ export class QueueApp {
       onTarget: (profile, prefix) =>
         void this.ipc.setDropTarget(profile || undefined, prefix || undefined).catch((e: unknown) => this.showError(toUiError(e))),
       onDismissNotice: () => this.setNotice(null),
+      onCopy: (text) => this.ipc.copyText(text),
     });
     header.append(this.view.summaryEl, this.view.statusEl);
     this.destinations = new DestinationsView(main, ipc, (profiles) => this.view.setProfiles(profiles));
@@ -215,11 +216,11 @@ export class QueueApp {
           break;
         case 'add-files':
         case 'add-folder': {
-          const paths = await this.ipc.choosePaths(action === 'add-folder');
-          if (paths.length === 0) return;
+          // Rust opens the picker and queues what the user picked: no path crosses the IPC.
           const destination = this.view.destinationSelect.value || undefined;
           const prefix = this.view.prefixInput.value || undefined;
-          const report = await this.ipc.addPaths(paths, destination, prefix);
+          const report = await this.ipc.addFromPicker(action === 'add-folder', destination, prefix);
+          if (report === null) return;
           this.setNotice({ kind: 'info', text: describeEnqueue(report) });
           break;
         }

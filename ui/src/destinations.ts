@@ -55,6 +55,8 @@ export class DestinationsView {
   private readonly kindSelect: HTMLSelectElement;
   private readonly pathStyle: HTMLInputElement;
   private editing: Profile | null = null;
+  /** A folder was chosen in the system's picker since the form was (re)started; Rust keeps it. */
+  private folderPicked = false;
   profiles: Profile[] = [];
 
   constructor(
@@ -91,6 +93,16 @@ export class DestinationsView {
         input.autocomplete = 'off';
       }
       this.inputs.set(field, input);
+      if (field === 'folder' && input instanceof HTMLInputElement) {
+        // Shown, never sent: the folder is picked in the system's picker and kept by Rust.
+        input.readOnly = true;
+        input.placeholder = 'no folder chosen';
+        const choose = button('Choose folder…', 'choose-folder', () => void this.chooseFolder());
+        const label = this.labelled(LABELS[field]!, input, field);
+        label.append(choose);
+        this.form.append(label);
+        continue;
+      }
       this.form.append(this.labelled(LABELS[field]!, input, field));
     }
     this.pathStyle = el('input');
@@ -176,8 +188,20 @@ export class DestinationsView {
     }
   }
 
+  private async chooseFolder(): Promise<void> {
+    try {
+      const folder = await this.ipc.chooseDestinationFolder();
+      if (folder === null) return;
+      this.inputs.get('folder')!.value = folder;
+      this.folderPicked = true;
+    } catch (e) {
+      this.say(toUiError(e).message, 'error');
+    }
+  }
+
   startAdd(): void {
     this.editing = null;
+    this.folderPicked = false;
     this.formTitle.textContent = 'Add a destination';
     this.form.reset();
     this.kindSelect.disabled = false;
@@ -189,6 +213,7 @@ export class DestinationsView {
 
   startEdit(profile: Profile): void {
     this.editing = profile;
+    this.folderPicked = false;
     this.formTitle.textContent = `Edit ${profile.name}`;
     this.kindSelect.value = profile.kind;
     this.kindSelect.disabled = true;
@@ -224,9 +249,8 @@ export class DestinationsView {
     const name = this.value('name');
     if (!name) return 'Enter a name for the destination.';
     if (kind === 'local') {
-      const folder = this.value('folder');
-      if (!folder) return 'Enter the folder to upload into.';
-      return { name, kind, folder, prefix: this.value('prefix') ?? '' };
+      if (!this.folderPicked) return 'Choose the folder to upload into.';
+      return { name, kind, prefix: this.value('prefix') ?? '' };
     }
     const provider = this.value('provider');
     if (!this.value('bucket')) return 'Enter the bucket name.';
@@ -248,21 +272,33 @@ export class DestinationsView {
     };
   }
 
+  /** What the edit form changed: only fields shown for this destination and different from its
+   * saved values. A field the preset hides is never sent, so an edit cannot clear it. */
+  changes(p: Profile): ProfileEdit {
+    const changed = (field: string, saved: string): string | undefined => {
+      const v = this.value(field);
+      return v !== undefined && v !== saved ? v : undefined;
+    };
+    const prefix = this.inputs.get('prefix')!.value.trim();
+    const edit: ProfileEdit = {
+      rename: changed('name', p.name),
+      endpoint: p.kind === 's3' ? changed('endpoint', p.endpoint ?? '') : undefined,
+      region: p.kind === 's3' ? changed('region', p.region) : undefined,
+      bucket: p.kind === 's3' ? changed('bucket', p.bucket) : undefined,
+      path_style: p.kind === 's3' && this.pathStyle.checked !== p.path_style ? this.pathStyle.checked : undefined,
+      prefix: prefix !== p.prefix ? prefix : undefined,
+      folder_picked: p.kind === 'local' && this.folderPicked ? true : undefined,
+      access_key_id: this.value('access_key_id'),
+      secret_access_key: this.value('secret_access_key'),
+    };
+    return Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as ProfileEdit;
+  }
+
   private async save(): Promise<void> {
     try {
       if (this.editing) {
         const p = this.editing;
-        const edit: ProfileEdit = {
-          rename: this.value('name') !== p.name ? this.value('name') : undefined,
-          endpoint: p.kind === 's3' ? (this.value('endpoint') ?? '') : undefined,
-          region: this.value('region'),
-          bucket: this.value('bucket'),
-          path_style: p.kind === 's3' ? this.pathStyle.checked : undefined,
-          prefix: this.inputs.get('prefix')!.value,
-          folder: this.value('folder'),
-          access_key_id: this.value('access_key_id'),
-          secret_access_key: this.value('secret_access_key'),
-        };
+        const edit = this.changes(p);
         await this.ipc.editProfile(p.name, edit);
         this.say(`Saved ${edit.rename ?? p.name}.`, 'info');
       } else {

@@ -1,5 +1,5 @@
 // The Settings view: concurrent files, part size, bandwidth limit, notifications, close to tray,
-// start minimized. Stored in the database by the shell; a value the core refuses is reported and
+// start minimized, following symbolic links. Stored in the database by the shell; a value the core refuses is reported and
 // nothing is saved.
 import type { Ipc, Settings } from './ipc/types';
 import { toUiError } from './ipc/types';
@@ -29,6 +29,7 @@ export function settingsFrom(values: Record<string, string | boolean>): Settings
     notifications: Boolean(values['notifications']),
     close_to_tray: Boolean(values['close_to_tray']),
     start_minimized: Boolean(values['start_minimized']),
+    follow_links: Boolean(values['follow_links']),
   };
 }
 
@@ -61,6 +62,7 @@ export class SettingsView {
     add('notifications', 'Notifications', 'checkbox');
     add('close_to_tray', 'Closing the window keeps Hoist in the tray', 'checkbox');
     add('start_minimized', 'Start minimized to the tray', 'checkbox');
+    add('follow_links', 'Follow symbolic links in added folders', 'checkbox', 'off: links are skipped and listed, so a link to a private file is never uploaded by surprise');
     const save = el('button', 'save', 'Save settings');
     save.type = 'submit';
     this.form.append(save);
@@ -89,6 +91,7 @@ export class SettingsView {
     this.fields.get('notifications')!.checked = settings.notifications;
     this.fields.get('close_to_tray')!.checked = settings.close_to_tray;
     this.fields.get('start_minimized')!.checked = settings.start_minimized;
+    this.fields.get('follow_links')!.checked = settings.follow_links;
   }
 
   private async save(): Promise<void> {

@@ -7,6 +7,7 @@ import type { Action, Filter, Notice, QueueState, RowView } from './state';
 import { rowView, statusLine, summary, totals, totalsLine, visibleJobs } from './state';
 import type { Job, JobId, JobState, Profile } from './ipc/types';
 import { JOB_STATES } from './ipc/types';
+import { DetailPane } from './detail';
 
 /** Row height in pixels; keep in step with `.row` in styles.css. */
 export const ROW_HEIGHT = 64;
@@ -45,6 +46,7 @@ interface RowElements {
   detail: HTMLElement;
   speed: HTMLElement;
   message: HTMLElement;
+  details: HTMLButtonElement;
   actions: HTMLElement;
   last: RowView | null;
 }
@@ -70,6 +72,8 @@ export interface ViewCallbacks {
   /** The destination or prefix for added (and dropped) files changed. */
   onTarget(profile: string, prefix: string): void;
   onDismissNotice(): void;
+  /** Puts text on the system clipboard. */
+  onCopy(text: string): Promise<void>;
 }
 
 export class QueueView {
@@ -86,6 +90,7 @@ export class QueueView {
   readonly destinationSelect: HTMLSelectElement;
   readonly prefixInput: HTMLInputElement;
   private readonly rowEls = new Map<JobId, RowElements>();
+  readonly detail: DetailPane;
   private state: QueueState | null = null;
   /** The filtered jobs of the last render, reused while only progress changes. */
   private shown: { jobs: Job[]; filter: Filter; list: Job[] } | null = null;
@@ -113,7 +118,7 @@ export class QueueView {
     this.destinationSelect = el('select', 'destination-select');
     this.destinationSelect.setAttribute('aria-label', 'Destination for added files');
     this.prefixInput = el('input', 'prefix');
-    this.prefixInput.placeholder = 'folder in the bucket (optional)';
+    this.prefixInput.placeholder = 'folder (optional)';
     this.prefixInput.setAttribute('aria-label', 'Key prefix for added files');
     this.filterSelect = el('select', 'filter');
     this.filterSelect.setAttribute('aria-label', 'Show');
@@ -152,14 +157,21 @@ export class QueueView {
     this.spacer = el('div', 'jobs-spacer');
     this.list.append(this.spacer);
     this.list.addEventListener('scroll', () => this.state && this.renderRows(this.state));
+    this.detail = new DetailPane((text) => callbacks.onCopy(text));
     this.list.addEventListener('click', (event) => {
+      const opener = (event.target as Element | null)?.closest('button[data-detail]');
+      if (opener instanceof HTMLButtonElement) {
+        const job = this.state?.jobs.find((j) => j.id === Number(opener.dataset['detail']));
+        if (job) this.detail.show(job);
+        return;
+      }
       const target = (event.target as Element | null)?.closest('button[data-action]');
       if (!(target instanceof HTMLButtonElement) || target.disabled) return;
       callbacks.onAction(target.dataset['action'] as Action, Number(target.dataset['id']));
     });
     this.list.addEventListener('keydown', (event) => this.onKey(event));
 
-    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.list);
+    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.list, this.detail.element);
     root.append(this.element);
   }
 
@@ -192,6 +204,11 @@ export class QueueView {
     this.totalsEl.textContent = totalsLine(totals(state));
     if (this.filterSelect.value !== state.filter) this.filterSelect.value = state.filter;
     this.renderRows(state);
+    if (this.detail.shownId !== null) {
+      const job = state.jobs.find((j) => j.id === this.detail.shownId);
+      if (job) this.detail.update(job);
+      else this.detail.close();
+    }
   }
 
   private filtered(state: QueueState): Job[] {
@@ -278,10 +295,15 @@ export class QueueView {
     const speed = el('span', 'speed');
     line.append(detail, speed);
     const message = el('div', 'message');
-    progressCell.append(bar, line, message);
+    const details = button('Details', 'show-detail');
+    details.dataset['detail'] = String(id);
+    details.hidden = true;
+    const messageLine = el('div', 'message-line');
+    messageLine.append(message, details);
+    progressCell.append(bar, line, messageLine);
     const actions = el('div', 'cell actions');
     row.append(file, stateCell, progressCell, actions);
-    return { row, name, key, badge, attempts, bar, detail, speed, message, actions, last: null };
+    return { row, name, key, badge, attempts, bar, detail, speed, message, details, actions, last: null };
   }
 
   private updateRow(row: RowElements, view: RowView): void {
@@ -309,8 +331,11 @@ export class QueueView {
     const message = view.error ?? view.note;
     if ((last?.error ?? last?.note ?? null) !== message || last?.state !== view.state) {
       row.message.textContent = message ?? '';
+      row.message.title = message ?? '';
       row.message.hidden = message === null;
       row.message.className = view.error !== null ? 'message error' : 'message note';
+      row.details.hidden = message === null;
+      row.details.setAttribute('aria-label', `Details of ${view.name}`);
     }
     if (last?.busy !== view.busy || last.actions.join() !== view.actions.join()) {
       row.actions.replaceChildren(

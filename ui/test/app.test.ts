@@ -30,11 +30,11 @@ function row(id: number): HTMLElement {
 }
 
 function buttons(id: number): string[] {
-  return [...row(id).querySelectorAll('button')].map((b) => b.textContent ?? '');
+  return [...row(id).querySelectorAll('.actions button')].map((b) => b.textContent ?? '');
 }
 
 function click(id: number, label: string): void {
-  const button = [...row(id).querySelectorAll('button')].find((b) => b.textContent === label);
+  const button = [...row(id).querySelectorAll<HTMLButtonElement>('.actions button')].find((b) => b.textContent === label);
   if (!button) throw new Error(`row ${id} has no ${label} button`);
   button.click();
 }
@@ -69,17 +69,42 @@ describe('queue window', () => {
     expect(root.querySelector('.summary')?.textContent).toBe('1 paused · 1 failed');
   });
 
+  it('a failed message was cut with an ellipsis and could not be read or copied', async () => {
+    const long =
+      'the bucket \'photos\' does not exist at https://s3.example.com: check the profile\'s bucket and endpoint ' +
+      '(404 NoSuchBucket: The specified bucket does not exist) — '.repeat(3);
+    const ipc = await mount([
+      makeJob({ id: 3, path: '/tmp/lost.jpg', key: 'lost.jpg', state: 'failed', error_code: 'no_such_bucket', error_message: long }),
+      makeJob({ id: 4, path: '/tmp/fine.jpg', key: 'fine.jpg', state: 'queued' }),
+    ]);
+    expect(row(3).querySelector<HTMLElement>('.message')!.title).toBe(long);
+    expect(row(4).querySelector<HTMLButtonElement>('.show-detail')!.hidden).toBe(true);
+    const pane = root.querySelector<HTMLElement>('.job-detail')!;
+    expect(pane.hidden).toBe(true);
+    row(3).querySelector<HTMLButtonElement>('.show-detail')!.click();
+    expect(pane.hidden).toBe(false);
+    expect(pane.querySelector('.job-detail-message')!.textContent).toBe(long);
+    expect(pane.textContent).toContain('no_such_bucket');
+    expect(pane.textContent).toContain('/tmp/lost.jpg');
+    pane.querySelector<HTMLButtonElement>('.copy-message')!.click();
+    await settle();
+    expect(ipc.clipboard).toBe(long);
+    expect(pane.querySelector('.job-detail-copied')!.textContent).toBe('Copied');
+    pane.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+    expect(pane.hidden).toBe(true);
+  });
+
   it('pauses a job through the IPC and re-renders the row from the reloaded list', async () => {
     const ipc = await mount([makeJob({ id: 5, state: 'queued' })]);
     click(5, 'Pause');
     // The row is busy until the command and the reload are done.
-    expect(row(5).querySelector('button')?.disabled).toBe(true);
+    expect(row(5).querySelector<HTMLButtonElement>('.actions button')?.disabled).toBe(true);
     await app!.whenIdle();
     await settle();
     expect(ipc.calls.find((c) => c.command === 'pauseJobs')?.args).toEqual([[5]]);
     expect(row(5).dataset['state']).toBe('paused');
     expect(buttons(5)).toEqual(['Resume', 'Cancel']);
-    expect(row(5).querySelector('button')?.disabled).toBe(false);
+    expect(row(5).querySelector<HTMLButtonElement>('.actions button')?.disabled).toBe(false);
 
     click(5, 'Resume');
     await settle();

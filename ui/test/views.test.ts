@@ -106,19 +106,20 @@ describe('the toolbar', () => {
     q<HTMLButtonElement>('[data-bulk="add-files"]').click();
     await settle();
     await app!.whenIdle();
-    const call = ipc.calls.find((c) => c.command === 'addPaths')!;
-    expect(call.args).toEqual([['/home/me/a.jpg', '/home/me/b.jpg'], 'photos', '2026/']);
+    // Only the destination and prefix cross the IPC: Rust opens the picker and queues its choice.
+    const call = ipc.calls.find((c) => c.command === 'addFromPicker')!;
+    expect(call.args).toEqual([false, 'photos', '2026/']);
+    expect(JSON.stringify(ipc.calls)).not.toContain('/home/me/a.jpg');
     expect(root.querySelectorAll('.row').length).toBe(2);
     expect(q('.notice-text').textContent).toBe('Added 2 files to the queue');
-    expect(ipc.calls.find((c) => c.command === 'choosePaths')!.args).toEqual([false]);
   });
 
   it('does nothing when the picker is cancelled', async () => {
     const ipc = await mount([]);
     q<HTMLButtonElement>('[data-bulk="add-folder"]').click();
     await settle();
-    expect(ipc.calls.find((c) => c.command === 'choosePaths')!.args).toEqual([true]);
-    expect(ipc.count('addPaths')).toBe(0);
+    expect(ipc.calls.find((c) => c.command === 'addFromPicker')!.args).toEqual([true, undefined, undefined]);
+    expect(root.querySelector('.notice-text')?.textContent ?? '').toBe('');
   });
 });
 
@@ -167,6 +168,51 @@ describe('destinations', () => {
     expect(secret.type).toBe('password');
   });
 
+  it('renaming an R2 destination sent an empty endpoint that pointed it at AWS', async () => {
+    const ipc = await mount([], (m) => {
+      m.profiles.push(
+        makeProfile({ name: 'cf', provider: 'r2', endpoint: 'https://abc.r2.cloudflarestorage.com', region: 'auto', bucket: 'photos' }),
+      );
+    });
+    q<HTMLButtonElement>('.tab-destinations').click();
+    await settle();
+    q<HTMLButtonElement>('.destination[data-name="cf"] .edit').click();
+    const form = q<HTMLFormElement>('.destination-form');
+    expect(form.querySelector<HTMLElement>('label[data-field="endpoint"]')!.hidden).toBe(true);
+    form.querySelector<HTMLInputElement>('[name="name"]')!.value = 'cloudflare';
+    form.requestSubmit();
+    await settle();
+    const edit = ipc.calls.find((c) => c.command === 'editProfile')!.args[1] as Record<string, unknown>;
+    // Only what changed is sent; hidden preset fields keep their values.
+    expect(edit).toEqual({ rename: 'cloudflare' });
+    expect(ipc.profiles.find((p) => p.name === 'cloudflare')!.endpoint).toBe('https://abc.r2.cloudflarestorage.com');
+  });
+
+  it('takes a folder destination\'s folder from the system picker, never from the form', async () => {
+    const ipc = await mount([], (m) => {
+      m.chosenFolder = '/mnt/nas/backup';
+    });
+    q<HTMLButtonElement>('.tab-destinations').click();
+    await settle();
+    const form = q<HTMLFormElement>('.destination-form');
+    const kind = form.querySelector<HTMLSelectElement>('[name="kind"]')!;
+    kind.value = 'local';
+    kind.dispatchEvent(new Event('change'));
+    form.querySelector<HTMLInputElement>('[name="name"]')!.value = 'nas';
+    form.requestSubmit();
+    await settle();
+    expect(q('.form-message').textContent).toBe('Choose the folder to upload into.');
+    expect(form.querySelector<HTMLInputElement>('[name="folder"]')!.readOnly).toBe(true);
+    form.querySelector<HTMLButtonElement>('.choose-folder')!.click();
+    await settle();
+    expect(form.querySelector<HTMLInputElement>('[name="folder"]')!.value).toBe('/mnt/nas/backup');
+    form.requestSubmit();
+    await settle();
+    const added = ipc.calls.find((c) => c.command === 'addProfile')!.args[0] as Record<string, unknown>;
+    expect(added).toEqual({ name: 'nas', kind: 'local', prefix: '' });
+    expect(ipc.profiles.find((p) => p.name === 'nas')!.folder).toBe('/mnt/nas/backup');
+  });
+
   it('shows what the connection test found', async () => {
     await mount([], (m) => {
       m.probe = {
@@ -190,7 +236,7 @@ describe('destinations', () => {
 
 describe('settings', () => {
   it('turns the form into settings, naming a bad field', () => {
-    const base = { concurrency: '3', part_size: '16', bandwidth_limit: '', notifications: true, close_to_tray: false, start_minimized: false };
+    const base = { concurrency: '3', part_size: '16', bandwidth_limit: '', notifications: true, close_to_tray: false, start_minimized: false, follow_links: true };
     expect(settingsFrom(base)).toEqual({
       concurrency: 3,
       part_size: 16 * 1024 * 1024,
@@ -198,6 +244,7 @@ describe('settings', () => {
       notifications: true,
       close_to_tray: false,
       start_minimized: false,
+      follow_links: true,
     });
     expect(settingsFrom({ ...base, bandwidth_limit: '2.5' })).toMatchObject({ bandwidth_limit: 2.5 * 1024 * 1024 });
     expect(settingsFrom({ ...base, part_size: '1' })).toBe('Part size must be between 5 and 5120 MiB.');

@@ -38,7 +38,7 @@ mod settings;
 pub use cleanup::CleanupReport;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 pub use preview::{PlannedAction, PlannedUpload, Preview};
-pub use profiles::ProfileChanges;
+pub use profiles::{EndpointChange, ProfileChanges};
 pub use settings::Settings;
 
 /// A destination to create. An S3 secret goes to the keychain, the rest to the database.

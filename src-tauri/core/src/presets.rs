@@ -215,6 +215,40 @@ pub fn checksum_policy(provider: Provider) -> ChecksumPolicy {
     }
 }
 
+/// A new destination's endpoint, region and addressing from what the user gave, the one rule
+/// for the CLI and the window: the provider's preset when one is named; otherwise the endpoint
+/// as given (checked like a preset's; none means AWS) and the region (default `us-east-1`).
+pub fn connection(
+    provider: Option<Provider>,
+    input: &PresetInput,
+    path_style: bool,
+) -> Result<(Option<String>, String, bool)> {
+    if let Some(provider) = provider {
+        let preset = resolve(provider, input)?;
+        return Ok((
+            preset.endpoint,
+            preset.region,
+            preset.path_style || path_style,
+        ));
+    }
+    if input.account_id.is_some() {
+        return Err(invalid(
+            "an account id is only used with the r2 provider".to_owned(),
+        ));
+    }
+    let endpoint = input.endpoint.as_deref().map(endpoint_url).transpose()?;
+    let region = match input.region.as_deref() {
+        Some(region) => label("--region", region)?,
+        None => "us-east-1".to_owned(),
+    };
+    Ok((endpoint, region, path_style))
+}
+
+/// Checks an endpoint URL the way presets do (see [`resolve`]); returns it normalised.
+pub fn check_endpoint(value: &str) -> Result<String> {
+    endpoint_url(value)
+}
+
 /// Fills in the preset for `provider` from `input`. An explicit endpoint or region wins over the
 /// preset's; a missing required value, a malformed endpoint, or a region / account id that is
 /// not a plain hostname label is [`ErrorKind::InvalidInput`] with a message naming the flag.

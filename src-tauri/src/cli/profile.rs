@@ -100,26 +100,12 @@ pub async fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let bucket = bucket.unwrap_or_default();
-            let (endpoint, region, path_style) = match provider {
-                Some(provider) => {
-                    let input = PresetInput {
-                        region,
-                        endpoint,
-                        account_id,
-                    };
-                    let preset = presets::resolve(provider, &input)?;
-                    (
-                        preset.endpoint,
-                        preset.region,
-                        preset.path_style || path_style,
-                    )
-                }
-                None => (
-                    endpoint,
-                    region.unwrap_or_else(|| "us-east-1".into()),
-                    path_style,
-                ),
+            let input = PresetInput {
+                region,
+                endpoint,
+                account_id,
             };
+            let (endpoint, region, path_style) = presets::connection(provider, &input, path_style)?;
             let key = read_access_key()?;
             let new = NewProfile {
                 name,

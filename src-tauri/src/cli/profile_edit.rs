@@ -4,7 +4,7 @@
 use clap::Args;
 use hoist_core::aws_import::{AwsProfile, read_profiles};
 use hoist_core::options::{IfExists, UploadOptions};
-use hoist_core::{Core, Error, ErrorKind, NewProfile, ProfileChanges, Result};
+use hoist_core::{Core, EndpointChange, Error, ErrorKind, NewProfile, ProfileChanges, Result};
 use std::process::ExitCode;
 
 /// Per-destination upload options.
@@ -102,9 +102,13 @@ pub fn edit(core: &Core, args: EditArgs) -> Result<ExitCode> {
     let current = core.profile(&args.name)?;
     let changes = ProfileChanges {
         rename: args.rename,
-        endpoint: args
-            .endpoint
-            .map(|e| if e == "aws" { String::new() } else { e }),
+        endpoint: args.endpoint.map(|e| {
+            if e.eq_ignore_ascii_case("aws") {
+                EndpointChange::Aws
+            } else {
+                EndpointChange::Url(e)
+            }
+        }),
         region: args.region,
         bucket: args.bucket,
         path_style: args.path_style,

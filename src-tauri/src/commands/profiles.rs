@@ -1,6 +1,9 @@
 //! Destination commands for the window's Destinations view. Secrets only travel one way: a form
 //! may carry an access key pair to the keychain; nothing here ever returns one (a `Profile`
-//! holds no secret).
+//! holds no secret). A folder destination's folder never comes from the web view either: the
+//! user picks it in the system's picker ([`choose_destination_folder`]) and the form only says
+//! "use the folder picked". Endpoints, regions and options go through the same core rules as
+//! the CLI's (`presets::connection`, `Core::add_profile`, `Core::edit_profile`).
 
 use super::blocking;
 use crate::error::UiError;
@@ -8,7 +11,9 @@ use hoist_core::model::Profile;
 use hoist_core::options::UploadOptions;
 use hoist_core::presets::{self, PresetInput, Provider};
 use hoist_core::probe::ProbeReport;
-use hoist_core::{AccessKey, Core, Error, ErrorKind, NewProfile, ProfileChanges, Secret};
+use hoist_core::{
+    AccessKey, Core, EndpointChange, Error, ErrorKind, NewProfile, ProfileChanges, Secret,
+};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::State;
@@ -28,13 +33,13 @@ pub struct ProfileForm {
     pub path_style: bool,
     #[serde(default)]
     pub prefix: String,
-    pub folder: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub options: Option<UploadOptions>,
 }
 
-/// The edit form: only what is set changes. A new key pair needs both halves.
+/// The edit form: only what is set changes (an empty string is "not given", never "none"). A
+/// new key pair needs both halves.
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileEdit {
     pub rename: Option<String>,
@@ -43,10 +48,44 @@ pub struct ProfileEdit {
     pub bucket: Option<String>,
     pub path_style: Option<bool>,
     pub prefix: Option<String>,
-    pub folder: Option<String>,
+    /// Use the folder last chosen with [`choose_destination_folder`].
+    #[serde(default)]
+    pub folder_picked: bool,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub options: Option<UploadOptions>,
+}
+
+/// The folder the user last chose in the picker for a folder destination.
+#[derive(Debug, Default)]
+pub struct PickedFolder(std::sync::Mutex<Option<PathBuf>>);
+
+impl PickedFolder {
+    fn take(&self) -> Result<PathBuf, UiError> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| invalid("choose the folder to upload into"))
+    }
+}
+
+/// Opens the system's folder picker for a folder destination; returns the folder to show
+/// (`None` when cancelled), and keeps it for the add or edit that follows.
+#[tauri::command]
+pub async fn choose_destination_folder(
+    app: tauri::AppHandle,
+    picked: State<'_, PickedFolder>,
+) -> Result<Option<String>, UiError> {
+    let folder = super::queue::pick(&app, "Folder to upload into", true)
+        .await?
+        .into_iter()
+        .next();
+    let shown = folder.as_ref().map(|f| f.display().to_string());
+    if folder.is_some() {
+        *picked.0.lock().unwrap_or_else(|p| p.into_inner()) = folder;
+    }
+    Ok(shown)
 }
 
 #[derive(Debug, Serialize)]
@@ -91,15 +130,17 @@ pub fn list_presets() -> Vec<PresetView> {
 }
 
 #[tauri::command]
-pub async fn add_profile(core: State<'_, Core>, form: ProfileForm) -> Result<Profile, UiError> {
+pub async fn add_profile(
+    core: State<'_, Core>,
+    picked: State<'_, PickedFolder>,
+    form: ProfileForm,
+) -> Result<Profile, UiError> {
     let options = form.options.unwrap_or_default();
     options.validate()?;
     let new = if form.kind == "local" {
-        let folder =
-            given(form.folder).ok_or_else(|| invalid("choose the folder to upload into"))?;
         NewProfile {
             name: form.name,
-            folder: Some(PathBuf::from(folder)),
+            folder: Some(picked.take()?),
             prefix: form.prefix,
             options,
             ..Default::default()
@@ -113,26 +154,13 @@ pub async fn add_profile(core: State<'_, Core>, form: ProfileForm) -> Result<Pro
             ),
             None => None,
         };
-        let (endpoint, region, path_style) = match provider {
-            Some(provider) => {
-                let input = PresetInput {
-                    region: given(form.region),
-                    endpoint: given(form.endpoint),
-                    account_id: given(form.account_id),
-                };
-                let preset = presets::resolve(provider, &input)?;
-                (
-                    preset.endpoint,
-                    preset.region,
-                    preset.path_style || form.path_style,
-                )
-            }
-            None => (
-                given(form.endpoint),
-                given(form.region).unwrap_or_else(|| "us-east-1".into()),
-                form.path_style,
-            ),
+        let input = PresetInput {
+            region: given(form.region),
+            endpoint: given(form.endpoint),
+            account_id: given(form.account_id),
         };
+        let (endpoint, region, path_style) =
+            presets::connection(provider, &input, form.path_style)?;
         NewProfile {
             name: form.name,
             endpoint,
@@ -155,17 +183,24 @@ pub async fn add_profile(core: State<'_, Core>, form: ProfileForm) -> Result<Pro
 #[tauri::command]
 pub async fn edit_profile(
     core: State<'_, Core>,
+    picked: State<'_, PickedFolder>,
     name: String,
     edit: ProfileEdit,
 ) -> Result<Profile, UiError> {
     let changes = ProfileChanges {
         rename: given(edit.rename),
-        endpoint: edit.endpoint.map(|e| e.trim().to_string()),
+        // An empty or missing endpoint changes nothing: the window cannot point a destination
+        // at AWS by leaving a (hidden) field empty.
+        endpoint: given(edit.endpoint).map(EndpointChange::Url),
         region: given(edit.region),
         bucket: given(edit.bucket),
         path_style: edit.path_style,
         prefix: edit.prefix,
-        folder: given(edit.folder).map(PathBuf::from),
+        folder: if edit.folder_picked {
+            Some(picked.take()?)
+        } else {
+            None
+        },
         options: edit.options,
         key: key_pair(edit.access_key_id, edit.secret_access_key)?,
     };

@@ -1,6 +1,7 @@
-//! Queue commands: list jobs, act on a selection of them, add paths. Also the enqueue of files
-//! dropped on the window, which arrives as a window event rather than a command but ends the
-//! same way: in [`Core::enqueue`], with the outcome reported to the UI as an event.
+//! Queue commands: list jobs, act on a selection of them, add files. Paths never come from the
+//! web view: files are added through the system's picker ([`add_from_picker`], opened and read
+//! here in Rust) or dropped on the window (a window event handled in Rust), both ending in
+//! [`Core::enqueue`]. A script in the page can choose a destination and a prefix, never a file.
 
 use super::blocking;
 use crate::error::UiError;
@@ -36,24 +37,6 @@ pub async fn retry_jobs(core: State<'_, Core>, ids: Vec<i64>) -> Result<Vec<JobI
     act(&core, ids, Core::retry).await
 }
 
-/// Adds files and folders (absolute paths) to the queue of `profile` (or the default one),
-/// under `prefix` (or the profile's).
-#[tauri::command]
-pub async fn add_paths(
-    core: State<'_, Core>,
-    paths: Vec<String>,
-    profile: Option<String>,
-    prefix: Option<String>,
-) -> Result<EnqueueReport, UiError> {
-    let request = EnqueueRequest {
-        paths: paths.into_iter().map(PathBuf::from).collect(),
-        profile: profile.filter(|p| !p.is_empty()),
-        prefix: prefix.filter(|p| !p.is_empty()),
-        ..Default::default()
-    };
-    blocking(&core, move |core| core.enqueue(request)).await
-}
-
 /// Takes jobs off the list (see [`hoist_core::Removal`]).
 #[tauri::command]
 pub async fn remove_jobs(core: State<'_, Core>, ids: Vec<i64>) -> Result<Removal, UiError> {
@@ -77,23 +60,52 @@ pub async fn resume_all(core: State<'_, Core>) -> Result<Vec<JobId>, UiError> {
     blocking(&core, |core| core.resume(&Selection::All)).await
 }
 
-/// Opens the system's file or folder picker (the dialog plugin) and returns the chosen paths;
-/// empty when the user cancels.
+/// Opens the system's file or folder picker and queues what the user picked for `profile`
+/// (or the default destination) under `prefix` (or the destination's). `None` when the user
+/// cancelled.
 #[tauri::command]
-pub async fn choose_paths(app: AppHandle, folders: bool) -> Result<Vec<String>, UiError> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let dialog = app.dialog().file().set_title(if folders {
+pub async fn add_from_picker(
+    app: AppHandle,
+    core: State<'_, Core>,
+    folders: bool,
+    profile: Option<String>,
+    prefix: Option<String>,
+) -> Result<Option<EnqueueReport>, UiError> {
+    let title = if folders {
         "Add folders to Hoist"
     } else {
         "Add files to Hoist"
-    });
+    };
+    let paths = pick(&app, title, folders).await?;
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let request = EnqueueRequest {
+        paths,
+        profile: profile.filter(|p| !p.is_empty()),
+        prefix: prefix.filter(|p| !p.is_empty()),
+        ..Default::default()
+    };
+    Ok(Some(
+        blocking(&core, move |core| core.enqueue(request)).await?,
+    ))
+}
+
+/// The system's picker (the dialog plugin): files, or folders when `folders`; empty when the
+/// user cancels.
+pub(crate) async fn pick(
+    app: &AppHandle,
+    title: &str,
+    folders: bool,
+) -> Result<Vec<PathBuf>, UiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app.dialog().file().set_title(title);
     let send = move |picked: Option<Vec<tauri_plugin_dialog::FilePath>>| {
         let paths = picked
             .unwrap_or_default()
             .into_iter()
             .filter_map(|p| p.into_path().ok())
-            .map(|p| p.display().to_string())
             .collect::<Vec<_>>();
         let _ = tx.send(paths);
     };

@@ -53,12 +53,13 @@ type Command =
   | 'resumeJobs'
   | 'cancelJobs'
   | 'retryJobs'
-  | 'addPaths'
+  | 'addFromPicker'
+  | 'chooseDestinationFolder'
+  | 'copyText'
   | 'removeJobs'
   | 'clearFinished'
   | 'pauseAll'
   | 'resumeAll'
-  | 'choosePaths'
   | 'setDropTarget'
   | 'listProfiles'
   | 'listPresets'
@@ -118,11 +119,15 @@ export class MockIpc implements Ipc {
     notifications: true,
     close_to_tray: true,
     start_minimized: false,
+    follow_links: false,
     part_size: 8 * 1024 * 1024,
   };
   probe: ProbeReport | null = null;
-  /** What the next `choosePaths` returns. */
+  /** What the system's picker would return next (the mock's stand-in for the user's choice). */
   chosen: string[] = [];
+  /** The folder the mock's folder picker returns, and the one it keeps for addProfile. */
+  chosenFolder: string | null = null;
+  private pickedFolder: string | null = null;
   /** Every command call, in order, with its arguments. */
   readonly calls: { command: Command; args: unknown[] }[] = [];
   private readonly failures = new Map<Command, UiError>();
@@ -170,13 +175,30 @@ export class MockIpc implements Ipc {
     return this.run('retryJobs', [ids], () => this.move(ids, 'retry'));
   }
 
-  addPaths(paths: string[], profile?: string, prefix?: string): Promise<EnqueueReport> {
-    return this.run('addPaths', [paths, profile, prefix], () => {
-      const added = paths.map((path) =>
-        makeJob({ path, profile_name: profile ?? 'default', key: `${prefix ?? ''}${path.split('/').pop() ?? path}` }),
+  addFromPicker(folders: boolean, profile?: string, prefix?: string): Promise<EnqueueReport | null> {
+    return this.run('addFromPicker', [folders, profile, prefix], () => {
+      if (this.chosen.length === 0) return null;
+      const added = this.chosen.map((path) =>
+        makeJob({ path, profile_name: profile ?? 'default', key: `${prefix ? `${prefix.replace(/\/+$/, '')}/` : ''}${path.split('/').pop() ?? path}` }),
       );
       this.jobs.push(...added);
       return { batch: `batch-${added[0]?.id ?? 0}`, jobs: added.map((j) => j.id), bytes: added.reduce((n, j) => n + j.bytes_total, 0), skipped: [] };
+    });
+  }
+
+  /** What copyText put on the (mock) clipboard. */
+  clipboard = '';
+
+  copyText(text: string): Promise<void> {
+    return this.run('copyText', [text], () => {
+      this.clipboard = text;
+    });
+  }
+
+  chooseDestinationFolder(): Promise<string | null> {
+    return this.run('chooseDestinationFolder', [], () => {
+      if (this.chosenFolder !== null) this.pickedFolder = this.chosenFolder;
+      return this.chosenFolder;
     });
   }
 
@@ -210,10 +232,6 @@ export class MockIpc implements Ipc {
     return this.run('setDropTarget', [profile, prefix], () => undefined);
   }
 
-  choosePaths(folders: boolean): Promise<string[]> {
-    return this.run('choosePaths', [folders], () => this.chosen);
-  }
-
   listProfiles(): Promise<Profile[]> {
     return this.run('listProfiles', [], () => this.profiles.map((p) => ({ ...p })));
   }
@@ -232,7 +250,7 @@ export class MockIpc implements Ipc {
         endpoint: form.endpoint ?? null,
         region: form.region ?? 'us-east-1',
         bucket: form.bucket ?? '',
-        folder: form.folder ?? null,
+        folder: form.kind === 'local' ? this.takeFolder() : null,
         provider: form.provider ?? null,
         prefix: form.prefix ?? '',
       });
@@ -245,12 +263,23 @@ export class MockIpc implements Ipc {
   editProfile(name: string, edit: ProfileEdit): Promise<Profile> {
     return this.run('editProfile', [name, edit], () => {
       const profile = this.profiles.find((p) => p.name === name)!;
+      if (edit.rename) profile.name = edit.rename;
+      if (edit.endpoint) profile.endpoint = edit.endpoint;
+      if (edit.folder_picked) profile.folder = this.takeFolder();
+      if (edit.path_style !== undefined) profile.path_style = edit.path_style;
       if (edit.bucket) profile.bucket = edit.bucket;
       if (edit.region) profile.region = edit.region;
       if (edit.prefix !== undefined) profile.prefix = edit.prefix;
       if (edit.secret_access_key) this.secrets.set(name, edit.secret_access_key);
       return { ...profile };
     });
+  }
+
+  private takeFolder(): string {
+    const folder = this.pickedFolder;
+    this.pickedFolder = null;
+    if (folder === null) throw { code: 'invalid_input', message: 'choose the folder to upload into' };
+    return folder;
   }
 
   removeProfile(name: string): Promise<void> {
@@ -308,6 +337,10 @@ export class MockIpc implements Ipc {
       this.failures.delete(command);
       return Promise.reject(failure);
     }
-    return Promise.resolve(body());
+    try {
+      return Promise.resolve(body());
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }

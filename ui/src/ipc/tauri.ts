@@ -32,15 +32,16 @@ export const tauriIpc: Ipc = {
   resumeJobs: (ids) => call<JobId[]>('resume_jobs', { ids }),
   cancelJobs: (ids) => call<JobId[]>('cancel_jobs', { ids }),
   retryJobs: (ids) => call<JobId[]>('retry_jobs', { ids }),
-  addPaths: (paths, profile, prefix) =>
-    call<EnqueueReport>('add_paths', { paths, profile: profile ?? null, prefix: prefix ?? null }),
   removeJobs: (ids) => call<Removal>('remove_jobs', { ids }),
   clearFinished: () => call<JobId[]>('clear_finished'),
   pauseAll: () => call<JobId[]>('pause_all'),
   resumeAll: () => call<JobId[]>('resume_all'),
   setDropTarget: (profile, prefix) =>
     call<void>('set_drop_target', { profile: profile ?? null, prefix: prefix ?? null }),
-  choosePaths: (folders) => call<string[]>('choose_paths', { folders }),
+  addFromPicker: (folders, profile, prefix) =>
+    call<EnqueueReport | null>('add_from_picker', { folders, profile: profile ?? null, prefix: prefix ?? null }),
+  chooseDestinationFolder: () => call<string | null>('choose_destination_folder'),
+  copyText: (text) => call<void>('copy_text', { text }),
   listProfiles: () => call<Profile[]>('list_profiles'),
   listPresets: () => call<Preset[]>('list_presets'),
   addProfile: (form) => call<Profile>('add_profile', { form }),

@@ -81,12 +81,12 @@ export interface ProfileForm {
   bucket?: string | undefined;
   path_style?: boolean | undefined;
   prefix?: string | undefined;
-  folder?: string | undefined;
   access_key_id?: string | undefined;
   secret_access_key?: string | undefined;
 }
 
-/** The edit form: only what is set changes; a new key pair needs both halves. */
+/** The edit form: only what is set changes; a new key pair needs both halves. Fields left out
+ * are kept as they are (an empty endpoint never means "AWS"). */
 export interface ProfileEdit {
   rename?: string | undefined;
   endpoint?: string | undefined;
@@ -94,7 +94,8 @@ export interface ProfileEdit {
   bucket?: string | undefined;
   path_style?: boolean | undefined;
   prefix?: string | undefined;
-  folder?: string | undefined;
+  /** Use the folder last chosen with chooseDestinationFolder. */
+  folder_picked?: boolean | undefined;
   access_key_id?: string | undefined;
   secret_access_key?: string | undefined;
 }
@@ -125,6 +126,8 @@ export interface Settings {
   notifications: boolean;
   close_to_tray: boolean;
   start_minimized: boolean;
+  /** Follow symbolic links inside added folders. */
+  follow_links: boolean;
   part_size: number;
 }
 
@@ -224,15 +227,20 @@ export interface Ipc {
   resumeJobs(ids: JobId[]): Promise<JobId[]>;
   cancelJobs(ids: JobId[]): Promise<JobId[]>;
   retryJobs(ids: JobId[]): Promise<JobId[]>;
-  addPaths(paths: string[], profile?: string, prefix?: string): Promise<EnqueueReport>;
   removeJobs(ids: JobId[]): Promise<Removal>;
   clearFinished(): Promise<JobId[]>;
   pauseAll(): Promise<JobId[]>;
   resumeAll(): Promise<JobId[]>;
   /** Where files dropped on the window go (the toolbar's destination and prefix). */
   setDropTarget(profile?: string, prefix?: string): Promise<void>;
-  /** The system's file (or folder) picker; empty when cancelled. */
-  choosePaths(folders: boolean): Promise<string[]>;
+  /** The system's file (or folder) picker, whose choice Rust queues for the destination and
+   * prefix given; null when cancelled. The web view never sends a path. */
+  addFromPicker(folders: boolean, profile?: string, prefix?: string): Promise<EnqueueReport | null>;
+  /** The system's folder picker for a folder destination; the chosen folder to show, or null.
+   * Rust keeps it for the next addProfile (kind local) or editProfile with folder_picked. */
+  chooseDestinationFolder(): Promise<string | null>;
+  /** Puts text on the system clipboard (through Rust's clipboard plugin). */
+  copyText(text: string): Promise<void>;
   listProfiles(): Promise<Profile[]>;
   listPresets(): Promise<Preset[]>;
   addProfile(form: ProfileForm): Promise<Profile>;

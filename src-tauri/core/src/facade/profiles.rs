@@ -5,14 +5,24 @@ use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DestinationKind, Profile};
 use crate::options::UploadOptions;
+use crate::presets::Provider;
 use std::path::PathBuf;
+
+/// A new endpoint for an S3 destination, always named explicitly: there is no empty string
+/// that could silently mean AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointChange {
+    /// AWS's own regional endpoint (for destinations without a provider, or AWS's).
+    Aws,
+    /// An `http://` or `https://` URL.
+    Url(String),
+}
 
 /// What to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChanges {
     pub rename: Option<String>,
-    /// An S3 endpoint URL; an empty string means AWS's regional endpoint.
-    pub endpoint: Option<String>,
+    pub endpoint: Option<EndpointChange>,
     pub region: Option<String>,
     pub bucket: Option<String>,
     pub path_style: Option<bool>,
@@ -61,17 +71,22 @@ impl Core {
             }
             profile.name = new_name;
         }
-        if let Some(endpoint) = changes.endpoint {
-            let endpoint = endpoint.trim().trim_end_matches('/').to_string();
-            if endpoint.is_empty() {
-                profile.endpoint = None;
-            } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
-                profile.endpoint = Some(endpoint);
-            } else {
-                return invalid(format!(
-                    "--endpoint must be an http:// or https:// URL, not '{endpoint}'"
-                ));
+        match changes.endpoint {
+            None => {}
+            Some(EndpointChange::Url(url)) => {
+                profile.endpoint = Some(crate::presets::check_endpoint(&url)?);
             }
+            Some(EndpointChange::Aws) => match profile.provider {
+                None | Some(Provider::Aws) => profile.endpoint = None,
+                Some(other) => {
+                    // Pointing a preset's destination at AWS would change its provider behind
+                    // the user's back (a form that sent an empty endpoint did exactly that).
+                    return invalid(format!(
+                        "'{name}' is a {other} destination: its endpoint cannot be switched to \
+                         AWS; set another endpoint URL, or add a new destination for AWS"
+                    ));
+                }
+            },
         }
         if let Some(region) = changes.region {
             if region.trim().is_empty() || region.contains(char::is_whitespace) {

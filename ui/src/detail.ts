@@ -1,0 +1,87 @@
+// The job detail pane: everything about one job, and above all the whole of a failure's
+// message (rows cut it to one line, yet it is the text that says how to fix the problem), in a
+// selectable block with a Copy button. Opened from a row's "Details" button; it follows the job
+// as the queue changes and closes with Escape or its Close button.
+import type { Job } from './ipc/types';
+import { fileName } from './format';
+import { button, el } from './view';
+
+export class DetailPane {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly facts: HTMLElement;
+  private readonly message: HTMLElement;
+  private readonly copyButton: HTMLButtonElement;
+  private readonly copied: HTMLElement;
+  /** The job shown, or null when the pane is closed. */
+  shownId: number | null = null;
+
+  constructor(private readonly copy: (text: string) => Promise<void>) {
+    this.element = el('aside', 'job-detail');
+    this.element.hidden = true;
+    this.element.setAttribute('role', 'dialog');
+    this.element.setAttribute('aria-label', 'Job details');
+    this.title = el('h3', 'job-detail-title');
+    this.facts = el('dl', 'job-detail-facts');
+    this.message = el('pre', 'job-detail-message');
+    this.copied = el('span', 'job-detail-copied');
+    this.copied.setAttribute('role', 'status');
+    this.copyButton = button('Copy message', 'copy-message', () => void this.copyMessage());
+    const close = button('Close', 'close-detail', () => this.close());
+    const buttons = el('div', 'job-detail-buttons');
+    buttons.append(this.copyButton, close, this.copied);
+    this.element.append(this.title, this.facts, this.message, buttons);
+    this.element.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') this.close();
+    });
+  }
+
+  show(job: Job): void {
+    this.shownId = job.id;
+    this.copied.textContent = '';
+    this.update(job);
+    this.element.hidden = false;
+    this.copyButton.focus();
+  }
+
+  /** Refreshes the pane if it shows `job`. */
+  update(job: Job): void {
+    if (this.shownId !== job.id) return;
+    this.title.textContent = fileName(job.path);
+    const facts: [string, string][] = [
+      ['File', job.path],
+      ['Destination', `${job.profile_name}: ${job.bucket}/${job.key}`],
+      ['State', job.state],
+    ];
+    if (job.error_code) facts.push(['Error', job.error_code]);
+    if (job.attempts > 0) facts.push(['Attempts', String(job.attempts)]);
+    this.facts.replaceChildren(
+      ...facts.flatMap(([term, value]) => [el('dt', undefined, term), el('dd', undefined, value)]),
+    );
+    const text = messageOf(job);
+    this.message.textContent = text ?? 'No message.';
+    this.copyButton.disabled = text === null;
+  }
+
+  close(): void {
+    this.shownId = null;
+    this.element.hidden = true;
+  }
+
+  private async copyMessage(): Promise<void> {
+    const text = this.message.textContent ?? '';
+    try {
+      await this.copy(text);
+      this.copied.textContent = 'Copied';
+    } catch {
+      // Still selectable by hand.
+      this.copied.textContent = 'Could not copy: select the text and press Ctrl+C';
+    }
+  }
+}
+
+/** The text worth showing in full: a failure's message, else the job's note. */
+export function messageOf(job: Job): string | null {
+  if (job.state === 'failed') return job.error_message ?? job.error_code ?? 'Failed';
+  return job.note ?? null;
+}
