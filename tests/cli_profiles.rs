@@ -144,7 +144,10 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
             "--acl 'public' is not a canned ACL",
         ),
         (vec!["--rename", "local"], "'local' already exists"),
-        (vec!["--endpoint", "ftp://x"], "--endpoint must be an http"),
+        (
+            vec!["--endpoint", "ftp://x"],
+            "it must start with http:// or https://",
+        ),
         (
             vec!["--folder", "/tmp"],
             "--folder applies to folder destinations only",

@@ -200,3 +200,65 @@ async fn prefix_without_slash_was_glued_to_the_file_name() {
     let keys: Vec<String> = f.core.jobs().unwrap().into_iter().map(|j| j.key).collect();
     assert!(keys.contains(&queued_before), "{keys:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_with_an_empty_endpoint_pointed_an_r2_destination_at_aws() {
+    use hoist_core::presets::Provider;
+    use hoist_core::{EndpointChange, ProfileChanges};
+    let f = Fixture::new().await;
+    let r2 = "https://abc123.r2.cloudflarestorage.com";
+    f.core
+        .add_profile(
+            hoist_core::NewProfile {
+                name: "cf".into(),
+                endpoint: Some(r2.into()),
+                region: "auto".into(),
+                bucket: "photos".into(),
+                provider: Some(Provider::R2),
+                ..Default::default()
+            },
+            Some(hoist_core::AccessKey {
+                access_key_id: hoist_core::Secret::new("a".into()),
+                secret_access_key: hoist_core::Secret::new("b".into()),
+            }),
+        )
+        .unwrap();
+    let err = f
+        .core
+        .edit_profile(
+            "cf",
+            ProfileChanges {
+                endpoint: Some(EndpointChange::Aws),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.message().contains("r2 destination"),
+        "{}",
+        err.message()
+    );
+    let err = f
+        .core
+        .edit_profile(
+            "cf",
+            ProfileChanges {
+                endpoint: Some(EndpointChange::Url(String::new())),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), hoist_core::ErrorKind::InvalidInput);
+    // A rename alone keeps the endpoint.
+    let renamed = f
+        .core
+        .edit_profile(
+            "cf",
+            ProfileChanges {
+                rename: Some("cloudflare".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(renamed.endpoint.as_deref(), Some(r2));
+}

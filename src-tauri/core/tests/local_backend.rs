@@ -310,16 +310,18 @@ async fn complete_refuses_parts_that_do_not_match() {
     });
     let unordered = vec![parts[1].clone(), parts[0].clone()];
     let twice = vec![parts[0].clone(), parts[0].clone()];
-    for (bad, needle) in [
-        (wrong_etag, "part 2"),
-        (wrong_size, "part 1"),
-        (missing, "part 3"),
-        (unordered, "part 1"),
-        (twice, "part 1"),
-        (Vec::new(), "without parts"),
+    // Parts other than stored are "lost" (the engine sends them again), as S3's InvalidPart;
+    // a malformed list is rejected.
+    for (bad, kind, needle) in [
+        (wrong_etag, ErrorKind::PartLost, "part 2"),
+        (wrong_size, ErrorKind::PartLost, "part 1"),
+        (missing, ErrorKind::PartLost, "part 3"),
+        (unordered, ErrorKind::Rejected, "part 1"),
+        (twice, ErrorKind::Rejected, "part 1"),
+        (Vec::new(), ErrorKind::Rejected, "without parts"),
     ] {
         let result = within(f.backend.complete_multipart("out/k", &id, &bad)).await;
-        assert_kind(result, ErrorKind::Rejected, needle);
+        assert_kind(result, kind, needle);
         assert!(!f.root.join("out/k").exists());
     }
     // Nothing was lost: the right list still completes.

@@ -42,6 +42,7 @@
 //! [`file_error`]: crate::error::file_error
 
 mod fsops;
+mod parts;
 
 use super::{
     Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
@@ -50,6 +51,7 @@ use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use fsops::{PumpError, TempFile, blocking, write_error};
+use parts::{check_digest, check_parts, part_number, read_sidecar};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
@@ -560,84 +562,10 @@ fn write_part(
     Ok(md5)
 }
 
-/// `checksum_mismatch` when the bytes written are not the bytes the engine digested.
-fn check_digest(md5: &[u8; 16], digest: &PartDigest, what: impl FnOnce() -> String) -> Result<()> {
-    if *md5 == digest.md5 {
-        return Ok(());
-    }
-    Err(Error::new(
-        ErrorKind::ChecksumMismatch,
-        format!(
-            "{} have MD5 {}, not {}: the file changed while it was read",
-            what(),
-            hex::encode(md5),
-            digest.md5_hex()
-        ),
-    ))
-}
-
-/// Checks that `parts` are in ascending order and each is stored with its size and ETag;
-/// returns their MD5s.
-fn check_parts(dir: &Path, key: &str, parts: &[PartReceipt]) -> Result<Vec<[u8; 16]>> {
-    let rejected = |message: String| Error::new(ErrorKind::Rejected, message);
-    if parts.is_empty() {
-        return Err(rejected(format!("cannot complete {key} without parts")));
-    }
-    let mut md5s = Vec::with_capacity(parts.len());
-    let mut previous = 0;
-    for part in parts {
-        let n = part.part_number;
-        if n <= previous {
-            return Err(rejected(format!(
-                "the parts of {key} are not in ascending order at part {n}"
-            )));
-        }
-        previous = n;
-        let size = std::fs::metadata(dir.join(format!("part-{n}")))
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
-        let md5 = read_sidecar(dir, n);
-        let etag = super::unquote_etag(&part.etag).to_ascii_lowercase();
-        match (size, md5) {
-            (Some(size), Some(md5)) if size == part.size && hex::encode(md5) == etag => {
-                md5s.push(md5);
-            }
-            (None, _) | (_, None) => {
-                return Err(rejected(format!(
-                    "part {n} of {key} is not in the upload: upload it again"
-                )));
-            }
-            (Some(size), Some(md5)) => {
-                return Err(rejected(format!(
-                    "part {n} of {key} is stored with {size} bytes and ETag {}, not {} bytes \
-                     and ETag {etag}: upload it again",
-                    hex::encode(md5),
-                    part.size
-                )));
-            }
-        }
-    }
-    Ok(md5s)
-}
-
-/// The number of a file named exactly `part-<n>` (no leading zeros, 1..=10000).
-fn part_number(name: &str) -> Option<u32> {
-    let digits = name.strip_prefix("part-")?;
-    let n: u32 = digits.parse().ok()?;
-    (n.to_string() == digits && (1..=MAX_PART_NUMBER).contains(&n)).then_some(n)
-}
-
 /// Whether an error says there is no such file (or a file stands where a folder should).
 fn is_absent(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
     )
-}
-
-/// The MD5 stored next to part `n`, if it is there and well formed.
-fn read_sidecar(dir: &Path, n: u32) -> Option<[u8; 16]> {
-    let text = std::fs::read_to_string(dir.join(format!("part-{n}.md5"))).ok()?;
-    hex::decode(text.trim()).ok()?.try_into().ok()
 }

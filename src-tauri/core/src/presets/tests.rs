@@ -396,3 +396,37 @@ fn endpoints_are_normalised() {
         assert_eq!(endpoint(&r), expected, "{given:?}");
     }
 }
+
+#[test]
+fn a_destination_without_a_provider_is_checked_like_a_preset_for_cli_and_window() {
+    let (endpoint, region, path_style) = connection(
+        None,
+        &input(None, Some("HTTP://127.0.0.1:9000/"), None),
+        true,
+    )
+    .unwrap();
+    assert_eq!(endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(region, "us-east-1");
+    assert!(path_style);
+    for bad in [
+        "ftp://files.example.com",
+        "https://user:pw@s3.example.com",
+        "s3.example.com",
+    ] {
+        let e = connection(None, &input(None, Some(bad), None), false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+    }
+    assert!(connection(None, &input(Some("eu west"), None, None), false).is_err());
+    assert!(connection(None, &input(None, None, Some("abc")), false).is_err());
+    // With a provider it is the preset's answer.
+    let (endpoint, _, _) = connection(
+        Some(Provider::R2),
+        &input(None, None, Some("abc123")),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        endpoint.as_deref(),
+        Some("https://abc123.r2.cloudflarestorage.com")
+    );
+}
