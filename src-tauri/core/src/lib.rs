@@ -5,8 +5,10 @@
 //! data directory at once and change the queue through the database; exactly one of them at a
 //! time drives uploads, by holding the engine lock (see [`Core::run_queue`]).
 //!
-//! Dependency direction: `queue -> engine -> backend`, everything -> `store`; `credentials`
-//! depends on nothing of ours.
+//! Layers, each using only those below it (checked by the `layers` test, which reads the
+//! `crate::` paths of every file): `facade` -> `queue` -> `engine` -> `backend` -> `store` ->
+//! the nouns (`model` with the job state machine, `credentials`, `event`, `probe`) -> `options`,
+//! `presets` -> the leaves (`error`, `http`, `limits`, `throttle`).
 
 pub mod aws_import;
 #[doc(hidden)]
@@ -18,12 +20,17 @@ pub mod error;
 pub mod event;
 mod facade;
 mod http;
+mod limits;
 pub mod model;
 pub mod options;
 pub mod presets;
 pub mod probe;
 mod queue;
 mod store;
+mod throttle;
+
+#[cfg(test)]
+mod layers;
 
 pub use backend::PendingUpload;
 pub use backend::s3::S3Options;

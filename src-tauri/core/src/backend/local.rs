@@ -47,8 +47,8 @@ mod parts;
 use super::{
     Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
 };
-use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
+use crate::throttle::Throttle;
 use async_trait::async_trait;
 use fsops::{PumpError, TempFile, blocking, write_error};
 use parts::{check_digest, check_parts, part_number, read_sidecar};

@@ -26,10 +26,10 @@ mod reach;
 
 use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag};
 use crate::credentials::AccessKey;
-use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Profile;
 use crate::options::UploadOptions;
+use crate::throttle::Throttle;
 use async_trait::async_trait;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,

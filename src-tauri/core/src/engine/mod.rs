@@ -14,7 +14,6 @@ pub mod plan;
 pub mod progress;
 pub mod retry;
 mod single;
-pub mod throttle;
 
 use crate::backend::Backend;
 use crate::error::{Error, ErrorKind, Result, file_error};

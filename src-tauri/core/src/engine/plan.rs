@@ -2,15 +2,9 @@
 //! keeps the upload within S3's 10,000 parts. Pure arithmetic, unit-tested at the edges.
 
 use crate::error::{Error, ErrorKind, Result};
-
-pub const MIB: u64 = 1024 * 1024;
-/// S3's smallest part (all but the last).
-pub const MIN_PART_SIZE: u64 = 5 * MIB;
-/// S3's largest part.
-pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
-pub const MAX_PARTS: u64 = 10_000;
-/// S3's largest object.
-pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * MIB;
+pub use crate::limits::{
+    DEFAULT_PART_SIZE, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE,
+};
 
 /// The tunables of planning, with Hoist's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +18,8 @@ pub struct PlanConfig {
 impl Default for PlanConfig {
     fn default() -> Self {
         PlanConfig {
-            multipart_threshold: 8 * MIB,
-            part_size: 8 * MIB,
+            multipart_threshold: DEFAULT_PART_SIZE,
+            part_size: DEFAULT_PART_SIZE,
         }
     }
 }

@@ -3,9 +3,9 @@
 //! then saves them all in one transaction, so a bad value changes nothing.
 
 use super::Core;
-use crate::engine::throttle::MIN_LIMIT;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::Preferences;
+use crate::throttle::MIN_LIMIT;
 use serde::{Deserialize, Serialize};
 
 /// Everything the window's Settings view shows, in one value.

@@ -8,7 +8,6 @@
 //! a tokio task executing [`crate::engine::run_job`] under a cancellation token of its own.
 
 mod scheduler;
-mod state;
 
+pub use crate::model::transition::{Action, refusal_message, transition};
 pub use scheduler::{BackendSource, Scheduler, Until};
-pub use state::{Action, refusal_message, transition};

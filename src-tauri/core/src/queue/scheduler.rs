@@ -62,7 +62,7 @@ pub struct Scheduler {
     pub config: EngineConfig,
     /// The shared bandwidth limit; its setting is re-read every tick (another process may
     /// have changed it).
-    pub throttle: Arc<crate::engine::throttle::Throttle>,
+    pub throttle: Arc<crate::throttle::Throttle>,
 }
 
 struct Running {

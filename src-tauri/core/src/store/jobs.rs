@@ -6,9 +6,9 @@
 
 use super::{Store, now};
 use crate::error::Result;
+use crate::model::transition::{Action, transition};
 use crate::model::{Job, JobId, JobState, ProfileId, Selection};
 use crate::options::IfExists;
-use crate::queue::{Action, transition};
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
 

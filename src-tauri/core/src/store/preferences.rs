@@ -2,8 +2,8 @@
 //! window share them. Each is read when it is needed, so a change applies without a restart.
 
 use super::Store;
-use crate::engine::plan::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits::{DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE};
 use serde::{Deserialize, Serialize};
 
 /// What the desktop app lets the user choose, besides concurrency and the bandwidth limit.
@@ -31,7 +31,7 @@ impl Default for Preferences {
             close_to_tray: true,
             start_minimized: false,
             follow_links: false,
-            part_size: crate::engine::plan::PlanConfig::default().part_size,
+            part_size: DEFAULT_PART_SIZE,
         }
     }
 }

@@ -281,7 +281,7 @@ pub(crate) mod tests {
         store
             .apply(
                 &crate::model::Selection::All,
-                crate::queue::Action::Cancel,
+                crate::model::transition::Action::Cancel,
                 None,
             )
             .unwrap();

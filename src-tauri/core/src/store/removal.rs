@@ -5,8 +5,8 @@
 
 use super::{Store, now};
 use crate::error::Result;
+use crate::model::transition::{Action, transition};
 use crate::model::{JobId, JobState};
-use crate::queue::{Action, transition};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 

@@ -81,7 +81,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::Selection;
-    use crate::queue::Action;
+    use crate::model::transition::Action;
     use crate::store::NewJob;
     use crate::store::profiles::tests::sample_profile;
 

@@ -2,8 +2,8 @@
 //! temp files that remove themselves unless kept, directory syncs, and the mapping of
 //! destination I/O errors to [`ErrorKind`]s. Everything here runs inside `spawn_blocking`.
 
-use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result, file_error};
+use crate::throttle::Throttle;
 use md5::{Digest, Md5};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};

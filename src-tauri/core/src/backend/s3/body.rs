@@ -9,8 +9,8 @@
 //! server's answer clock starts).
 
 use crate::backend::PartBody;
-use crate::engine::throttle::Throttle;
 use crate::error::{Error, ErrorKind, Result, file_error};
+use crate::throttle::Throttle;
 use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};

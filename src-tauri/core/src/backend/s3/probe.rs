@@ -139,7 +139,7 @@ impl S3Backend {
     async fn capabilities(&self) -> (Vec<ProbeStep>, Capabilities) {
         let base = format!(".hoist-probe/{}", hex::encode(rand::random::<[u8; 6]>()));
         let mut caps = Capabilities {
-            tested_at: crate::store::now(),
+            tested_at: crate::model::now(),
             ..Capabilities::default()
         };
         let mut steps = Vec::new();

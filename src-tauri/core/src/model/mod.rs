@@ -1,5 +1,7 @@
 //! The nouns every layer shares: profiles (destinations), jobs and their states, fingerprints.
 
+pub mod transition;
+
 use crate::options::{Capabilities, IfExists, UploadOptions};
 use crate::presets::Provider;
 use serde::{Deserialize, Serialize};
@@ -57,7 +59,7 @@ pub struct Profile {
     pub capabilities: Option<Capabilities>,
 }
 
-/// The states of a queue row. Transitions are decided by [`crate::queue::transition`].
+/// The states of a queue row. Transitions are decided by [`transition::transition`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
@@ -170,4 +172,12 @@ pub struct Job {
 pub enum Selection {
     All,
     Ids(Vec<JobId>),
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
