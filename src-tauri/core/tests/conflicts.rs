@@ -5,7 +5,7 @@
 
 mod support;
 
-use hoist_core::model::{JobState, Selection};
+use hoist_core::model::{JobState, Outcome, Selection};
 use hoist_core::options::IfExists;
 use hoist_core::{EnqueueRequest, PlannedAction};
 use hoist_test_s3::{Fault, FaultAction, Op};
@@ -108,8 +108,10 @@ fn chrono_year() -> String {
 async fn skip_sends_nothing_for_identical_or_different_objects() {
     let f = Fixture::new().await;
     let path = f.file("a.bin", 1000, 1);
-    f.run_batch(&f.enqueue(&[&path])).await;
+    let first = f.enqueue(&[&path]);
+    f.run_batch(&first).await;
     assert_eq!(writes_to(&f, "a.bin"), 1);
+    assert_eq!(f.job(&first).outcome, Some(Outcome::Uploaded));
 
     let batch = enqueue_with(&f, &path, IfExists::Skip);
     let summary = f.run_batch(&batch).await;
@@ -121,6 +123,7 @@ async fn skip_sends_nothing_for_identical_or_different_objects() {
     );
     let job = f.job(&batch);
     assert_eq!(job.state, JobState::Completed);
+    assert_eq!(job.outcome, Some(Outcome::SkippedIdentical));
     assert_eq!(
         job.note.as_deref(),
         Some("skipped: an identical object exists")
@@ -134,6 +137,7 @@ async fn skip_sends_nothing_for_identical_or_different_objects() {
     std::fs::write(&path, pattern(1000, 9)).unwrap();
     let batch = enqueue_with(&f, &path, IfExists::Skip);
     f.run_batch(&batch).await;
+    assert_eq!(f.job(&batch).outcome, Some(Outcome::SkippedExisting));
     let note = f.job(&batch).note.unwrap();
     assert!(
         note.starts_with("skipped: a different object exists"),
@@ -157,6 +161,7 @@ async fn rename_finds_a_free_key_and_identical_copies_are_skipped() {
     let first = enqueue_with(&f, &path, IfExists::Rename);
     f.run_batch(&first).await;
     assert_eq!(f.job(&first).key, "photo-1.jpg");
+    assert_eq!(f.job(&first).outcome, Some(Outcome::Renamed));
     assert_eq!(
         f.job(&first).note.as_deref(),
         Some("renamed to photo-1.jpg")
@@ -273,6 +278,7 @@ async fn dry_run_says_what_would_happen_and_sends_only_heads() {
             PlannedAction::Overwrite
         } else {
             PlannedAction::Skip {
+                outcome: Outcome::SkippedIdentical,
                 reason: "an identical object exists".into(),
             }
         };

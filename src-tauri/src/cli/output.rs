@@ -40,6 +40,9 @@ struct JobRow<'a> {
     bytes_total: u64,
     attempts: u32,
     error: Option<&'a str>,
+    /// How a completed job ended: uploaded, skipped_identical, skipped_existing, renamed.
+    outcome: Option<&'a str>,
+    note: Option<&'a str>,
 }
 
 pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String> {
@@ -62,6 +65,8 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
                 bytes_total: j.bytes_total,
                 attempts: j.attempts,
                 error: j.error_message.as_deref(),
+                outcome: j.outcome.map(|o| o.as_str()),
+                note: j.note.as_deref(),
             })
             .collect();
         println!("{}", to_json(&rows)?);
@@ -159,7 +164,7 @@ pub fn print_preview(preview: &hoist_core::Preview, json: bool) -> Result<()> {
         let what = match &file.action {
             PlannedAction::Upload => "upload".to_string(),
             PlannedAction::Overwrite => "overwrite".to_string(),
-            PlannedAction::Skip { reason } => format!("skip ({reason})"),
+            PlannedAction::Skip { reason, .. } => format!("skip ({reason})"),
             PlannedAction::Rename { key } => format!("rename -> {key}"),
         };
         println!(

@@ -5,7 +5,7 @@
 use super::output::{bytes, megabytes_per_sec};
 use super::settings::{Limit, parse_limit};
 use clap::Args;
-use hoist_core::model::{Job, JobState};
+use hoist_core::model::{Job, JobState, Outcome};
 use hoist_core::{CancellationToken, Core, EnqueueRequest, ErrorKind, Result, RunUntil};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -198,7 +198,7 @@ async fn wait_for_batch(core: &Core, batch: &str, stop: &CancellationToken) -> R
 /// Prints the per-file outcome of failures and a one-line summary. True iff all completed.
 fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
     let count = |state: JobState| jobs.iter().filter(|j| j.state == state).count();
-    let not_sent = |j: &&Job| j.note.as_deref().is_some_and(|n| n.starts_with("skipped"));
+    let not_sent = |j: &&Job| j.outcome.is_some_and(Outcome::is_skipped);
     let done_bytes: u64 = jobs
         .iter()
         .filter(|j| j.state == JobState::Completed && !not_sent(j))
@@ -206,13 +206,14 @@ fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
         .sum();
     let mut skipped = 0;
     for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
-        match job.note.as_deref() {
-            Some(note) if note.starts_with("skipped") => {
+        match (job.outcome, job.note.as_deref()) {
+            (Some(outcome), note) if outcome.is_skipped() => {
                 skipped += 1;
-                println!("{}: {note}", job.key);
+                let why = outcome.skip_reason().unwrap_or_default();
+                println!("{}: {}", job.key, note.unwrap_or(why));
             }
-            Some(note) => println!("{}: {note}", job.path.display()),
-            None => {}
+            (_, Some(note)) => println!("{}: {note}", job.path.display()),
+            (_, None) => {}
         }
     }
     for job in jobs.iter().filter(|j| j.state == JobState::Failed) {

@@ -25,11 +25,15 @@ export interface Job {
   created_at: number;
   updated_at: number;
   if_exists?: IfExists;
-  /** How a finished job ended when worth showing ("skipped: …", "renamed to …"). */
+  /** How a completed job ended, as a code (hoist_core::model::Outcome). */
+  outcome?: Outcome | null;
+  /** What is worth telling about how it went, for people ("skipped: …", "renamed to …"). */
   note?: string | null;
 }
 
 export type IfExists = 'overwrite' | 'skip' | 'rename';
+
+export type Outcome = 'uploaded' | 'skipped_identical' | 'skipped_existing' | 'renamed';
 
 /** A destination's upload options (hoist_core::options::UploadOptions). */
 export interface UploadOptions {

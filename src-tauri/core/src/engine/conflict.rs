@@ -7,23 +7,20 @@
 use super::plan::{self, PlanConfig, part_count, part_range};
 use crate::backend::{Backend, digest_range, multipart_etag};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::Outcome;
 use crate::options::IfExists;
 use std::path::Path;
 
 /// How many `-N` names a rename tries before giving up.
 const MAX_RENAMES: u32 = 1000;
 
-pub(crate) const NOTE_IDENTICAL: &str = "skipped: an identical object exists";
-pub(crate) const NOTE_DIFFERENT: &str =
-    "skipped: a different object exists (--if-exists skip never replaces one)";
-
 /// The outcome for one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Send it; `replaces` says whether an object is there now.
     Upload { replaces: bool },
-    /// Send nothing; the note says why.
-    Skip(&'static str),
+    /// Send nothing: `SkippedIdentical` or `SkippedExisting`.
+    Skip(Outcome),
     /// Send it under this free key instead.
     Rename(String),
 }
@@ -46,10 +43,10 @@ pub(crate) async fn decide(
     if existing.size == size
         && same_content(backend, key, existing.etag.as_deref(), path, size, plan).await?
     {
-        return Ok(Decision::Skip(NOTE_IDENTICAL));
+        return Ok(Decision::Skip(Outcome::SkippedIdentical));
     }
     if mode == IfExists::Skip {
-        return Ok(Decision::Skip(NOTE_DIFFERENT));
+        return Ok(Decision::Skip(Outcome::SkippedExisting));
     }
     for n in 1..=MAX_RENAMES {
         let candidate = numbered(key, n);
@@ -67,7 +64,7 @@ pub(crate) async fn decide(
                     )
                     .await? =>
             {
-                return Ok(Decision::Skip(NOTE_IDENTICAL));
+                return Ok(Decision::Skip(Outcome::SkippedIdentical));
             }
             Some(_) => {}
         }

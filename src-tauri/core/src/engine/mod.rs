@@ -17,7 +17,7 @@ mod single;
 
 use crate::backend::Backend;
 use crate::error::{Error, ErrorKind, Result, file_error};
-use crate::model::{Fingerprint, Job};
+use crate::model::{Fingerprint, Job, Outcome};
 use crate::options::IfExists;
 use crate::store::Store;
 use network::Network;
@@ -148,16 +148,18 @@ async fn settle_conflict(ctx: &JobContext) -> Result<Option<Option<String>>> {
         .await?;
     match decision {
         conflict::Decision::Upload { .. } => Ok(Some(None)),
-        conflict::Decision::Skip(note) => {
-            ctx.store.set_note(job.id, note)?;
+        conflict::Decision::Skip(outcome) => {
+            let note = format!("skipped: {}", outcome.skip_reason().unwrap_or_default());
+            ctx.store.set_outcome(job.id, outcome, &note)?;
             ctx.counters.set_total(size);
             ctx.counters.set_committed(size);
-            tracing::info!(job = %job.id, key = %job.key, note, "not uploaded");
+            tracing::info!(job = %job.id, key = %job.key, %note, "not uploaded");
             Ok(None)
         }
         conflict::Decision::Rename(key) => {
             ctx.store.set_key(job.id, &key)?;
-            ctx.store.set_note(job.id, &format!("renamed to {key}"))?;
+            ctx.store
+                .set_outcome(job.id, Outcome::Renamed, &format!("renamed to {key}"))?;
             tracing::info!(job = %job.id, from = %job.key, to = %key, "renamed: the key was taken");
             Ok(Some(Some(key)))
         }

@@ -6,6 +6,7 @@ use super::Core;
 use super::enqueue::{EnqueueRequest, Skipped};
 use crate::engine::conflict::{self, Decision};
 use crate::error::Result;
+use crate::model::Outcome;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -17,8 +18,8 @@ pub enum PlannedAction {
     Upload,
     /// An object is at the key and would be replaced.
     Overwrite,
-    /// Nothing would be sent; `reason` says why.
-    Skip { reason: String },
+    /// Nothing would be sent: `outcome` is the skip's code, `reason` says why for people.
+    Skip { outcome: Outcome, reason: String },
     /// Uploaded under another, free key.
     Rename { key: String },
 }
@@ -62,8 +63,9 @@ impl Core {
             let action = match decision {
                 Decision::Upload { replaces: false } => PlannedAction::Upload,
                 Decision::Upload { replaces: true } => PlannedAction::Overwrite,
-                Decision::Skip(reason) => PlannedAction::Skip {
-                    reason: reason.trim_start_matches("skipped: ").to_string(),
+                Decision::Skip(outcome) => PlannedAction::Skip {
+                    outcome,
+                    reason: outcome.skip_reason().unwrap_or_default().to_string(),
                 },
                 Decision::Rename(key) => PlannedAction::Rename { key },
             };

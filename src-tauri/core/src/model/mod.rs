@@ -160,11 +160,65 @@ pub struct Job {
     pub batch: String,
     /// What to do when the key already holds an object.
     pub if_exists: IfExists,
-    /// How a finished job ended when that is worth showing, e.g. "skipped: an identical object
-    /// exists" or "renamed to photo-1.jpg".
+    /// How a completed job ended, as a code (`None` until it completed).
+    pub outcome: Option<Outcome>,
+    /// What is worth telling about how the job went, for people: e.g. "skipped: an identical
+    /// object exists", "renamed to photo-1.jpg", "the server lost part 3 ...: sent again".
     pub note: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// How a completed job ended. Programs match on this, never on the job's note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The file was uploaded and the object verified.
+    Uploaded,
+    /// Nothing was sent: an identical object was already there.
+    SkippedIdentical,
+    /// Nothing was sent: another object was there and the job's rule was "skip".
+    SkippedExisting,
+    /// The key was taken, so the file was uploaded under a free one (`NAME-1.EXT`).
+    Renamed,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Uploaded,
+        Outcome::SkippedIdentical,
+        Outcome::SkippedExisting,
+        Outcome::Renamed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Uploaded => "uploaded",
+            Outcome::SkippedIdentical => "skipped_identical",
+            Outcome::SkippedExisting => "skipped_existing",
+            Outcome::Renamed => "renamed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// Whether nothing was sent.
+    pub fn is_skipped(self) -> bool {
+        matches!(self, Outcome::SkippedIdentical | Outcome::SkippedExisting)
+    }
+
+    /// Why nothing was sent, for people (naming the setting, not a flag); `None` if something was.
+    pub fn skip_reason(self) -> Option<&'static str> {
+        match self {
+            Outcome::SkippedIdentical => Some("an identical object exists"),
+            Outcome::SkippedExisting => {
+                Some("a different object exists (the if-exists rule 'skip' never replaces one)")
+            }
+            Outcome::Uploaded | Outcome::Renamed => None,
+        }
+    }
 }
 
 /// Which jobs a pause / resume / cancel / retry applies to.

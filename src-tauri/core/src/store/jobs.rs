@@ -7,7 +7,7 @@
 use super::{Store, now};
 use crate::error::Result;
 use crate::model::transition::{Action, transition};
-use crate::model::{Job, JobId, JobState, ProfileId, Selection};
+use crate::model::{Job, JobId, JobState, Outcome, ProfileId, Selection};
 use crate::options::IfExists;
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ pub struct NewJob {
 
 const SELECT: &str = "SELECT j.id, j.path, j.profile_id, p.name, j.bucket, j.key, j.state, \
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
-     j.created_at, j.updated_at, j.if_exists, j.note FROM jobs j JOIN profiles p ON p.id = j.profile_id";
+     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome FROM jobs j JOIN profiles p ON p.id = j.profile_id";
 
 pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
@@ -69,6 +69,10 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         updated_at: row.get(14)?,
         if_exists: IfExists::parse(&row.get::<_, String>(15)?).unwrap_or_default(),
         note: row.get(16)?,
+        outcome: row
+            .get::<_, Option<String>>(17)?
+            .as_deref()
+            .and_then(Outcome::parse),
     })
 }
 
@@ -220,6 +224,11 @@ impl Store {
                     // Multipart state is done with once the job is: in one transaction, so a
                     // crash cannot leave a completed job with an upload to resume, or the reverse.
                     tx.execute("DELETE FROM uploads WHERE job_id = ?1", [id])?;
+                    // A job the engine did not mark otherwise (skipped, renamed) was uploaded.
+                    tx.execute(
+                        "UPDATE jobs SET outcome = COALESCE(outcome, 'uploaded') WHERE id = ?1",
+                        [id],
+                    )?;
                 }
                 changed.push((JobId(id), to));
             }
@@ -244,6 +253,15 @@ impl Store {
 
     /// The file's size as found when the engine started it (it may differ from enqueue time).
     /// Records how a job ended when that is worth showing (skipped, renamed).
+    /// Records how the job is ending (before its Complete), with the note people see.
+    pub fn set_outcome(&self, id: JobId, outcome: Outcome, note: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE jobs SET outcome = ?2, note = ?3 WHERE id = ?1",
+            params![id.0, outcome.as_str(), note],
+        )?;
+        Ok(())
+    }
+
     pub fn set_note(&self, id: JobId, note: &str) -> Result<()> {
         self.conn().execute(
             "UPDATE jobs SET note = ?2 WHERE id = ?1",

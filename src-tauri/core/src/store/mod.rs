@@ -44,6 +44,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/002_local_destinations.sql"),
     // 3: destination options, probe results, per-job conflict rule.
     include_str!("sql/003_destination_options.sql"),
+    // 4: each completed job's outcome code.
+    include_str!("sql/004_job_outcomes.sql"),
 ];
 
 pub struct Store {
@@ -193,6 +195,53 @@ mod tests {
         assert_eq!(job.state, crate::model::JobState::Running);
         assert_eq!(store.upload(job.id).unwrap().unwrap().upload_id, "u1");
         assert_eq!(store.parts(job.id).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn outcomes_of_jobs_completed_before_version_4_come_from_their_notes() {
+        use crate::model::{JobId, Outcome};
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("hoist.db")).unwrap();
+            for step in &MIGRATIONS[..3] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3i64).unwrap();
+            conn.execute_batch(
+                "INSERT INTO profiles (id, name, kind, endpoint, region, bucket, path_style, \
+                 prefix, created_at) VALUES ('p1', 'old', 's3', 'http://x', 'r', 'b', 1, '', 0);",
+            )
+            .unwrap();
+            let notes = [
+                (1, "completed", Some("skipped: an identical object exists")),
+                (
+                    2,
+                    "completed",
+                    Some(
+                        "skipped: a different object exists (--if-exists skip never replaces one)",
+                    ),
+                ),
+                (3, "completed", Some("renamed to a-1.jpg")),
+                (4, "completed", None),
+                (5, "queued", None),
+            ];
+            for (id, state, note) in notes {
+                conn.execute(
+                    "INSERT INTO jobs (id, path, profile_id, bucket, key, state, bytes_total, \
+                     batch, created_at, updated_at, note) \
+                     VALUES (?1, x'2f61', 'p1', 'b', 'a', ?2, 1, 'b', 0, 0, ?3)",
+                    rusqlite::params![id, state, note],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let outcome = |id| store.job(JobId(id)).unwrap().unwrap().outcome;
+        assert_eq!(outcome(1), Some(Outcome::SkippedIdentical));
+        assert_eq!(outcome(2), Some(Outcome::SkippedExisting));
+        assert_eq!(outcome(3), Some(Outcome::Renamed));
+        assert_eq!(outcome(4), Some(Outcome::Uploaded));
+        assert_eq!(outcome(5), None);
     }
 
     #[test]
