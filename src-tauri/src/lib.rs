@@ -120,25 +120,23 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
 async fn drive_engine(app: AppHandle, core: Core, stop: CancellationToken) {
     let cell = app.state::<EngineCell>();
     loop {
-        let run = core.run_queue(RunUntil::Stopped, stop.clone());
-        tokio::pin!(run);
-        // The lock is taken on the first poll: a run still pending after it holds the lock.
-        let outcome = tokio::select! {
-            biased;
-            outcome = &mut run => outcome,
-            () = std::future::ready(()) => {
+        match core.start_engine(RunUntil::Stopped, stop.clone()) {
+            Ok(engine) => {
                 cell.set(&app, EngineStatus::Driving);
-                run.await
-            }
-        };
-        match outcome {
-            Ok(summary) => {
-                tracing::info!(?summary, "engine stopped");
+                match engine.join().await {
+                    Ok(summary) => tracing::info!(?summary, "engine stopped"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the upload engine stopped");
+                        let message = e.message().to_owned();
+                        let _ = app.emit(events::ERROR, UiError::from(e));
+                        cell.set(&app, EngineStatus::Stopped { message });
+                    }
+                }
                 return;
             }
             Err(e) if e.kind() == ErrorKind::EngineBusy => cell.set(&app, EngineStatus::Elsewhere),
             Err(e) => {
-                tracing::error!(error = %e, "the upload engine stopped");
+                tracing::error!(error = %e, "the upload engine could not start");
                 let message = e.message().to_owned();
                 let _ = app.emit(events::ERROR, UiError::from(e));
                 cell.set(&app, EngineStatus::Stopped { message });

@@ -16,18 +16,17 @@ use crate::event::{Event, ProgressSnapshot};
 use crate::model::{DestinationKind, Job, JobId, JobState, Profile, ProfileId, Selection};
 use crate::options::UploadOptions;
 use crate::presets::Provider;
-use crate::queue::{Action, Scheduler};
+use crate::queue::Action;
 use crate::store::Store;
 use crate::throttle::Throttle;
 use serde::Serialize;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
-use tokio_util::sync::CancellationToken;
 
 mod cleanup;
+mod engine;
 mod enqueue;
 mod keys;
 mod preview;
@@ -36,6 +35,7 @@ mod profiles;
 mod settings;
 
 pub use cleanup::CleanupReport;
+pub use engine::EngineHandle;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 pub use preview::{PlannedAction, PlannedUpload, Preview};
 pub use profiles::{EndpointChange, ProfileChanges};
@@ -415,83 +415,6 @@ impl Core {
 
     pub fn progress(&self) -> ProgressSnapshot {
         self.inner.board.snapshot(self.inner.network.online())
-    }
-
-    // ---- the engine
-
-    /// Drives the queue until `until` holds or `stop` is cancelled. Fails with
-    /// `ErrorKind::EngineBusy` when another process already drives this data directory.
-    pub async fn run_queue(&self, until: RunUntil, stop: CancellationToken) -> Result<RunSummary> {
-        let _lock = self.lock_engine()?;
-        let started = Instant::now();
-        let scheduler = self.scheduler();
-        let until = match until {
-            RunUntil::Idle => crate::queue::Until::Idle,
-            RunUntil::Batch(b) => crate::queue::Until::Batch(b),
-            RunUntil::Stopped => crate::queue::Until::Stopped,
-        };
-        let outcome = scheduler.run(until, stop).await?;
-        Ok(RunSummary {
-            completed: outcome.completed,
-            skipped: outcome.skipped,
-            failed: outcome.failed,
-            bytes: outcome.bytes,
-            elapsed: started.elapsed(),
-        })
-    }
-
-    /// Aborts the multipart uploads of cancelled jobs now, if no other process drives the
-    /// queue (that one does it by itself). Returns false when another engine holds the lock.
-    pub async fn abort_cancelled_uploads(&self) -> Result<bool> {
-        let _lock = match self.lock_engine() {
-            Ok(lock) => lock,
-            Err(e) if e.kind() == ErrorKind::EngineBusy => return Ok(false),
-            Err(e) => return Err(e),
-        };
-        self.scheduler().abort_cancelled_now().await;
-        Ok(true)
-    }
-
-    fn scheduler(&self) -> Scheduler {
-        Scheduler {
-            store: self.inner.store.clone(),
-            backends: self.backend_source(),
-            network: self.inner.network.clone(),
-            board: self.inner.board.clone(),
-            events: self.inner.events.clone(),
-            wake: self.inner.wake.clone(),
-            throttle: self.inner.throttle.clone(),
-            config: self.inner.config,
-        }
-    }
-
-    fn lock_engine(&self) -> Result<std::fs::File> {
-        let path = self.inner.data_dir.join("engine.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Local,
-                    format!("cannot open {}: {e}", path.display()),
-                )
-                .with_source(e)
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
-                ErrorKind::EngineBusy,
-                "another Hoist process is already running this queue",
-            )),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::new(
-                ErrorKind::Local,
-                format!("cannot lock {}: {e}", path.display()),
-            )
-            .with_source(e)),
-        }
     }
 }
 

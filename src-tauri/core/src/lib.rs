@@ -41,8 +41,8 @@ pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
-    CleanupReport, Core, EndpointChange, EnqueueReport, EnqueueRequest, NewProfile, PlannedAction,
-    PlannedUpload, Preview, ProfileChanges, RunSummary, RunUntil, Settings, Skipped,
+    CleanupReport, Core, EndpointChange, EngineHandle, EnqueueReport, EnqueueRequest, NewProfile,
+    PlannedAction, PlannedUpload, Preview, ProfileChanges, RunSummary, RunUntil, Settings, Skipped,
 };
 pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;

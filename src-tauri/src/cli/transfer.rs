@@ -112,7 +112,7 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::EngineBusy => {
             display.println("another Hoist (the window or `hoist run`) is uploading this queue; following its progress");
-            wait_for_batch(core, &report.batch, &stop).await?;
+            core.wait_for_batch(&report.batch, &stop).await?;
         }
         Err(e) => return Err(e),
     }
@@ -175,24 +175,6 @@ fn stop_on_ctrl_c() -> CancellationToken {
         }
     });
     token
-}
-
-/// Follows a batch that another process uploads, through the database.
-async fn wait_for_batch(core: &Core, batch: &str, stop: &CancellationToken) -> Result<()> {
-    loop {
-        let jobs = core.batch_jobs(batch)?;
-        if jobs
-            .iter()
-            .all(|j| j.state.is_terminal() || j.state == JobState::Paused)
-            || stop.is_cancelled()
-        {
-            return Ok(());
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            _ = stop.cancelled() => {}
-        }
-    }
 }
 
 /// Prints the per-file outcome of failures and a one-line summary. True iff all completed.

@@ -3,15 +3,13 @@
 //! overwrite, single and multipart), a resumed upload that does not decide again, and
 //! `--dry-run`, which sends nothing but HEADs.
 
-mod support;
-
+use crate::support::*;
 use hoist_core::model::{JobState, Outcome, Selection};
 use hoist_core::options::IfExists;
 use hoist_core::{EnqueueRequest, PlannedAction};
 use hoist_test_s3::{Fault, FaultAction, Op};
 use std::path::Path;
 use std::time::Duration;
-use support::*;
 
 fn set_options(f: &Fixture, change: impl FnOnce(&mut hoist_core::options::UploadOptions)) {
     let mut profile = f.core.profile("test").unwrap();

@@ -2,7 +2,6 @@
 //! WebKitWebDriver, which starts the `hoist` binary in a real window), opens a session and speaks
 //! the handful of endpoints the tests need. JSON over HTTP/1.1 with reqwest; every wait has a
 //! deadline. Dropping a [`Driver`] ends the session and stops tauri-driver's whole process group.
-#![allow(dead_code)] // the end-to-end tests use different subsets
 
 use serde_json::{Value, json};
 use std::future::Future;

@@ -3,13 +3,11 @@
 //! uploads already running. Only lower bounds on time are asserted (a slow machine can only make
 //! them hold more easily); the figures themselves come from tests/bench/limit.sh.
 
-mod support;
-
+use crate::support::*;
 use hoist_core::model::JobState;
 use hoist_core::{CancellationToken, Core, EnqueueRequest, NewProfile, RunUntil};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::*;
 
 /// What the throttle lets through at once after an idle spell (engine::throttle::BURST), plus
 /// scheduling slack.

@@ -3,12 +3,10 @@
 //! finished parts), and the built-in destination that makes the first upload work with nothing
 //! configured.
 
-mod support;
-
+use crate::support::*;
 use hoist_core::model::{JobState, Selection};
 use hoist_core::{CancellationToken, Core, EnqueueRequest, NewProfile, RunUntil};
 use std::sync::Arc;
-use support::*;
 
 fn core_with_folder(dir: &std::path::Path) -> (Core, std::path::PathBuf) {
     let core = Core::open_with(

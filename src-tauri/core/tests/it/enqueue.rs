@@ -1,10 +1,8 @@
 //! Adding files: what cannot be uploaded is reported with a reason that names the fix, and
 //! everything else in the same call is queued anyway.
 
-mod support;
-
+use crate::support::*;
 use std::os::unix::ffi::OsStrExt;
-use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unuploadable_entries_are_skipped_with_reasons_and_the_rest_is_queued() {

@@ -1,8 +1,6 @@
 //! aws-sdk-s3 against the test server: objects, listings, auth, lifecycle and the binary.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use std::time::Duration;
 

@@ -2,9 +2,7 @@
 //! file, then `hoist run`, gives the exact object, on the same upload id, with at most the parts
 //! that were in flight sent again.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hoist_test_s3::{Op, TestS3};
 use std::collections::BTreeMap;
 use std::process::Stdio;

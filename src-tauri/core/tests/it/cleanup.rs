@@ -1,12 +1,10 @@
 //! `Core::cleanup` against the in-test S3 server and a local folder: orphaned uploads are
 //! aborted, the ones a job still needs are kept, and so are young ones (other tools' uploads).
 
-mod support;
-
+use crate::support::*;
 use hoist_core::model::{JobState, Selection};
 use hoist_test_s3::{Fault, FaultAction, Op};
 use std::time::Duration;
-use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphans_are_aborted_and_uploads_a_job_needs_are_kept() {

@@ -1,12 +1,11 @@
 //! The engine against the in-test S3 server: sizes at the edges of the plan, and each fault the
 //! server can inject, from the outside (queue rows, server objects and request log).
 
-mod support;
-
+use crate::support::*;
 use hoist_core::model::JobState;
+use hoist_core::{CancellationToken, Core};
 use hoist_test_s3::{Fault, FaultAction, Op};
 use std::time::Duration;
-use support::*;
 
 fn fault(op: Op, part_number: Option<u32>, action: FaultAction) -> Fault {
     Fault {
@@ -330,4 +329,48 @@ async fn a_job_waiting_to_retry_shows_when_it_will() {
         .unwrap()
         .unwrap();
     assert_eq!(summary.completed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_handle_owns_the_lock_and_a_second_engine_is_refused_naming_its_holder() {
+    let f = Fixture::new().await;
+    let engine = f
+        .core
+        .start_engine(hoist_core::RunUntil::Stopped, CancellationToken::new())
+        .unwrap();
+    let other = Core::open_with(
+        f.dir.path().join("data").as_path(),
+        Some(std::sync::Arc::new(MemoryCredentials::default())),
+        test_config(),
+    )
+    .unwrap();
+    // Refused at once, not after a first poll, and the message says who holds the queue.
+    let Err(busy) = other.start_engine(hoist_core::RunUntil::Idle, CancellationToken::new()) else {
+        panic!("a second engine started on the same data directory");
+    };
+    assert_eq!(busy.kind(), hoist_core::ErrorKind::EngineBusy);
+    assert!(
+        busy.message()
+            .contains(&format!("pid {}", std::process::id())),
+        "{}",
+        busy.message()
+    );
+    // The handle's engine uploads, then stops when asked and gives the lock back.
+    let path = f.file("via-handle.bin", 1000, 3);
+    let batch = f.enqueue(&[&path]);
+    f.wait_until("the running engine uploads", || completed(&f.job(&batch)))
+        .await;
+    engine.stop();
+    let summary = tokio::time::timeout(WAIT, engine.join())
+        .await
+        .expect("the engine stops when asked")
+        .unwrap();
+    assert_eq!(summary.completed, 1);
+    let again = other
+        .start_engine(hoist_core::RunUntil::Idle, CancellationToken::new())
+        .unwrap();
+    tokio::time::timeout(WAIT, again.join())
+        .await
+        .unwrap()
+        .unwrap();
 }

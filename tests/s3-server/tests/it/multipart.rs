@@ -1,8 +1,6 @@
 //! aws-sdk-s3 multipart uploads against the test server: AWS's rules and answers.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use aws_sdk_s3::primitives::ByteStream;
 

@@ -1,7 +1,7 @@
 //! The keychain against a real Secret Service (gnome-keyring in a private D-Bus session):
 //!
 //! ```sh
-//! tests/lib/session.sh -- cargo test -p hoist-core --test keychain
+//! tests/lib/session.sh -- cargo test -p hoist-core --test it keychain
 //! ```
 //!
 //! Without a D-Bus session (`DBUS_SESSION_BUS_ADDRESS` unset) the tests that need one say so
@@ -153,7 +153,7 @@ fn no_keychain_is_reported_plainly() {
         .arg(exe)
         .args([
             "--exact",
-            "child_without_a_session_bus",
+            "keychain::child_without_a_session_bus",
             "--ignored",
             "--nocapture",
         ])

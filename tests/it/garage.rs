@@ -1,10 +1,8 @@
 //! Against Garage, the independent real S3 server that `./scripts/test` starts on loopback:
 //! a folder upload, and a SIGKILL mid-file followed by `hoist run`, checked through the S3 API.
 
-mod common;
-
+use crate::common::*;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::*;
 use std::process::Stdio;
 
 struct Garage {

@@ -3,12 +3,10 @@
 //! destination can be wrong (DNS, nothing listening, TLS, unknown key, bad secret, missing
 //! bucket, wrong region, clock skew) fails at its step with a message naming the fix.
 
-mod support;
-
+use crate::support::*;
 use hoist_core::probe::{ProbeReport, StepOutcome};
 use hoist_core::{AccessKey, NewProfile, Secret};
 use hoist_test_s3::{Fault, FaultAction, Op};
-use support::*;
 
 fn add(f: &Fixture, name: &str, endpoint: &str, bucket: &str, key_id: &str, secret: &str) {
     f.core

@@ -1,9 +1,7 @@
 //! The CLI contract, black-box: profiles, enqueue with --detach, queue --json, pause/resume
 //! through the database, run, and the errors that name what to fix.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hoist_test_s3::TestS3;
 
 fn stderr(out: &std::process::Output) -> String {

@@ -1,7 +1,6 @@
 //! Shared set-up for the engine tests: a Core on a temp data dir whose single profile points
 //! at an in-test S3 server. The credential store here is an in-memory map: these tests are
 //! about the engine, the keychain has its own tests against a real Secret Service.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use hoist_core::model::ProfileId;
 use hoist_core::model::{Job, JobState};

@@ -6,15 +6,11 @@
 //! notification daemon) and tauri-driver on PATH; without them each test says so and skips,
 //! unless HOIST_REQUIRE_E2E=1 (set by ./scripts/test) makes that a failure.
 
-mod common;
-mod desktop;
-mod webdriver;
-
-use common::*;
-use desktop::window::*;
-use desktop::{tray_click, tray_layout, tray_menu, x11_window};
+use crate::common::*;
+use crate::desktop::window::*;
+use crate::desktop::{tray_click, tray_layout, tray_menu, x11_window};
+use crate::webdriver::{Driver, wait_until};
 use hoist_test_s3::TestS3;
-use webdriver::{Driver, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_added_in_the_window_upload_and_notify() {

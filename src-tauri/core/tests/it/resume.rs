@@ -1,13 +1,11 @@
 //! Pause, resume, cancel and changes from outside: multipart state must survive, finished parts
 //! must not be sent again, and no second upload may be created for a job.
 
-mod support;
-
+use crate::support::*;
 use hoist_core::model::{JobState, Selection};
 use hoist_core::{CancellationToken, Core, RunUntil};
 use hoist_test_s3::{Fault, FaultAction, Op};
 use std::time::Duration;
-use support::*;
 
 fn part_sends(f: &Fixture) -> Vec<u32> {
     let mut parts: Vec<u32> = f

@@ -2,8 +2,6 @@
 //! configures it (path style, WhenRequired checksums, SDK retries off), timeouts around every
 //! wait, and a flattened view of SDK errors.
 
-#![allow(dead_code)]
-
 use std::future::Future;
 use std::time::Duration;
 
@@ -117,7 +115,6 @@ pub struct Failure {
     pub code: Option<String>,
     /// "service", "dispatch", "response", "timeout" or "other".
     pub kind: &'static str,
-    pub text: String,
 }
 
 impl Failure {
@@ -145,10 +142,6 @@ where
         status: err.raw_response().map(|r| r.status().as_u16()),
         code: err.code().map(str::to_owned),
         kind,
-        text: format!(
-            "{}",
-            aws_smithy_types::error::display::DisplayErrorContext(&err)
-        ),
     }
 }
 

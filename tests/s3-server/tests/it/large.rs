@@ -1,9 +1,7 @@
 //! A 256 MiB multipart upload streamed from files (ignored by default as it is heavy for a
 //! shared 2-core machine: `cargo test -p hoist-test-s3 --test large -- --ignored`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use std::io::Write as _;
 use std::time::Instant;

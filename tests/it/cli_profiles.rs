@@ -1,9 +1,7 @@
 //! Destinations from the command line: importing AWS CLI profiles (keys to the keychain, never
 //! printed), uploading to a bucket the profile does not name (`--bucket`), and `profile edit`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hoist_test_s3::TestS3;
 use std::process::Output;
 use std::time::Duration;

@@ -1,8 +1,6 @@
 //! Each fault action, seen through aws-sdk-s3 with SDK retries disabled.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 use std::time::{Duration, Instant};
 

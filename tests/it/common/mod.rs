@@ -2,7 +2,6 @@
 //! the keychain check. These tests store real secrets in the session's Secret Service, so they
 //! run inside `tests/lib/session.sh` (which `./scripts/test` uses); outside one they say so and
 //! skip, unless HOIST_REQUIRE_KEYCHAIN=1 makes that a failure.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,18 @@
+//! hoist-core's integration tests, one binary (one link of the crate and its dependencies
+//! instead of one per file). Each module is one area; `support` is their shared set-up.
+//!
+//! `cargo test -p hoist-core --test it resume` runs one area.
+
+mod support;
+
+mod cleanup;
+mod conflicts;
+mod engine;
+mod enqueue;
+mod keychain;
+mod local_backend;
+mod local_destination;
+mod probe;
+mod resume;
+mod s3_backend;
+mod throttle;

@@ -1,0 +1,15 @@
+//! The `hoist` binary's tests, one test binary: the CLI contract, destinations from the command
+//! line, crash resume, Garage, and the real window end to end. `common`, `desktop` and
+//! `webdriver` are their shared helpers.
+//!
+//! `cargo test -p hoist --test it e2e` runs one area.
+
+mod common;
+mod desktop;
+mod webdriver;
+
+mod cli;
+mod cli_profiles;
+mod cli_resume;
+mod e2e;
+mod garage;
