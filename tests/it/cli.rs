@@ -277,7 +277,14 @@ fn data_logs_and_copies_were_readable_by_other_users() {
     write_pattern(&big, 9 * MIB, 2);
     std::fs::set_permissions(&small, std::fs::Permissions::from_mode(0o640)).unwrap();
     std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o604)).unwrap();
-    let out = hoist.run(&["upload", small.to_str().unwrap(), big.to_str().unwrap()]);
+    let album = dir.path().join("album");
+    write_pattern(&album.join("in/deep.txt"), 10, 3);
+    let out = hoist.run(&[
+        "upload",
+        small.to_str().unwrap(),
+        big.to_str().unwrap(),
+        album.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
 
     let mode = |path: &std::path::Path| {
@@ -311,4 +318,7 @@ fn data_logs_and_copies_were_readable_by_other_users() {
     // Copies in a folder destination keep no more permission than their source.
     assert_eq!(mode(&hoist.local_dir().join("small.txt")), 0o640);
     assert_eq!(mode(&hoist.local_dir().join("big.bin")), 0o604);
+    // Folders made for objects stay browsable (the process's umask is 077).
+    assert_eq!(mode(&hoist.local_dir().join("album")), 0o755);
+    assert_eq!(mode(&hoist.local_dir().join("album/in")), 0o755);
 }

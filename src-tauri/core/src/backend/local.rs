@@ -239,7 +239,7 @@ impl Backend for LocalBackend {
             let (temp, md5) = copy_body(&dirs, &dirs.staging, "tmp-", &body, cancelled)?;
             check_digest(&md5, &digest, || format!("the bytes written for {key}"))?;
             if let Some(parent) = target.parent() {
-                fsops::make_dirs(root, parent)?;
+                fsops::make_object_dirs(root, parent)?;
             }
             temp.persist(root, &target)?;
             fsops::sync_dir(target.parent().unwrap_or(root));
@@ -392,7 +392,7 @@ impl Backend for LocalBackend {
             }
             temp.sync(root)?;
             if let Some(parent) = target.parent() {
-                fsops::make_dirs(root, parent)?;
+                fsops::make_object_dirs(root, parent)?;
             }
             temp.persist(root, &target)?;
             fsops::sync_dir(target.parent().unwrap_or(root));

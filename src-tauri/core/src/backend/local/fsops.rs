@@ -197,6 +197,22 @@ pub(super) fn make_dirs(root: &Path, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| write_error(root, dir, e))
 }
 
+/// Makes the folders an object goes into, readable by others as folders usually are (0755),
+/// whatever the process's umask (Hoist's is 077, for its own files): a shared destination stays
+/// browsable, while each file keeps its source's mode. Folders that exist are left as they are.
+pub(super) fn make_object_dirs(root: &Path, dir: &Path) -> Result<()> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| *d != root && !d.exists())
+        .collect();
+    make_dirs(root, dir)?;
+    for created in missing {
+        std::fs::set_permissions(created, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| write_error(root, created, e))?;
+    }
+    Ok(())
+}
+
 /// Makes a rename or a new entry in `dir` durable. Best effort: some network filesystems refuse
 /// to sync a folder, and the data itself was already synced.
 pub(super) fn sync_dir(dir: &Path) {
