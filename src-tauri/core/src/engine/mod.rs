@@ -72,20 +72,12 @@ pub(crate) enum Step {
     Again(String),
 }
 
-/// How a job that ended well ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sent {
-    /// The file was uploaded and the object verified.
-    Uploaded,
-    /// Nothing was sent: the job's `--if-exists` rule kept the existing object (its note says why).
-    Skipped,
-}
-
-/// Uploads the job's file and verifies the object, or skips it by the job's `--if-exists` rule.
-pub async fn run_job(ctx: &JobContext) -> Result<Sent> {
+/// Uploads the job's file and verifies the object, or skips it by the job's `--if-exists` rule
+/// (the job's outcome then says so).
+pub async fn run_job(ctx: &JobContext) -> Result<()> {
     let renamed;
     let ctx = match settle_conflict(ctx).await? {
-        None => return Ok(Sent::Skipped),
+        None => return Ok(()),
         Some(None) => ctx,
         Some(Some(key)) => {
             renamed = ctx.with_key(key);
@@ -111,7 +103,7 @@ pub async fn run_job(ctx: &JobContext) -> Result<Sent> {
             }
         };
         match step {
-            Step::Done => return Ok(Sent::Uploaded),
+            Step::Done => return Ok(()),
             Step::Again(reason) => {
                 tracing::warn!(job = %ctx.job.id, %reason, "starting the upload over");
                 last_reason = reason;

@@ -68,11 +68,10 @@ pub fn refusal_message(
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
         None => String::new(),
     };
-    let mut clauses: Vec<String> = refused
+    let clauses: Vec<String> = refused
         .iter()
         .map(|(id, state)| format!("job {id} is {}", state.as_str()))
         .collect();
-    clauses.dedup();
     let mut message = format!("{}: only {takes} jobs can be {verb}", clauses.join(", "));
     if !changed.is_empty() {
         let ids: Vec<String> = changed.iter().map(ToString::to_string).collect();

@@ -5,7 +5,7 @@ use super::Action;
 use crate::backend::Backend;
 use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
-use crate::engine::{self, EngineConfig, JobContext, Sent};
+use crate::engine::{self, EngineConfig, JobContext};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::model::{Job, JobId, JobState, Profile, ProfileId, Selection};
@@ -70,7 +70,7 @@ struct Running {
     total: u64,
 }
 
-type JobResult = (JobId, Option<Result<Sent>>);
+type JobResult = (JobId, Option<Result<()>>);
 
 impl Scheduler {
     /// Runs the queue until `until` holds or `stop` is cancelled. The caller holds the engine
@@ -223,7 +223,7 @@ impl Scheduler {
     fn finish(
         &self,
         id: JobId,
-        result: Option<Result<Sent>>,
+        result: Option<Result<()>>,
         stopping: bool,
         running: &mut HashMap<JobId, Running>,
         outcome: &mut SchedulerOutcome,
@@ -232,14 +232,17 @@ impl Scheduler {
         // In-flight bytes of a job that stopped or failed did not make it: keep committed ones.
         let committed = self.board.untrack(id);
         match result {
-            Some(Ok(sent)) => {
-                let total = self.store.job(id)?.map(|j| j.bytes_total).unwrap_or(total);
+            Some(Ok(())) => {
+                let job = self.store.job(id)?;
+                let total = job.as_ref().map(|j| j.bytes_total).unwrap_or(total);
+                // The engine recorded a skip as the job's outcome before returning.
+                let skipped = job.and_then(|j| j.outcome).is_some_and(|o| o.is_skipped());
                 self.store.set_progress(&[(id, total)])?;
                 let changed =
                     self.store
                         .apply(&Selection::Ids(vec![id]), Action::Complete, None)?;
                 if !changed.is_empty() {
-                    if sent == Sent::Skipped {
+                    if skipped {
                         outcome.skipped += 1;
                         tracing::info!(job = %id, "completed without sending (skipped)");
                     } else {
