@@ -48,7 +48,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
         .manage(core.clone())
         .manage(EngineCell::default())
         .manage(commands::queue::DropTarget::default())
-        .manage(commands::profiles::PickedFolder::default())
+        .manage(commands::destinations::PickedFolder::default())
         .invoke_handler(tauri::generate_handler![
             commands::queue::list_jobs,
             commands::queue::pause_jobs,
@@ -61,13 +61,13 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::queue::resume_all,
             commands::queue::add_from_picker,
             commands::queue::set_drop_target,
-            commands::profiles::list_profiles,
-            commands::profiles::choose_destination_folder,
-            commands::profiles::list_presets,
-            commands::profiles::add_profile,
-            commands::profiles::edit_profile,
-            commands::profiles::remove_profile,
-            commands::profiles::test_profile,
+            commands::destinations::list_destinations,
+            commands::destinations::choose_destination_folder,
+            commands::destinations::list_presets,
+            commands::destinations::add_destination,
+            commands::destinations::edit_destination,
+            commands::destinations::remove_destination,
+            commands::destinations::test_destination,
             commands::settings::get_settings,
             commands::settings::set_settings,
             commands::engine::engine_status,

@@ -118,12 +118,12 @@ export AWS_CONFIG_FILE="$work/aws.config" AWS_SHARED_CREDENTIALS_FILE="$work/aws
 export AWS_ACCESS_KEY_ID="$HOIST_GARAGE_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$HOIST_GARAGE_SECRET_KEY"
 export AWS_DEFAULT_REGION="$HOIST_GARAGE_REGION"
 
-# --- hoist: a throwaway data dir; the profile's keys go to the session's keyring.
+# --- hoist: a throwaway data dir; the destination's keys go to the session's keyring.
 hoist_data="$work/hoist-data"
 hoist_cmd=("$HOIST_BIN" --data-dir "$hoist_data")
 
-step "hoist profile"
-timeout 60 "${hoist_cmd[@]}" profile add garage --endpoint "$HOIST_GARAGE_ENDPOINT" \
+step "hoist destination"
+timeout 60 "${hoist_cmd[@]}" destination add garage --endpoint "$HOIST_GARAGE_ENDPOINT" \
     --bucket "$HOIST_GARAGE_BUCKET" --region "$HOIST_GARAGE_REGION" --path-style </dev/null
 timeout 60 "${hoist_cmd[@]}" settings concurrency 3 </dev/null ||
     warn "hoist settings concurrency 3 failed; hoist runs with its default"
@@ -138,7 +138,7 @@ note "small: $(find "$data/small" -type f | wc -l) files of $SMALL_BYTES bytes"
 upload_cmd() {
     local tool="$1" case="$2" src="$data/$2"
     case "$tool" in
-        hoist) cmd=("${hoist_cmd[@]}" upload --profile garage --prefix "hoist/$case/" "$src") ;;
+        hoist) cmd=("${hoist_cmd[@]}" upload --destination garage --prefix "hoist/$case/" "$src") ;;
         rclone) cmd=("${rclone_cmd[@]}" copy "$src" "garage:$HOIST_GARAGE_BUCKET/rclone/$case"
                      --transfers 3 --checkers 3 --s3-upload-concurrency 4 --s3-chunk-size 8M) ;;
         aws) cmd=("$aws_bin" --endpoint-url "$HOIST_GARAGE_ENDPOINT" s3 cp --recursive --only-show-errors

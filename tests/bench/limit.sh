@@ -53,7 +53,7 @@ printf '\n%-10s %12s %12s %8s %28s\n' limit "wall s" "achieved" "of limit" "per-
 for limit in ${BENCH_LIMITS:-4MiB 16MiB}; do
     rm -rf "$work/db"
     AWS_ACCESS_KEY_ID="$HOIST_GARAGE_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$HOIST_GARAGE_SECRET_KEY" \
-        hoist profile add garage --endpoint "$HOIST_GARAGE_ENDPOINT" --region "$HOIST_GARAGE_REGION" \
+        hoist destination add garage --endpoint "$HOIST_GARAGE_ENDPOINT" --region "$HOIST_GARAGE_REGION" \
         --bucket "$HOIST_GARAGE_BUCKET" --path-style --prefix "limit-$limit/" >/dev/null
     samples="$work/samples-$limit"
     : >"$samples"

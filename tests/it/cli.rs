@@ -1,4 +1,4 @@
-//! The CLI contract, black-box: profiles, enqueue with --detach, queue --json, pause/resume
+//! The CLI contract, black-box: destinations, enqueue with --detach, queue --json, pause/resume
 //! through the database, run, and the errors that name what to fix.
 
 use crate::common::*;
@@ -26,29 +26,29 @@ fn the_cli_contract_end_to_end() {
     write_pattern(&folder.join("a.bin"), 1000, 1);
     write_pattern(&folder.join("sub/b.bin"), 9 * MIB, 2);
 
-    // Nothing configured: uploads go to the built-in local folder, listed by `profile list`.
+    // Nothing configured: uploads go to the built-in local folder, listed by `destination list`.
     let first = dir.path().join("first.txt");
     write_pattern(&first, 100, 9);
     let out = hoist.run(&["upload", first.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(same_bytes(&hoist.local_dir().join("first.txt"), &first));
-    let profiles: serde_json::Value =
-        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
-    assert_eq!(profiles[0]["name"], "local");
-    assert_eq!(profiles[0]["builtin"], true);
+    let destinations: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["destination", "list", "--json"]).stdout).unwrap();
+    assert_eq!(destinations[0]["name"], "local");
+    assert_eq!(destinations[0]["builtin"], true);
 
     // Once the user adds a destination, it is the default.
-    hoist.add_profile(
+    hoist.add_destination(
         "test",
         &server.endpoint(),
         "bucket",
         hoist_test_s3::ACCESS_KEY,
         hoist_test_s3::SECRET_KEY,
     );
-    let profiles: serde_json::Value =
-        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
-    assert_eq!(profiles[1]["name"], "test");
-    assert_eq!(profiles[1]["bucket"], "bucket");
+    let destinations: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["destination", "list", "--json"]).stdout).unwrap();
+    assert_eq!(destinations[1]["name"], "test");
+    assert_eq!(destinations[1]["bucket"], "bucket");
     let db = std::fs::read(hoist.data_dir.join("hoist.db")).unwrap();
     let secret = hoist_test_s3::SECRET_KEY.as_bytes();
     assert!(
@@ -73,14 +73,14 @@ fn the_cli_contract_end_to_end() {
     let queue: Vec<_> = hoist
         .queue_json()
         .into_iter()
-        .filter(|j| j["profile"] == "test")
+        .filter(|j| j["destination"] == "test")
         .collect();
     let keys: Vec<&str> = queue.iter().map(|j| j["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["album/a.bin", "album/sub/b.bin"]);
     assert!(
         queue
             .iter()
-            .all(|j| j["state"] == "queued" && j["profile"] == "test")
+            .all(|j| j["state"] == "queued" && j["destination"] == "test")
     );
 
     // Paused jobs are left alone by `run`, which then has nothing to do.
@@ -91,7 +91,7 @@ fn the_cli_contract_end_to_end() {
         hoist
             .queue_json()
             .iter()
-            .filter(|j| j["profile"] == "test")
+            .filter(|j| j["destination"] == "test")
             .all(|j| j["state"] == "paused")
     );
     assert!(server.keys("bucket").is_empty());
@@ -122,9 +122,9 @@ fn the_cli_contract_end_to_end() {
     assert!(!out.status.success());
     let out = hoist.run(&["settings", "concurrency", "5"]);
     assert!(stdout(&out).contains("concurrency = 5"));
-    let out = hoist.run(&["profile", "rm", "nope"]);
+    let out = hoist.run(&["destination", "rm", "nope"]);
     assert!(
-        stderr(&out).contains("no profile named 'nope'"),
+        stderr(&out).contains("no destination named 'nope'"),
         "{}",
         stderr(&out)
     );
@@ -172,7 +172,7 @@ fn presets_fill_in_the_provider_and_folders_are_destinations() {
     let out = hoist
         .command()
         .args([
-            "profile",
+            "destination",
             "add",
             "cf",
             "--provider",
@@ -186,10 +186,26 @@ fn presets_fill_in_the_provider_and_folders_are_destinations() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = hoist.run(&["profile", "add", "cf2", "--provider", "r2", "--bucket", "b"]);
+    let out = hoist.run(&[
+        "destination",
+        "add",
+        "cf2",
+        "--provider",
+        "r2",
+        "--bucket",
+        "b",
+    ]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--account-id"), "{}", stderr(&out));
-    let out = hoist.run(&["profile", "add", "x", "--provider", "nope", "--bucket", "b"]);
+    let out = hoist.run(&[
+        "destination",
+        "add",
+        "x",
+        "--provider",
+        "nope",
+        "--bucket",
+        "b",
+    ]);
     assert!(
         stderr(&out).contains("unknown provider 'nope'"),
         "{}",
@@ -197,12 +213,18 @@ fn presets_fill_in_the_provider_and_folders_are_destinations() {
     );
 
     let nas = dir.path().join("nas");
-    let out = hoist.run(&["profile", "add", "nas", "--folder", nas.to_str().unwrap()]);
+    let out = hoist.run(&[
+        "destination",
+        "add",
+        "nas",
+        "--folder",
+        nas.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let profiles: serde_json::Value =
-        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
+    let destinations: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["destination", "list", "--json"]).stdout).unwrap();
     let by_name = |name: &str| {
-        profiles
+        destinations
             .as_array()
             .unwrap()
             .iter()
@@ -222,7 +244,7 @@ fn presets_fill_in_the_provider_and_folders_are_destinations() {
     write_pattern(&file, 3000, 5);
     let out = hoist.run(&[
         "upload",
-        "--profile",
+        "--destination",
         "nas",
         "--prefix",
         "in/",

@@ -21,7 +21,7 @@ fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
     server.create_bucket("bucket");
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
+    hoist.add_destination(
         "test",
         &server.endpoint(),
         "bucket",

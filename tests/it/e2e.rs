@@ -79,7 +79,7 @@ async fn page_cannot_queue_a_path(driver: &Driver, hoist: &Hoist) {
     for (command, args) in [
         (
             "add_paths",
-            serde_json::json!({ "paths": ["/etc/passwd"], "profile": null }),
+            serde_json::json!({ "paths": ["/etc/passwd"], "destination": null }),
         ),
         (
             "plugin:path|resolve_directory",
@@ -274,14 +274,15 @@ async fn pause_and_resume_from_the_window_and_add_a_destination_through_the_form
     let test_button = driver
         .find(".destination[data-name=\"second\"] .test", UI_WAIT)
         .await;
-    let profiles: serde_json::Value =
-        serde_json::from_slice(&window.hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
-    let added = profiles
+    let destinations: serde_json::Value =
+        serde_json::from_slice(&window.hoist.run(&["destination", "list", "--json"]).stdout)
+            .unwrap();
+    let added = destinations
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["name"] == "second")
-        .expect("the form added the profile");
+        .expect("the form added the destination");
     assert_eq!(added["bucket"], "second");
     assert_eq!(added["provider"], "generic");
     driver.click(&test_button).await;
@@ -329,7 +330,7 @@ async fn a_failed_upload_is_shown_and_notified_with_its_reason() {
     server.create_bucket("bucket");
     let window = open_window(&server, "failure").await;
     let driver = &window.driver;
-    window.hoist.add_profile(
+    window.hoist.add_destination(
         "broken",
         &server.endpoint(),
         "no-such-bucket",
@@ -513,9 +514,9 @@ async fn an_r2_destination_keeps_its_endpoint_when_renamed(driver: &Driver, hois
     driver
         .find(".destination[data-name=\"cloudflare\"]", UI_WAIT)
         .await;
-    let profiles: serde_json::Value =
-        serde_json::from_slice(&hoist.run(&["profile", "list", "--json"]).stdout).unwrap();
-    let renamed = profiles
+    let destinations: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["destination", "list", "--json"]).stdout).unwrap();
+    let renamed = destinations
         .as_array()
         .unwrap()
         .iter()

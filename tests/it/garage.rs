@@ -76,7 +76,7 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     let s3 = client(&g);
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
+    hoist.add_destination(
         "garage",
         &g.endpoint,
         &g.bucket,
@@ -148,7 +148,7 @@ fn folders_and_a_killed_upload_arrive_intact_on_garage() {
     // Garage lists incomplete uploads: cleanup works against it and finds none left by Hoist.
     let out = hoist.run(&[
         "cleanup",
-        "--profile",
+        "--destination",
         "garage",
         "--older-than",
         "0",
@@ -173,7 +173,7 @@ fn options_dry_run_and_conflicts_on_garage() {
     let s3 = client(&g);
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
+    hoist.add_destination(
         "garage",
         &g.endpoint,
         &g.bucket,
@@ -182,7 +182,7 @@ fn options_dry_run_and_conflicts_on_garage() {
     );
     let run_id = format!("opts-{}", std::process::id());
     let edit = hoist.run(&[
-        "profile",
+        "destination",
         "edit",
         "garage",
         "--prefix",
@@ -261,21 +261,21 @@ fn options_dry_run_and_conflicts_on_garage() {
 }
 
 #[test]
-fn profile_test_reports_what_garage_supports_and_a_wrong_region() {
+fn destination_test_reports_what_garage_supports_and_a_wrong_region() {
     let Some(g) = garage() else { return };
-    if !keychain_available("garage profile test") {
+    if !keychain_available("garage destination test") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
+    hoist.add_destination(
         "garage",
         &g.endpoint,
         &g.bucket,
         &g.access_key,
         &g.secret_key,
     );
-    let out = hoist.run(&["profile", "test", "garage", "--json"]);
+    let out = hoist.run(&["destination", "test", "garage", "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     assert!(out.status.success(), "{report:#}");
@@ -292,7 +292,7 @@ fn profile_test_reports_what_garage_supports_and_a_wrong_region() {
             "Garage supports {supported}: {report:#}"
         );
     }
-    let listed = hoist.run(&["profile", "list"]);
+    let listed = hoist.run(&["destination", "list"]);
     assert!(
         String::from_utf8_lossy(&listed.stdout).contains("tested: multipart"),
         "{}",
@@ -300,14 +300,14 @@ fn profile_test_reports_what_garage_supports_and_a_wrong_region() {
     );
 
     // Garage signs for its configured region only; another one fails at the credentials step.
-    let edit = hoist.run(&["profile", "edit", "garage", "--region", "eu-west-3"]);
+    let edit = hoist.run(&["destination", "edit", "garage", "--region", "eu-west-3"]);
     assert!(edit.status.success());
-    let out = hoist.run(&["profile", "test", "garage"]);
+    let out = hoist.run(&["destination", "test", "garage"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(!out.status.success(), "{text}");
     assert!(
         text.contains("FAIL  credentials and bucket")
-            && text.contains("`hoist profile edit garage --region us-east-1`"),
+            && text.contains("`hoist destination edit garage --region us-east-1`"),
         "{text}"
     );
 }

@@ -9,7 +9,7 @@ mod desktop;
 mod webdriver;
 
 mod cli;
-mod cli_profiles;
+mod cli_destinations;
 mod cli_resume;
 mod e2e;
 mod garage;

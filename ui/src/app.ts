@@ -71,13 +71,13 @@ export class QueueApp {
       onAction: (action, id) => void this.act(action, id),
       onBulk: (action) => void this.bulk(action),
       onFilter: (filter) => this.setFilter(filter),
-      onTarget: (profile, prefix) =>
-        void this.ipc.setDropTarget(profile || undefined, prefix || undefined).catch((e: unknown) => this.showError(toUiError(e))),
+      onTarget: (destination, prefix) =>
+        void this.ipc.setDropTarget(destination || undefined, prefix || undefined).catch((e: unknown) => this.showError(toUiError(e))),
       onDismissNotice: () => this.setNotice(null),
       onCopy: (text) => this.ipc.copyText(text),
     });
     header.append(this.view.summaryEl, this.view.statusEl);
-    this.destinations = new DestinationsView(main, ipc, (profiles) => this.view.setProfiles(profiles));
+    this.destinations = new DestinationsView(main, ipc, (destinations) => this.view.setDestinations(destinations));
     this.settings = new SettingsView(main, ipc);
     root.append(
       el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in the queue · Delete removes a finished upload · Alt+1/2/3 switch views'),

@@ -1,7 +1,7 @@
 // The Destinations view: the list of destinations with Edit, Test connection and Remove, and one
 // form for adding and editing (provider presets, S3 or folder). Secret fields are write-only:
 // they start empty, are sent once when filled, and nothing the shell returns holds a secret.
-import type { Ipc, Preset, ProbeReport, Profile, ProfileEdit, ProfileForm } from './ipc/types';
+import type { Ipc, Preset, ConnectionReport, Destination, DestinationEdit, DestinationForm } from './ipc/types';
 import { toUiError } from './ipc/types';
 import { button, el } from './view';
 
@@ -16,8 +16,8 @@ export function fieldsFor(kind: 's3' | 'local', provider: string): Set<string> {
 }
 
 /** One line per capability for the list ("tested: multipart, presign; not: ACL"). */
-export function describeCapabilities(profile: Profile): string {
-  const caps = profile.capabilities;
+export function describeCapabilities(destination: Destination): string {
+  const caps = destination.capabilities;
   if (!caps) return 'not tested yet';
   const all: [string, boolean][] = [
     ['multipart', caps.multipart],
@@ -54,15 +54,15 @@ export class DestinationsView {
   private readonly inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
   private readonly kindSelect: HTMLSelectElement;
   private readonly pathStyle: HTMLInputElement;
-  private editing: Profile | null = null;
+  private editing: Destination | null = null;
   /** A folder was chosen in the system's picker since the form was (re)started; Rust keeps it. */
   private folderPicked = false;
-  profiles: Profile[] = [];
+  destinations: Destination[] = [];
 
   constructor(
     root: HTMLElement,
     private readonly ipc: Ipc,
-    private readonly onChanged: (profiles: Profile[]) => void,
+    private readonly onChanged: (destinations: Destination[]) => void,
   ) {
     this.element = el('section', 'destinations-view');
     this.listEl = el('div', 'destination-list');
@@ -135,9 +135,9 @@ export class DestinationsView {
 
   async load(): Promise<void> {
     try {
-      const [profiles, presets] = await Promise.all([this.ipc.listProfiles(), this.ipc.listPresets()]);
+      const [destinations, presets] = await Promise.all([this.ipc.listDestinations(), this.ipc.listPresets()]);
       this.setPresets(presets);
-      this.setProfiles(profiles);
+      this.setDestinations(destinations);
     } catch (e) {
       this.say(toUiError(e).message, 'error');
     }
@@ -157,10 +157,10 @@ export class DestinationsView {
     );
   }
 
-  setProfiles(profiles: Profile[]): void {
-    this.profiles = profiles;
+  setDestinations(destinations: Destination[]): void {
+    this.destinations = destinations;
     this.listEl.replaceChildren(
-      ...profiles.map((p) => {
+      ...destinations.map((p) => {
         const item = el('div', 'destination');
         item.setAttribute('role', 'listitem');
         item.dataset['name'] = p.name;
@@ -176,7 +176,7 @@ export class DestinationsView {
         return item;
       }),
     );
-    this.onChanged(profiles);
+    this.onChanged(destinations);
   }
 
   private showFields(): void {
@@ -211,28 +211,28 @@ export class DestinationsView {
     this.showFields();
   }
 
-  startEdit(profile: Profile): void {
-    this.editing = profile;
+  startEdit(destination: Destination): void {
+    this.editing = destination;
     this.folderPicked = false;
-    this.formTitle.textContent = `Edit ${profile.name}`;
-    this.kindSelect.value = profile.kind;
+    this.formTitle.textContent = `Edit ${destination.name}`;
+    this.kindSelect.value = destination.kind;
     this.kindSelect.disabled = true;
     const values: Record<string, string> = {
-      name: profile.name,
-      provider: profile.provider ?? '',
-      endpoint: profile.endpoint ?? '',
-      region: profile.region,
+      name: destination.name,
+      provider: destination.provider ?? '',
+      endpoint: destination.endpoint ?? '',
+      region: destination.region,
       account_id: '',
-      bucket: profile.bucket,
-      prefix: profile.prefix,
-      folder: profile.folder ?? '',
+      bucket: destination.bucket,
+      prefix: destination.prefix,
+      folder: destination.folder ?? '',
       // Write-only: a stored key is never shown; typing a new pair replaces it.
       access_key_id: '',
       secret_access_key: '',
     };
     for (const [field, input] of this.inputs) input.value = values[field] ?? '';
     (this.inputs.get('secret_access_key') as HTMLInputElement).placeholder = 'unchanged (type to replace)';
-    this.pathStyle.checked = profile.path_style;
+    this.pathStyle.checked = destination.path_style;
     this.showFields();
   }
 
@@ -244,7 +244,7 @@ export class DestinationsView {
   }
 
   /** The add form's values, or a message naming what is missing. */
-  formValues(): ProfileForm | string {
+  formValues(): DestinationForm | string {
     const kind = this.kindSelect.value as 's3' | 'local';
     const name = this.value('name');
     if (!name) return 'Enter a name for the destination.';
@@ -274,13 +274,13 @@ export class DestinationsView {
 
   /** What the edit form changed: only fields shown for this destination and different from its
    * saved values. A field the preset hides is never sent, so an edit cannot clear it. */
-  changes(p: Profile): ProfileEdit {
+  changes(p: Destination): DestinationEdit {
     const changed = (field: string, saved: string): string | undefined => {
       const v = this.value(field);
       return v !== undefined && v !== saved ? v : undefined;
     };
     const prefix = this.inputs.get('prefix')!.value.trim();
-    const edit: ProfileEdit = {
+    const edit: DestinationEdit = {
       rename: changed('name', p.name),
       endpoint: p.kind === 's3' ? changed('endpoint', p.endpoint ?? '') : undefined,
       region: p.kind === 's3' ? changed('region', p.region) : undefined,
@@ -291,7 +291,7 @@ export class DestinationsView {
       access_key_id: this.value('access_key_id'),
       secret_access_key: this.value('secret_access_key'),
     };
-    return Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as ProfileEdit;
+    return Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as DestinationEdit;
   }
 
   private async save(): Promise<void> {
@@ -299,16 +299,16 @@ export class DestinationsView {
       if (this.editing) {
         const p = this.editing;
         const edit = this.changes(p);
-        await this.ipc.editProfile(p.name, edit);
+        await this.ipc.editDestination(p.name, edit);
         this.say(`Saved ${edit.rename ?? p.name}.`, 'info');
       } else {
         const form = this.formValues();
         if (typeof form === 'string') return this.say(form, 'error');
-        await this.ipc.addProfile(form);
+        await this.ipc.addDestination(form);
         this.say(`Added ${form.name}.`, 'info');
       }
       this.startAdd();
-      this.setProfiles(await this.ipc.listProfiles());
+      this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
       this.say(toUiError(e).message, 'error');
     }
@@ -317,15 +317,15 @@ export class DestinationsView {
   private async test(name: string): Promise<void> {
     this.probeEl.replaceChildren(el('p', undefined, `Testing ${name}…`));
     try {
-      const report = await this.ipc.testProfile(name);
+      const report = await this.ipc.testDestination(name);
       this.showProbe(report);
-      this.setProfiles(await this.ipc.listProfiles());
+      this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
       this.probeEl.replaceChildren(el('p', 'error', toUiError(e).message));
     }
   }
 
-  showProbe(report: ProbeReport): void {
+  showProbe(report: ConnectionReport): void {
     const usable = !report.steps.some((s) => s.blocking && s.outcome !== 'ok');
     const list = el('ul', 'probe-steps');
     for (const step of report.steps) {
@@ -334,16 +334,16 @@ export class DestinationsView {
       list.append(item);
     }
     this.probeEl.replaceChildren(
-      el('h3', undefined, `${report.profile}: ${usable ? 'works' : 'does not work yet'}`),
+      el('h3', undefined, `${report.destination}: ${usable ? 'works' : 'does not work yet'}`),
       list,
     );
   }
 
   private async remove(name: string): Promise<void> {
     try {
-      await this.ipc.removeProfile(name);
+      await this.ipc.removeDestination(name);
       this.say(`Removed ${name}.`, 'info');
-      this.setProfiles(await this.ipc.listProfiles());
+      this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
       this.say(toUiError(e).message, 'error');
     }

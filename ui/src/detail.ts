@@ -50,7 +50,7 @@ export class DetailPane {
     this.title.textContent = fileName(job.path);
     const facts: [string, string][] = [
       ['File', job.path],
-      ['Destination', `${job.profile_name}: ${job.bucket}/${job.key}`],
+      ['Destination', `${job.destination_name}: ${job.bucket}/${job.key}`],
       ['State', job.state],
     ];
     if (job.error_code) facts.push(['Error', job.error_code]);

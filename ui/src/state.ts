@@ -166,7 +166,7 @@ export function rowView(job: Job, progress: JobProgress | undefined, busy = fals
     name: fileName(job.path),
     path: job.path,
     key: job.key,
-    destination: `${job.profile_name}: ${job.bucket}/${job.key}`,
+    destination: `${job.destination_name}: ${job.bucket}/${job.key}`,
     state: job.state,
     stateLabel: STATE_LABELS[job.state],
     percent: job.state === 'completed' ? 100 : percent(done, total),

@@ -5,7 +5,7 @@
 // job id and updated in place. Buttons are handled by one delegated listener.
 import type { Action, Filter, Notice, QueueState, RowView } from './state';
 import { rowView, statusLine, summary, totals, totalsLine, visibleJobs } from './state';
-import type { Job, JobId, JobState, Profile } from './ipc/types';
+import type { Job, JobId, JobState, Destination } from './ipc/types';
 import { JOB_STATES } from './ipc/types';
 import { DetailPane } from './detail';
 
@@ -70,7 +70,7 @@ export interface ViewCallbacks {
   onBulk(action: BulkAction): void;
   onFilter(filter: Filter): void;
   /** The destination or prefix for added (and dropped) files changed. */
-  onTarget(profile: string, prefix: string): void;
+  onTarget(destination: string, prefix: string): void;
   onDismissNotice(): void;
   /** Puts text on the system clipboard. */
   onCopy(text: string): Promise<void>;
@@ -176,17 +176,17 @@ export class QueueView {
   }
 
   /** Fills the destination chooser; keeps the choice when it still exists. */
-  setProfiles(profiles: Profile[]): void {
+  setDestinations(destinations: Destination[]): void {
     const chosen = this.destinationSelect.value;
     const options = [el('option', undefined, 'Default destination')];
     options[0]!.value = '';
-    for (const p of profiles) {
+    for (const p of destinations) {
       const option = el('option', undefined, p.kind === 'local' ? `${p.name} (folder)` : `${p.name} (${p.bucket || 'no bucket'})`);
       option.value = p.name;
       options.push(option);
     }
     this.destinationSelect.replaceChildren(...options);
-    this.destinationSelect.value = profiles.some((p) => p.name === chosen) ? chosen : '';
+    this.destinationSelect.value = destinations.some((p) => p.name === chosen) ? chosen : '';
   }
 
   render(state: QueueState): void {

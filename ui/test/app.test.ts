@@ -71,7 +71,7 @@ describe('queue window', () => {
 
   it('a failed message was cut with an ellipsis and could not be read or copied', async () => {
     const long =
-      'the bucket \'photos\' does not exist at https://s3.example.com: check the profile\'s bucket and endpoint ' +
+      'the bucket \'photos\' does not exist at https://s3.example.com: check the destination\'s bucket and endpoint ' +
       '(404 NoSuchBucket: The specified bucket does not exist) — '.repeat(3);
     const ipc = await mount([
       makeJob({ id: 3, path: '/tmp/lost.jpg', key: 'lost.jpg', state: 'failed', error_code: 'no_such_bucket', error_message: long }),
@@ -171,9 +171,9 @@ describe('queue window', () => {
 
   it('shows errors and enqueue reports sent by the shell, and dismisses them', async () => {
     const ipc = await mount([]);
-    ipc.emit('hoist://error', { code: 'not_found', message: 'No profile is configured' });
+    ipc.emit('hoist://error', { code: 'not_found', message: 'No destination is configured' });
     const notice = root.querySelector<HTMLElement>('.notice')!;
-    expect(notice.textContent).toContain('No profile is configured');
+    expect(notice.textContent).toContain('No destination is configured');
     root.querySelector<HTMLButtonElement>('.notice-dismiss')!.click();
     expect(notice.hidden).toBe(true);
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueApp } from '../src/app';
 import { fieldsFor } from '../src/destinations';
-import { makeJob, makeProfile, MockIpc } from '../src/ipc/mock';
+import { makeJob, makeDestination, MockIpc } from '../src/ipc/mock';
 import { mountApp, settle } from './helpers';
 import type { Job, JobState } from '../src/ipc/types';
 import { settingsFrom } from '../src/settings';
@@ -96,7 +96,7 @@ describe('the toolbar', () => {
 
   it('adds picked files to the chosen destination and prefix', async () => {
     const ipc = await mount([], (m) => {
-      m.profiles.push(makeProfile({ name: 'photos' }));
+      m.destinations.push(makeDestination({ name: 'photos' }));
       m.chosen = ['/home/me/a.jpg', '/home/me/b.jpg'];
     });
     const destination = q<HTMLSelectElement>('select.destination-select');
@@ -155,7 +155,7 @@ describe('destinations', () => {
     set('secret_access_key', 's3cr3t-value');
     form.requestSubmit();
     await settle();
-    const added = ipc.calls.find((c) => c.command === 'addProfile')!.args[0] as Record<string, unknown>;
+    const added = ipc.calls.find((c) => c.command === 'addDestination')!.args[0] as Record<string, unknown>;
     expect(added).toMatchObject({ name: 'cf', kind: 's3', provider: 'r2', account_id: 'abc123', bucket: 'photos' });
     expect(ipc.secrets.get('cf')).toBe('s3cr3t-value');
     expect(form.querySelector<HTMLInputElement>('[name="secret_access_key"]')!.value).toBe('');
@@ -170,8 +170,8 @@ describe('destinations', () => {
 
   it('renaming an R2 destination sent an empty endpoint that pointed it at AWS', async () => {
     const ipc = await mount([], (m) => {
-      m.profiles.push(
-        makeProfile({ name: 'cf', provider: 'r2', endpoint: 'https://abc.r2.cloudflarestorage.com', region: 'auto', bucket: 'photos' }),
+      m.destinations.push(
+        makeDestination({ name: 'cf', provider: 'r2', endpoint: 'https://abc.r2.cloudflarestorage.com', region: 'auto', bucket: 'photos' }),
       );
     });
     q<HTMLButtonElement>('.tab-destinations').click();
@@ -182,10 +182,10 @@ describe('destinations', () => {
     form.querySelector<HTMLInputElement>('[name="name"]')!.value = 'cloudflare';
     form.requestSubmit();
     await settle();
-    const edit = ipc.calls.find((c) => c.command === 'editProfile')!.args[1] as Record<string, unknown>;
+    const edit = ipc.calls.find((c) => c.command === 'editDestination')!.args[1] as Record<string, unknown>;
     // Only what changed is sent; hidden preset fields keep their values.
     expect(edit).toEqual({ rename: 'cloudflare' });
-    expect(ipc.profiles.find((p) => p.name === 'cloudflare')!.endpoint).toBe('https://abc.r2.cloudflarestorage.com');
+    expect(ipc.destinations.find((p) => p.name === 'cloudflare')!.endpoint).toBe('https://abc.r2.cloudflarestorage.com');
   });
 
   it('takes a folder destination\'s folder from the system picker, never from the form', async () => {
@@ -208,15 +208,15 @@ describe('destinations', () => {
     expect(form.querySelector<HTMLInputElement>('[name="folder"]')!.value).toBe('/mnt/nas/backup');
     form.requestSubmit();
     await settle();
-    const added = ipc.calls.find((c) => c.command === 'addProfile')!.args[0] as Record<string, unknown>;
+    const added = ipc.calls.find((c) => c.command === 'addDestination')!.args[0] as Record<string, unknown>;
     expect(added).toEqual({ name: 'nas', kind: 'local', prefix: '' });
-    expect(ipc.profiles.find((p) => p.name === 'nas')!.folder).toBe('/mnt/nas/backup');
+    expect(ipc.destinations.find((p) => p.name === 'nas')!.folder).toBe('/mnt/nas/backup');
   });
 
   it('shows what the connection test found', async () => {
     await mount([], (m) => {
       m.probe = {
-        profile: 'local',
+        destination: 'local',
         capabilities: null,
         steps: [
           { name: 'DNS', outcome: 'ok', detail: 'fine', blocking: true, error: null },
@@ -291,7 +291,7 @@ describe('totals and ETA', () => {
 
 describe('drops', () => {
   it('tell the shell where dropped files go when the toolbar choice changes', async () => {
-    const ipc = await mount([], (m) => m.profiles.push(makeProfile({ name: 'photos' })));
+    const ipc = await mount([], (m) => m.destinations.push(makeDestination({ name: 'photos' })));
     const destination = q<HTMLSelectElement>('select.destination-select');
     destination.value = 'photos';
     destination.dispatchEvent(new Event('change'));

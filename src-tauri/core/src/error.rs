@@ -38,7 +38,7 @@ pub enum ErrorKind {
     PartLost,
     /// The server's TLS certificate is not trusted (unknown CA, expired, another host's).
     UntrustedCertificate,
-    /// The bucket is in another region than the profile says.
+    /// The bucket is in another region than the destination says.
     WrongRegion,
     /// The local clock is more than 15 minutes off the server's.
     ClockSkew,
@@ -52,11 +52,11 @@ pub enum ErrorKind {
     FileChanged,
     /// The local file cannot be read (permissions, special file, I/O error).
     FileUnreadable,
-    /// The user's input is wrong (bad profile name, bad key, bad option); the message says what.
+    /// The user's input is wrong (bad destination name, bad key, bad option); the message says what.
     InvalidInput,
-    /// A named thing (profile, job) does not exist.
+    /// A named thing (destination, job) does not exist.
     NotFound,
-    /// No OS keychain is reachable, or it holds no secret for a profile.
+    /// No OS keychain is reachable, or it holds no secret for a destination.
     Keychain,
     /// Another process already drives this data directory's queue.
     EngineBusy,

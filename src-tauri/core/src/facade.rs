@@ -1,27 +1,25 @@
-//! [`Core`]: what the shell sees of the engine. Opening a data directory, profiles, adding files
+//! [`Core`]: what the shell sees of the engine. Opening a data directory, destinations, adding files
 //! to the queue, user actions on jobs, and [`Core::run_queue`], which takes the engine lock and
 //! drives uploads. Every method that changes the queue commits first, then sends its event and
 //! wakes a scheduler running in this process; schedulers in other processes see the change at
 //! their next tick.
 
-use crate::backend::Backend;
-use crate::backend::local::LocalBackend;
-use crate::backend::s3::S3Backend;
-use crate::credentials::{AccessKey, CredentialStore, Keychain};
+use crate::connection::ConnectionReport;
+use crate::credentials::{AccessKey, CredentialStore};
+use crate::destinations::edit::DestinationChanges;
+use crate::destinations::{Destinations, NewDestination, default_local_folder};
 use crate::engine::EngineConfig;
 use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, ProgressSnapshot};
-use crate::model::{DestinationKind, Job, JobId, JobState, Profile, ProfileId, Selection};
-use crate::options::UploadOptions;
-use crate::presets::Provider;
+use crate::model::{Destination, Job, JobId, JobState, Selection};
 use crate::queue::Action;
 use crate::store::Store;
 use crate::throttle::Throttle;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
@@ -30,32 +28,13 @@ mod engine;
 mod enqueue;
 mod keys;
 mod preview;
-mod probe;
-mod profiles;
 mod settings;
 
 pub use cleanup::CleanupReport;
 pub use engine::EngineHandle;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 pub use preview::{PlannedAction, PlannedUpload, Preview};
-pub use profiles::{EndpointChange, ProfileChanges};
 pub use settings::Settings;
-
-/// A destination to create. An S3 secret goes to the keychain, the rest to the database.
-#[derive(Debug, Clone, Default)]
-pub struct NewProfile {
-    pub name: String,
-    pub endpoint: Option<String>,
-    pub region: String,
-    pub bucket: String,
-    pub path_style: bool,
-    pub prefix: String,
-    /// Set for a local-folder destination (then endpoint, region and bucket are unused).
-    pub folder: Option<PathBuf>,
-    /// The preset it was made from, if any.
-    pub provider: Option<Provider>,
-    pub options: UploadOptions,
-}
 
 /// When [`Core::run_queue`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +63,7 @@ pub struct RunSummary {
 struct Inner {
     data_dir: PathBuf,
     store: Arc<Store>,
-    credentials: OnceLock<Arc<dyn CredentialStore>>,
+    destinations: Arc<Destinations>,
     events: broadcast::Sender<Event>,
     board: Arc<ProgressBoard>,
     network: Arc<Network>,
@@ -104,7 +83,9 @@ impl Core {
     /// secret is needed.
     pub fn open(data_dir: &Path) -> Result<Core> {
         let core = Core::open_with(data_dir, None, EngineConfig::default())?;
-        core.ensure_builtin_local(default_local_folder(data_dir))?;
+        core.inner
+            .destinations
+            .ensure_builtin_local(default_local_folder(data_dir))?;
         Ok(core)
     }
 
@@ -117,15 +98,17 @@ impl Core {
         let store = Arc::new(Store::open(data_dir)?);
         let throttle = Arc::new(Throttle::new(store.bandwidth_limit()?));
         let (events, _) = broadcast::channel(1024);
-        let cell = OnceLock::new();
-        if let Some(credentials) = credentials {
-            let _ = cell.set(credentials);
-        }
+        let destinations = Arc::new(Destinations::new(
+            store.clone(),
+            credentials,
+            throttle.clone(),
+            config.s3,
+        ));
         Ok(Core {
             inner: Arc::new(Inner {
                 data_dir: data_dir.to_path_buf(),
                 store,
-                credentials: cell,
+                destinations,
                 network: Arc::new(Network::new(events.clone())),
                 events,
                 board: Arc::new(ProgressBoard::default()),
@@ -134,14 +117,6 @@ impl Core {
                 throttle,
             }),
         })
-    }
-
-    fn credentials(&self) -> Result<Arc<dyn CredentialStore>> {
-        if let Some(store) = self.inner.credentials.get() {
-            return Ok(store.clone());
-        }
-        let keychain: Arc<dyn CredentialStore> = Arc::new(Keychain::new()?);
-        Ok(self.inner.credentials.get_or_init(|| keychain).clone())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -159,169 +134,44 @@ impl Core {
         self.inner.wake.notify_one();
     }
 
-    // ---- profiles
+    // ---- destinations (see [`crate::destinations`])
 
-    /// Creates a profile. An S3 destination needs its access key, which goes to the keychain
-    /// first (a profile without its secret would fail every upload); a local folder needs none.
-    pub fn add_profile(&self, new: NewProfile, key: Option<AccessKey>) -> Result<Profile> {
-        validate_profile(&new)?;
-        if self.inner.store.profile_by_name(&new.name)?.is_some() {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "a profile named '{}' already exists: remove it first with `hoist profile rm {}`",
-                    new.name, new.name
-                ),
-            ));
-        }
-        let profile = Profile {
-            id: ProfileId(new_id()),
-            kind: if new.folder.is_some() {
-                DestinationKind::Local
-            } else {
-                DestinationKind::S3
-            },
-            name: new.name,
-            endpoint: new.endpoint,
-            region: new.region,
-            bucket: new.bucket,
-            path_style: new.path_style,
-            prefix: new.prefix,
-            folder: new.folder,
-            builtin: false,
-            provider: new.provider,
-            options: new.options,
-            capabilities: None,
-        };
-        if profile.kind == DestinationKind::Local {
-            self.inner.store.insert_profile(&profile)?;
-            return Ok(profile);
-        }
-        let key = key.ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                "an S3 destination needs an access key pair",
-            )
-        })?;
-        let credentials = self.credentials()?;
-        credentials.set(&profile.id, &key)?;
-        if let Err(e) = self.inner.store.insert_profile(&profile) {
-            let _ = credentials.delete(&profile.id);
-            return Err(e);
-        }
-        Ok(profile)
+    pub fn add_destination(
+        &self,
+        new: NewDestination,
+        key: Option<AccessKey>,
+    ) -> Result<Destination> {
+        self.inner.destinations.add(new, key)
     }
 
-    /// Creates the built-in local destination (`folder`) the first time a data directory is
-    /// opened, so that uploads work with nothing configured. Removing it later is respected.
-    fn ensure_builtin_local(&self, folder: PathBuf) -> Result<()> {
-        let store = &self.inner.store;
-        if store.setting_flag("builtin_local_created")? {
-            return Ok(());
-        }
-        if store.profile_by_name(BUILTIN_LOCAL_NAME)?.is_none() {
-            store.insert_profile(&Profile {
-                id: ProfileId(new_id()),
-                name: BUILTIN_LOCAL_NAME.into(),
-                kind: DestinationKind::Local,
-                endpoint: None,
-                region: String::new(),
-                bucket: String::new(),
-                path_style: false,
-                prefix: String::new(),
-                folder: Some(folder),
-                builtin: true,
-                provider: None,
-                options: UploadOptions::default(),
-                capabilities: None,
-            })?;
-        }
-        store.set_setting_flag("builtin_local_created")
+    pub fn destinations(&self) -> Result<Vec<Destination>> {
+        self.inner.destinations.list()
     }
 
-    pub fn profiles(&self) -> Result<Vec<Profile>> {
-        self.inner.store.profiles()
+    /// Removes a destination, its finished jobs, and its keychain entry.
+    pub fn remove_destination(&self, name: &str) -> Result<()> {
+        self.inner.destinations.remove(name)
     }
 
-    /// Removes a profile, its finished jobs, and its keychain entry.
-    pub fn remove_profile(&self, name: &str) -> Result<()> {
-        let profile = self.profile_named(name)?;
-        self.inner.store.delete_profile(&profile.id)?;
-        if let Err(e) = self.credentials().and_then(|c| c.delete(&profile.id)) {
-            tracing::warn!(profile = name, error = %e, "could not delete the keychain entry");
-        }
-        Ok(())
+    /// The destination named `name`, or `NotFound`.
+    pub fn destination(&self, name: &str) -> Result<Destination> {
+        self.inner.destinations.named(name)
     }
 
-    /// The profile named `name`, or `NotFound` naming `hoist profile list`.
-    pub fn profile(&self, name: &str) -> Result<Profile> {
-        self.profile_named(name)
+    /// See [`Destinations::edit`].
+    pub fn edit_destination(&self, name: &str, changes: DestinationChanges) -> Result<Destination> {
+        self.inner.destinations.edit(name, changes)
     }
 
-    /// Saves a changed profile (everything but its id; the keychain entry is not touched).
-    pub fn save_profile(&self, profile: &Profile) -> Result<()> {
-        if self.inner.store.update_profile(profile)? {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorKind::NotFound,
-                format!("the profile '{}' no longer exists", profile.name),
-            ))
-        }
-    }
-
-    fn profile_named(&self, name: &str) -> Result<Profile> {
-        self.inner.store.profile_by_name(name)?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("no profile named '{name}': see `hoist profile list`"),
-            )
-        })
-    }
-
-    /// The named profile; without a name, the only destination the user added, or the built-in
+    /// The named destination; without a name, the only one the user added, or the built-in
     /// local folder when they added none.
-    pub fn resolve_profile(&self, name: Option<&str>) -> Result<Profile> {
-        if let Some(name) = name {
-            return self.profile_named(name);
-        }
-        let profiles = self.inner.store.profiles()?;
-        let (builtin, mut added): (Vec<Profile>, Vec<Profile>) =
-            profiles.iter().cloned().partition(|p| p.builtin);
-        match (added.len(), builtin.into_iter().next()) {
-            (1, _) => Ok(added.remove(0)),
-            (0, Some(local)) => Ok(local),
-            (0, None) => Err(Error::new(
-                ErrorKind::InvalidInput,
-                "no destination is configured: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET` (or `--folder DIR`)",
-            )),
-            _ => Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "several profiles exist ({}): choose one with --profile",
-                    profiles
-                        .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
-        }
+    pub fn resolve_destination(&self, name: Option<&str>) -> Result<Destination> {
+        self.inner.destinations.resolve(name)
     }
 
-    fn backend_source(&self) -> crate::queue::BackendSource {
-        let core = self.clone();
-        Arc::new(move |profile: &Profile| -> Result<Arc<dyn Backend>> {
-            let throttle = core.inner.throttle.clone();
-            if let (DestinationKind::Local, Some(folder)) = (profile.kind, &profile.folder) {
-                let backend = LocalBackend::new(folder.clone())?.with_throttle(throttle);
-                return Ok(Arc::new(backend));
-            }
-            let key = core.credentials()?.get(&profile.id)?;
-            let options = core.inner.config.s3;
-            let backend = S3Backend::with_options(profile, &key, options)?.with_throttle(throttle);
-            Ok(Arc::new(backend))
-        })
+    /// Tests a destination step by step and remembers what its server accepts.
+    pub async fn test_destination(&self, name: &str) -> Result<ConnectionReport> {
+        self.inner.destinations.test(name).await
     }
 
     // ---- queue
@@ -416,58 +266,4 @@ impl Core {
     pub fn progress(&self) -> ProgressSnapshot {
         self.inner.board.snapshot(self.inner.network.online())
     }
-}
-
-fn validate_profile(new: &NewProfile) -> Result<()> {
-    let bad = |what: String| Err(Error::new(ErrorKind::InvalidInput, what));
-    if new.name.trim().is_empty() || new.name.chars().any(|c| c.is_control()) {
-        return bad("the profile name must not be empty".into());
-    }
-    if let Some(folder) = &new.folder {
-        if !folder.is_absolute() {
-            return bad(format!(
-                "--folder must be an absolute path, not '{}'",
-                folder.display()
-            ));
-        }
-        if new.endpoint.is_some() || !new.bucket.is_empty() {
-            return bad("a folder destination takes no --endpoint or --bucket".into());
-        }
-        return Ok(());
-    }
-    // An S3 destination may name no bucket (AWS profiles do not): its uploads then need
-    // `--bucket` until `hoist profile edit NAME --bucket B` sets one.
-    if new.region.trim().is_empty() {
-        return bad(
-            "--region must not be empty (use us-east-1 when the provider does not care)".into(),
-        );
-    }
-    if let Some(endpoint) = &new.endpoint
-        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-    {
-        return bad(format!(
-            "--endpoint must be an http:// or https:// URL, not '{endpoint}'"
-        ));
-    }
-    Ok(())
-}
-
-/// The name of the built-in local destination.
-pub const BUILTIN_LOCAL_NAME: &str = "local";
-
-/// Where the built-in destination writes: `HOIST_LOCAL_DIR`, else `~/Hoist`, else (no home)
-/// `<data dir>/uploads`.
-fn default_local_folder(data_dir: &Path) -> PathBuf {
-    if let Some(dir) = std::env::var_os("HOIST_LOCAL_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    match directories::UserDirs::new() {
-        Some(user) => user.home_dir().join("Hoist"),
-        None => data_dir.join("uploads"),
-    }
-}
-
-/// A random 128-bit id as hex (profiles, batches).
-pub(crate) fn new_id() -> String {
-    hex::encode(rand::random::<[u8; 16]>())
 }

@@ -11,10 +11,10 @@ const LAYERS: &[&[&str]] = &[
     &["error", "http", "limits", "throttle"],
     &["options", "presets"],
     &["model"],
-    &["credentials", "event", "probe"],
+    &["connection", "credentials", "event"],
     &["aws_import", "store"],
     &["backend"],
-    &["engine"],
+    &["destinations", "engine"],
     &["queue"],
     &["facade"],
 ];

@@ -6,15 +6,17 @@
 //! time drives uploads, by holding the engine lock (see [`Core::run_queue`]).
 //!
 //! Layers, each using only those below it (checked by the `layers` test, which reads the
-//! `crate::` paths of every file): `facade` -> `queue` -> `engine` -> `backend` -> `store` ->
-//! the nouns (`model` with the job state machine, `credentials`, `event`, `probe`) -> `options`,
-//! `presets` -> the leaves (`error`, `http`, `limits`, `throttle`).
+//! `crate::` paths of every file): `facade` -> `queue` -> `destinations`, `engine` -> `backend`
+//! -> `store` -> the nouns (`model` with the job state machine, `credentials`, `event`,
+//! `connection`) -> `options`, `presets` -> the leaves (`error`, `http`, `limits`, `throttle`).
 
 pub mod aws_import;
 #[doc(hidden)]
 pub mod backend;
+pub mod connection;
 #[doc(hidden)]
 pub mod credentials;
+pub mod destinations;
 mod engine;
 pub mod error;
 pub mod event;
@@ -24,7 +26,6 @@ mod limits;
 pub mod model;
 pub mod options;
 pub mod presets;
-pub mod probe;
 mod queue;
 mod store;
 mod throttle;
@@ -34,15 +35,18 @@ mod layers;
 
 pub use backend::PendingUpload;
 pub use backend::s3::S3Options;
+pub use connection::{ConnectionReport, ConnectionStep, StepOutcome};
 pub use credentials::{AccessKey, CredentialStore, Secret};
+pub use destinations::edit::{DestinationChanges, EndpointChange};
+pub use destinations::{BUILTIN_LOCAL_NAME, NewDestination};
 pub use engine::EngineConfig;
 pub use engine::plan::PlanConfig;
 pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
-    CleanupReport, Core, EndpointChange, EngineHandle, EnqueueReport, EnqueueRequest, NewProfile,
-    PlannedAction, PlannedUpload, Preview, ProfileChanges, RunSummary, RunUntil, Settings, Skipped,
+    CleanupReport, Core, EngineHandle, EnqueueReport, EnqueueRequest, PlannedAction, PlannedUpload,
+    Preview, RunSummary, RunUntil, Settings, Skipped,
 };
 pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;

@@ -1,7 +1,7 @@
 //! Per-destination settings beyond where bytes go: how keys are named and which headers objects
 //! get ([`UploadOptions`]), what to do when an object already exists ([`IfExists`]), and what a
-//! `hoist profile test` found the server can do ([`Capabilities`]). Stored as JSON columns of
-//! the `profiles` table, so adding a field needs no migration: every field has a default.
+//! `hoist destination test` found the server can do ([`Capabilities`]). Stored as JSON columns of
+//! the `destinations` table, so adding a field needs no migration: every field has a default.
 
 use crate::error::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,7 @@ pub(crate) fn options_from_json(json: &str) -> UploadOptions {
     })
 }
 
-/// What `hoist profile test` found a destination's server accepts. Remembered per profile; the
+/// What `hoist destination test` found a destination's server accepts. Remembered per destination; the
 /// engine leaves out what the server rejected. Fields default to "works" so that a destination
 /// never tested behaves as before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! Provider presets: what `hoist profile add --provider P` fills in (endpoint, region, addressing
+//! Provider presets: what `hoist destination add --provider P` fills in (endpoint, region, addressing
 //! style, integrity header, multipart constraints), checked against each provider's documentation.
 //!
 //! A pure module: no I/O, no network. [`resolve`] turns a [`Provider`] and what the user typed
@@ -200,7 +200,7 @@ pub enum ChecksumPolicy {
 }
 
 /// The integrity header a destination made from `provider`'s preset sends with its bytes.
-/// Every provider here accepts `Content-MD5`; a probe (`hoist profile test`) that finds a
+/// Every provider here accepts `Content-MD5`; a probe (`hoist destination test`) that finds a
 /// server rejecting it turns it off for that destination.
 pub fn checksum_policy(provider: Provider) -> ChecksumPolicy {
     match provider {

@@ -8,8 +8,8 @@ use std::time::Duration;
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
     /// Only this destination (default: all).
-    #[arg(long)]
-    profile: Option<String>,
+    #[arg(long, alias = "profile")]
+    destination: Option<String>,
     /// Keep uploads younger than this (e.g. 30m, 12h, 7d; 0 for none). Other tools' uploads in
     /// progress in the same bucket are safe while they are younger.
     #[arg(long, default_value = "1d", value_parser = parse_duration)]
@@ -41,7 +41,7 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
 
 pub async fn run(core: &Core, args: CleanupArgs) -> Result<ExitCode> {
     let reports = core
-        .cleanup(args.profile.as_deref(), args.older_than, args.dry_run)
+        .cleanup(args.destination.as_deref(), args.older_than, args.dry_run)
         .await?;
     let verb = if args.dry_run {
         "would abort"
@@ -53,35 +53,38 @@ pub async fn run(core: &Core, args: CleanupArgs) -> Result<ExitCode> {
         if !report.listed {
             println!(
                 "{}: the server cannot list incomplete uploads; nothing done",
-                report.profile
+                report.destination
             );
             continue;
         }
         for upload in &report.aborted {
             println!(
                 "{}: {verb} {} ({})",
-                report.profile, upload.key, upload.upload_id
+                report.destination, upload.key, upload.upload_id
             );
         }
         for upload in &report.in_use {
             println!(
                 "{}: kept {} (a queued job resumes it)",
-                report.profile, upload.key
+                report.destination, upload.key
             );
         }
         for upload in &report.too_recent {
             println!(
                 "{}: kept {} (younger than --older-than)",
-                report.profile, upload.key
+                report.destination, upload.key
             );
         }
         for (upload, why) in &report.failed {
             failed = true;
-            eprintln!("{}: could not abort {}: {why}", report.profile, upload.key);
+            eprintln!(
+                "{}: could not abort {}: {why}",
+                report.destination, upload.key
+            );
         }
         println!(
             "{}: {} {verb}, {} in use, {} too recent",
-            report.profile,
+            report.destination,
             report.aborted.len(),
             report.in_use.len(),
             report.too_recent.len()

@@ -3,9 +3,9 @@
 //! calls into `hoist_core::Core`; no upload logic lives here.
 
 mod cleanup;
+mod destination;
+mod destination_edit;
 pub(crate) mod output;
-mod profile;
-mod profile_edit;
 mod settings;
 mod transfer;
 
@@ -35,9 +35,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Manage destinations (S3-compatible buckets and local folders).
-    Profile {
+    #[command(alias = "profile")]
+    Destination {
         #[command(subcommand)]
-        command: profile::ProfileCommand,
+        command: destination::DestinationCommand,
     },
     /// Add files and folders to the queue and upload them.
     Upload(transfer::UploadArgs),
@@ -112,7 +113,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode> {
     match command {
-        Command::Profile { command } => profile::run(core, command).await,
+        Command::Destination { command } => destination::run(core, command).await,
         Command::Upload(args) => transfer::upload(core, args).await,
         Command::Run(args) => transfer::run_queue(core, args).await,
         Command::Cleanup(args) => cleanup::run(core, args).await,

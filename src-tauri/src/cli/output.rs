@@ -1,6 +1,6 @@
 //! What the CLI prints: tables for people, JSON (`--json`) for scripts, and byte/speed formats.
 
-use hoist_core::model::{Job, Profile};
+use hoist_core::model::{Destination, Job};
 use hoist_core::{Error, ErrorKind, Result};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -32,7 +32,7 @@ pub fn megabytes_per_sec(bytes: u64, secs: f64) -> String {
 struct JobRow<'a> {
     id: i64,
     path: String,
-    profile: &'a str,
+    destination: &'a str,
     bucket: &'a str,
     key: &'a str,
     state: &'a str,
@@ -57,7 +57,7 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
             .map(|j| JobRow {
                 id: j.id.0,
                 path: j.path.display().to_string(),
-                profile: &j.profile_name,
+                destination: &j.destination_name,
                 bucket: &j.bucket,
                 key: &j.key,
                 state: j.state.as_str(),
@@ -78,7 +78,7 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
     }
     println!(
         "{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  KEY",
-        "ID", "STATE", "DONE / SIZE", "TRY", "PROFILE"
+        "ID", "STATE", "DONE / SIZE", "TRY", "DESTINATION"
     );
     for j in jobs {
         let progress = format!("{} / {}", bytes(j.bytes_done), bytes(j.bytes_total));
@@ -88,7 +88,7 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
             j.state.as_str(),
             progress,
             j.attempts,
-            j.profile_name,
+            j.destination_name,
             j.key
         );
         if let Some(error) = &j.error_message {
@@ -98,14 +98,14 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
+pub fn print_destinations(destinations: &[Destination], json: bool) -> Result<()> {
     if json {
-        println!("{}", to_json(&profiles)?);
+        println!("{}", to_json(&destinations)?);
         return Ok(());
     }
-    if profiles.is_empty() {
+    if destinations.is_empty() {
         println!(
-            "no profiles: add one with `hoist profile add NAME --endpoint URL --bucket BUCKET`"
+            "no destinations: add one with `hoist destination add NAME --endpoint URL --bucket BUCKET`"
         );
         return Ok(());
     }
@@ -113,7 +113,7 @@ pub fn print_profiles(profiles: &[Profile], json: bool) -> Result<()> {
         "{:<16}  {:<24}  {:<12}  {:<10}  ENDPOINT",
         "NAME", "BUCKET", "REGION", "PREFIX"
     );
-    for p in profiles {
+    for p in destinations {
         let (bucket, place) = match (&p.folder, p.kind) {
             (Some(folder), hoist_core::model::DestinationKind::Local) => {
                 ("-".to_string(), format!("folder {}", folder.display()))
@@ -158,7 +158,7 @@ pub fn print_preview(preview: &hoist_core::Preview, json: bool) -> Result<()> {
     }
     println!(
         "dry run, destination '{}': nothing is queued or sent",
-        preview.profile
+        preview.destination
     );
     for file in &preview.files {
         let what = match &file.action {
@@ -182,7 +182,7 @@ pub fn print_preview(preview: &hoist_core::Preview, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// e.g. `multipart, ListParts, presign; no Content-MD5` (what `profile test` found).
+/// e.g. `multipart, ListParts, presign; no Content-MD5` (what `destination test` found).
 fn describe_capabilities(caps: &hoist_core::options::Capabilities) -> String {
     let all = [
         ("multipart", caps.multipart),

@@ -22,14 +22,14 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct UploadArgs {
-    /// Destination profile (may be left out when exactly one exists).
-    #[arg(long)]
-    profile: Option<String>,
+    /// The destination (may be left out when exactly one exists).
+    #[arg(long, alias = "profile")]
+    destination: Option<String>,
     /// The folder in the bucket to upload into: 'photos' and 'photos/' both give
     /// photos/NAME; '' none (default: the destination's).
     #[arg(long)]
     prefix: Option<String>,
-    /// Bucket (default: the profile's; needed for a profile that names none, e.g. imported).
+    /// Bucket (default: the destination's; needed for a destination that names none, e.g. imported).
     #[arg(long)]
     bucket: Option<String>,
     /// Follow symbolic links inside added folders (to files and folders, never in a loop);
@@ -41,8 +41,8 @@ pub struct UploadArgs {
     detach: bool,
     /// When a key already holds an object: overwrite, skip (send nothing; identical or not)
     /// or rename (upload as NAME-1.EXT, ...; identical ones are skipped). Default: the
-    /// destination's (`profile edit --if-exists`), else overwrite.
-    #[arg(long, value_parser = super::profile_edit::parse_if_exists)]
+    /// destination's (`destination edit --if-exists`), else overwrite.
+    #[arg(long, value_parser = super::destination_edit::parse_if_exists)]
     if_exists: Option<hoist_core::options::IfExists>,
     /// Print what would happen to each file (key, size, upload/overwrite/skip/rename) and
     /// change nothing; only HEAD requests are sent.
@@ -66,7 +66,7 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     }
     let request = EnqueueRequest {
         paths: args.paths,
-        profile: args.profile,
+        destination: args.destination,
         prefix: args.prefix,
         bucket: args.bucket,
         if_exists: args.if_exists,

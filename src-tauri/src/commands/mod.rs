@@ -4,8 +4,8 @@
 //! thread that draws the window.
 
 pub mod clipboard;
+pub mod destinations;
 pub mod engine;
-pub mod profiles;
 pub mod queue;
 pub mod settings;
 

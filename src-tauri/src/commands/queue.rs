@@ -60,7 +60,7 @@ pub async fn resume_all(core: State<'_, Core>) -> Result<Vec<JobId>, UiError> {
     blocking(&core, |core| core.resume(&Selection::All)).await
 }
 
-/// Opens the system's file or folder picker and queues what the user picked for `profile`
+/// Opens the system's file or folder picker and queues what the user picked for `destination`
 /// (or the default destination) under `prefix` (or the destination's). `None` when the user
 /// cancelled.
 #[tauri::command]
@@ -68,7 +68,7 @@ pub async fn add_from_picker(
     app: AppHandle,
     core: State<'_, Core>,
     folders: bool,
-    profile: Option<String>,
+    destination: Option<String>,
     prefix: Option<String>,
 ) -> Result<Option<EnqueueReport>, UiError> {
     let title = if folders {
@@ -82,7 +82,7 @@ pub async fn add_from_picker(
     }
     let request = EnqueueRequest {
         paths,
-        profile: profile.filter(|p| !p.is_empty()),
+        destination: destination.filter(|p| !p.is_empty()),
         prefix: prefix.filter(|p| !p.is_empty()),
         ..Default::default()
     };
@@ -132,8 +132,8 @@ async fn act(
     blocking(core, move |core| action(core, &selection)).await
 }
 
-/// Enqueues paths dropped on the window with the default profile. The outcome goes to the UI
-/// as `hoist://enqueued` (the report) or `hoist://error` (e.g. no profile configured yet).
+/// Enqueues paths dropped on the window with the default destination. The outcome goes to the UI
+/// as `hoist://enqueued` (the report) or `hoist://error` (e.g. no destination configured yet).
 /// Where files dropped on the window go: the destination and prefix chosen in the window's
 /// toolbar (empty: the default destination and its prefix).
 #[derive(Debug, Default)]
@@ -143,11 +143,11 @@ pub struct DropTarget(std::sync::Mutex<(Option<String>, Option<String>)>);
 #[tauri::command]
 pub fn set_drop_target(
     target: State<'_, DropTarget>,
-    profile: Option<String>,
+    destination: Option<String>,
     prefix: Option<String>,
 ) {
     let value = (
-        profile.filter(|p| !p.is_empty()),
+        destination.filter(|p| !p.is_empty()),
         prefix.filter(|p| !p.is_empty()),
     );
     *target.0.lock().unwrap_or_else(|p| p.into_inner()) = value;
@@ -160,7 +160,7 @@ pub fn enqueue_dropped(app: &AppHandle, paths: Vec<PathBuf>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let core = app.state::<Core>().inner().clone();
-        let (profile, prefix) = app
+        let (destination, prefix) = app
             .state::<DropTarget>()
             .0
             .lock()
@@ -168,7 +168,7 @@ pub fn enqueue_dropped(app: &AppHandle, paths: Vec<PathBuf>) {
             .clone();
         let request = EnqueueRequest {
             paths,
-            profile,
+            destination,
             prefix,
             ..Default::default()
         };

@@ -52,7 +52,7 @@ impl Hoist {
         self.command().args(args).output().expect("hoist starts")
     }
 
-    pub fn add_profile(
+    pub fn add_destination(
         &self,
         name: &str,
         endpoint: &str,
@@ -63,7 +63,7 @@ impl Hoist {
         let out = self
             .command()
             .args([
-                "profile",
+                "destination",
                 "add",
                 name,
                 "--endpoint",
@@ -78,7 +78,7 @@ impl Hoist {
             .expect("hoist starts");
         assert!(
             out.status.success(),
-            "profile add failed: {}",
+            "destination add failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -63,7 +63,7 @@ pub async fn open_window(server: &TestS3, test: &str) -> Window {
     );
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
+    hoist.add_destination(
         "e2e",
         &server.endpoint(),
         "bucket",
@@ -101,10 +101,10 @@ pub async fn row_in_state(driver: &Driver, state: &str, limit: Duration) -> bool
 /// Queues files with `hoist upload --detach` in another process; the window's engine picks
 /// them up through the database. (The page cannot queue a path: no command takes one, and the
 /// system picker cannot be driven over WebDriver.)
-pub fn enqueue(hoist: &Hoist, profile: Option<&str>, paths: &[&Path]) {
+pub fn enqueue(hoist: &Hoist, destination: Option<&str>, paths: &[&Path]) {
     let mut args = vec!["upload", "--detach"];
-    if let Some(profile) = profile {
-        args.extend(["--profile", profile]);
+    if let Some(destination) = destination {
+        args.extend(["--destination", destination]);
     }
     let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     args.extend(&paths);

@@ -10,10 +10,10 @@ import type {
   JobId,
   JobState,
   Preset,
-  ProbeReport,
-  Profile,
-  ProfileEdit,
-  ProfileForm,
+  ConnectionReport,
+  Destination,
+  DestinationEdit,
+  DestinationForm,
   Removal,
   Settings,
   UiError,
@@ -21,7 +21,7 @@ import type {
 } from './types';
 
 /** A destination with sensible defaults. */
-export function makeProfile(fields: Partial<Profile> = {}): Profile {
+export function makeDestination(fields: Partial<Destination> = {}): Destination {
   return {
     id: `id-${fields.name ?? 'p'}`,
     name: 'default',
@@ -61,12 +61,12 @@ type Command =
   | 'pauseAll'
   | 'resumeAll'
   | 'setDropTarget'
-  | 'listProfiles'
+  | 'listDestinations'
   | 'listPresets'
-  | 'addProfile'
-  | 'editProfile'
-  | 'removeProfile'
-  | 'testProfile'
+  | 'addDestination'
+  | 'editDestination'
+  | 'removeDestination'
+  | 'testDestination'
   | 'getSettings'
   | 'setSettings'
   | 'engineStatus';
@@ -90,8 +90,8 @@ export function makeJob(fields: Partial<Job> = {}): Job {
   return {
     id,
     path,
-    profile_id: 'p1',
-    profile_name: 'default',
+    destination_id: 'p1',
+    destination_name: 'default',
     bucket: 'bucket',
     key: path.split('/').pop() ?? path,
     state: 'queued',
@@ -110,7 +110,7 @@ export function makeJob(fields: Partial<Job> = {}): Job {
 export class MockIpc implements Ipc {
   jobs: Job[];
   engine: EngineStatus = { state: 'driving' };
-  profiles: Profile[] = [makeProfile({ name: 'local', kind: 'local', folder: '/home/me/Hoist', builtin: true })];
+  destinations: Destination[] = [makeDestination({ name: 'local', kind: 'local', folder: '/home/me/Hoist', builtin: true })];
   /** Secrets the forms sent (the mock's stand-in for the keychain). */
   readonly secrets = new Map<string, string>();
   settings: Settings = {
@@ -122,10 +122,10 @@ export class MockIpc implements Ipc {
     follow_links: false,
     part_size: 8 * 1024 * 1024,
   };
-  probe: ProbeReport | null = null;
+  probe: ConnectionReport | null = null;
   /** What the system's picker would return next (the mock's stand-in for the user's choice). */
   chosen: string[] = [];
-  /** The folder the mock's folder picker returns, and the one it keeps for addProfile. */
+  /** The folder the mock's folder picker returns, and the one it keeps for addDestination. */
   chosenFolder: string | null = null;
   private pickedFolder: string | null = null;
   /** Every command call, in order, with its arguments. */
@@ -175,11 +175,11 @@ export class MockIpc implements Ipc {
     return this.run('retryJobs', [ids], () => this.move(ids, 'retry'));
   }
 
-  addFromPicker(folders: boolean, profile?: string, prefix?: string): Promise<EnqueueReport | null> {
-    return this.run('addFromPicker', [folders, profile, prefix], () => {
+  addFromPicker(folders: boolean, destination?: string, prefix?: string): Promise<EnqueueReport | null> {
+    return this.run('addFromPicker', [folders, destination, prefix], () => {
       if (this.chosen.length === 0) return null;
       const added = this.chosen.map((path) =>
-        makeJob({ path, profile_name: profile ?? 'default', key: `${prefix ? `${prefix.replace(/\/+$/, '')}/` : ''}${path.split('/').pop() ?? path}` }),
+        makeJob({ path, destination_name: destination ?? 'default', key: `${prefix ? `${prefix.replace(/\/+$/, '')}/` : ''}${path.split('/').pop() ?? path}` }),
       );
       this.jobs.push(...added);
       return { batch: `batch-${added[0]?.id ?? 0}`, jobs: added.map((j) => j.id), bytes: added.reduce((n, j) => n + j.bytes_total, 0), skipped: [] };
@@ -228,12 +228,12 @@ export class MockIpc implements Ipc {
     return this.run('resumeAll', [], () => this.move(this.jobs.map((j) => j.id), 'resume'));
   }
 
-  setDropTarget(profile?: string, prefix?: string): Promise<void> {
-    return this.run('setDropTarget', [profile, prefix], () => undefined);
+  setDropTarget(destination?: string, prefix?: string): Promise<void> {
+    return this.run('setDropTarget', [destination, prefix], () => undefined);
   }
 
-  listProfiles(): Promise<Profile[]> {
-    return this.run('listProfiles', [], () => this.profiles.map((p) => ({ ...p })));
+  listDestinations(): Promise<Destination[]> {
+    return this.run('listDestinations', [], () => this.destinations.map((p) => ({ ...p })));
   }
 
   listPresets(): Promise<Preset[]> {
@@ -242,9 +242,9 @@ export class MockIpc implements Ipc {
     );
   }
 
-  addProfile(form: ProfileForm): Promise<Profile> {
-    return this.run('addProfile', [form], () => {
-      const profile = makeProfile({
+  addDestination(form: DestinationForm): Promise<Destination> {
+    return this.run('addDestination', [form], () => {
+      const destination = makeDestination({
         name: form.name,
         kind: form.kind,
         endpoint: form.endpoint ?? null,
@@ -255,23 +255,23 @@ export class MockIpc implements Ipc {
         prefix: form.prefix ?? '',
       });
       if (form.secret_access_key) this.secrets.set(form.name, form.secret_access_key);
-      this.profiles.push(profile);
-      return profile;
+      this.destinations.push(destination);
+      return destination;
     });
   }
 
-  editProfile(name: string, edit: ProfileEdit): Promise<Profile> {
-    return this.run('editProfile', [name, edit], () => {
-      const profile = this.profiles.find((p) => p.name === name)!;
-      if (edit.rename) profile.name = edit.rename;
-      if (edit.endpoint) profile.endpoint = edit.endpoint;
-      if (edit.folder_picked) profile.folder = this.takeFolder();
-      if (edit.path_style !== undefined) profile.path_style = edit.path_style;
-      if (edit.bucket) profile.bucket = edit.bucket;
-      if (edit.region) profile.region = edit.region;
-      if (edit.prefix !== undefined) profile.prefix = edit.prefix;
+  editDestination(name: string, edit: DestinationEdit): Promise<Destination> {
+    return this.run('editDestination', [name, edit], () => {
+      const destination = this.destinations.find((p) => p.name === name)!;
+      if (edit.rename) destination.name = edit.rename;
+      if (edit.endpoint) destination.endpoint = edit.endpoint;
+      if (edit.folder_picked) destination.folder = this.takeFolder();
+      if (edit.path_style !== undefined) destination.path_style = edit.path_style;
+      if (edit.bucket) destination.bucket = edit.bucket;
+      if (edit.region) destination.region = edit.region;
+      if (edit.prefix !== undefined) destination.prefix = edit.prefix;
       if (edit.secret_access_key) this.secrets.set(name, edit.secret_access_key);
-      return { ...profile };
+      return { ...destination };
     });
   }
 
@@ -282,14 +282,14 @@ export class MockIpc implements Ipc {
     return folder;
   }
 
-  removeProfile(name: string): Promise<void> {
-    return this.run('removeProfile', [name], () => {
-      this.profiles = this.profiles.filter((p) => p.name !== name);
+  removeDestination(name: string): Promise<void> {
+    return this.run('removeDestination', [name], () => {
+      this.destinations = this.destinations.filter((p) => p.name !== name);
     });
   }
 
-  testProfile(name: string): Promise<ProbeReport> {
-    return this.run('testProfile', [name], () => this.probe ?? { profile: name, steps: [], capabilities: null });
+  testDestination(name: string): Promise<ConnectionReport> {
+    return this.run('testDestination', [name], () => this.probe ?? { destination: name, steps: [], capabilities: null });
   }
 
   getSettings(): Promise<Settings> {

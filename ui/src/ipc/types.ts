@@ -11,8 +11,8 @@ export type JobState = (typeof JOB_STATES)[number];
 export interface Job {
   id: JobId;
   path: string;
-  profile_id: string;
-  profile_name: string;
+  destination_id: string;
+  destination_name: string;
   bucket: string;
   key: string;
   state: JobState;
@@ -57,8 +57,8 @@ export interface Capabilities {
   acl: boolean;
 }
 
-/** A destination (hoist_core::model::Profile). It never carries a secret. */
-export interface Profile {
+/** A destination (hoist_core::model::Destination). It never carries a secret. */
+export interface Destination {
   id: string;
   name: string;
   kind: 's3' | 'local';
@@ -74,8 +74,8 @@ export interface Profile {
   capabilities: Capabilities | null;
 }
 
-/** The add form (src-tauri/src/commands/profiles.rs ProfileForm). Secrets go one way only. */
-export interface ProfileForm {
+/** The add form (src-tauri/src/commands/destinations.rs DestinationForm). Secrets go one way only. */
+export interface DestinationForm {
   name: string;
   kind: 's3' | 'local';
   provider?: string | undefined;
@@ -91,7 +91,7 @@ export interface ProfileForm {
 
 /** The edit form: only what is set changes; a new key pair needs both halves. Fields left out
  * are kept as they are (an empty endpoint never means "AWS"). */
-export interface ProfileEdit {
+export interface DestinationEdit {
   rename?: string | undefined;
   endpoint?: string | undefined;
   region?: string | undefined;
@@ -108,7 +108,7 @@ export interface Preset {
   id: string;
 }
 
-export interface ProbeStep {
+export interface ConnectionStep {
   name: string;
   outcome: 'ok' | 'failed' | 'skipped';
   detail: string;
@@ -116,9 +116,9 @@ export interface ProbeStep {
   error: string | null;
 }
 
-export interface ProbeReport {
-  profile: string;
-  steps: ProbeStep[];
+export interface ConnectionReport {
+  destination: string;
+  steps: ConnectionStep[];
   capabilities: Capabilities | null;
 }
 
@@ -236,21 +236,21 @@ export interface Ipc {
   pauseAll(): Promise<JobId[]>;
   resumeAll(): Promise<JobId[]>;
   /** Where files dropped on the window go (the toolbar's destination and prefix). */
-  setDropTarget(profile?: string, prefix?: string): Promise<void>;
+  setDropTarget(destination?: string, prefix?: string): Promise<void>;
   /** The system's file (or folder) picker, whose choice Rust queues for the destination and
    * prefix given; null when cancelled. The web view never sends a path. */
-  addFromPicker(folders: boolean, profile?: string, prefix?: string): Promise<EnqueueReport | null>;
+  addFromPicker(folders: boolean, destination?: string, prefix?: string): Promise<EnqueueReport | null>;
   /** The system's folder picker for a folder destination; the chosen folder to show, or null.
-   * Rust keeps it for the next addProfile (kind local) or editProfile with folder_picked. */
+   * Rust keeps it for the next addDestination (kind local) or editDestination with folder_picked. */
   chooseDestinationFolder(): Promise<string | null>;
   /** Puts text on the system clipboard (through Rust's clipboard plugin). */
   copyText(text: string): Promise<void>;
-  listProfiles(): Promise<Profile[]>;
+  listDestinations(): Promise<Destination[]>;
   listPresets(): Promise<Preset[]>;
-  addProfile(form: ProfileForm): Promise<Profile>;
-  editProfile(name: string, edit: ProfileEdit): Promise<Profile>;
-  removeProfile(name: string): Promise<void>;
-  testProfile(name: string): Promise<ProbeReport>;
+  addDestination(form: DestinationForm): Promise<Destination>;
+  editDestination(name: string, edit: DestinationEdit): Promise<Destination>;
+  removeDestination(name: string): Promise<void>;
+  testDestination(name: string): Promise<ConnectionReport>;
   getSettings(): Promise<Settings>;
   setSettings(settings: Settings): Promise<Settings>;
   engineStatus(): Promise<EngineStatus>;

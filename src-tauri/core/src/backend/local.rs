@@ -41,12 +41,14 @@
 //!
 //! [`file_error`]: crate::error::file_error
 
+mod browse;
 mod fsops;
 mod parts;
 
 use super::{
-    Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
+    Backend, Listing, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
 };
+use crate::connection::ConnectionStep;
 use crate::error::{Error, ErrorKind, Result};
 use crate::throttle::Throttle;
 use async_trait::async_trait;
@@ -498,6 +500,23 @@ impl Backend for LocalBackend {
             Ok(Some(uploads))
         })
         .await
+    }
+
+    async fn list(&self, prefix: &str, page: Option<&str>, limit: u32) -> Result<Listing> {
+        self.list_page(prefix, page, limit).await
+    }
+
+    async fn delete_object(&self, key: &str) -> Result<()> {
+        self.delete(key).await
+    }
+
+    /// A folder has no URL to share.
+    async fn share_url(&self, _key: &str, _expires: std::time::Duration) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    async fn reachability(&self) -> Vec<ConnectionStep> {
+        self.folder_steps()
     }
 }
 

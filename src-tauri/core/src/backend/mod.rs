@@ -121,6 +121,27 @@ pub struct PendingUpload {
     pub initiated: Option<i64>,
 }
 
+/// One object in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObjectEntry {
+    pub key: String,
+    pub size: u64,
+    /// Last modified, in seconds since the Unix epoch, where the server says.
+    pub modified: Option<i64>,
+    /// Without quotes; `None` where the backend keeps none (a local folder).
+    pub etag: Option<String>,
+}
+
+/// One page of a folder-style listing under a prefix (delimiter `/`): the objects directly in
+/// it and its sub-folders (whole prefixes, ending in `/`), each sorted by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Listing {
+    pub folders: Vec<String>,
+    pub objects: Vec<ObjectEntry>,
+    /// Pass back to get the next page; `None` on the last one.
+    pub next: Option<String>,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// A short human description for logs and messages, e.g. `s3://bucket (http://127.0.0.1:3900)`.
@@ -174,6 +195,27 @@ pub trait Backend: Send + Sync {
     /// The incomplete multipart uploads under `prefix`, following pagination; `Ok(None)` when
     /// the server cannot list them.
     async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>>;
+
+    /// One page (at most `limit` entries) of what is directly under `prefix` (which is empty or
+    /// ends in `/`), continuing from `page` (a previous [`Listing::next`]).
+    async fn list(&self, prefix: &str, page: Option<&str>, limit: u32) -> Result<Listing>;
+
+    /// Deletes an object. A missing object is `Ok`, as on S3.
+    async fn delete_object(&self, key: &str) -> Result<()>;
+
+    /// A URL anyone can GET the object from until `expires` has passed; `Ok(None)` where the
+    /// backend has no such URL (a local folder).
+    async fn share_url(&self, key: &str, expires: std::time::Duration) -> Result<Option<String>>;
+
+    /// The connection test's first steps: can the destination be reached at all (S3: DNS, TCP,
+    /// TLS; a folder: it exists or can be made, and how much room is left).
+    async fn reachability(&self) -> Vec<crate::connection::ConnectionStep>;
+
+    /// Tries each optional header on a scratch object under `scratch` (ending in `/`);
+    /// `None` for backends that send no such headers.
+    async fn feature_checks(&self, _scratch: &str) -> Option<Vec<crate::connection::FeatureCheck>> {
+        None
+    }
 }
 
 #[cfg(test)]

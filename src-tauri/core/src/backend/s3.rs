@@ -21,13 +21,17 @@
 
 mod body;
 mod classify;
-mod probe;
+mod features;
+mod objects;
 mod reach;
 
-use super::{Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag};
+use super::{
+    Backend, Listing, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag,
+};
+use crate::connection::{ConnectionStep, FeatureCheck};
 use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Profile;
+use crate::model::Destination;
 use crate::options::UploadOptions;
 use crate::throttle::Throttle;
 use async_trait::async_trait;
@@ -92,33 +96,36 @@ pub struct S3Backend {
 }
 
 impl S3Backend {
-    pub fn new(profile: &Profile, key: &AccessKey) -> Result<S3Backend> {
-        Self::with_options(profile, key, S3Options::default())
+    pub fn new(destination: &Destination, key: &AccessKey) -> Result<S3Backend> {
+        Self::with_options(destination, key, S3Options::default())
     }
 
     pub fn with_options(
-        profile: &Profile,
+        destination: &Destination,
         key: &AccessKey,
         options: S3Options,
     ) -> Result<S3Backend> {
-        if profile.bucket.trim().is_empty() {
-            return Err(invalid(profile, "bucket is empty: set the bucket name"));
+        if destination.bucket.trim().is_empty() {
+            return Err(invalid(destination, "bucket is empty: set the bucket name"));
         }
-        if profile.region.trim().is_empty() {
-            return Err(invalid(profile, "region is empty: set it (e.g. us-east-1)"));
+        if destination.region.trim().is_empty() {
+            return Err(invalid(
+                destination,
+                "region is empty: set it (e.g. us-east-1)",
+            ));
         }
-        if let Some(url) = &profile.endpoint {
+        if let Some(url) = &destination.endpoint {
             let parsed = reqwest::Url::parse(url).map_err(|e| {
                 let example = "https://s3.example.com or http://127.0.0.1:3900";
                 invalid(
-                    profile,
+                    destination,
                     &format!("endpoint '{url}' is not a URL: use e.g. {example}"),
                 )
                 .with_source(e)
             })?;
             if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
                 return Err(invalid(
-                    profile,
+                    destination,
                     &format!("endpoint '{url}' must be an http:// or https:// URL with a host"),
                 ));
             }
@@ -141,39 +148,42 @@ impl S3Backend {
         );
         let mut config = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(profile.region.clone()))
-            .force_path_style(profile.path_style)
+            .region(Region::new(destination.region.clone()))
+            .force_path_style(destination.path_style)
             .credentials_provider(credentials)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             .retry_config(RetryConfig::disabled())
             .timeout_config(timeouts)
             .stalled_stream_protection(stall);
-        if let Some(url) = &profile.endpoint {
+        if let Some(url) = &destination.endpoint {
             config = config.endpoint_url(url.trim_end_matches('/'));
         }
-        let endpoint = match &profile.endpoint {
+        let endpoint = match &destination.endpoint {
             Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!("https://s3.{}.amazonaws.com", profile.region),
+            None => format!("https://s3.{}.amazonaws.com", destination.region),
         };
         Ok(S3Backend {
             client: aws_sdk_s3::Client::from_conf(config.build()),
-            bucket: profile.bucket.clone(),
+            bucket: destination.bucket.clone(),
             endpoint,
-            region: profile.region.clone(),
+            region: destination.region.clone(),
             options,
             throttle: None,
             headers: UploadOptions {
                 // A canned ACL the probe found rejected is left out rather than failing uploads.
-                acl: profile
+                acl: destination
                     .options
                     .acl
                     .clone()
-                    .filter(|_| profile.capabilities.as_ref().is_none_or(|c| c.acl)),
-                ..profile.options.clone()
+                    .filter(|_| destination.capabilities.as_ref().is_none_or(|c| c.acl)),
+                ..destination.options.clone()
             },
-            send_content_md5: profile.capabilities.as_ref().is_none_or(|c| c.content_md5)
-                && profile.provider.is_none_or(|p| {
+            send_content_md5: destination
+                .capabilities
+                .as_ref()
+                .is_none_or(|c| c.content_md5)
+                && destination.provider.is_none_or(|p| {
                     crate::presets::checksum_policy(p) != crate::presets::ChecksumPolicy::None
                 }),
         })
@@ -544,12 +554,32 @@ impl Backend for S3Backend {
             etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
         }))
     }
+
+    async fn list(&self, prefix: &str, page: Option<&str>, limit: u32) -> Result<Listing> {
+        self.list_page(prefix, page, limit).await
+    }
+
+    async fn delete_object(&self, key: &str) -> Result<()> {
+        self.delete(key).await
+    }
+
+    async fn share_url(&self, key: &str, expires: Duration) -> Result<Option<String>> {
+        self.presigned_get(key, expires).await.map(Some)
+    }
+
+    async fn reachability(&self) -> Vec<ConnectionStep> {
+        reach::reachability(&self.endpoint).await
+    }
+
+    async fn feature_checks(&self, scratch: &str) -> Option<Vec<FeatureCheck>> {
+        Some(self.try_features(scratch).await)
+    }
 }
 
-fn invalid(profile: &Profile, what: &str) -> Error {
+fn invalid(destination: &Destination, what: &str) -> Error {
     Error::new(
         ErrorKind::InvalidInput,
-        format!("profile '{}': the {what}", profile.name),
+        format!("destination '{}': the {what}", destination.name),
     )
 }
 

@@ -2,7 +2,7 @@
 //! (gnome-keyring, KeePassXC, KWallet) through `keyring-core` and
 //! `zbus-secret-service-keyring-store`.
 //!
-//! One entry per profile: service `hoist`, user = the profile id, secret = a small JSON object
+//! One entry per destination: service `hoist`, user = the destination id, secret = a small JSON object
 //! holding both halves of the access key. The store is owned by the [`Keychain`] value and
 //! entries are built from it directly, so no process-global default store is involved.
 //!
@@ -16,7 +16,7 @@
 
 use super::{AccessKey, CredentialStore, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::ProfileId;
+use crate::model::DestinationId;
 use keyring_core::api::CredentialStoreApi;
 use std::sync::Arc;
 
@@ -25,7 +25,7 @@ const SERVICE: &str = "hoist";
 const UNREACHABLE: &str = "no OS keychain is reachable: on Linux, Hoist needs a Secret Service \
      such as gnome-keyring or KeePassXC running in your session";
 
-/// Profile secrets in the OS keychain.
+/// Destination secrets in the OS keychain.
 pub struct Keychain {
     store: Arc<zbus_secret_service_keyring_store::Store>,
 }
@@ -51,15 +51,15 @@ impl Keychain {
         Ok(Keychain { store })
     }
 
-    fn entry(&self, profile: &ProfileId) -> Result<keyring_core::Entry> {
+    fn entry(&self, destination: &DestinationId) -> Result<keyring_core::Entry> {
         self.store
-            .build(SERVICE, &profile.0, None)
-            .map_err(|e| keychain_error(profile, e))
+            .build(SERVICE, &destination.0, None)
+            .map_err(|e| keychain_error(destination, e))
     }
 }
 
 impl CredentialStore for Keychain {
-    fn set(&self, profile: &ProfileId, key: &AccessKey) -> Result<()> {
+    fn set(&self, destination: &DestinationId, key: &AccessKey) -> Result<()> {
         let stored = Stored {
             access_key_id: key.access_key_id.expose().clone(),
             secret_access_key: key.secret_access_key.expose().clone(),
@@ -67,7 +67,7 @@ impl CredentialStore for Keychain {
         let json = serde_json::to_string(&stored).map_err(|e| {
             Error::new(ErrorKind::Local, "cannot encode the access key").with_source(e)
         })?;
-        let entry = self.entry(profile)?;
+        let entry = self.entry(destination)?;
         off_runtime(|| match entry.set_password(&json) {
             // Several matching items (left by another tool): replace them all with one.
             Err(keyring_core::Error::Ambiguous(duplicates)) => {
@@ -78,23 +78,24 @@ impl CredentialStore for Keychain {
             }
             other => other,
         })
-        .map_err(|e| keychain_error(profile, e))
+        .map_err(|e| keychain_error(destination, e))
     }
 
-    fn get(&self, profile: &ProfileId) -> Result<AccessKey> {
-        let entry = self.entry(profile)?;
-        let json = off_runtime(|| entry.get_password()).map_err(|e| keychain_error(profile, e))?;
+    fn get(&self, destination: &DestinationId) -> Result<AccessKey> {
+        let entry = self.entry(destination)?;
+        let json =
+            off_runtime(|| entry.get_password()).map_err(|e| keychain_error(destination, e))?;
         // serde_json's error names a line and column, never the content.
         let stored: Stored =
-            serde_json::from_str(&json).map_err(|e| not_our_format(profile).with_source(e))?;
+            serde_json::from_str(&json).map_err(|e| not_our_format(destination).with_source(e))?;
         Ok(AccessKey {
             access_key_id: Secret::new(stored.access_key_id),
             secret_access_key: Secret::new(stored.secret_access_key),
         })
     }
 
-    fn delete(&self, profile: &ProfileId) -> Result<()> {
-        let entry = self.entry(profile)?;
+    fn delete(&self, destination: &DestinationId) -> Result<()> {
+        let entry = self.entry(destination)?;
         let deleted = off_runtime(|| match entry.delete_credential() {
             Err(keyring_core::Error::Ambiguous(duplicates)) => duplicates
                 .iter()
@@ -103,7 +104,7 @@ impl CredentialStore for Keychain {
         });
         match deleted {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(keychain_error(profile, e)),
+            Err(e) => Err(keychain_error(destination, e)),
         }
     }
 }
@@ -111,15 +112,15 @@ impl CredentialStore for Keychain {
 /// Maps a keyring error to a message that says what to do. The keyring error is kept as the
 /// source; none of its variants carries the secret except the encoding ones, which are not
 /// attached.
-fn keychain_error(profile: &ProfileId, e: keyring_core::Error) -> Error {
+fn keychain_error(destination: &DestinationId, e: keyring_core::Error) -> Error {
     use keyring_core::Error as K;
-    let id = &profile.0;
+    let id = &destination.0;
     match e {
         K::NoEntry => Error::new(
             ErrorKind::Keychain,
-            format!("no credentials are stored for profile '{id}': run `hoist profile add` again"),
+            format!("no credentials are stored for destination '{id}': run `hoist destination add` again"),
         ),
-        K::BadEncoding(_) | K::BadDataFormat(..) => not_our_format(profile),
+        K::BadEncoding(_) | K::BadDataFormat(..) => not_our_format(destination),
         K::NoStorageAccess(_) => Error::new(
             ErrorKind::Keychain,
             "the OS keychain is locked or refused access: unlock it (log in to the desktop session) and retry",
@@ -127,25 +128,25 @@ fn keychain_error(profile: &ProfileId, e: keyring_core::Error) -> Error {
         .with_source(e),
         K::Invalid(..) | K::TooLong(..) => Error::new(
             ErrorKind::InvalidInput,
-            format!("the profile id '{id}' cannot be used as a keychain entry name"),
+            format!("the destination id '{id}' cannot be used as a keychain entry name"),
         )
         .with_source(e),
         K::Ambiguous(_) => Error::new(
             ErrorKind::Keychain,
             format!(
-                "several keychain entries match profile '{id}': remove the extra 'hoist' entries (e.g. with Seahorse) and retry"
+                "several keychain entries match destination '{id}': remove the extra 'hoist' entries (e.g. with Seahorse) and retry"
             ),
         ),
         other => Error::new(ErrorKind::Keychain, UNREACHABLE).with_source(other),
     }
 }
 
-fn not_our_format(profile: &ProfileId) -> Error {
-    let id = &profile.0;
+fn not_our_format(destination: &DestinationId) -> Error {
+    let id = &destination.0;
     Error::new(
         ErrorKind::Keychain,
         format!(
-            "the keychain entry of profile '{id}' is not in Hoist's format: run `hoist profile add` again"
+            "the keychain entry of destination '{id}' is not in Hoist's format: run `hoist destination add` again"
         ),
     )
 }

@@ -1,6 +1,6 @@
 //! Secrets, kept in the OS keychain and nowhere else.
 //!
-//! A profile's access key pair is stored as one keychain entry (service `hoist`, user = profile
+//! A destination's access key pair is stored as one keychain entry (service `hoist`, user = destination
 //! id). SQLite never holds a secret; [`Secret`] prints `<redacted>` in Debug so a secret cannot
 //! reach a log line by accident. When no keychain is reachable the error says so plainly.
 
@@ -9,7 +9,7 @@ mod keychain;
 pub use keychain::Keychain;
 
 use crate::error::Result;
-use crate::model::ProfileId;
+use crate::model::DestinationId;
 
 /// A value that must never be printed. `expose` is the only way in.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,11 +38,11 @@ pub struct AccessKey {
     pub secret_access_key: Secret<String>,
 }
 
-/// Where profile secrets are kept.
+/// Where destination secrets are kept.
 pub trait CredentialStore: Send + Sync {
-    fn set(&self, profile: &ProfileId, key: &AccessKey) -> Result<()>;
-    /// `ErrorKind::Keychain` when the keychain is unreachable or holds nothing for `profile`.
-    fn get(&self, profile: &ProfileId) -> Result<AccessKey>;
+    fn set(&self, destination: &DestinationId, key: &AccessKey) -> Result<()>;
+    /// `ErrorKind::Keychain` when the keychain is unreachable or holds nothing for `destination`.
+    fn get(&self, destination: &DestinationId) -> Result<AccessKey>;
     /// Deleting a missing entry is `Ok`.
-    fn delete(&self, profile: &ProfileId) -> Result<()>;
+    fn delete(&self, destination: &DestinationId) -> Result<()>;
 }

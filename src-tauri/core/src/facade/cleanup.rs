@@ -2,19 +2,19 @@
 //! their parts stop costing storage. An upload is aborted only when no job of this data
 //! directory still needs it AND it is older than a threshold (default a day), because other tools
 //! may be uploading to the same bucket right now: their uploads are theirs until they are stale.
-//! Listing happens under the profile's key prefix, where Hoist writes.
+//! Listing happens under the destination's key prefix, where Hoist writes.
 
 use super::Core;
 use crate::backend::PendingUpload;
 use crate::error::Result;
-use crate::model::Profile;
+use crate::model::Destination;
 use serde::Serialize;
 use std::time::Duration;
 
 /// What cleanup did (or, with `dry_run`, would do) for one destination.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CleanupReport {
-    pub profile: String,
+    pub destination: String,
     /// False when the server cannot list incomplete uploads (nothing was done).
     pub listed: bool,
     /// Aborted (or to be aborted, with `dry_run`).
@@ -28,40 +28,40 @@ pub struct CleanupReport {
 }
 
 impl Core {
-    /// Cleans up one destination, or all of them when `profile` is `None`.
+    /// Cleans up one destination, or all of them when `destination` is `None`.
     pub async fn cleanup(
         &self,
-        profile: Option<&str>,
+        destination: Option<&str>,
         older_than: Duration,
         dry_run: bool,
     ) -> Result<Vec<CleanupReport>> {
-        let profiles = match profile {
-            Some(name) => vec![self.profile_named(name)?],
-            None => self.profiles()?,
+        let destinations = match destination {
+            Some(name) => vec![self.destination(name)?],
+            None => self.destinations()?,
         };
-        let mut reports = Vec::with_capacity(profiles.len());
-        for profile in profiles {
-            reports.push(self.cleanup_one(&profile, older_than, dry_run).await?);
+        let mut reports = Vec::with_capacity(destinations.len());
+        for destination in destinations {
+            reports.push(self.cleanup_one(&destination, older_than, dry_run).await?);
         }
         Ok(reports)
     }
 
     async fn cleanup_one(
         &self,
-        profile: &Profile,
+        destination: &Destination,
         older_than: Duration,
         dry_run: bool,
     ) -> Result<CleanupReport> {
-        let backend = (self.backend_source())(profile)?;
+        let backend = self.inner.destinations.backend(destination)?;
         let mut report = CleanupReport {
-            profile: profile.name.clone(),
+            destination: destination.name.clone(),
             listed: false,
             aborted: Vec::new(),
             in_use: Vec::new(),
             too_recent: Vec::new(),
             failed: Vec::new(),
         };
-        let Some(pending) = backend.list_multipart_uploads(&profile.prefix).await? else {
+        let Some(pending) = backend.list_multipart_uploads(&destination.prefix).await? else {
             return Ok(report);
         };
         report.listed = true;
@@ -86,7 +86,7 @@ impl Core {
                     .await
                 {
                     Ok(()) => {
-                        tracing::info!(profile = %profile.name, key = %upload.key, upload_id = %upload.upload_id, "aborted an orphaned multipart upload");
+                        tracing::info!(destination = %destination.name, key = %upload.key, upload_id = %upload.upload_id, "aborted an orphaned multipart upload");
                         report.aborted.push(upload);
                     }
                     Err(e) => report.failed.push((upload, e.to_string())),

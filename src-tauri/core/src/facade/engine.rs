@@ -137,7 +137,7 @@ impl Core {
     pub(super) fn scheduler(&self) -> Scheduler {
         Scheduler {
             store: self.inner.store.clone(),
-            backends: self.backend_source(),
+            destinations: self.inner.destinations.clone(),
             network: self.inner.network.clone(),
             board: self.inner.board.clone(),
             events: self.inner.events.clone(),

@@ -3,11 +3,12 @@
 //! A path that cannot be uploaded (special file, unreadable folder, name that is not UTF-8, key
 //! too long) is reported in [`EnqueueReport::skipped`] with the reason, and the rest go on.
 
+use super::Core;
 use super::keys::{KeyContext, folder_prefix};
-use super::{Core, new_id};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
-use crate::model::{DestinationKind, JobId, Profile};
+use crate::model::new_id;
+use crate::model::{Destination, DestinationKind, JobId};
 use crate::options::DEFAULT_KEY_TEMPLATE;
 use crate::options::IfExists;
 use crate::store::NewJob;
@@ -22,13 +23,13 @@ const MAX_KEY_BYTES: usize = 1024;
 #[derive(Debug, Clone, Default)]
 pub struct EnqueueRequest {
     pub paths: Vec<PathBuf>,
-    /// Profile name; `None` picks the only profile.
-    pub profile: Option<String>,
-    /// Key prefix; `None` uses the profile's.
+    /// Destination name; `None` picks the only destination.
+    pub destination: Option<String>,
+    /// Key prefix; `None` uses the destination's.
     pub prefix: Option<String>,
-    /// Bucket; `None` uses the profile's.
+    /// Bucket; `None` uses the destination's.
     pub bucket: Option<String>,
-    /// Conflict rule; `None` uses the profile's default.
+    /// Conflict rule; `None` uses the destination's default.
     pub if_exists: Option<IfExists>,
     /// Whether symbolic links met inside added folders are followed; `None` uses the
     /// `follow_links` setting (off unless the user turned it on).
@@ -54,25 +55,25 @@ impl Core {
     /// Turns a request into the rows it would insert (and the paths it cannot take), touching
     /// neither the queue nor the network.
     pub(super) fn plan_request(&self, request: &EnqueueRequest) -> Result<PlannedRequest> {
-        let profile = self.resolve_profile(request.profile.as_deref())?;
-        let prefix = folder_prefix(request.prefix.as_deref().unwrap_or(&profile.prefix));
+        let destination = self.resolve_destination(request.destination.as_deref())?;
+        let prefix = folder_prefix(request.prefix.as_deref().unwrap_or(&destination.prefix));
         let bucket = request
             .bucket
             .clone()
-            .unwrap_or_else(|| profile.bucket.clone());
-        if profile.kind == DestinationKind::S3 && bucket.trim().is_empty() {
+            .unwrap_or_else(|| destination.bucket.clone());
+        if destination.kind == DestinationKind::S3 && bucket.trim().is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "profile '{}' names no bucket: pass --bucket B, or set one with \
-                     `hoist profile edit {} --bucket B`",
-                    profile.name, profile.name
+                    "destination '{}' names no bucket: pass --bucket B, or set one with \
+                     `hoist destination edit {} --bucket B`",
+                    destination.name, destination.name
                 ),
             ));
         }
-        let if_exists = request.if_exists.unwrap_or(profile.options.if_exists);
+        let if_exists = request.if_exists.unwrap_or(destination.options.if_exists);
         let batch = new_id();
-        let template = profile
+        let template = destination
             .options
             .key_template
             .as_deref()
@@ -82,7 +83,7 @@ impl Core {
             None => self.inner.store.preferences()?.follow_links,
         };
         let mut walk = Walk {
-            profile: &profile,
+            destination: &destination,
             follow_links,
             folders_seen: HashSet::new(),
             keys: KeyContext {
@@ -103,7 +104,7 @@ impl Core {
         }
         let (jobs, skipped) = (walk.jobs, walk.skipped);
         Ok(PlannedRequest {
-            profile,
+            destination,
             bucket,
             if_exists,
             batch,
@@ -144,7 +145,7 @@ impl Core {
 
 /// What a request resolves to before anything is written.
 pub(super) struct PlannedRequest {
-    pub profile: Profile,
+    pub destination: Destination,
     pub bucket: String,
     pub if_exists: IfExists,
     pub batch: String,
@@ -153,7 +154,7 @@ pub(super) struct PlannedRequest {
 }
 
 struct Walk<'a> {
-    profile: &'a Profile,
+    destination: &'a Destination,
     follow_links: bool,
     /// (device, inode) of every folder entered, so that followed links cannot loop.
     folders_seen: HashSet<(u64, u64)>,
@@ -219,7 +220,7 @@ impl Walk<'_> {
             match self.key_for(relative) {
                 Ok(key) => self.jobs.push(NewJob {
                     path: path.to_path_buf(),
-                    profile_id: self.profile.id.clone(),
+                    destination_id: self.destination.id.clone(),
                     bucket: self.bucket.to_string(),
                     key,
                     bytes_total: meta.len(),

@@ -36,7 +36,7 @@ pub struct PlannedUpload {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Preview {
-    pub profile: String,
+    pub destination: String,
     pub files: Vec<PlannedUpload>,
     /// Paths that would not be queued at all, with the reason.
     pub skipped: Vec<Skipped>,
@@ -46,9 +46,9 @@ impl Core {
     /// What [`Core::enqueue`] and the engine would do with `request`, file by file.
     pub async fn preview(&self, request: EnqueueRequest) -> Result<Preview> {
         let planned = self.plan_request(&request)?;
-        let mut profile = planned.profile.clone();
-        profile.bucket = planned.bucket.clone();
-        let backend = (self.backend_source())(&profile)?;
+        let mut destination = planned.destination.clone();
+        destination.bucket = planned.bucket.clone();
+        let backend = self.inner.destinations.backend(&destination)?;
         let mut files = Vec::with_capacity(planned.jobs.len());
         for job in planned.jobs {
             let decision = conflict::decide(
@@ -78,7 +78,7 @@ impl Core {
             });
         }
         Ok(Preview {
-            profile: planned.profile.name,
+            destination: planned.destination.name,
             files,
             skipped: planned.skipped,
         })

@@ -1,4 +1,4 @@
-//! The nouns every layer shares: profiles (destinations), jobs and their states, fingerprints.
+//! The nouns every layer shares: destinations (destinations), jobs and their states, fingerprints.
 
 pub mod transition;
 
@@ -18,12 +18,12 @@ impl std::fmt::Display for JobId {
     }
 }
 
-/// A profile's stable id; also the keychain entry's user name.
+/// A destination's stable id; also the keychain entry's user name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ProfileId(pub String);
+pub struct DestinationId(pub String);
 
-/// Where a profile uploads to.
+/// Where a destination uploads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DestinationKind {
@@ -34,10 +34,10 @@ pub enum DestinationKind {
 }
 
 /// A destination: an S3-compatible bucket or a local folder, with an optional key prefix. Holds
-/// no secret: an S3 access key pair lives in the OS keychain under the profile id.
+/// no secret: an S3 access key pair lives in the OS keychain under the destination id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub id: ProfileId,
+pub struct Destination {
+    pub id: DestinationId,
     pub name: String,
     pub kind: DestinationKind,
     /// e.g. `https://s3.us-east-1.amazonaws.com` or `http://127.0.0.1:3900`; `None` means AWS.
@@ -55,7 +55,7 @@ pub struct Profile {
     pub provider: Option<Provider>,
     /// Key template, headers, conflict default.
     pub options: UploadOptions,
-    /// What `hoist profile test` found; `None` until it ran.
+    /// What `hoist destination test` found; `None` until it ran.
     pub capabilities: Option<Capabilities>,
 }
 
@@ -146,8 +146,8 @@ impl Fingerprint {
 pub struct Job {
     pub id: JobId,
     pub path: PathBuf,
-    pub profile_id: ProfileId,
-    pub profile_name: String,
+    pub destination_id: DestinationId,
+    pub destination_name: String,
     pub bucket: String,
     pub key: String,
     pub state: JobState,
@@ -234,4 +234,9 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// A random 128-bit id as hex (destinations, batches).
+pub fn new_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
 }

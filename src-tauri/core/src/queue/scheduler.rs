@@ -2,13 +2,13 @@
 //! See the module docs of [`crate::queue`] for what one tick does.
 
 use super::Action;
-use crate::backend::Backend;
+use crate::destinations::Destinations;
 use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
 use crate::engine::{self, EngineConfig, JobContext};
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::model::{Job, JobId, JobState, Profile, ProfileId, Selection};
+use crate::model::{Job, JobId, JobState, Selection};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,12 +22,6 @@ const CLEANUP_EVERY: Duration = Duration::from_secs(10);
 /// How often running jobs' byte counts are written to the database (for other processes and
 /// for the queue after a restart); every write is a durable commit, so not on every turn.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
-
-pub type BackendSource = Arc<dyn Fn(&Profile) -> Result<Arc<dyn Backend>> + Send + Sync>;
-
-/// Backends built during a run, per profile and bucket (`hoist upload --bucket` overrides the
-/// profile's), with the profile they were built from: an edited profile gets a new one.
-type Backends = HashMap<(ProfileId, String), (Profile, Arc<dyn Backend>)>;
 
 /// When [`Scheduler::run`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +48,8 @@ pub struct SchedulerOutcome {
 
 pub struct Scheduler {
     pub store: Arc<Store>,
-    pub backends: BackendSource,
+    /// Builds (and keeps) the backend of each job's destination.
+    pub destinations: Arc<Destinations>,
     pub network: Arc<Network>,
     pub board: Arc<ProgressBoard>,
     pub events: broadcast::Sender<Event>,
@@ -87,14 +82,13 @@ impl Scheduler {
         let mut outcome = SchedulerOutcome::default();
         let mut running: HashMap<JobId, Running> = HashMap::new();
         let mut tasks: JoinSet<JobResult> = JoinSet::new();
-        let mut backends: Backends = HashMap::new();
         let mut next_cleanup = Instant::now();
         let mut next_progress = Instant::now() + PROGRESS_EVERY;
         let mut stopping = false;
         loop {
             self.notice_outside_changes(&running)?;
             if Instant::now() >= next_cleanup {
-                self.abort_cancelled_uploads(&running, &mut backends).await;
+                self.abort_cancelled_uploads(&running).await;
                 next_cleanup = Instant::now() + CLEANUP_EVERY;
             }
             self.throttle.set_setting(self.store.bandwidth_limit()?);
@@ -104,7 +98,7 @@ impl Scheduler {
                 if free > 0 {
                     let busy: Vec<JobId> = running.keys().copied().collect();
                     for job in self.store.next_queued(free, &busy)? {
-                        self.start(job, &mut running, &mut tasks, &mut backends, &mut outcome)?;
+                        self.start(job, &mut running, &mut tasks, &mut outcome)?;
                     }
                 }
             }
@@ -166,7 +160,6 @@ impl Scheduler {
         job: Job,
         running: &mut HashMap<JobId, Running>,
         tasks: &mut JoinSet<JobResult>,
-        backends: &mut Backends,
         outcome: &mut SchedulerOutcome,
     ) -> Result<()> {
         let id = job.id;
@@ -178,7 +171,10 @@ impl Scheduler {
             return Ok(());
         }
         self.send(id, JobState::Running, None);
-        let backend = match self.backend_for(&job, backends) {
+        let backend = match self
+            .destinations
+            .backend_for(&job.destination_id, &job.bucket)
+        {
             Ok(backend) => backend,
             Err(e) => {
                 outcome.failed += 1;
@@ -286,53 +282,31 @@ impl Scheduler {
         let _ = self.events.send(Event::JobState { id, state, error });
     }
 
-    fn backend_for(&self, job: &Job, backends: &mut Backends) -> Result<Arc<dyn Backend>> {
-        let mut profile = self.store.profile(&job.profile_id)?.ok_or_else(|| {
-            Error::new(
-                crate::error::ErrorKind::NotFound,
-                "the job's profile no longer exists",
-            )
-        })?;
-        profile.bucket = job.bucket.clone();
-        let cache_key = (job.profile_id.clone(), job.bucket.clone());
-        if let Some((built_from, backend)) = backends.get(&cache_key)
-            && *built_from == profile
-        {
-            return Ok(backend.clone());
-        }
-        let backend = (self.backends)(&profile)?;
-        backends.insert(cache_key, (profile, backend.clone()));
-        Ok(backend)
-    }
-
     /// Aborts cancelled jobs' uploads once, outside a run (the caller holds the engine lock).
     pub async fn abort_cancelled_now(&self) {
-        self.abort_cancelled_uploads(&HashMap::new(), &mut HashMap::new())
-            .await;
+        self.abort_cancelled_uploads(&HashMap::new()).await;
     }
 
     /// Aborts the multipart uploads of cancelled jobs so their parts stop costing storage.
-    async fn abort_cancelled_uploads(
-        &self,
-        running: &HashMap<JobId, Running>,
-        backends: &mut Backends,
-    ) {
+    async fn abort_cancelled_uploads(&self, running: &HashMap<JobId, Running>) {
         let ids = match self.store.cancelled_with_uploads() {
             Ok(ids) => ids,
             Err(e) => return tracing::warn!(error = %e, "cannot list cancelled uploads"),
         };
         for id in ids.into_iter().filter(|id| !running.contains_key(id)) {
-            if let Err(e) = self.abort_one(id, backends).await {
+            if let Err(e) = self.abort_one(id).await {
                 tracing::warn!(job = %id, error = %e, "could not abort a cancelled upload yet; will try again");
             }
         }
     }
 
-    async fn abort_one(&self, id: JobId, backends: &mut Backends) -> Result<()> {
+    async fn abort_one(&self, id: JobId) -> Result<()> {
         let (Some(job), Some(upload)) = (self.store.job(id)?, self.store.upload(id)?) else {
             return Ok(());
         };
-        let backend = self.backend_for(&job, backends)?;
+        let backend = self
+            .destinations
+            .backend_for(&job.destination_id, &job.bucket)?;
         let abort = backend.abort_multipart(&upload.key, &upload.upload_id);
         match tokio::time::timeout(Duration::from_secs(30), abort).await {
             Ok(result) => result?,

@@ -7,7 +7,7 @@
 use super::{Store, now};
 use crate::error::Result;
 use crate::model::transition::{Action, transition};
-use crate::model::{Job, JobId, JobState, Outcome, ProfileId, Selection};
+use crate::model::{DestinationId, Job, JobId, JobState, Outcome, Selection};
 use crate::options::IfExists;
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
@@ -16,16 +16,16 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub path: PathBuf,
-    pub profile_id: ProfileId,
+    pub destination_id: DestinationId,
     pub bucket: String,
     pub key: String,
     pub bytes_total: u64,
     pub if_exists: IfExists,
 }
 
-const SELECT: &str = "SELECT j.id, j.path, j.profile_id, p.name, j.bucket, j.key, j.state, \
+const SELECT: &str = "SELECT j.id, j.path, j.destination_id, p.name, j.bucket, j.key, j.state, \
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
-     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome FROM jobs j JOIN profiles p ON p.id = j.profile_id";
+     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome FROM jobs j JOIN destinations p ON p.id = j.destination_id";
 
 pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
@@ -54,8 +54,8 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
         id: JobId(row.get(0)?),
         path: blob_to_path(row.get(1)?),
-        profile_id: ProfileId(row.get(2)?),
-        profile_name: row.get(3)?,
+        destination_id: DestinationId(row.get(2)?),
+        destination_name: row.get(3)?,
         bucket: row.get(4)?,
         key: row.get(5)?,
         state: JobState::parse(&state).unwrap_or(JobState::Failed),
@@ -85,7 +85,7 @@ impl Store {
             let mut ids = Vec::with_capacity(jobs.len());
             {
                 let mut insert = tx.prepare(
-                    "INSERT INTO jobs (path, profile_id, bucket, key, state, bytes_total, batch, \
+                    "INSERT INTO jobs (path, destination_id, bucket, key, state, bytes_total, batch, \
                  created_at, updated_at, if_exists) \
                  VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7, ?8)",
                 )?;
@@ -93,7 +93,7 @@ impl Store {
                 for job in jobs {
                     insert.execute(params![
                         path_to_blob(&job.path),
-                        job.profile_id.0,
+                        job.destination_id.0,
                         job.bucket,
                         job.key,
                         job.bytes_total as i64,
@@ -343,16 +343,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::profiles::tests::sample_profile;
+    use crate::store::destinations::tests::sample_destination;
 
     fn store_with_jobs(n: usize) -> (Store, Vec<JobId>) {
         let store = Store::open_in_memory().unwrap();
-        let profile = sample_profile("p");
-        store.insert_profile(&profile).unwrap();
+        let destination = sample_destination("p");
+        store.insert_destination(&destination).unwrap();
         let jobs: Vec<NewJob> = (0..n)
             .map(|i| NewJob {
                 path: PathBuf::from(format!("/tmp/f{i}")),
-                profile_id: profile.id.clone(),
+                destination_id: destination.id.clone(),
                 bucket: "b".into(),
                 key: format!("k{i}"),
                 bytes_total: 10,
@@ -364,13 +364,13 @@ mod tests {
     }
 
     #[test]
-    fn inserted_jobs_are_queued_in_order_with_their_profile_name() {
+    fn inserted_jobs_are_queued_in_order_with_their_destination_name() {
         let (store, ids) = store_with_jobs(3);
         let jobs = store.jobs().unwrap();
         assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), ids);
         assert!(
             jobs.iter()
-                .all(|j| j.state == JobState::Queued && j.profile_name == "p")
+                .all(|j| j.state == JobState::Queued && j.destination_name == "p")
         );
         assert_eq!(store.jobs_in_batch("batch-1").unwrap().len(), 3);
         assert!(store.batch_has_active_jobs("batch-1").unwrap());

@@ -1,4 +1,4 @@
-//! The SQLite store of one data directory: profiles, the job queue, multipart state, settings.
+//! The SQLite store of one data directory: destinations, the job queue, multipart state, settings.
 //!
 //! One `hoist.db` in WAL mode is shared by every process that opens the data directory (the
 //! window, CLI calls); each process holds one connection behind a mutex. Writes are short
@@ -10,9 +10,9 @@
 //! migrations, applied in order and recorded in `PRAGMA user_version`; each table's module keeps
 //! its own steps.
 
+mod destinations;
 mod jobs;
 mod preferences;
-mod profiles;
 mod removal;
 mod settings;
 mod summary;
@@ -42,10 +42,12 @@ const MIGRATIONS: &[&str] = &[
     ),
     // 2: local-folder destinations.
     include_str!("sql/002_local_destinations.sql"),
-    // 3: destination options, probe results, per-job conflict rule.
+    // 3: destination options, connection-test results, per-job conflict rule.
     include_str!("sql/003_destination_options.sql"),
     // 4: each completed job's outcome code.
     include_str!("sql/004_job_outcomes.sql"),
+    // 5: "profiles" renamed "destinations".
+    include_str!("sql/005_destinations.sql"),
 ];
 
 pub struct Store {
@@ -189,8 +191,8 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
-        let profile = store.profile_by_name("old").unwrap().unwrap();
-        assert_eq!((profile.folder, profile.builtin), (None, false));
+        let destination = store.destination_by_name("old").unwrap().unwrap();
+        assert_eq!((destination.folder, destination.builtin), (None, false));
         let job = store.job(crate::model::JobId(7)).unwrap().unwrap();
         assert_eq!(job.state, crate::model::JobState::Running);
         assert_eq!(store.upload(job.id).unwrap().unwrap().upload_id, "u1");

@@ -94,17 +94,17 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::Selection;
-    use crate::store::profiles::tests::sample_profile;
+    use crate::store::destinations::tests::sample_destination;
     use crate::store::{NewJob, UploadRow};
 
     fn store_with(n: usize) -> (Store, Vec<JobId>) {
         let store = Store::open_in_memory().unwrap();
-        let profile = sample_profile("p");
-        store.insert_profile(&profile).unwrap();
+        let destination = sample_destination("p");
+        store.insert_destination(&destination).unwrap();
         let jobs: Vec<NewJob> = (0..n)
             .map(|i| NewJob {
                 path: format!("/tmp/f{i}").into(),
-                profile_id: profile.id.clone(),
+                destination_id: destination.id.clone(),
                 bucket: "b".into(),
                 key: format!("k{i}"),
                 bytes_total: 10,

@@ -83,16 +83,16 @@ mod tests {
     use crate::model::Selection;
     use crate::model::transition::Action;
     use crate::store::NewJob;
-    use crate::store::profiles::tests::sample_profile;
+    use crate::store::destinations::tests::sample_destination;
 
     #[test]
     fn counts_follow_states_per_queue_and_per_batch() {
         let store = Store::open_in_memory().unwrap();
-        let profile = sample_profile("p");
-        store.insert_profile(&profile).unwrap();
+        let destination = sample_destination("p");
+        store.insert_destination(&destination).unwrap();
         let job = |i: u64| NewJob {
             path: format!("/tmp/f{i}").into(),
-            profile_id: profile.id.clone(),
+            destination_id: destination.id.clone(),
             bucket: "b".into(),
             key: format!("k{i}"),
             bytes_total: 10 * i,

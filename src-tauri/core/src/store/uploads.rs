@@ -136,19 +136,19 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::NewJob;
-    use crate::store::profiles::tests::sample_profile;
+    use crate::store::destinations::tests::sample_destination;
 
     #[test]
     fn parts_belong_to_their_upload_and_vanish_with_it() {
         let store = Store::open_in_memory().unwrap();
-        let p = sample_profile("p");
-        store.insert_profile(&p).unwrap();
+        let p = sample_destination("p");
+        store.insert_destination(&p).unwrap();
         let job = store
             .insert_jobs(
                 "b",
                 &[NewJob {
                     path: "/tmp/x".into(),
-                    profile_id: p.id,
+                    destination_id: p.id,
                     bucket: "b".into(),
                     key: "x".into(),
                     bytes_total: 20,

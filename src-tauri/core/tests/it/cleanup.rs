@@ -81,8 +81,8 @@ async fn a_local_folder_orphan_is_removed_from_staging() {
     let f = Fixture::new().await;
     let nas = f.dir.path().join("nas");
     f.core
-        .add_profile(
-            hoist_core::NewProfile {
+        .add_destination(
+            hoist_core::NewDestination {
                 name: "nas".into(),
                 folder: Some(nas.clone()),
                 ..Default::default()

@@ -12,10 +12,13 @@ use std::path::Path;
 use std::time::Duration;
 
 fn set_options(f: &Fixture, change: impl FnOnce(&mut hoist_core::options::UploadOptions)) {
-    let mut profile = f.core.profile("test").unwrap();
-    change(&mut profile.options);
-    profile.options.validate().unwrap();
-    f.core.save_profile(&profile).unwrap();
+    let mut options = f.core.destination("test").unwrap().options;
+    change(&mut options);
+    let changes = hoist_core::DestinationChanges {
+        options: Some(options),
+        ..Default::default()
+    };
+    f.core.edit_destination("test", changes).unwrap();
 }
 
 fn enqueue_with(f: &Fixture, path: &Path, if_exists: IfExists) -> String {
@@ -310,8 +313,8 @@ async fn a_local_folder_compares_content_too() {
     )
     .unwrap();
     let folder = dir.path().join("nas");
-    core.add_profile(
-        hoist_core::NewProfile {
+    core.add_destination(
+        hoist_core::NewDestination {
             name: "nas".into(),
             folder: Some(folder.clone()),
             ..Default::default()

@@ -116,11 +116,11 @@ async fn a_link_inside_an_added_folder_uploaded_the_file_it_points_to() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_several_profiles_the_profile_must_be_named() {
+async fn with_several_destinations_the_destination_must_be_named() {
     let f = Fixture::new().await;
     f.core
-        .add_profile(
-            hoist_core::NewProfile {
+        .add_destination(
+            hoist_core::NewDestination {
                 name: "second".into(),
                 endpoint: Some(f.server.endpoint()),
                 region: "us-east-1".into(),
@@ -143,17 +143,22 @@ async fn with_several_profiles_the_profile_must_be_named() {
             ..Default::default()
         })
         .unwrap_err();
-    assert!(err.message().contains("--profile"), "{}", err.message());
+    assert!(
+        err.message().contains("several destinations exist")
+            && err.message().contains("choose one"),
+        "{}",
+        err.message()
+    );
     let report = f
         .core
         .enqueue(hoist_core::EnqueueRequest {
             paths: vec![path],
-            profile: Some("second".into()),
+            destination: Some("second".into()),
             ..Default::default()
         })
         .unwrap();
     assert_eq!(
-        f.core.batch_jobs(&report.batch).unwrap()[0].profile_name,
+        f.core.batch_jobs(&report.batch).unwrap()[0].destination_name,
         "second"
     );
 }
@@ -180,15 +185,15 @@ async fn prefix_without_slash_was_glued_to_the_file_name() {
     let queued_before = key_with(None);
     assert_eq!(
         queued_before, "IMG_001.jpg",
-        "the test profile has no prefix"
+        "the test destination has no prefix"
     );
 
     // A destination's default prefix is a folder too; jobs already queued keep their keys.
-    let profile = f.core.profiles().unwrap().remove(0).name;
+    let destination = f.core.destinations().unwrap().remove(0).name;
     f.core
-        .edit_profile(
-            &profile,
-            hoist_core::ProfileChanges {
+        .edit_destination(
+            &destination,
+            hoist_core::DestinationChanges {
                 prefix: Some("scans".into()),
                 ..Default::default()
             },
@@ -202,12 +207,12 @@ async fn prefix_without_slash_was_glued_to_the_file_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_with_an_empty_endpoint_pointed_an_r2_destination_at_aws() {
     use hoist_core::presets::Provider;
-    use hoist_core::{EndpointChange, ProfileChanges};
+    use hoist_core::{DestinationChanges, EndpointChange};
     let f = Fixture::new().await;
     let r2 = "https://abc123.r2.cloudflarestorage.com";
     f.core
-        .add_profile(
-            hoist_core::NewProfile {
+        .add_destination(
+            hoist_core::NewDestination {
                 name: "cf".into(),
                 endpoint: Some(r2.into()),
                 region: "auto".into(),
@@ -223,9 +228,9 @@ async fn an_edit_with_an_empty_endpoint_pointed_an_r2_destination_at_aws() {
         .unwrap();
     let err = f
         .core
-        .edit_profile(
+        .edit_destination(
             "cf",
-            ProfileChanges {
+            DestinationChanges {
                 endpoint: Some(EndpointChange::Aws),
                 ..Default::default()
             },
@@ -238,9 +243,9 @@ async fn an_edit_with_an_empty_endpoint_pointed_an_r2_destination_at_aws() {
     );
     let err = f
         .core
-        .edit_profile(
+        .edit_destination(
             "cf",
-            ProfileChanges {
+            DestinationChanges {
                 endpoint: Some(EndpointChange::Url(String::new())),
                 ..Default::default()
             },
@@ -250,9 +255,9 @@ async fn an_edit_with_an_empty_endpoint_pointed_an_r2_destination_at_aws() {
     // A rename alone keeps the endpoint.
     let renamed = f
         .core
-        .edit_profile(
+        .edit_destination(
             "cf",
-            ProfileChanges {
+            DestinationChanges {
                 rename: Some("cloudflare".into()),
                 ..Default::default()
             },

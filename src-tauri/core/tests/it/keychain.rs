@@ -11,7 +11,7 @@
 
 use hoist_core::credentials::{AccessKey, CredentialStore, Keychain, Secret};
 use hoist_core::error::ErrorKind;
-use hoist_core::model::ProfileId;
+use hoist_core::model::DestinationId;
 use std::process::Command;
 
 /// The Secret Service of this session, or `None` (test skipped) when there is no session.
@@ -24,13 +24,13 @@ fn keychain() -> Option<Keychain> {
     Some(Keychain::new().expect("a Secret Service in this session"))
 }
 
-/// A profile id no earlier run left behind.
-fn fresh_id(name: &str) -> ProfileId {
+/// A destination id no earlier run left behind.
+fn fresh_id(name: &str) -> DestinationId {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    ProfileId(format!("test-{name}-{}-{nanos}", std::process::id()))
+    DestinationId(format!("test-{name}-{}-{nanos}", std::process::id()))
 }
 
 fn key(id: &str, secret: &str) -> AccessKey {
@@ -40,8 +40,8 @@ fn key(id: &str, secret: &str) -> AccessKey {
     }
 }
 
-/// What the Secret Service itself holds for a profile (through libsecret's CLI).
-fn secret_tool_lookup(profile: &ProfileId) -> Option<String> {
+/// What the Secret Service itself holds for a destination (through libsecret's CLI).
+fn secret_tool_lookup(destination: &DestinationId) -> Option<String> {
     let out = Command::new("timeout")
         .args([
             "10",
@@ -50,7 +50,7 @@ fn secret_tool_lookup(profile: &ProfileId) -> Option<String> {
             "service",
             "hoist",
             "username",
-            &profile.0,
+            &destination.0,
         ])
         .output()
         .expect("secret-tool is installed");
@@ -59,27 +59,27 @@ fn secret_tool_lookup(profile: &ProfileId) -> Option<String> {
         .then(|| String::from_utf8(out.stdout).unwrap())
 }
 
-fn round_trip(kc: &Keychain, profile: &ProfileId) {
-    kc.set(profile, &key("AKID1", "secret-one")).unwrap();
-    assert_eq!(kc.get(profile).unwrap(), key("AKID1", "secret-one"));
+fn round_trip(kc: &Keychain, destination: &DestinationId) {
+    kc.set(destination, &key("AKID1", "secret-one")).unwrap();
+    assert_eq!(kc.get(destination).unwrap(), key("AKID1", "secret-one"));
 
-    kc.set(profile, &key("AKID2", "secret-two")).unwrap();
+    kc.set(destination, &key("AKID2", "secret-two")).unwrap();
     assert_eq!(
-        kc.get(profile).unwrap(),
+        kc.get(destination).unwrap(),
         key("AKID2", "secret-two"),
         "overwrite replaces"
     );
 
-    kc.delete(profile).unwrap();
-    let err = kc.get(profile).unwrap_err();
+    kc.delete(destination).unwrap();
+    let err = kc.get(destination).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Keychain);
     assert!(
         err.message().contains("no credentials are stored"),
         "{}",
         err.message()
     );
-    assert!(err.message().contains(&profile.0), "{}", err.message());
-    kc.delete(profile).unwrap();
+    assert!(err.message().contains(&destination.0), "{}", err.message());
+    kc.delete(destination).unwrap();
 }
 
 #[test]
@@ -115,16 +115,16 @@ async fn works_inside_a_current_thread_runtime() {
 #[test]
 fn the_entry_is_one_json_value_under_service_hoist() {
     let Some(kc) = keychain() else { return };
-    let profile = fresh_id("format");
-    kc.set(&profile, &key("AKIDFORMAT", "secret-format"))
+    let destination = fresh_id("format");
+    kc.set(&destination, &key("AKIDFORMAT", "secret-format"))
         .unwrap();
-    let stored = secret_tool_lookup(&profile).expect("the Secret Service holds the entry");
+    let stored = secret_tool_lookup(&destination).expect("the Secret Service holds the entry");
     let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
     assert_eq!(value["access_key_id"], "AKIDFORMAT");
     assert_eq!(value["secret_access_key"], "secret-format");
-    kc.delete(&profile).unwrap();
+    kc.delete(&destination).unwrap();
     assert_eq!(
-        secret_tool_lookup(&profile),
+        secret_tool_lookup(&destination),
         None,
         "deleted from the Secret Service"
     );
@@ -136,12 +136,12 @@ fn debug_output_never_contains_the_secret() {
     assert!(!printed.contains("the-secret-value"), "{printed}");
     assert!(!printed.contains("AKIDDEBUG"), "{printed}");
     if let Some(kc) = keychain() {
-        let profile = fresh_id("debug");
-        kc.set(&profile, &key("AKIDDEBUG", "the-secret-value"))
+        let destination = fresh_id("debug");
+        kc.set(&destination, &key("AKIDDEBUG", "the-secret-value"))
             .unwrap();
-        let got = kc.get(&profile).unwrap();
+        let got = kc.get(&destination).unwrap();
         assert!(!format!("{got:?} {kc:?}").contains("the-secret-value"));
-        kc.delete(&profile).unwrap();
+        kc.delete(&destination).unwrap();
     }
 }
 

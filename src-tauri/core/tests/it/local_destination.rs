@@ -5,7 +5,7 @@
 
 use crate::support::*;
 use hoist_core::model::{JobState, Selection};
-use hoist_core::{CancellationToken, Core, EnqueueRequest, NewProfile, RunUntil};
+use hoist_core::{CancellationToken, Core, EnqueueRequest, NewDestination, RunUntil};
 use std::sync::Arc;
 
 fn core_with_folder(dir: &std::path::Path) -> (Core, std::path::PathBuf) {
@@ -16,8 +16,8 @@ fn core_with_folder(dir: &std::path::Path) -> (Core, std::path::PathBuf) {
     )
     .unwrap();
     let folder = dir.join("nas");
-    core.add_profile(
-        NewProfile {
+    core.add_destination(
+        NewDestination {
             name: "nas".into(),
             folder: Some(folder.clone()),
             ..Default::default()

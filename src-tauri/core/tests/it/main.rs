@@ -7,12 +7,12 @@ mod support;
 
 mod cleanup;
 mod conflicts;
+mod connection;
 mod engine;
 mod enqueue;
 mod keychain;
 mod local_backend;
 mod local_destination;
-mod probe;
 mod resume;
 mod s3_backend;
 mod throttle;

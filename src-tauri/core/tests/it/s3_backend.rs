@@ -7,7 +7,7 @@ use hoist_core::backend::{
 };
 use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::{Error, ErrorKind};
-use hoist_core::model::{DestinationKind, Profile, ProfileId};
+use hoist_core::model::{Destination, DestinationId, DestinationKind};
 use hoist_test_s3::{Fault, FaultAction, Op, TestS3};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -26,9 +26,9 @@ async fn within<F: Future>(secs: u64, fut: F) -> F::Output {
     }
 }
 
-fn profile(endpoint: &str, bucket: &str) -> Profile {
-    Profile {
-        id: ProfileId("test".into()),
+fn destination(endpoint: &str, bucket: &str) -> Destination {
+    Destination {
+        id: DestinationId("test".into()),
         name: "test".into(),
         kind: DestinationKind::S3,
         endpoint: Some(endpoint.into()),
@@ -69,7 +69,8 @@ async fn fixture_with(options: S3Options) -> Fixture {
     let s3 = TestS3::start().await;
     s3.create_bucket(BUCKET);
     let backend =
-        S3Backend::with_options(&profile(&s3.endpoint(), BUCKET), &good_key(), options).unwrap();
+        S3Backend::with_options(&destination(&s3.endpoint(), BUCKET), &good_key(), options)
+            .unwrap();
     Fixture {
         s3,
         backend,
@@ -476,17 +477,17 @@ async fn wrong_credentials_and_a_missing_bucket_fail_fast_with_the_fix() {
         let endpoint = f.s3.endpoint();
 
         let wrong_secret = access_key(hoist_test_s3::ACCESS_KEY, "not-the-secret");
-        let b = S3Backend::new(&profile(&endpoint, BUCKET), &wrong_secret).unwrap();
+        let b = S3Backend::new(&destination(&endpoint, BUCKET), &wrong_secret).unwrap();
         let err = b.put_object("k", body(&path, 0, 100), d).await.unwrap_err();
         assert_kind(&err, ErrorKind::BadCredentials);
         assert!(err.message().contains("secret key"), "{}", err.message());
 
         let wrong_id = access_key("unknown-key-id", hoist_test_s3::SECRET_KEY);
-        let b = S3Backend::new(&profile(&endpoint, BUCKET), &wrong_id).unwrap();
+        let b = S3Backend::new(&destination(&endpoint, BUCKET), &wrong_id).unwrap();
         let err = b.create_multipart("k").await.unwrap_err();
         assert_kind(&err, ErrorKind::BadCredentials);
 
-        let b = S3Backend::new(&profile(&endpoint, "no-such-bucket"), &good_key()).unwrap();
+        let b = S3Backend::new(&destination(&endpoint, "no-such-bucket"), &good_key()).unwrap();
         let err = b.put_object("k", body(&path, 0, 100), d).await.unwrap_err();
         assert_kind(&err, ErrorKind::NoSuchBucket);
         assert!(
@@ -526,7 +527,7 @@ async fn a_stopped_server_is_unreachable_until_it_is_back() {
 async fn an_unresolvable_host_is_unreachable() {
     within(30, async {
         let b = S3Backend::new(
-            &profile("http://no-such-host.invalid:9000", BUCKET),
+            &destination("http://no-such-host.invalid:9000", BUCKET),
             &good_key(),
         )
         .unwrap();
@@ -577,7 +578,8 @@ async fn a_body_the_server_stops_reading_is_a_stalled_upload() {
             stall_grace: Duration::from_secs(1),
             ..S3Options::default()
         };
-        let b = S3Backend::with_options(&profile(&endpoint, BUCKET), &good_key(), options).unwrap();
+        let b =
+            S3Backend::with_options(&destination(&endpoint, BUCKET), &good_key(), options).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big");
         let len = 64 * MIB;
@@ -620,23 +622,23 @@ async fn local_file_problems_are_file_errors() {
 }
 
 #[test]
-fn profiles_are_checked_and_described() {
-    let bad = profile("not a url", BUCKET);
+fn destinations_are_checked_and_described() {
+    let bad = destination("not a url", BUCKET);
     let err = S3Backend::new(&bad, &good_key()).err().unwrap();
     assert_kind(&err, ErrorKind::InvalidInput);
     assert!(err.message().contains("endpoint"), "{}", err.message());
-    let err = S3Backend::new(&profile("ftp://example.com", BUCKET), &good_key())
+    let err = S3Backend::new(&destination("ftp://example.com", BUCKET), &good_key())
         .err()
         .unwrap();
     assert_kind(&err, ErrorKind::InvalidInput);
 
-    let b = S3Backend::new(&profile("http://127.0.0.1:3900/", BUCKET), &good_key()).unwrap();
+    let b = S3Backend::new(&destination("http://127.0.0.1:3900/", BUCKET), &good_key()).unwrap();
     assert_eq!(b.describe(), "s3://hoist-bucket (http://127.0.0.1:3900)");
     assert_eq!(b.probe_url().as_deref(), Some("http://127.0.0.1:3900"));
-    let aws = Profile {
+    let aws = Destination {
         endpoint: None,
         region: "eu-west-1".into(),
-        ..profile("", BUCKET)
+        ..destination("", BUCKET)
     };
     let b = S3Backend::new(&aws, &good_key()).unwrap();
     assert_eq!(

@@ -5,7 +5,7 @@
 
 use crate::support::*;
 use hoist_core::model::JobState;
-use hoist_core::{CancellationToken, Core, EnqueueRequest, NewProfile, RunUntil};
+use hoist_core::{CancellationToken, Core, EnqueueRequest, NewDestination, RunUntil};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -91,8 +91,8 @@ async fn copies_into_a_local_folder_are_limited_too() {
     )
     .unwrap();
     let folder = dir.path().join("nas");
-    core.add_profile(
-        NewProfile {
+    core.add_destination(
+        NewDestination {
             name: "nas".into(),
             folder: Some(folder.clone()),
             ..Default::default()

@@ -77,7 +77,7 @@ impl S3Backend {
             _ => (
                 ErrorKind::InvalidInput,
                 format!(
-                    "cannot build the {op} request for s3://{}: check the profile's endpoint, region and bucket",
+                    "cannot build the {op} request for s3://{}: check the destination's endpoint, region and bucket",
                     self.bucket
                 ),
                 None,
@@ -206,7 +206,7 @@ impl S3Backend {
                 "the server refused {op} in bucket '{bucket}' ({said}): check the key's permissions"
             ),
             (K::NoSuchBucket, _) => format!(
-                "the bucket '{bucket}' does not exist at {at}: check the profile's bucket and endpoint"
+                "the bucket '{bucket}' does not exist at {at}: check the destination's bucket and endpoint"
             ),
             (K::NoSuchUpload, _) => format!(
                 "the multipart upload is no longer known to the server ({said}): it expired, \
@@ -233,10 +233,10 @@ impl S3Backend {
     fn wrong_region(&self, bucket_region: Option<&str>) -> String {
         match bucket_region {
             Some(r) => format!(
-                "the bucket is in another region (server says {r}): set the profile's region"
+                "the bucket is in another region (server says {r}): set the destination's region"
             ),
             None => format!(
-                "the bucket '{}' is not in region '{}': set the profile's region to the bucket's",
+                "the bucket '{}' is not in region '{}': set the destination's region to the bucket's",
                 self.bucket, self.region
             ),
         }
@@ -252,7 +252,7 @@ impl S3Backend {
     }
 }
 
-const FIX_KEY: &str = "check the profile's credentials";
+const FIX_KEY: &str = "check the destination's credentials";
 const CHANGING: &str = "the file may be changing";
 
 /// The kind of an S3 error answer: by its error code when it has a known one, else by the

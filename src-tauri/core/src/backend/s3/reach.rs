@@ -1,24 +1,23 @@
-//! The first steps of `hoist profile test`: is the endpoint's host known (DNS), does anything
+//! The first steps of a connection test ([`super::S3Backend`]'s `reachability`): is the endpoint's host known (DNS), does anything
 //! listen there (TCP), and, for `https://`, does the TLS handshake succeed. Each has its own
 //! message, which the S3 error an SDK request would give could not tell apart.
 
+use crate::connection::ConnectionStep;
 use crate::error::ErrorKind;
-use crate::probe::ProbeStep;
 use std::time::Duration;
 
 const TLS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// DNS, TCP and (for https) TLS, each with its own message.
-pub(super) async fn reachability(endpoint: &str, profile: &str) -> Vec<ProbeStep> {
-    let edit = format!("`hoist profile edit {profile} --endpoint URL`");
+pub(super) async fn reachability(endpoint: &str) -> Vec<ConnectionStep> {
     let url = match reqwest::Url::parse(endpoint) {
         Ok(url) => url,
         Err(e) => {
-            return vec![ProbeStep::failed(
+            return vec![ConnectionStep::failed(
                 "endpoint",
                 true,
                 Some(ErrorKind::InvalidInput),
-                format!("'{}' is not a URL ({e}): fix it with {edit}", endpoint),
+                format!("'{endpoint}' is not a URL ({e}): fix the destination's endpoint"),
             )];
         }
     };
@@ -39,19 +38,19 @@ pub(super) async fn reachability(endpoint: &str, profile: &str) -> Vec<ProbeStep
     let addrs: Vec<std::net::SocketAddr> = match lookup {
         Ok(Ok(addrs)) => addrs.collect(),
         Ok(Err(e)) => {
-            steps.push(ProbeStep::failed(
+            steps.push(ConnectionStep::failed(
                 "DNS",
                 true,
                 Some(ErrorKind::Unreachable),
                 format!(
-                    "cannot resolve '{host}' ({e}): check the host name in the endpoint \
-                     ({edit}) and this computer's DNS and network"
+                    "cannot resolve '{host}' ({e}): check the host name in the destination's \
+                     endpoint and this computer's DNS and network"
                 ),
             ));
             return steps;
         }
         Err(_) => {
-            steps.push(ProbeStep::failed(
+            steps.push(ConnectionStep::failed(
                 "DNS",
                 true,
                 Some(ErrorKind::Unreachable),
@@ -65,7 +64,7 @@ pub(super) async fn reachability(endpoint: &str, profile: &str) -> Vec<ProbeStep
         (Err(_), Some(addr)) => format!("{host} resolves to {}", addr.ip()),
         (Err(_), None) => format!("{host} resolves to no address"),
     };
-    steps.push(ProbeStep::ok("DNS", true, found));
+    steps.push(ConnectionStep::ok("DNS", true, found));
     let connected = match addrs.first() {
         Some(addr) => tokio::time::timeout(
             Duration::from_secs(10),
@@ -77,41 +76,41 @@ pub(super) async fn reachability(endpoint: &str, profile: &str) -> Vec<ProbeStep
         None => Err("the name has no address".into()),
     };
     if let Err(why) = connected {
-        steps.push(ProbeStep::failed(
+        steps.push(ConnectionStep::failed(
             "connection",
             true,
             Some(ErrorKind::Unreachable),
             format!(
-                "nothing answers at {host}:{port} ({why}): check the port in the endpoint \
-                 ({edit}), that the server runs, and firewalls"
+                "nothing answers at {host}:{port} ({why}): check the port in the destination's \
+                 endpoint, that the server runs, and firewalls"
             ),
         ));
         return steps;
     }
-    steps.push(ProbeStep::ok(
+    steps.push(ConnectionStep::ok(
         "connection",
         true,
         format!("{host}:{port} accepts connections"),
     ));
     if url.scheme() == "https" {
-        steps.push(tls_check(endpoint, &host, &edit).await);
+        steps.push(tls_check(endpoint, &host).await);
     }
     steps
 }
 
 /// An HTTPS request to the endpoint: any HTTP answer proves the TLS handshake.
-async fn tls_check(endpoint: &str, host: &str, edit: &str) -> ProbeStep {
+async fn tls_check(endpoint: &str, host: &str) -> ConnectionStep {
     let client = match crate::http::client(TLS_TIMEOUT) {
         Ok(client) => client,
         Err(e) => {
             let why = crate::http::describe(e);
-            return ProbeStep::failed("TLS", true, Some(ErrorKind::Local), why);
+            return ConnectionStep::failed("TLS", true, Some(ErrorKind::Local), why);
         }
     };
     match client.head(endpoint).send().await {
-        Ok(_) => ProbeStep::ok("TLS", true, format!("the certificate of {host} is trusted")),
+        Ok(_) => ConnectionStep::ok("TLS", true, format!("the certificate of {host} is trusted")),
         Err(e) => match crate::http::certificate_problem(&e) {
-            Some(problem) => ProbeStep::failed(
+            Some(problem) => ConnectionStep::failed(
                 "TLS",
                 true,
                 Some(ErrorKind::UntrustedCertificate),
@@ -119,13 +118,13 @@ async fn tls_check(endpoint: &str, host: &str, edit: &str) -> ProbeStep {
             ),
             None => {
                 let why = crate::http::describe(e);
-                ProbeStep::failed(
+                ConnectionStep::failed(
                     "TLS",
                     true,
                     Some(ErrorKind::Unreachable),
                     format!(
                         "the TLS handshake with {host} failed ({why}): if the server speaks \
-                         plain HTTP, use an http:// endpoint ({edit})"
+                         plain HTTP, make the destination's endpoint an http:// URL"
                     ),
                 )
             }

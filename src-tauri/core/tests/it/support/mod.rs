@@ -1,11 +1,11 @@
-//! Shared set-up for the engine tests: a Core on a temp data dir whose single profile points
+//! Shared set-up for the engine tests: a Core on a temp data dir whose single destination points
 //! at an in-test S3 server. The credential store here is an in-memory map: these tests are
 //! about the engine, the keychain has its own tests against a real Secret Service.
 
-use hoist_core::model::ProfileId;
+use hoist_core::model::DestinationId;
 use hoist_core::model::{Job, JobState};
 use hoist_core::{
-    AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewProfile,
+    AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewDestination,
     PlanConfig, Result, RetryPolicy, RunSummary, RunUntil, S3Options, Secret,
 };
 use hoist_test_s3::TestS3;
@@ -23,24 +23,24 @@ pub const WAIT: Duration = Duration::from_secs(120);
 pub struct MemoryCredentials(Mutex<HashMap<String, AccessKey>>);
 
 impl CredentialStore for MemoryCredentials {
-    fn set(&self, profile: &ProfileId, key: &AccessKey) -> Result<()> {
+    fn set(&self, destination: &DestinationId, key: &AccessKey) -> Result<()> {
         self.0
             .lock()
             .unwrap()
-            .insert(profile.0.clone(), key.clone());
+            .insert(destination.0.clone(), key.clone());
         Ok(())
     }
-    fn get(&self, profile: &ProfileId) -> Result<AccessKey> {
+    fn get(&self, destination: &DestinationId) -> Result<AccessKey> {
         Ok(self
             .0
             .lock()
             .unwrap()
-            .get(&profile.0)
+            .get(&destination.0)
             .cloned()
-            .expect("test profile has a key"))
+            .expect("test destination has a key"))
     }
-    fn delete(&self, profile: &ProfileId) -> Result<()> {
-        self.0.lock().unwrap().remove(&profile.0);
+    fn delete(&self, destination: &DestinationId) -> Result<()> {
+        self.0.lock().unwrap().remove(&destination.0);
         Ok(())
     }
 }
@@ -88,8 +88,8 @@ impl Fixture {
             config,
         )
         .unwrap();
-        core.add_profile(
-            NewProfile {
+        core.add_destination(
+            NewDestination {
                 name: "test".into(),
                 endpoint: Some(server.endpoint()),
                 region: hoist_test_s3::REGION.into(),

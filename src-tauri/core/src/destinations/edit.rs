@@ -1,9 +1,10 @@
-//! Changing a destination after it was added: `hoist profile edit` and the window's edit form.
+//! Changing a destination after it was added (the CLI's `destination edit`, the window's edit
+//! form): [`Destinations::edit`] checks every change against the destination's kind.
 
-use super::Core;
+use super::Destinations;
 use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{DestinationKind, Profile};
+use crate::model::{Destination, DestinationKind};
 use crate::options::UploadOptions;
 use crate::presets::Provider;
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ pub enum EndpointChange {
 
 /// What to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
-pub struct ProfileChanges {
+pub struct DestinationChanges {
     pub rename: Option<String>,
     pub endpoint: Option<EndpointChange>,
     pub region: Option<String>,
@@ -34,15 +35,15 @@ pub struct ProfileChanges {
     pub key: Option<AccessKey>,
 }
 
-impl Core {
-    /// Applies `changes` to the profile `name` and returns it as saved. Jobs already queued
+impl Destinations {
+    /// Applies `changes` to the destination `name` and returns it as saved. Jobs already queued
     /// keep the bucket and key they were queued with; endpoint, region and keys apply to every
     /// upload from the next request on (an upload id the new endpoint does not know is started
     /// again, by the engine's usual NoSuchUpload handling).
-    pub fn edit_profile(&self, name: &str, changes: ProfileChanges) -> Result<Profile> {
-        let mut profile = self.profile(name)?;
+    pub fn edit(&self, name: &str, changes: DestinationChanges) -> Result<Destination> {
+        let mut destination = self.named(name)?;
         let invalid = |message: String| Err(Error::new(ErrorKind::InvalidInput, message));
-        let is_s3 = profile.kind == DestinationKind::S3;
+        let is_s3 = destination.kind == DestinationKind::S3;
         if !is_s3
             && (changes.endpoint.is_some()
                 || changes.region.is_some()
@@ -51,33 +52,34 @@ impl Core {
                 || changes.key.is_some())
         {
             return invalid(format!(
-                "'{name}' is a folder destination: it takes --folder and --prefix, not \
-                 --endpoint, --region, --bucket, --path-style or keys"
+                "'{name}' is a folder destination: it has a folder and a prefix, not an \
+                 endpoint, region, bucket, path style or keys"
             ));
         }
         if is_s3 && changes.folder.is_some() {
             return invalid(format!(
-                "'{name}' is an S3 destination: --folder applies to folder destinations only"
+                "'{name}' is an S3 destination: only folder destinations have a folder"
             ));
         }
         if let Some(new_name) = changes.rename {
             if new_name.trim().is_empty() || new_name.chars().any(char::is_control) {
-                return invalid("--rename needs a non-empty name".into());
+                return invalid("the new name must not be empty".into());
             }
-            if new_name != profile.name && self.inner.store.profile_by_name(&new_name)?.is_some() {
+            if new_name != destination.name && self.store.destination_by_name(&new_name)?.is_some()
+            {
                 return invalid(format!(
-                    "a profile named '{new_name}' already exists: choose another name"
+                    "a destination named '{new_name}' already exists: choose another name"
                 ));
             }
-            profile.name = new_name;
+            destination.name = new_name;
         }
         match changes.endpoint {
             None => {}
             Some(EndpointChange::Url(url)) => {
-                profile.endpoint = Some(crate::presets::check_endpoint(&url)?);
+                destination.endpoint = Some(crate::presets::check_endpoint(&url)?);
             }
-            Some(EndpointChange::Aws) => match profile.provider {
-                None | Some(Provider::Aws) => profile.endpoint = None,
+            Some(EndpointChange::Aws) => match destination.provider {
+                None | Some(Provider::Aws) => destination.endpoint = None,
                 Some(other) => {
                     // Pointing a preset's destination at AWS would change its provider behind
                     // the user's back (a form that sent an empty endpoint did exactly that).
@@ -91,42 +93,43 @@ impl Core {
         if let Some(region) = changes.region {
             if region.trim().is_empty() || region.contains(char::is_whitespace) {
                 return invalid(format!(
-                    "--region '{region}' is not a region name: use e.g. us-east-1"
+                    "the region '{region}' is not a region name: use e.g. us-east-1"
                 ));
             }
-            profile.region = region;
+            destination.region = region;
         }
         if let Some(bucket) = changes.bucket {
             if bucket.trim().is_empty() || bucket.contains(['/', ' ']) {
                 return invalid(format!(
-                    "--bucket '{bucket}' is not a bucket name (no spaces or slashes)"
+                    "the bucket '{bucket}' is not a bucket name (no spaces or slashes)"
                 ));
             }
-            profile.bucket = bucket;
+            destination.bucket = bucket;
         }
         if let Some(path_style) = changes.path_style {
-            profile.path_style = path_style;
+            destination.path_style = path_style;
         }
         if let Some(prefix) = changes.prefix {
-            profile.prefix = prefix;
+            destination.prefix = prefix;
         }
         if let Some(folder) = changes.folder {
             if !folder.is_absolute() {
                 return invalid(format!(
-                    "--folder must be an absolute path, not '{}'",
+                    "the folder must be an absolute path, not '{}'",
                     folder.display()
                 ));
             }
-            profile.folder = Some(folder);
+            destination.folder = Some(folder);
         }
         if let Some(options) = changes.options {
             options.validate()?;
-            profile.options = options;
+            destination.options = options;
         }
         if let Some(key) = changes.key {
-            self.credentials()?.set(&profile.id, &key)?;
+            self.credentials()?.set(&destination.id, &key)?;
         }
-        self.save_profile(&profile)?;
-        Ok(profile)
+        self.forget_backends(&destination.id);
+        self.save(&destination)?;
+        Ok(destination)
     }
 }

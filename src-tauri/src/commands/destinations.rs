@@ -1,26 +1,26 @@
 //! Destination commands for the window's Destinations view. Secrets only travel one way: a form
-//! may carry an access key pair to the keychain; nothing here ever returns one (a `Profile`
+//! may carry an access key pair to the keychain; nothing here ever returns one (a `Destination`
 //! holds no secret). A folder destination's folder never comes from the web view either: the
 //! user picks it in the system's picker ([`choose_destination_folder`]) and the form only says
 //! "use the folder picked". Endpoints, regions and options go through the same core rules as
-//! the CLI's (`presets::connection`, `Core::add_profile`, `Core::edit_profile`).
+//! the CLI's (`presets::connection`, `Core::add_destination`, `Core::edit_destination`).
 
 use super::blocking;
 use crate::error::UiError;
-use hoist_core::model::Profile;
+use hoist_core::connection::ConnectionReport;
+use hoist_core::model::Destination;
 use hoist_core::options::UploadOptions;
 use hoist_core::presets::{self, PresetInput, Provider};
-use hoist_core::probe::ProbeReport;
 use hoist_core::{
-    AccessKey, Core, EndpointChange, Error, ErrorKind, NewProfile, ProfileChanges, Secret,
+    AccessKey, Core, DestinationChanges, EndpointChange, Error, ErrorKind, NewDestination, Secret,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::State;
 
-/// The add form (ui/src/ipc/types.ts `ProfileForm`). Empty strings count as "not given".
+/// The add form (ui/src/ipc/types.ts `DestinationForm`). Empty strings count as "not given".
 #[derive(Debug, Deserialize)]
-pub struct ProfileForm {
+pub struct DestinationForm {
     pub name: String,
     /// "s3" or "local".
     pub kind: String,
@@ -41,7 +41,7 @@ pub struct ProfileForm {
 /// The edit form: only what is set changes (an empty string is "not given", never "none"). A
 /// new key pair needs both halves.
 #[derive(Debug, Default, Deserialize)]
-pub struct ProfileEdit {
+pub struct DestinationEdit {
     pub rename: Option<String>,
     pub endpoint: Option<String>,
     pub region: Option<String>,
@@ -117,8 +117,8 @@ fn key_pair(id: Option<String>, secret: Option<String>) -> Result<Option<AccessK
 }
 
 #[tauri::command]
-pub async fn list_profiles(core: State<'_, Core>) -> Result<Vec<Profile>, UiError> {
-    blocking(&core, |core| core.profiles()).await
+pub async fn list_destinations(core: State<'_, Core>) -> Result<Vec<Destination>, UiError> {
+    blocking(&core, |core| core.destinations()).await
 }
 
 #[tauri::command]
@@ -130,15 +130,15 @@ pub fn list_presets() -> Vec<PresetView> {
 }
 
 #[tauri::command]
-pub async fn add_profile(
+pub async fn add_destination(
     core: State<'_, Core>,
     picked: State<'_, PickedFolder>,
-    form: ProfileForm,
-) -> Result<Profile, UiError> {
+    form: DestinationForm,
+) -> Result<Destination, UiError> {
     let options = form.options.unwrap_or_default();
     options.validate()?;
     let new = if form.kind == "local" {
-        NewProfile {
+        NewDestination {
             name: form.name,
             folder: Some(picked.take()?),
             prefix: form.prefix,
@@ -161,7 +161,7 @@ pub async fn add_profile(
         };
         let (endpoint, region, path_style) =
             presets::connection(provider, &input, form.path_style)?;
-        NewProfile {
+        NewDestination {
             name: form.name,
             endpoint,
             region,
@@ -177,17 +177,17 @@ pub async fn add_profile(
     if new.folder.is_none() && key.is_none() {
         return Err(invalid("enter the access key id and secret access key"));
     }
-    blocking(&core, move |core| core.add_profile(new, key)).await
+    blocking(&core, move |core| core.add_destination(new, key)).await
 }
 
 #[tauri::command]
-pub async fn edit_profile(
+pub async fn edit_destination(
     core: State<'_, Core>,
     picked: State<'_, PickedFolder>,
     name: String,
-    edit: ProfileEdit,
-) -> Result<Profile, UiError> {
-    let changes = ProfileChanges {
+    edit: DestinationEdit,
+) -> Result<Destination, UiError> {
+    let changes = DestinationChanges {
         rename: given(edit.rename),
         // An empty or missing endpoint changes nothing: the window cannot point a destination
         // at AWS by leaving a (hidden) field empty.
@@ -204,16 +204,19 @@ pub async fn edit_profile(
         options: edit.options,
         key: key_pair(edit.access_key_id, edit.secret_access_key)?,
     };
-    blocking(&core, move |core| core.edit_profile(&name, changes)).await
+    blocking(&core, move |core| core.edit_destination(&name, changes)).await
 }
 
 #[tauri::command]
-pub async fn remove_profile(core: State<'_, Core>, name: String) -> Result<(), UiError> {
-    blocking(&core, move |core| core.remove_profile(&name)).await
+pub async fn remove_destination(core: State<'_, Core>, name: String) -> Result<(), UiError> {
+    blocking(&core, move |core| core.remove_destination(&name)).await
 }
 
-/// Runs the connection test; the found capabilities are saved in the profile.
+/// Runs the connection test; the found capabilities are saved in the destination.
 #[tauri::command]
-pub async fn test_profile(core: State<'_, Core>, name: String) -> Result<ProbeReport, UiError> {
-    Ok(core.test_profile(&name).await?)
+pub async fn test_destination(
+    core: State<'_, Core>,
+    name: String,
+) -> Result<ConnectionReport, UiError> {
+    Ok(core.test_destination(&name).await?)
 }

@@ -1,9 +1,9 @@
-//! The `profiles` table: destinations. No secret is ever written here (they live in the keychain).
+//! The `destinations` table: destinations. No secret is ever written here (they live in the keychain).
 
 use super::jobs::{blob_to_path, path_to_blob};
 use super::{Store, now};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{DestinationKind, Profile, ProfileId};
+use crate::model::{Destination, DestinationId, DestinationKind};
 use crate::options::options_from_json;
 use crate::presets::Provider;
 use rusqlite::{OptionalExtension, Row, params};
@@ -15,11 +15,11 @@ fn kind_str(kind: DestinationKind) -> &'static str {
     }
 }
 
-fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
+fn destination_from_row(row: &Row<'_>) -> rusqlite::Result<Destination> {
     let kind: String = row.get(2)?;
     let folder: Option<Vec<u8>> = row.get(8)?;
-    Ok(Profile {
-        id: ProfileId(row.get(0)?),
+    Ok(Destination {
+        id: DestinationId(row.get(0)?),
         name: row.get(1)?,
         kind: if kind == "local" {
             DestinationKind::Local
@@ -44,7 +44,7 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
 }
 
 const SELECT: &str = "SELECT id, name, kind, endpoint, region, bucket, path_style, prefix, folder, \
-     builtin, provider, options, capabilities FROM profiles";
+     builtin, provider, options, capabilities FROM destinations";
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| {
@@ -56,26 +56,26 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 impl Store {
-    pub fn insert_profile(&self, profile: &Profile) -> Result<()> {
+    pub fn insert_destination(&self, destination: &Destination) -> Result<()> {
         let result = self.conn().execute(
-            "INSERT INTO profiles (id, name, kind, endpoint, region, bucket, path_style, prefix, \
+            "INSERT INTO destinations (id, name, kind, endpoint, region, bucket, path_style, prefix, \
              created_at, folder, builtin, provider, options, capabilities) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
-                profile.id.0,
-                profile.name,
-                kind_str(profile.kind),
-                profile.endpoint,
-                profile.region,
-                profile.bucket,
-                profile.path_style,
-                profile.prefix,
+                destination.id.0,
+                destination.name,
+                kind_str(destination.kind),
+                destination.endpoint,
+                destination.region,
+                destination.bucket,
+                destination.path_style,
+                destination.prefix,
                 now(),
-                profile.folder.as_deref().map(path_to_blob),
-                profile.builtin,
-                profile.provider.map(|p| p.name()),
-                to_json(&profile.options)?,
-                profile.capabilities.as_ref().map(to_json).transpose()?,
+                destination.folder.as_deref().map(path_to_blob),
+                destination.builtin,
+                destination.provider.map(|p| p.name()),
+                to_json(&destination.options)?,
+                destination.capabilities.as_ref().map(to_json).transpose()?,
             ],
         );
         match result {
@@ -85,9 +85,9 @@ impl Store {
                 Err(Error::new(
                     ErrorKind::InvalidInput,
                     format!(
-                        "a profile named '{}' already exists: choose another name or remove it \
-                         first with `hoist profile rm {}`",
-                        profile.name, profile.name
+                        "a destination named '{}' already exists: choose another name or remove it \
+                         first with `hoist destination rm {}`",
+                        destination.name, destination.name
                     ),
                 ))
             }
@@ -95,27 +95,27 @@ impl Store {
         }
     }
 
-    /// Rewrites everything of a profile but its id (and the name's uniqueness still holds).
-    /// Returns false when no profile has that id.
-    pub fn update_profile(&self, profile: &Profile) -> Result<bool> {
+    /// Rewrites everything of a destination but its id (and the name's uniqueness still holds).
+    /// Returns false when no destination has that id.
+    pub fn update_destination(&self, destination: &Destination) -> Result<bool> {
         let result = self.conn().execute(
-            "UPDATE profiles SET name = ?2, kind = ?3, endpoint = ?4, region = ?5, bucket = ?6, \
+            "UPDATE destinations SET name = ?2, kind = ?3, endpoint = ?4, region = ?5, bucket = ?6, \
              path_style = ?7, prefix = ?8, folder = ?9, builtin = ?10, provider = ?11, \
              options = ?12, capabilities = ?13 WHERE id = ?1",
             params![
-                profile.id.0,
-                profile.name,
-                kind_str(profile.kind),
-                profile.endpoint,
-                profile.region,
-                profile.bucket,
-                profile.path_style,
-                profile.prefix,
-                profile.folder.as_deref().map(path_to_blob),
-                profile.builtin,
-                profile.provider.map(|p| p.name()),
-                to_json(&profile.options)?,
-                profile.capabilities.as_ref().map(to_json).transpose()?,
+                destination.id.0,
+                destination.name,
+                kind_str(destination.kind),
+                destination.endpoint,
+                destination.region,
+                destination.bucket,
+                destination.path_style,
+                destination.prefix,
+                destination.folder.as_deref().map(path_to_blob),
+                destination.builtin,
+                destination.provider.map(|p| p.name()),
+                to_json(&destination.options)?,
+                destination.capabilities.as_ref().map(to_json).transpose()?,
             ],
         );
         match result {
@@ -125,8 +125,8 @@ impl Store {
                 Err(Error::new(
                     ErrorKind::InvalidInput,
                     format!(
-                        "a profile named '{}' already exists: choose another name",
-                        profile.name
+                        "a destination named '{}' already exists: choose another name",
+                        destination.name
                     ),
                 ))
             }
@@ -134,32 +134,32 @@ impl Store {
         }
     }
 
-    pub fn profiles(&self) -> Result<Vec<Profile>> {
+    pub fn destinations(&self) -> Result<Vec<Destination>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY name"))?;
-        let rows = stmt.query_map([], profile_from_row)?;
+        let rows = stmt.query_map([], destination_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn profile_by_name(&self, name: &str) -> Result<Option<Profile>> {
+    pub fn destination_by_name(&self, name: &str) -> Result<Option<Destination>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE name = ?1"))?;
-        Ok(stmt.query_row([name], profile_from_row).optional()?)
+        Ok(stmt.query_row([name], destination_from_row).optional()?)
     }
 
-    pub fn profile(&self, id: &ProfileId) -> Result<Option<Profile>> {
+    pub fn destination(&self, id: &DestinationId) -> Result<Option<Destination>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
-        Ok(stmt.query_row([&id.0], profile_from_row).optional()?)
+        Ok(stmt.query_row([&id.0], destination_from_row).optional()?)
     }
 
-    /// Removes a profile and its finished jobs. Refused while it has jobs that are not finished,
+    /// Removes a destination and its finished jobs. Refused while it has jobs that are not finished,
     /// so no queued upload loses its destination.
-    pub fn delete_profile(&self, id: &ProfileId) -> Result<()> {
+    pub fn delete_destination(&self, id: &DestinationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let unfinished: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM jobs WHERE profile_id = ?1 \
+            "SELECT COUNT(*) FROM jobs WHERE destination_id = ?1 \
              AND state NOT IN ('completed', 'cancelled', 'failed')",
             [&id.0],
             |r| r.get(0),
@@ -168,26 +168,26 @@ impl Store {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "the profile still has {unfinished} unfinished upload(s): let them finish or \
+                    "the destination still has {unfinished} unfinished upload(s): let them finish or \
                      cancel them (`hoist cancel ID...`) before removing it"
                 ),
             ));
         }
         let pending_uploads: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM uploads u JOIN jobs j ON j.id = u.job_id WHERE j.profile_id = ?1",
+            "SELECT COUNT(*) FROM uploads u JOIN jobs j ON j.id = u.job_id WHERE j.destination_id = ?1",
             [&id.0],
             |r| r.get(0),
         )?;
         if pending_uploads > 0 {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
-                "the profile has unfinished multipart uploads on the server (kept so failed jobs can be \
+                "the destination has unfinished multipart uploads on the server (kept so failed jobs can be \
                  retried): cancel those jobs with `hoist cancel ID...`, which aborts the uploads, \
-                 then remove the profile",
+                 then remove the destination",
             ));
         }
-        tx.execute("DELETE FROM jobs WHERE profile_id = ?1", [&id.0])?;
-        tx.execute("DELETE FROM profiles WHERE id = ?1", [&id.0])?;
+        tx.execute("DELETE FROM jobs WHERE destination_id = ?1", [&id.0])?;
+        tx.execute("DELETE FROM destinations WHERE id = ?1", [&id.0])?;
         tx.commit()?;
         Ok(())
     }
@@ -197,9 +197,9 @@ impl Store {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn sample_profile(name: &str) -> Profile {
-        Profile {
-            id: ProfileId(format!("id-{name}")),
+    pub(crate) fn sample_destination(name: &str) -> Destination {
+        Destination {
+            id: DestinationId(format!("id-{name}")),
             name: name.into(),
             kind: DestinationKind::S3,
             endpoint: Some("http://127.0.0.1:9".into()),
@@ -216,15 +216,18 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn profiles_round_trip_and_names_are_unique() {
+    fn destinations_round_trip_and_names_are_unique() {
         let store = Store::open_in_memory().unwrap();
-        let p = sample_profile("garage");
-        store.insert_profile(&p).unwrap();
-        assert_eq!(store.profile_by_name("garage").unwrap(), Some(p.clone()));
-        assert_eq!(store.profile(&p.id).unwrap(), Some(p.clone()));
+        let p = sample_destination("garage");
+        store.insert_destination(&p).unwrap();
+        assert_eq!(
+            store.destination_by_name("garage").unwrap(),
+            Some(p.clone())
+        );
+        assert_eq!(store.destination(&p.id).unwrap(), Some(p.clone()));
         let mut again = p.clone();
-        again.id = ProfileId("other".into());
-        let err = store.insert_profile(&again).unwrap_err();
+        again.id = DestinationId("other".into());
+        let err = store.insert_destination(&again).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(err.message().contains("already exists"));
     }
@@ -232,8 +235,8 @@ pub(crate) mod tests {
     #[test]
     fn options_capabilities_and_provider_round_trip_through_update() {
         let store = Store::open_in_memory().unwrap();
-        let mut p = sample_profile("r2");
-        store.insert_profile(&p).unwrap();
+        let mut p = sample_destination("r2");
+        store.insert_destination(&p).unwrap();
         p.provider = Some(Provider::R2);
         p.bucket = "other".into();
         p.options.cache_control = Some("max-age=60".into());
@@ -243,32 +246,34 @@ pub(crate) mod tests {
             content_md5: false,
             ..Default::default()
         });
-        assert!(store.update_profile(&p).unwrap());
-        assert_eq!(store.profile(&p.id).unwrap(), Some(p.clone()));
-        store.insert_profile(&sample_profile("taken")).unwrap();
+        assert!(store.update_destination(&p).unwrap());
+        assert_eq!(store.destination(&p.id).unwrap(), Some(p.clone()));
+        store
+            .insert_destination(&sample_destination("taken"))
+            .unwrap();
         p.name = "taken".into();
-        let err = store.update_profile(&p).unwrap_err();
+        let err = store.update_destination(&p).unwrap_err();
         assert!(
             err.message().contains("already exists"),
             "{}",
             err.message()
         );
-        p.id = ProfileId("missing".into());
+        p.id = DestinationId("missing".into());
         p.name = "free".into();
-        assert!(!store.update_profile(&p).unwrap());
+        assert!(!store.update_destination(&p).unwrap());
     }
 
     #[test]
-    fn a_profile_with_unfinished_jobs_cannot_be_removed() {
+    fn a_destination_with_unfinished_jobs_cannot_be_removed() {
         let store = Store::open_in_memory().unwrap();
-        let p = sample_profile("p");
-        store.insert_profile(&p).unwrap();
+        let p = sample_destination("p");
+        store.insert_destination(&p).unwrap();
         store
             .insert_jobs(
                 "b1",
                 &[crate::store::NewJob {
                     path: "/tmp/x".into(),
-                    profile_id: p.id.clone(),
+                    destination_id: p.id.clone(),
                     bucket: "b".into(),
                     key: "x".into(),
                     bytes_total: 1,
@@ -276,7 +281,7 @@ pub(crate) mod tests {
                 }],
             )
             .unwrap();
-        let err = store.delete_profile(&p.id).unwrap_err();
+        let err = store.delete_destination(&p.id).unwrap_err();
         assert!(err.message().contains("unfinished"), "{}", err.message());
         store
             .apply(
@@ -285,8 +290,8 @@ pub(crate) mod tests {
                 None,
             )
             .unwrap();
-        store.delete_profile(&p.id).unwrap();
-        assert!(store.profiles().unwrap().is_empty());
+        store.delete_destination(&p.id).unwrap();
+        assert!(store.destinations().unwrap().is_empty());
         assert!(store.jobs().unwrap().is_empty());
     }
 }

@@ -1,10 +1,12 @@
-//! `hoist profile edit` and `hoist profile import-aws`, and the upload-option flags that
-//! `profile add` shares with `profile edit`.
+//! `hoist destination edit` and `hoist destination import-aws`, and the upload-option flags that
+//! `destination add` shares with `destination edit`.
 
 use clap::Args;
 use hoist_core::aws_import::{AwsProfile, read_profiles};
 use hoist_core::options::{IfExists, UploadOptions};
-use hoist_core::{Core, EndpointChange, Error, ErrorKind, NewProfile, ProfileChanges, Result};
+use hoist_core::{
+    Core, DestinationChanges, EndpointChange, Error, ErrorKind, NewDestination, Result,
+};
 use std::process::ExitCode;
 
 /// Per-destination upload options.
@@ -99,8 +101,8 @@ pub struct EditArgs {
 }
 
 pub fn edit(core: &Core, args: EditArgs) -> Result<ExitCode> {
-    let current = core.profile(&args.name)?;
-    let changes = ProfileChanges {
+    let current = core.destination(&args.name)?;
+    let changes = DestinationChanges {
         rename: args.rename,
         endpoint: args.endpoint.map(|e| {
             if e.eq_ignore_ascii_case("aws") {
@@ -116,13 +118,13 @@ pub fn edit(core: &Core, args: EditArgs) -> Result<ExitCode> {
         folder: args.folder.map(|f| std::path::absolute(&f).unwrap_or(f)),
         options: (!args.options.is_empty()).then(|| args.options.apply(current.options.clone())),
         key: if args.keys {
-            Some(super::profile::read_access_key()?)
+            Some(super::destination::read_access_key()?)
         } else {
             None
         },
     };
-    let saved = core.edit_profile(&args.name, changes)?;
-    println!("saved profile '{}'", saved.name);
+    let saved = core.edit_destination(&args.name, changes)?;
+    println!("saved destination '{}'", saved.name);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -135,7 +137,7 @@ pub struct ImportArgs {
     /// Import every AWS profile that has an access key pair.
     #[arg(long)]
     all: bool,
-    /// The Hoist profile name (one AWS profile only; default `aws`, or `aws-NAME`).
+    /// The Hoist destination name (one AWS profile only; default `aws`, or `aws-NAME`).
     #[arg(long, conflicts_with = "all")]
     name: Option<String>,
     /// The bucket uploads go to (AWS profiles name none; `hoist upload --bucket` works too).
@@ -188,7 +190,7 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
         ));
     }
     let chosen = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
-    // Nothing named, and no `default` to fall back on: import every profile with keys.
+    // Nothing named, and no `default` to fall back on: import every AWS profile with keys.
     let all = args.all
         || (args.aws_profiles.is_empty()
             && chosen.is_none()
@@ -273,7 +275,7 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
         if args.dry_run {
             continue;
         }
-        let new = NewProfile {
+        let new = NewDestination {
             name: name.clone(),
             endpoint: aws.endpoint.clone(),
             region,
@@ -281,7 +283,7 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
             path_style: aws.path_style,
             ..Default::default()
         };
-        if let Err(e) = core.add_profile(new, Some(key.clone())) {
+        if let Err(e) = core.add_destination(new, Some(key.clone())) {
             eprintln!("could not import '{aws_name}': {e}");
             failures += 1;
         }
@@ -289,7 +291,7 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
     if !args.dry_run && args.bucket.is_none() && failures < wanted.len() {
         println!(
             "AWS profiles name no bucket: upload with `hoist upload --bucket B`, or set one with \
-             `hoist profile edit NAME --bucket B`"
+             `hoist destination edit NAME --bucket B`"
         );
     }
     Ok(if failures == 0 {

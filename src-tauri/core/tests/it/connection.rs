@@ -1,17 +1,17 @@
-//! `hoist profile test` against the in-test S3 server: a healthy server's capabilities are
+//! The connection test against the in-test S3 server (and a folder): a healthy server's capabilities are
 //! found and remembered; a server that rejects Content-MD5 stops getting it; and each way a
 //! destination can be wrong (DNS, nothing listening, TLS, unknown key, bad secret, missing
 //! bucket, wrong region, clock skew) fails at its step with a message naming the fix.
 
 use crate::support::*;
-use hoist_core::probe::{ProbeReport, StepOutcome};
-use hoist_core::{AccessKey, NewProfile, Secret};
+use hoist_core::connection::{ConnectionReport, StepOutcome};
+use hoist_core::{AccessKey, NewDestination, Secret};
 use hoist_test_s3::{Fault, FaultAction, Op};
 
 fn add(f: &Fixture, name: &str, endpoint: &str, bucket: &str, key_id: &str, secret: &str) {
     f.core
-        .add_profile(
-            NewProfile {
+        .add_destination(
+            NewDestination {
                 name: name.into(),
                 endpoint: Some(endpoint.into()),
                 region: hoist_test_s3::REGION.into(),
@@ -27,15 +27,15 @@ fn add(f: &Fixture, name: &str, endpoint: &str, bucket: &str, key_id: &str, secr
         .unwrap();
 }
 
-async fn test(f: &Fixture, name: &str) -> ProbeReport {
-    tokio::time::timeout(WAIT, f.core.test_profile(name))
+async fn test(f: &Fixture, name: &str) -> ConnectionReport {
+    tokio::time::timeout(WAIT, f.core.test_destination(name))
         .await
         .expect("the test ends in time")
         .unwrap()
 }
 
 /// The step that failed and blocked the destination, with its detail.
-fn blocking_failure(report: &ProbeReport) -> (String, String, Option<String>) {
+fn blocking_failure(report: &ConnectionReport) -> (String, String, Option<String>) {
     let step = report
         .steps
         .iter()
@@ -59,12 +59,12 @@ async fn a_healthy_server_passes_and_its_capabilities_are_remembered() {
         "{caps:?}"
     );
     assert!(caps.tested_at > 0);
-    assert_eq!(f.core.profile("test").unwrap().capabilities, Some(caps));
+    assert_eq!(f.core.destination("test").unwrap().capabilities, Some(caps));
     assert!(
         f.server
             .keys(BUCKET)
             .iter()
-            .all(|k| !k.starts_with(".hoist-probe")),
+            .all(|k| !k.starts_with(".hoist-test")),
         "scratch objects left: {:?}",
         f.server.keys(BUCKET)
     );
@@ -130,7 +130,11 @@ async fn wrong_keys_and_bucket_name_their_fix() {
             "bad_credentials",
             "access key id is not known",
         ),
-        ("no-bucket", "no_such_bucket", "--bucket NAME"),
+        (
+            "no-bucket",
+            "no_such_bucket",
+            "point the destination at an existing one",
+        ),
     ] {
         let report = test(&f, name).await;
         let (step, detail, error) = blocking_failure(&report);
@@ -139,11 +143,11 @@ async fn wrong_keys_and_bucket_name_their_fix() {
         assert!(detail.contains(says), "{name}: {detail}");
         if kind == "bad_credentials" {
             assert!(
-                detail.contains(&format!("hoist profile edit {name} --keys")),
+                detail.contains("give the destination the right access key pair"),
                 "{detail}"
             );
         }
-        assert_eq!(f.core.profile(name).unwrap().capabilities, None);
+        assert_eq!(f.core.destination(name).unwrap().capabilities, None);
     }
 }
 
@@ -155,7 +159,7 @@ async fn clock_skew_and_wrong_region_name_their_fix() {
         (
             "AuthorizationHeaderMalformed",
             "wrong_region",
-            "hoist profile edit test --region",
+            "set the destination's region to",
         ),
     ] {
         f.server.inject(Fault {
@@ -201,17 +205,18 @@ async fn dns_connection_and_tls_failures_name_their_fix() {
     for (name, step_name, says) in [
         ("dns", "DNS", "cannot resolve 'hoist-probe.invalid'"),
         ("closed", "connection", "nothing answers"),
-        ("tls", "TLS", "use an http:// endpoint"),
+        (
+            "tls",
+            "TLS",
+            "make the destination's endpoint an http:// URL",
+        ),
     ] {
         let report = test(&f, name).await;
         let (step, detail, error) = blocking_failure(&report);
         assert_eq!(step, step_name, "{name}: {detail}");
         assert_eq!(error.as_deref(), Some("unreachable"));
         assert!(detail.contains(says), "{name}: {detail}");
-        assert!(
-            detail.contains(&format!("hoist profile edit {name} --endpoint")),
-            "{detail}"
-        );
+        assert!(detail.contains("the destination's endpoint"), "{detail}");
         let last = report.steps.last().unwrap();
         assert_eq!(
             last.outcome,
@@ -226,8 +231,8 @@ async fn a_folder_destination_is_tested_for_writing() {
     let f = Fixture::new().await;
     let folder = f.dir.path().join("nas");
     f.core
-        .add_profile(
-            NewProfile {
+        .add_destination(
+            NewDestination {
                 name: "nas".into(),
                 folder: Some(folder.clone()),
                 ..Default::default()
@@ -238,6 +243,31 @@ async fn a_folder_destination_is_tested_for_writing() {
     let report = test(&f, "nas").await;
     assert!(report.usable(), "{:#?}", report.steps);
     let names: Vec<&str> = report.steps.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["folder", "write and read back", "free space"]);
-    assert!(folder.is_dir());
+    assert_eq!(
+        names,
+        [
+            "folder",
+            "free space",
+            "read the folder",
+            "write and read back",
+            "multipart upload",
+            "ListParts",
+            "list incomplete uploads",
+            "clean-up"
+        ]
+    );
+    assert!(
+        report.steps.iter().all(|s| s.outcome == StepOutcome::Ok),
+        "{:#?}",
+        report.steps
+    );
+    // The same backend as uploads wrote and deleted the scratch objects: nothing is left but
+    // the (empty) staging folder, and a folder keeps no server capabilities.
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name != ".hoist-staging")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(report.capabilities, None);
 }

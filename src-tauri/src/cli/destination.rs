@@ -1,16 +1,16 @@
-//! `hoist profile add|list|rm`. Secrets come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or
+//! `hoist destination add|list|rm`. Secrets come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or
 //! a prompt, and go straight to the keychain through the core; they are never echoed.
 
+use super::destination_edit::{self, EditArgs, ImportArgs, OptionFlags};
 use super::output;
-use super::profile_edit::{self, EditArgs, ImportArgs, OptionFlags};
 use clap::Subcommand;
 use hoist_core::presets::{self, PresetInput, Provider};
-use hoist_core::{AccessKey, Core, Error, ErrorKind, NewProfile, Result, Secret};
+use hoist_core::{AccessKey, Core, Error, ErrorKind, NewDestination, Result, Secret};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
-pub enum ProfileCommand {
+pub enum DestinationCommand {
     /// Add a destination: an S3-compatible bucket (--endpoint and --bucket) or a local folder
     /// (--folder). For S3, the access key pair is read from AWS_ACCESS_KEY_ID and
     /// AWS_SECRET_ACCESS_KEY when set, else asked for, and stored in the OS keychain.
@@ -53,7 +53,7 @@ pub enum ProfileCommand {
     },
     /// Change a destination: its connection, prefix, upload options, or keys.
     Edit(EditArgs),
-    /// Import profiles from the AWS CLI (~/.aws/credentials, ~/.aws/config, AWS_* variables);
+    /// Import destinations from the AWS CLI (~/.aws/credentials, ~/.aws/config, AWS_* variables);
     /// their keys go to the OS keychain.
     ImportAws(ImportArgs),
     /// List destinations.
@@ -65,9 +65,9 @@ pub enum ProfileCommand {
     Rm { name: String },
 }
 
-pub async fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
+pub async fn run(core: &Core, command: DestinationCommand) -> Result<ExitCode> {
     match command {
-        ProfileCommand::Add {
+        DestinationCommand::Add {
             name,
             endpoint,
             bucket,
@@ -83,20 +83,20 @@ pub async fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
             options.validate()?;
             if let Some(folder) = folder {
                 let folder = std::path::absolute(&folder).unwrap_or(folder);
-                let new = NewProfile {
+                let new = NewDestination {
                     name,
                     folder: Some(folder),
                     prefix,
                     options,
                     ..Default::default()
                 };
-                let profile = core.add_profile(new, None)?;
-                let shown = profile
+                let destination = core.add_destination(new, None)?;
+                let shown = destination
                     .folder
                     .as_deref()
                     .unwrap_or(std::path::Path::new(""))
                     .display();
-                println!("added profile '{}' (folder {shown})", profile.name);
+                println!("added destination '{}' (folder {shown})", destination.name);
                 return Ok(ExitCode::SUCCESS);
             }
             let bucket = bucket.unwrap_or_default();
@@ -107,7 +107,7 @@ pub async fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
             };
             let (endpoint, region, path_style) = presets::connection(provider, &input, path_style)?;
             let key = read_access_key()?;
-            let new = NewProfile {
+            let new = NewDestination {
                 name,
                 endpoint,
                 region,
@@ -118,32 +118,34 @@ pub async fn run(core: &Core, command: ProfileCommand) -> Result<ExitCode> {
                 options,
                 ..Default::default()
             };
-            let profile = core.add_profile(new, Some(key))?;
+            let destination = core.add_destination(new, Some(key))?;
             println!(
-                "added profile '{}' (s3://{}); its keys are in the OS keychain",
-                profile.name, profile.bucket
+                "added destination '{}' (s3://{}); its keys are in the OS keychain",
+                destination.name, destination.bucket
             );
         }
-        ProfileCommand::Test { name, json } => return test(core, &name, json).await,
-        ProfileCommand::Edit(args) => return profile_edit::edit(core, args),
-        ProfileCommand::ImportAws(args) => return profile_edit::import_aws(core, args),
-        ProfileCommand::List { json } => output::print_profiles(&core.profiles()?, json)?,
-        ProfileCommand::Rm { name } => {
-            core.remove_profile(&name)?;
-            println!("removed profile '{name}'");
+        DestinationCommand::Test { name, json } => return test(core, &name, json).await,
+        DestinationCommand::Edit(args) => return destination_edit::edit(core, args),
+        DestinationCommand::ImportAws(args) => return destination_edit::import_aws(core, args),
+        DestinationCommand::List { json } => {
+            output::print_destinations(&core.destinations()?, json)?
+        }
+        DestinationCommand::Rm { name } => {
+            core.remove_destination(&name)?;
+            println!("removed destination '{name}'");
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `hoist profile test`: one line per step; exit 0 iff the destination is usable.
+/// `hoist destination test`: one line per step; exit 0 iff the destination is usable.
 async fn test(core: &Core, name: &str, json: bool) -> Result<ExitCode> {
-    use hoist_core::probe::StepOutcome;
-    let report = core.test_profile(name).await?;
+    use hoist_core::connection::StepOutcome;
+    let report = core.test_destination(name).await?;
     if json {
         println!("{}", output::to_json(&report)?);
     } else {
-        println!("testing '{}'", report.profile);
+        println!("testing '{}'", report.destination);
         for step in &report.steps {
             let mark = match step.outcome {
                 StepOutcome::Ok => "ok  ",

@@ -1,5 +1,5 @@
 //! Destinations from the command line: importing AWS CLI profiles (keys to the keychain, never
-//! printed), uploading to a bucket the profile does not name (`--bucket`), and `profile edit`.
+//! printed), uploading to a bucket the destination does not name (`--bucket`), and `destination edit`.
 
 use crate::common::*;
 use hoist_test_s3::TestS3;
@@ -57,7 +57,7 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
             .unwrap()
     };
 
-    let dry = run(&["profile", "import-aws", "--all", "--dry-run"]);
+    let dry = run(&["destination", "import-aws", "--all", "--dry-run"]);
     assert!(dry.status.success(), "{}", text(&dry));
     assert!(
         text(&dry).contains("would import AWS profile 'test' as 'aws-test'"),
@@ -69,10 +69,10 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
         "{}",
         text(&dry)
     );
-    let listed = run(&["profile", "list", "--json"]);
+    let listed = run(&["destination", "list", "--json"]);
     assert!(!String::from_utf8_lossy(&listed.stdout).contains("aws-test"));
 
-    let import = run(&["profile", "import-aws", "--all"]);
+    let import = run(&["destination", "import-aws", "--all"]);
     assert!(import.status.success(), "{}", text(&import));
     assert!(
         !text(&import).contains(hoist_test_s3::SECRET_KEY),
@@ -82,7 +82,7 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
         !text(&import).contains(hoist_test_s3::ACCESS_KEY),
         "the whole key id was printed"
     );
-    let again = run(&["profile", "import-aws", "--aws-profile", "test"]);
+    let again = run(&["destination", "import-aws", "--aws-profile", "test"]);
     assert!(!again.status.success());
     assert!(text(&again).contains("already exists"), "{}", text(&again));
 
@@ -92,7 +92,7 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
     assert!(!no_bucket.status.success());
     assert!(
         text(&no_bucket).contains("names no bucket: pass --bucket B")
-            && text(&no_bucket).contains("hoist profile edit aws-test --bucket B"),
+            && text(&no_bucket).contains("hoist destination edit aws-test --bucket B"),
         "{}",
         text(&no_bucket)
     );
@@ -104,7 +104,7 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
     );
 
     let edit = run(&[
-        "profile",
+        "destination",
         "edit",
         "aws-test",
         "--bucket",
@@ -117,9 +117,9 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
         "skip",
     ]);
     assert!(edit.status.success(), "{}", text(&edit));
-    let profiles: serde_json::Value =
-        serde_json::from_slice(&run(&["profile", "list", "--json"]).stdout).unwrap();
-    let edited = profiles
+    let destinations: serde_json::Value =
+        serde_json::from_slice(&run(&["destination", "list", "--json"]).stdout).unwrap();
+    let edited = destinations
         .as_array()
         .unwrap()
         .iter()
@@ -151,7 +151,7 @@ fn imported_aws_profiles_upload_with_bucket_and_edit() {
             "--folder applies to folder destinations only",
         ),
     ] {
-        let mut full = vec!["profile", "edit", "aws-test"];
+        let mut full = vec!["destination", "edit", "aws-test"];
         full.extend(args);
         let out = run(&full);
         assert!(!out.status.success(), "{full:?} was accepted");
@@ -180,7 +180,7 @@ fn import_aws_without_a_default_profile_failed() {
     std::fs::write(&config, "[profile corp] ; SSO only\nsso_session = corp\n").unwrap();
     let out = hoist
         .command()
-        .args(["profile", "import-aws", "--dry-run"])
+        .args(["destination", "import-aws", "--dry-run"])
         .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
         .env("AWS_CONFIG_FILE", &config)
         .env_remove("AWS_PROFILE")
@@ -219,8 +219,9 @@ fn everything_written(hoist: &Hoist, out: &Output) -> String {
 }
 
 #[test]
-fn a_private_ca_was_not_trusted_by_profile_test_and_the_offline_gate() {
-    if !keychain_available("a_private_ca_was_not_trusted_by_profile_test_and_the_offline_gate") {
+fn a_private_ca_was_not_trusted_by_destination_test_and_the_offline_gate() {
+    if !keychain_available("a_private_ca_was_not_trusted_by_destination_test_and_the_offline_gate")
+    {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -235,7 +236,7 @@ fn a_private_ca_was_not_trusted_by_profile_test_and_the_offline_gate() {
     let (ca, other_ca) = (dir.path().join("ca.pem"), dir.path().join("other.pem"));
     std::fs::write(&ca, front.ca_pem()).unwrap();
     std::fs::write(&other_ca, stranger.ca_pem()).unwrap();
-    hoist.add_profile(
+    hoist.add_destination(
         "corp",
         &front.endpoint(),
         "bucket",
@@ -251,7 +252,7 @@ fn a_private_ca_was_not_trusted_by_profile_test_and_the_offline_gate() {
     };
 
     // Trusted through the platform's mechanism: every client of hoist accepts it.
-    let tested = with_bundle(&ca, &["profile", "test", "corp", "--json"]);
+    let tested = with_bundle(&ca, &["destination", "test", "corp", "--json"]);
     assert!(tested.status.success(), "{}", text(&tested));
     let report: serde_json::Value = serde_json::from_slice(&tested.stdout).unwrap();
     let tls = report["steps"]
@@ -271,7 +272,7 @@ fn a_private_ca_was_not_trusted_by_profile_test_and_the_offline_gate() {
     );
 
     // Not trusted: said plainly, and the upload fails instead of waiting for the network.
-    let tested = with_bundle(&other_ca, &["profile", "test", "corp"]);
+    let tested = with_bundle(&other_ca, &["destination", "test", "corp"]);
     assert!(!tested.status.success());
     assert!(
         text(&tested).contains("is not trusted"),
@@ -296,7 +297,7 @@ fn a_failing_presigned_get_printed_the_whole_access_key_id() {
     server.create_bucket("bucket");
     let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
-    hoist.add_profile(
+    hoist.add_destination(
         "leaky",
         &server.endpoint(),
         "bucket",
@@ -311,8 +312,8 @@ fn a_failing_presigned_get_printed_the_whole_access_key_id() {
         times: 100,
     });
     for args in [
-        &["profile", "test", "leaky"][..],
-        &["-v", "profile", "test", "leaky", "--json"][..],
+        &["destination", "test", "leaky"][..],
+        &["-v", "destination", "test", "leaky", "--json"][..],
     ] {
         let out = output_within(
             {
