@@ -7,7 +7,7 @@
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct UiError {
     pub code: String,
     pub message: String,

@@ -15,6 +15,7 @@ pub mod logging;
 mod commands;
 mod error;
 mod events;
+mod ipc_types;
 mod notifications;
 mod tray;
 

@@ -196,7 +196,11 @@ fn presets_fill_in_the_provider_and_folders_are_destinations() {
         "b",
     ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("--account-id"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hint: pass --account-id ACCOUNT-ID"),
+        "{}",
+        stderr(&out)
+    );
     let out = hoist.run(&[
         "destination",
         "add",

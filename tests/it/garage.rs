@@ -307,7 +307,7 @@ fn destination_test_reports_what_garage_supports_and_a_wrong_region() {
     assert!(!out.status.success(), "{text}");
     assert!(
         text.contains("FAIL  credentials and bucket")
-            && text.contains("`hoist destination edit garage --region us-east-1`"),
+            && text.contains("set the destination's region to us-east-1"),
         "{text}"
     );
 }

@@ -3,6 +3,25 @@
 // they start empty, are sent once when filled, and nothing the shell returns holds a secret.
 import type { Ipc, Preset, ConnectionReport, Destination, DestinationEdit, DestinationForm } from './ipc/types';
 import { toUiError } from './ipc/types';
+
+/** The fields that are set, as the Rust side takes them: a field left out, never an undefined
+ * one. Every field must be named, so a new Rust field cannot be forgotten here. */
+function setFields<T extends object>(fields: { [K in keyof T]-?: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A folder destination's form leaves every S3 field out. */
+const NO_FORM_FIELDS = {
+  provider: undefined,
+  endpoint: undefined,
+  region: undefined,
+  account_id: undefined,
+  bucket: undefined,
+  path_style: undefined,
+  access_key_id: undefined,
+  secret_access_key: undefined,
+  options: undefined,
+} as const;
 import { button, el } from './view';
 
 /** Which form fields a provider needs (the rest come from its preset). */
@@ -250,14 +269,14 @@ export class DestinationsView {
     if (!name) return 'Enter a name for the destination.';
     if (kind === 'local') {
       if (!this.folderPicked) return 'Choose the folder to upload into.';
-      return { name, kind, prefix: this.value('prefix') ?? '' };
+      return setFields<DestinationForm>({ ...NO_FORM_FIELDS, name, kind, prefix: this.value('prefix') ?? '' });
     }
     const provider = this.value('provider');
     if (!this.value('bucket')) return 'Enter the bucket name.';
     if (!provider && !this.value('endpoint')) return 'Choose a provider or enter the endpoint URL.';
     if (provider === 'r2' && !this.value('account_id')) return 'Enter your Cloudflare account id.';
     if (!this.value('access_key_id') || !this.value('secret_access_key')) return 'Enter the access key id and the secret access key.';
-    return {
+    return setFields<DestinationForm>({
       name,
       kind,
       provider,
@@ -269,7 +288,8 @@ export class DestinationsView {
       prefix: this.value('prefix') ?? '',
       access_key_id: this.value('access_key_id'),
       secret_access_key: this.value('secret_access_key'),
-    };
+      options: undefined,
+    });
   }
 
   /** What the edit form changed: only fields shown for this destination and different from its
@@ -280,7 +300,7 @@ export class DestinationsView {
       return v !== undefined && v !== saved ? v : undefined;
     };
     const prefix = this.inputs.get('prefix')!.value.trim();
-    const edit: DestinationEdit = {
+    return setFields<DestinationEdit>({
       rename: changed('name', p.name),
       endpoint: p.kind === 's3' ? changed('endpoint', p.endpoint ?? '') : undefined,
       region: p.kind === 's3' ? changed('region', p.region) : undefined,
@@ -290,8 +310,8 @@ export class DestinationsView {
       folder_picked: p.kind === 'local' && this.folderPicked ? true : undefined,
       access_key_id: this.value('access_key_id'),
       secret_access_key: this.value('secret_access_key'),
-    };
-    return Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as DestinationEdit;
+      options: undefined,
+    });
   }
 
   private async save(): Promise<void> {

@@ -144,7 +144,7 @@ describe('queue window', () => {
     const ipc = await mount([makeJob({ id: 9, state: 'running', bytes_done: 0, bytes_total: 2048 })]);
     const before = ipc.count('listJobs');
     const bar = row(9).querySelector('progress')!;
-    ipc.emit('hoist://progress', { jobs: [{ id: 9, bytes_done: 1536, bytes_total: 2048, bytes_per_sec: 512 }], online: true });
+    ipc.emit('hoist://progress', { jobs: [{ id: 9, bytes_done: 1536, bytes_total: 2048, bytes_per_sec: 512, retry_at: null }], online: true });
     expect(row(9).querySelector('progress')).toBe(bar);
     expect(bar.value).toBe(75);
     expect(row(9).querySelector('.detail')?.textContent).toBe('1.5 KiB of 2.0 KiB');

@@ -33,7 +33,7 @@ describe('actionsFor', () => {
 describe('rowView', () => {
   it('overlays live progress on a running job', () => {
     const job = makeJob({ id: 1, state: 'running', bytes_done: 100, bytes_total: 4096 });
-    const view = rowView(job, { id: 1, bytes_done: 2048, bytes_total: 4096, bytes_per_sec: 1024 });
+    const view = rowView(job, { id: 1, bytes_done: 2048, bytes_total: 4096, bytes_per_sec: 1024, retry_at: null });
     expect(view.percent).toBe(50);
     expect(view.detail).toBe('2.0 KiB of 4.0 KiB');
     expect(view.speed).toBe('1.0 KiB/s · 2 s left');
@@ -42,7 +42,7 @@ describe('rowView', () => {
 
   it('ignores stale progress of a job that is no longer running', () => {
     const job = makeJob({ id: 1, state: 'paused', bytes_done: 1024, bytes_total: 4096 });
-    const view = rowView(job, { id: 1, bytes_done: 3000, bytes_total: 4096, bytes_per_sec: 9 });
+    const view = rowView(job, { id: 1, bytes_done: 3000, bytes_total: 4096, bytes_per_sec: 9, retry_at: null });
     expect(view.percent).toBe(25);
     expect(view.detail).not.toContain('/s');
   });
@@ -83,7 +83,7 @@ describe('applyJobState', () => {
 
   it('drops live progress when a job stops running but keeps the bytes shown', () => {
     let state = withJobs(initialState(), [makeJob({ id: 3, state: 'running', bytes_done: 0, bytes_total: 100 })]);
-    state = applyProgress(state, { jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5 }], online: true })
+    state = applyProgress(state, { jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5, retry_at: null }], online: true })
       .state;
     const next = applyJobState(state, { id: 3, state: 'paused', error: null }).state;
     expect(next.progress.has(3)).toBe(false);
@@ -105,8 +105,8 @@ describe('applyProgress and withJobs', () => {
     const state = withJobs(initialState(), [makeJob({ id: 1, state: 'running' })]);
     const { state: next, unknown } = applyProgress(state, {
       jobs: [
-        { id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1 },
-        { id: 2, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1 },
+        { id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null },
+        { id: 2, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null },
       ],
       online: false,
     });
@@ -118,7 +118,7 @@ describe('applyProgress and withJobs', () => {
 
   it('forgets progress of jobs a reload shows as no longer running', () => {
     let state = withJobs(initialState(), [makeJob({ id: 1, state: 'running' })]);
-    state = applyProgress(state, { jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1 }], online: true })
+    state = applyProgress(state, { jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null }], online: true })
       .state;
     const next = withJobs(state, [makeJob({ id: 1, state: 'completed' })]);
     expect(next.progress.size).toBe(0);

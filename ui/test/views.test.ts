@@ -280,7 +280,7 @@ describe('totals and ETA', () => {
       makeJob({ id: 1, state: 'running', bytes_total: 1000, bytes_done: 0 }),
       makeJob({ id: 2, state: 'completed', bytes_total: 500, bytes_done: 0 }),
     ]);
-    const live = { ...state, progress: new Map([[1, { id: 1, bytes_done: 250, bytes_total: 1000, bytes_per_sec: 2048 }]]) };
+    const live = { ...state, progress: new Map([[1, { id: 1, bytes_done: 250, bytes_total: 1000, bytes_per_sec: 2048, retry_at: null }]]) };
     expect(totals(live)).toEqual({ files: 2, bytes: 1500, bytesDone: 750, rate: 2048 });
     expect(totalsLine(totals(live))).toBe('2 files · 750 B of 1.5 KiB · 2.0 KiB/s');
     expect(formatEta(30)).toBe('30 s left');

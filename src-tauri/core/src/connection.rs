@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::options::Capabilities;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StepOutcome {
     Ok,
@@ -18,7 +18,7 @@ pub enum StepOutcome {
 }
 
 /// One check and what it found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ConnectionStep {
     /// e.g. "DNS", "credentials and bucket", "multipart upload".
     pub name: String,
@@ -32,7 +32,7 @@ pub struct ConnectionStep {
 }
 
 /// The whole test of one destination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ConnectionReport {
     pub destination: String,
     pub steps: Vec<ConnectionStep>,

@@ -123,6 +123,25 @@ pub struct Error {
     message: String,
     source: Option<Source>,
     retry_after: Option<Duration>,
+    fix: Option<Fix>,
+}
+
+/// What the user can do about an error, as data: the message says it in words for everyone,
+/// and each shell may add its own way to do it (the CLI names the command and its flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// Several destinations exist and none was named.
+    ChooseDestination,
+    /// The destination names no bucket: name one for this upload, or give it one.
+    NameBucket { destination: String },
+    /// A setting this request needs was not given ("account-id", "region", "endpoint").
+    Give { setting: &'static str },
+    /// Change one setting of a destination (`setting` is the field: "region", "endpoint",
+    /// "bucket", "keys", "folder").
+    EditDestination {
+        destination: String,
+        setting: &'static str,
+    },
 }
 
 impl Error {
@@ -132,7 +151,18 @@ impl Error {
             message: message.into(),
             source: None,
             retry_after: None,
+            fix: None,
         }
+    }
+
+    /// Says what the user can do about it (see [`Fix`]).
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn fix(&self) -> Option<&Fix> {
+        self.fix.as_ref()
     }
 
     pub fn with_source(mut self, source: impl Into<Source>) -> Self {

@@ -20,7 +20,7 @@ pub enum Event {
 }
 
 /// Byte progress of one running job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct JobProgress {
     pub id: JobId,
     pub bytes_done: u64,
@@ -32,7 +32,7 @@ pub struct JobProgress {
 }
 
 /// All running jobs' progress at one instant.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct ProgressSnapshot {
     pub jobs: Vec<JobProgress>,
     /// False while jobs wait for the network.

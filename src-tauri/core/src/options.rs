@@ -32,7 +32,7 @@ pub const CANNED_ACLS: &[&str] = &[
 ];
 
 /// What an upload does when its key already holds an object.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IfExists {
     /// Replace the object (S3's own behaviour).
@@ -70,7 +70,7 @@ impl std::fmt::Display for IfExists {
 
 /// How a destination names and labels the objects it receives. `None` means "not set": the
 /// server's default (ACL, storage class) or no header (Cache-Control).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct UploadOptions {
     /// How a key is built, e.g. `{prefix}{path}` (the default), `{prefix}{date}/{name}`,
@@ -111,7 +111,7 @@ impl UploadOptions {
             && !CANNED_ACLS.contains(&acl.as_str())
         {
             return Err(invalid(format!(
-                "--acl '{acl}' is not a canned ACL: use one of {}",
+                "the ACL '{acl}' is not a canned ACL: use one of {}",
                 CANNED_ACLS.join(", ")
             )));
         }
@@ -122,7 +122,7 @@ impl UploadOptions {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
         {
             return Err(invalid(format!(
-                "--storage-class '{class}' is not a storage class name: use e.g. STANDARD, \
+                "the storage class '{class}' is not a storage class name: use e.g. STANDARD, \
                  STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR"
             )));
         }
@@ -130,7 +130,7 @@ impl UploadOptions {
             && (value.trim().is_empty() || value.chars().any(|c| !(' '..='~').contains(&c)))
         {
             return Err(invalid(
-                "--cache-control must be a non-empty header value of printable ASCII, e.g. \
+                "Cache-Control must be a non-empty header value of printable ASCII, e.g. \
                  'max-age=3600' or 'no-cache'",
             ));
         }
@@ -146,19 +146,19 @@ pub fn validate_key_template(template: &str) -> Result<()> {
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
             return Err(invalid(format!(
-                "--key-template '{template}' has a '}}' without '{{'"
+                "the key template '{template}' has a '}}' without '{{'"
             )));
         }
         let after = &rest[open + 1..];
         let close = after.find('}').ok_or_else(|| {
             invalid(format!(
-                "--key-template '{template}' has a '{{' without '}}'"
+                "the key template '{template}' has a '{{' without '}}'"
             ))
         })?;
         let name = &after[..close];
         if !KEY_PLACEHOLDERS.contains(&name) {
             return Err(invalid(format!(
-                "--key-template '{template}' uses {{{name}}}, which is not a placeholder: use {}",
+                "the key template '{template}' uses {{{name}}}, which is not a placeholder: use {}",
                 KEY_PLACEHOLDERS
                     .iter()
                     .map(|p| format!("{{{p}}}"))
@@ -174,7 +174,7 @@ pub fn validate_key_template(template: &str) -> Result<()> {
         .any(|p| matches!(*p, "path" | "name" | "stem" | "uuid"))
     {
         return Err(invalid(format!(
-            "--key-template '{template}' would give every file the same key: include {{path}}, \
+            "the key template '{template}' would give every file the same key: include {{path}}, \
              {{name}}, {{stem}} or {{uuid}}"
         )));
     }
@@ -196,7 +196,7 @@ pub(crate) fn options_from_json(json: &str) -> UploadOptions {
 /// What `hoist destination test` found a destination's server accepts. Remembered per destination; the
 /// engine leaves out what the server rejected. Fields default to "works" so that a destination
 /// never tested behaves as before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Capabilities {
     /// When the probe ran, seconds since the Unix epoch.
@@ -275,7 +275,13 @@ mod tests {
         let mut options = UploadOptions::default();
         options.validate().unwrap();
         options.acl = Some("public".into());
-        assert!(options.validate().unwrap_err().message().contains("--acl"));
+        assert!(
+            options
+                .validate()
+                .unwrap_err()
+                .message()
+                .contains("the ACL")
+        );
         options.acl = Some("public-read".into());
         options.storage_class = Some("cold storage".into());
         assert!(
@@ -283,7 +289,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
                 .message()
-                .contains("--storage-class")
+                .contains("the storage class")
         );
         options.storage_class = Some("STANDARD_IA".into());
         options.cache_control = Some("max-age=1\r\nX-Evil: 1".into());
@@ -292,7 +298,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
                 .message()
-                .contains("--cache-control")
+                .contains("Cache-Control")
         );
         options.cache_control = Some("max-age=3600".into());
         options.validate().unwrap();

@@ -87,13 +87,13 @@
 //! CRC32C would be accepted by AWS (and by R2 only as a composite multipart checksum), so no
 //! preset asks for [`ChecksumPolicy::Crc32c`] yet.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 
 /// The multipart minimum part size (except the last part) of every provider here: 5 MiB.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 
 /// A storage provider with a preset. `Generic` is any other S3-compatible server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     Aws,
@@ -238,7 +238,7 @@ pub fn connection(
     }
     let endpoint = input.endpoint.as_deref().map(endpoint_url).transpose()?;
     let region = match input.region.as_deref() {
-        Some(region) => label("--region", region)?,
+        Some(region) => label("the region", region)?,
         None => "us-east-1".to_owned(),
     };
     Ok((endpoint, region, path_style))
@@ -257,16 +257,16 @@ pub fn resolve(provider: Provider, input: &PresetInput) -> Result<Resolved> {
     let region = input
         .region
         .as_deref()
-        .map(|r| label("--region", r))
+        .map(|r| label("the region", r))
         .transpose()?;
     let account_id = input
         .account_id
         .as_deref()
-        .map(|a| label("--account-id", a))
+        .map(|a| label("the account id", a))
         .transpose()?;
     if account_id.is_some() && provider != Provider::R2 {
         return Err(invalid(format!(
-            "--account-id is only used with --provider r2, not with {provider}"
+            "the account id is only used with the r2 provider, not with {provider}"
         )));
     }
 
@@ -295,23 +295,25 @@ pub fn resolve(provider: Provider, input: &PresetInput) -> Result<Resolved> {
             }
         }
         Provider::R2 => {
-            let endpoint = match (endpoint, account_id) {
-                (Some(endpoint), _) => endpoint,
-                (None, Some(account)) => format!("https://{account}.r2.cloudflarestorage.com"),
-                (None, None) => {
-                    return Err(invalid(
-                        "--account-id is required for R2: find it in the Cloudflare dashboard \
+            let endpoint =
+                match (endpoint, account_id) {
+                    (Some(endpoint), _) => endpoint,
+                    (None, Some(account)) => format!("https://{account}.r2.cloudflarestorage.com"),
+                    (None, None) => {
+                        return Err(invalid(
+                        "the account id is required for R2: find it in the Cloudflare dashboard \
                          (it is the first part of the bucket's S3 API URL, \
                          https://ACCOUNT_ID.r2.cloudflarestorage.com); for a bucket in a \
-                         jurisdiction pass --endpoint \
+                         jurisdiction set the endpoint to \
                          https://ACCOUNT_ID.eu.r2.cloudflarestorage.com instead",
-                    ));
-                }
-            };
+                    )
+                    .with_fix(Fix::Give { setting: "account-id" }));
+                    }
+                };
             if is_r2_host(&endpoint) && has_path(&endpoint) {
                 return Err(invalid(format!(
-                    "--endpoint {endpoint}: leave the bucket out of the R2 endpoint (use \
-                     https://ACCOUNT_ID.r2.cloudflarestorage.com) and pass it as --bucket"
+                    "the endpoint {endpoint}: leave the bucket out of the R2 endpoint (use \
+                     https://ACCOUNT_ID.r2.cloudflarestorage.com) and give it as the bucket"
                 )));
             }
             Resolved {
@@ -325,10 +327,11 @@ pub fn resolve(provider: Provider, input: &PresetInput) -> Result<Resolved> {
         Provider::Spaces => {
             let region = region.ok_or_else(|| {
                 invalid(
-                    "--region is required for Spaces: the datacenter of the Space, e.g. nyc3, \
+                    "the region is required for Spaces: the datacenter of the Space, e.g. nyc3, \
                      ams3, sfo3, sgp1, fra1 (the first part of its endpoint, \
                      REGION.digitaloceanspaces.com)",
                 )
+                .with_fix(Fix::Give { setting: "region" })
             })?;
             Resolved {
                 endpoint: Some(
@@ -342,10 +345,11 @@ pub fn resolve(provider: Provider, input: &PresetInput) -> Result<Resolved> {
         Provider::B2 => {
             let region = region.ok_or_else(|| {
                 invalid(
-                    "--region is required for B2: the region in the bucket's endpoint \
+                    "the region is required for B2: the region in the bucket's endpoint \
                      s3.REGION.backblazeb2.com, e.g. us-west-004 (shown with the bucket in the \
                      Backblaze web console)",
                 )
+                .with_fix(Fix::Give { setting: "region" })
             })?;
             Resolved {
                 endpoint: Some(
@@ -378,9 +382,12 @@ pub fn resolve(provider: Provider, input: &PresetInput) -> Result<Resolved> {
             };
             let endpoint = endpoint.ok_or_else(|| {
                 invalid(format!(
-                    "--endpoint is required for {}: the server's S3 API URL, e.g. {example}",
+                    "the endpoint is required for {}: the server's S3 API URL, e.g. {example}",
                     provider.title()
                 ))
+                .with_fix(Fix::Give {
+                    setting: "endpoint",
+                })
             })?;
             Resolved {
                 endpoint: Some(endpoint),
@@ -399,7 +406,7 @@ fn invalid(message: impl Into<String>) -> Error {
 
 /// A region or account id: one hostname label (1 to 63 ASCII letters, digits and hyphens, not
 /// starting or ending with a hyphen), so it can be put into a host name safely.
-fn label(flag: &str, value: &str) -> Result<String> {
+fn label(setting: &str, value: &str) -> Result<String> {
     let v = value.trim();
     let ok = !v.is_empty()
         && v.len() <= 63
@@ -410,7 +417,7 @@ fn label(flag: &str, value: &str) -> Result<String> {
         Ok(v.to_owned())
     } else {
         Err(invalid(format!(
-            "{flag} {value:?} is not valid: use only letters, digits and hyphens (at most 63, \
+            "{setting} {value:?} is not valid: use only letters, digits and hyphens (at most 63, \
              not starting or ending with a hyphen)"
         )))
     }
@@ -423,7 +430,7 @@ fn endpoint_url(value: &str) -> Result<String> {
     let v = value.trim();
     let bad = |why: &str| {
         invalid(format!(
-            "--endpoint {value:?} is not valid: {why} (expected e.g. https://s3.example.com or \
+            "the endpoint {value:?} is not valid: {why} (expected e.g. https://s3.example.com or \
              http://127.0.0.1:9000)"
         ))
     };

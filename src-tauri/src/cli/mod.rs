@@ -11,6 +11,7 @@ mod transfer;
 
 use clap::{Args, Parser, Subcommand};
 use hoist_core::Core;
+use hoist_core::error::Fix;
 use hoist_core::model::{JobId, Selection};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -102,13 +103,43 @@ pub fn run(data_dir: &Path, command: Command) -> ExitCode {
     let result = runtime.block_on(dispatch(&core, command));
     match result {
         Ok(code) => code,
-        Err(e) => fail(e),
+        Err(e) => {
+            let code = fail(&e);
+            if let Some(hint) = e.fix().map(hint) {
+                eprintln!("hint: {hint}");
+            }
+            code
+        }
     }
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
+}
+
+/// A core [`Fix`] as the command that does it.
+fn hint(fix: &Fix) -> String {
+    match fix {
+        Fix::ChooseDestination => {
+            "name one with --destination NAME (`hoist destination list` shows them)".into()
+        }
+        Fix::NameBucket { destination } => format!(
+            "pass --bucket B, or set one with `hoist destination edit {destination} --bucket B`"
+        ),
+        Fix::Give { setting } => format!("pass --{setting} {}", setting.to_uppercase()),
+        Fix::EditDestination {
+            destination,
+            setting: "keys",
+        } => format!("`hoist destination edit {destination} --keys`"),
+        Fix::EditDestination {
+            destination,
+            setting,
+        } => format!(
+            "`hoist destination edit {destination} --{setting} {}`",
+            setting.to_uppercase()
+        ),
+    }
 }
 
 async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode> {

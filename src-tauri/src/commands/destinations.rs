@@ -19,7 +19,8 @@ use std::path::PathBuf;
 use tauri::State;
 
 /// The add form (ui/src/ipc/types.ts `DestinationForm`). Empty strings count as "not given".
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct DestinationForm {
     pub name: String,
     /// "s3" or "local".
@@ -29,10 +30,8 @@ pub struct DestinationForm {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub bucket: Option<String>,
-    #[serde(default)]
-    pub path_style: bool,
-    #[serde(default)]
-    pub prefix: String,
+    pub path_style: Option<bool>,
+    pub prefix: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub options: Option<UploadOptions>,
@@ -40,7 +39,8 @@ pub struct DestinationForm {
 
 /// The edit form: only what is set changes (an empty string is "not given", never "none"). A
 /// new key pair needs both halves.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct DestinationEdit {
     pub rename: Option<String>,
     pub endpoint: Option<String>,
@@ -49,8 +49,7 @@ pub struct DestinationEdit {
     pub path_style: Option<bool>,
     pub prefix: Option<String>,
     /// Use the folder last chosen with [`choose_destination_folder`].
-    #[serde(default)]
-    pub folder_picked: bool,
+    pub folder_picked: Option<bool>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub options: Option<UploadOptions>,
@@ -88,7 +87,7 @@ pub async fn choose_destination_folder(
     Ok(shown)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct PresetView {
     pub id: &'static str,
 }
@@ -141,7 +140,7 @@ pub async fn add_destination(
         NewDestination {
             name: form.name,
             folder: Some(picked.take()?),
-            prefix: form.prefix,
+            prefix: form.prefix.clone().unwrap_or_default(),
             options,
             ..Default::default()
         }
@@ -160,14 +159,14 @@ pub async fn add_destination(
             account_id: given(form.account_id),
         };
         let (endpoint, region, path_style) =
-            presets::connection(provider, &input, form.path_style)?;
+            presets::connection(provider, &input, form.path_style.unwrap_or(false))?;
         NewDestination {
             name: form.name,
             endpoint,
             region,
             bucket,
             path_style,
-            prefix: form.prefix,
+            prefix: form.prefix.clone().unwrap_or_default(),
             folder: None,
             provider,
             options,
@@ -196,7 +195,7 @@ pub async fn edit_destination(
         bucket: given(edit.bucket),
         path_style: edit.path_style,
         prefix: edit.prefix,
-        folder: if edit.folder_picked {
+        folder: if edit.folder_picked == Some(true) {
             Some(picked.take()?)
         } else {
             None

@@ -18,6 +18,7 @@ import type {
   Settings,
   UiError,
   Unlisten,
+  Provider,
 } from './types';
 
 /** A destination with sensible defaults. */
@@ -101,6 +102,9 @@ export function makeJob(fields: Partial<Job> = {}): Job {
     error_code: null,
     error_message: null,
     batch: 'b1',
+    if_exists: 'overwrite',
+    outcome: null,
+    note: null,
     created_at: 0,
     updated_at: 0,
     ...fields,
@@ -246,12 +250,12 @@ export class MockIpc implements Ipc {
     return this.run('addDestination', [form], () => {
       const destination = makeDestination({
         name: form.name,
-        kind: form.kind,
+        kind: form.kind === 'local' ? 'local' : 's3',
         endpoint: form.endpoint ?? null,
         region: form.region ?? 'us-east-1',
         bucket: form.bucket ?? '',
         folder: form.kind === 'local' ? this.takeFolder() : null,
-        provider: form.provider ?? null,
+        provider: (form.provider as Provider | undefined) ?? null,
         prefix: form.prefix ?? '',
       });
       if (form.secret_access_key) this.secrets.set(form.name, form.secret_access_key);

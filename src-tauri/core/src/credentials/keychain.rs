@@ -118,7 +118,7 @@ fn keychain_error(destination: &DestinationId, e: keyring_core::Error) -> Error 
     match e {
         K::NoEntry => Error::new(
             ErrorKind::Keychain,
-            format!("no credentials are stored for destination '{id}': run `hoist destination add` again"),
+            format!("no credentials are stored for destination '{id}': add the destination again"),
         ),
         K::BadEncoding(_) | K::BadDataFormat(..) => not_our_format(destination),
         K::NoStorageAccess(_) => Error::new(
@@ -146,7 +146,7 @@ fn not_our_format(destination: &DestinationId) -> Error {
     Error::new(
         ErrorKind::Keychain,
         format!(
-            "the keychain entry of destination '{id}' is not in Hoist's format: run `hoist destination add` again"
+            "the keychain entry of destination '{id}' is not in Hoist's format: add the destination again"
         ),
     )
 }

@@ -9,7 +9,7 @@
 use super::Destinations;
 use crate::backend::{Backend, PartBody, digest_range};
 use crate::connection::{ConnectionReport, ConnectionStep, Feature, StepOutcome};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{Destination, DestinationKind};
 use crate::options::Capabilities;
 use std::future::Future;
@@ -30,7 +30,11 @@ impl Destinations {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!("destination '{name}' names no bucket to test: give it one first"),
-            ));
+            )
+            .with_fix(Fix::EditDestination {
+                destination: name.to_string(),
+                setting: "bucket",
+            }));
         }
         // Built afresh from defaults: capabilities remembered earlier must not hide a change.
         let mut fresh = destination.clone();

@@ -13,7 +13,7 @@ use crate::backend::Backend;
 use crate::backend::local::LocalBackend;
 use crate::backend::s3::{S3Backend, S3Options};
 use crate::credentials::{AccessKey, CredentialStore, Keychain};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{Destination, DestinationId, DestinationKind, new_id};
 use crate::options::UploadOptions;
 use crate::presets::Provider;
@@ -206,7 +206,8 @@ impl Destinations {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            )),
+            )
+            .with_fix(Fix::ChooseDestination)),
         }
     }
 

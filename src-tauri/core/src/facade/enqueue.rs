@@ -36,13 +36,13 @@ pub struct EnqueueRequest {
     pub follow_links: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Skipped {
     pub path: PathBuf,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct EnqueueReport {
     /// Identifies this call's jobs, e.g. to wait for them.
     pub batch: String,
@@ -65,11 +65,14 @@ impl Core {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "destination '{}' names no bucket: pass --bucket B, or set one with \
-                     `hoist destination edit {} --bucket B`",
-                    destination.name, destination.name
+                    "destination '{}' names no bucket: name one for this upload, or give the \
+                     destination one",
+                    destination.name
                 ),
-            ));
+            )
+            .with_fix(crate::error::Fix::NameBucket {
+                destination: destination.name.clone(),
+            }));
         }
         let if_exists = request.if_exists.unwrap_or(destination.options.if_exists);
         let batch = new_id();
@@ -187,7 +190,7 @@ impl Walk<'_> {
                 return self.skip(
                     path,
                     "a symbolic link: links inside folders are not followed unless the \
-                     'follow links' setting is on (--follow-links)",
+                     'follow links' setting is on",
                 );
             }
             match std::fs::metadata(path) {

@@ -9,7 +9,7 @@ use crate::throttle::MIN_LIMIT;
 use serde::{Deserialize, Serialize};
 
 /// Everything the window's Settings view shows, in one value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Settings {
     /// Files uploaded at once (1 to 64).
     pub concurrency: usize,

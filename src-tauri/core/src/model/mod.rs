@@ -7,9 +7,11 @@ use crate::presets::Provider;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// A queue row's id (SQLite rowid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+/// A queue row's id (SQLite rowid). A newtype serializes as its number (and the id below as
+/// its string), as `#[serde(transparent)]` would say.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 pub struct JobId(pub i64);
 
 impl std::fmt::Display for JobId {
@@ -19,12 +21,11 @@ impl std::fmt::Display for JobId {
 }
 
 /// A destination's stable id; also the keychain entry's user name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct DestinationId(pub String);
 
 /// Where a destination uploads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DestinationKind {
     /// An S3-compatible bucket.
@@ -35,7 +36,7 @@ pub enum DestinationKind {
 
 /// A destination: an S3-compatible bucket or a local folder, with an optional key prefix. Holds
 /// no secret: an S3 access key pair lives in the OS keychain under the destination id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Destination {
     pub id: DestinationId,
     pub name: String,
@@ -60,7 +61,7 @@ pub struct Destination {
 }
 
 /// The states of a queue row. Transitions are decided by [`transition::transition`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -142,7 +143,7 @@ impl Fingerprint {
 }
 
 /// One upload in the queue, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Job {
     pub id: JobId,
     pub path: PathBuf,
@@ -170,7 +171,7 @@ pub struct Job {
 }
 
 /// How a completed job ended. Programs match on this, never on the job's note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The file was uploaded and the object verified.

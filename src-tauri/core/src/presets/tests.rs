@@ -106,7 +106,7 @@ fn r2_requires_an_account_id_unless_an_endpoint_is_given() {
     let e = err(Provider::R2, input(None, None, None));
     assert!(
         e.message()
-            .starts_with("--account-id is required for R2: find it in the Cloudflare dashboard"),
+            .starts_with("the account id is required for R2: find it in the Cloudflare dashboard"),
         "{e}"
     );
     // A jurisdiction endpoint carries the account id itself.
@@ -129,7 +129,7 @@ fn r2_endpoint_with_the_bucket_in_it_is_refused() {
             None,
         ),
     );
-    assert!(e.message().contains("--bucket"), "{e}");
+    assert!(e.message().contains("give it as the bucket"), "{e}");
     // A trailing slash alone is not a bucket.
     let r = ok(
         Provider::R2,
@@ -156,7 +156,7 @@ fn spaces_uses_the_region_slug() {
     assert_eq!(endpoint(&r), "https://fra1.digitaloceanspaces.com");
     let e = err(Provider::Spaces, input(None, None, None));
     assert!(
-        e.message().starts_with("--region is required for Spaces"),
+        e.message().starts_with("the region is required for Spaces"),
         "{e}"
     );
 }
@@ -165,7 +165,8 @@ fn spaces_uses_the_region_slug() {
 fn minio_needs_an_endpoint_and_defaults_to_us_east_1_path_style() {
     let e = err(Provider::Minio, input(None, None, None));
     assert!(
-        e.message().starts_with("--endpoint is required for MinIO"),
+        e.message()
+            .starts_with("the endpoint is required for MinIO"),
         "{e}"
     );
     let r = ok(
@@ -187,7 +188,7 @@ fn b2_uses_the_s3_region_endpoint() {
     assert_eq!(endpoint(&r), "https://s3.eu-central-003.backblazeb2.com");
     let e = err(Provider::B2, input(None, None, None));
     assert!(
-        e.message().starts_with("--region is required for B2"),
+        e.message().starts_with("the region is required for B2"),
         "{e}"
     );
 }
@@ -211,7 +212,8 @@ fn wasabi_us_east_1_is_the_bare_service_url() {
 fn garage_needs_an_endpoint_and_defaults_to_region_garage() {
     let e = err(Provider::Garage, input(None, None, None));
     assert!(
-        e.message().starts_with("--endpoint is required for Garage"),
+        e.message()
+            .starts_with("the endpoint is required for Garage"),
         "{e}"
     );
     let r = ok(
@@ -226,7 +228,7 @@ fn garage_needs_an_endpoint_and_defaults_to_region_garage() {
 #[test]
 fn generic_needs_an_endpoint_and_defaults_to_us_east_1_path_style() {
     let e = err(Provider::Generic, input(None, None, None));
-    assert!(e.message().starts_with("--endpoint is required"), "{e}");
+    assert!(e.message().starts_with("the endpoint is required"), "{e}");
     let r = ok(
         Provider::Generic,
         input(None, Some("https://storage.example.net"), None),
@@ -322,9 +324,9 @@ fn regions_and_account_ids_must_be_plain_labels() {
     ];
     for value in bad {
         let e = err(Provider::Spaces, input(Some(value), None, None));
-        assert!(e.message().starts_with("--region"), "{value:?}: {e}");
+        assert!(e.message().starts_with("the region"), "{value:?}: {e}");
         let e = err(Provider::R2, input(None, None, Some(value)));
-        assert!(e.message().starts_with("--account-id"), "{value:?}: {e}");
+        assert!(e.message().starts_with("the account id"), "{value:?}: {e}");
     }
     // Surrounding whitespace (a pasted value) is trimmed; 63 characters are fine.
     let r = ok(Provider::Spaces, input(Some(" sgp1 "), None, None));
@@ -338,13 +340,16 @@ fn regions_and_account_ids_must_be_plain_labels() {
         Provider::Minio,
         input(Some("x.y"), Some("http://127.0.0.1:9000"), None),
     );
-    assert!(e.message().starts_with("--region"), "{e}");
+    assert!(e.message().starts_with("the region"), "{e}");
 }
 
 #[test]
 fn account_id_is_refused_for_other_providers() {
     let e = err(Provider::Aws, input(None, None, Some(ACCOUNT)));
-    assert!(e.message().contains("only used with --provider r2"), "{e}");
+    assert!(
+        e.message().contains("only used with the r2 provider"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -373,7 +378,7 @@ fn endpoints_must_be_http_urls() {
     ];
     for value in bad {
         let e = err(Provider::Generic, input(None, Some(value), None));
-        assert!(e.message().starts_with("--endpoint"), "{value:?}: {e}");
+        assert!(e.message().starts_with("the endpoint"), "{value:?}: {e}");
     }
 }
 

@@ -7,7 +7,7 @@ use crate::limits::{DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE};
 use serde::{Deserialize, Serialize};
 
 /// What the desktop app lets the user choose, besides concurrency and the bandwidth limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Preferences {
     /// Desktop notifications for finished batches, failures and going offline (default on).
     pub notifications: bool,

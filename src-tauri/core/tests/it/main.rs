@@ -8,6 +8,7 @@ mod support;
 mod cleanup;
 mod conflicts;
 mod connection;
+mod contract;
 mod engine;
 mod enqueue;
 mod keychain;

@@ -1,0 +1,82 @@
+//! The UI's IPC types are generated from the Rust types (ts-rs): `ui/src/ipc/generated.ts`
+//! holds one TypeScript declaration per type that crosses the bridge, so the two sides cannot
+//! drift. The test below fails when the file differs from what the Rust types say; regenerate
+//! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. Event payloads built with
+//! `json!` in `events.rs` are checked by that module's own tests instead.
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::destinations::{DestinationEdit, DestinationForm, PresetView};
+    use crate::commands::engine::EngineStatus;
+    use crate::error::UiError;
+    use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
+    use hoist_core::model::{
+        Destination, DestinationId, DestinationKind, Job, JobId, JobState, Outcome,
+    };
+    use hoist_core::options::{Capabilities, IfExists, UploadOptions};
+    use hoist_core::presets::Provider;
+    use hoist_core::{
+        EnqueueReport, JobProgress, Preferences, ProgressSnapshot, Removal, Settings, Skipped,
+    };
+    use std::path::Path;
+    use ts_rs::{Config, TS};
+
+    fn declaration<T: TS>(config: &Config) -> String {
+        let docs = T::docs().map(|d| format!("{d}\n")).unwrap_or_default();
+        format!("{docs}export {}\n", T::decl(config))
+    }
+
+    fn generated() -> String {
+        // Sizes, times and ids are JSON numbers (below 2^53), not bigints.
+        let config = Config::new().with_large_int("number");
+        let declarations = [
+            declaration::<JobId>(&config),
+            declaration::<JobState>(&config),
+            declaration::<Outcome>(&config),
+            declaration::<IfExists>(&config),
+            declaration::<Job>(&config),
+            declaration::<DestinationId>(&config),
+            declaration::<DestinationKind>(&config),
+            declaration::<Provider>(&config),
+            declaration::<UploadOptions>(&config),
+            declaration::<Capabilities>(&config),
+            declaration::<Destination>(&config),
+            declaration::<DestinationForm>(&config),
+            declaration::<DestinationEdit>(&config),
+            declaration::<PresetView>(&config),
+            declaration::<StepOutcome>(&config),
+            declaration::<ConnectionStep>(&config),
+            declaration::<ConnectionReport>(&config),
+            declaration::<Preferences>(&config),
+            declaration::<Settings>(&config),
+            declaration::<Removal>(&config),
+            declaration::<JobProgress>(&config),
+            declaration::<ProgressSnapshot>(&config),
+            declaration::<Skipped>(&config),
+            declaration::<EnqueueReport>(&config),
+            declaration::<UiError>(&config),
+            declaration::<EngineStatus>(&config),
+        ];
+        format!(
+            "// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.\n\
+             // HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types writes it again.\n\n{}",
+            declarations.join("\n")
+        )
+    }
+
+    #[test]
+    fn ipc_types_match_the_rust_types() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/ipc/generated.ts");
+        let want = generated();
+        if std::env::var_os("HOIST_WRITE_IPC_TYPES").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is not what the Rust types say: run HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist \
+             ipc_types, then fix the UI where it no longer type-checks",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,347 @@
+// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.
+// HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types writes it again.
+
+/**
+ * A queue row's id (SQLite rowid). A newtype serializes as its number (and the id below as
+ * its string), as `#[serde(transparent)]` would say.
+ */
+
+export type JobId = number;
+
+/**
+ * The states of a queue row. Transitions are decided by [`transition::transition`].
+ */
+
+export type JobState = "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+
+/**
+ * How a completed job ended. Programs match on this, never on the job's note.
+ */
+
+export type Outcome = "uploaded" | "skipped_identical" | "skipped_existing" | "renamed";
+
+/**
+ * What an upload does when its key already holds an object.
+ */
+
+export type IfExists = "overwrite" | "skip" | "rename";
+
+/**
+ * One upload in the queue, as stored.
+ */
+
+export type Job = { id: JobId, path: string, destination_id: DestinationId, destination_name: string, bucket: string, key: string, state: JobState, bytes_done: number, bytes_total: number, attempts: number, error_code: string | null, error_message: string | null, 
+/**
+ * The batch this job was added in (one `hoist upload` call, one drop on the window).
+ */
+batch: string, 
+/**
+ * What to do when the key already holds an object.
+ */
+if_exists: IfExists, 
+/**
+ * How a completed job ended, as a code (`None` until it completed).
+ */
+outcome: Outcome | null, 
+/**
+ * What is worth telling about how the job went, for people: e.g. "skipped: an identical
+ * object exists", "renamed to photo-1.jpg", "the server lost part 3 ...: sent again".
+ */
+note: string | null, created_at: number, updated_at: number, };
+
+/**
+ * A destination's stable id; also the keychain entry's user name.
+ */
+
+export type DestinationId = string;
+
+/**
+ * Where a destination uploads to.
+ */
+
+export type DestinationKind = "s3" | "local";
+
+/**
+ * A storage provider with a preset. `Generic` is any other S3-compatible server.
+ */
+
+export type Provider = "aws" | "r2" | "spaces" | "minio" | "b2" | "wasabi" | "garage" | "generic";
+
+/**
+ * How a destination names and labels the objects it receives. `None` means "not set": the
+ * server's default (ACL, storage class) or no header (Cache-Control).
+ */
+
+export type UploadOptions = { 
+/**
+ * How a key is built, e.g. `{prefix}{path}` (the default), `{prefix}{date}/{name}`,
+ * `{uuid}-{name}`. See `facade::keys` for the placeholders.
+ */
+key_template: string | null, 
+/**
+ * Set `Content-Type` from the file name's extension (default on).
+ */
+detect_content_type: boolean, 
+/**
+ * A canned ACL such as `private` or `public-read`, where the provider supports ACLs.
+ */
+acl: string | null, 
+/**
+ * e.g. `STANDARD_IA`, `GLACIER_IR`, where the provider supports storage classes.
+ */
+storage_class: string | null, 
+/**
+ * The `Cache-Control` header, e.g. `max-age=3600`.
+ */
+cache_control: string | null, 
+/**
+ * What an upload does when its key is taken, unless the upload says otherwise.
+ */
+if_exists: IfExists, };
+
+/**
+ * What `hoist destination test` found a destination's server accepts. Remembered per destination; the
+ * engine leaves out what the server rejected. Fields default to "works" so that a destination
+ * never tested behaves as before.
+ */
+
+export type Capabilities = { 
+/**
+ * When the probe ran, seconds since the Unix epoch.
+ */
+tested_at: number, 
+/**
+ * CreateMultipartUpload / UploadPart / CompleteMultipartUpload work.
+ */
+multipart: boolean, 
+/**
+ * ListParts works (resume can reconcile with the server).
+ */
+list_parts: boolean, 
+/**
+ * ListMultipartUploads works (`hoist cleanup` can find orphans).
+ */
+list_multipart_uploads: boolean, 
+/**
+ * The server accepts `Content-MD5` on PUT and UploadPart.
+ */
+content_md5: boolean, 
+/**
+ * The server accepts `x-amz-checksum-*` headers.
+ */
+checksum_headers: boolean, 
+/**
+ * A presigned GET URL works.
+ */
+presign: boolean, 
+/**
+ * Canned ACLs are accepted.
+ */
+acl: boolean, };
+
+/**
+ * A destination: an S3-compatible bucket or a local folder, with an optional key prefix. Holds
+ * no secret: an S3 access key pair lives in the OS keychain under the destination id.
+ */
+
+export type Destination = { id: DestinationId, name: string, kind: DestinationKind, 
+/**
+ * e.g. `https://s3.us-east-1.amazonaws.com` or `http://127.0.0.1:3900`; `None` means AWS.
+ */
+endpoint: string | null, region: string, bucket: string, path_style: boolean, 
+/**
+ * Prepended to every key; empty or ending in `/` by convention, but used as given.
+ */
+prefix: string, 
+/**
+ * For `Local`: the folder objects are written to (keys become relative paths in it).
+ */
+folder: string | null, 
+/**
+ * The local destination Hoist creates on first run; used when no other one exists.
+ */
+builtin: boolean, 
+/**
+ * The preset the destination was made from (checksum policy, part-size rules).
+ */
+provider: Provider | null, 
+/**
+ * Key template, headers, conflict default.
+ */
+options: UploadOptions, 
+/**
+ * What `hoist destination test` found; `None` until it ran.
+ */
+capabilities: Capabilities | null, };
+
+/**
+ * The add form (ui/src/ipc/types.ts `DestinationForm`). Empty strings count as "not given".
+ */
+
+export type DestinationForm = { name: string, 
+/**
+ * "s3" or "local".
+ */
+kind: string, provider?: string, endpoint?: string, region?: string, account_id?: string, bucket?: string, path_style?: boolean, prefix?: string, access_key_id?: string, secret_access_key?: string, options?: UploadOptions, };
+
+/**
+ * The edit form: only what is set changes (an empty string is "not given", never "none"). A
+ * new key pair needs both halves.
+ */
+
+export type DestinationEdit = { rename?: string, endpoint?: string, region?: string, bucket?: string, path_style?: boolean, prefix?: string, 
+/**
+ * Use the folder last chosen with [`choose_destination_folder`].
+ */
+folder_picked?: boolean, access_key_id?: string, secret_access_key?: string, options?: UploadOptions, };
+
+export type PresetView = { id: string, };
+
+export type StepOutcome = "ok" | "failed" | "skipped";
+
+/**
+ * One check and what it found.
+ */
+
+export type ConnectionStep = { 
+/**
+ * e.g. "DNS", "credentials and bucket", "multipart upload".
+ */
+name: string, outcome: StepOutcome, 
+/**
+ * What was found, or what went wrong and how to fix it.
+ */
+detail: string, 
+/**
+ * Whether the destination cannot work while this step fails (later steps are skipped).
+ */
+blocking: boolean, 
+/**
+ * The error kind behind a failure (`wrong_region`, `bad_credentials`, ...).
+ */
+error: string | null, };
+
+/**
+ * The whole test of one destination.
+ */
+
+export type ConnectionReport = { destination: string, steps: Array<ConnectionStep>, 
+/**
+ * What the server accepts; `None` when the test stopped before the capability checks.
+ */
+capabilities: Capabilities | null, };
+
+/**
+ * What the desktop app lets the user choose, besides concurrency and the bandwidth limit.
+ */
+
+export type Preferences = { 
+/**
+ * Desktop notifications for finished batches, failures and going offline (default on).
+ */
+notifications: boolean, 
+/**
+ * Closing the window hides it to the tray; uploads go on (default on).
+ */
+close_to_tray: boolean, 
+/**
+ * Start with the window hidden in the tray (default off).
+ */
+start_minimized: boolean, 
+/**
+ * Follow symbolic links met inside added folders (default off: a link is skipped with the
+ * reason, so a link to `~/.aws/credentials` in a folder is not uploaded by surprise).
+ */
+follow_links: boolean, 
+/**
+ * The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
+ * upload in progress keeps the part size it started with.
+ */
+part_size: number, };
+
+/**
+ * Everything the window's Settings view shows, in one value.
+ */
+
+export type Settings = { 
+/**
+ * Files uploaded at once (1 to 64).
+ */
+concurrency: number, 
+/**
+ * Bytes per second; `None` for none.
+ */
+bandwidth_limit: number | null, 
+/**
+ * Desktop notifications for finished batches, failures and going offline (default on).
+ */
+notifications: boolean, 
+/**
+ * Closing the window hides it to the tray; uploads go on (default on).
+ */
+close_to_tray: boolean, 
+/**
+ * Start with the window hidden in the tray (default off).
+ */
+start_minimized: boolean, 
+/**
+ * Follow symbolic links met inside added folders (default off: a link is skipped with the
+ * reason, so a link to `~/.aws/credentials` in a folder is not uploaded by surprise).
+ */
+follow_links: boolean, 
+/**
+ * The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
+ * upload in progress keeps the part size it started with.
+ */
+part_size: number, };
+
+/**
+ * What a removal did.
+ */
+
+export type Removal = { 
+/**
+ * Deleted from the queue.
+ */
+removed: Array<JobId>, 
+/**
+ * Cancelled instead, because their multipart upload must be aborted first (or they were
+ * still running); remove them again once that is done.
+ */
+cancelled: Array<JobId>, };
+
+/**
+ * Byte progress of one running job.
+ */
+
+export type JobProgress = { id: JobId, bytes_done: number, bytes_total: number, 
+/**
+ * Moving average over the last few seconds, bytes per second.
+ */
+bytes_per_sec: number, 
+/**
+ * When a failed request will be tried again (ms since the Unix epoch), while it waits.
+ */
+retry_at: number | null, };
+
+/**
+ * All running jobs' progress at one instant.
+ */
+
+export type ProgressSnapshot = { jobs: Array<JobProgress>, 
+/**
+ * False while jobs wait for the network.
+ */
+online: boolean, };
+
+export type Skipped = { path: string, reason: string, };
+
+export type EnqueueReport = { 
+/**
+ * Identifies this call's jobs, e.g. to wait for them.
+ */
+batch: string, jobs: Array<JobId>, bytes: number, skipped: Array<Skipped>, };
+
+export type UiError = { code: string, message: string, };
+
+export type EngineStatus = { "state": "driving" } | { "state": "elsewhere" } | { "state": "stopped", message: string, };
