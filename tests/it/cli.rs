@@ -348,3 +348,36 @@ fn data_logs_and_copies_were_readable_by_other_users() {
     assert_eq!(mode(&hoist.local_dir().join("album")), 0o755);
     assert_eq!(mode(&hoist.local_dir().join("album/in")), 0o755);
 }
+
+/// Scripts written before "profile" was renamed "destination" keep working: the old command and
+/// flag are hidden aliases, and a folder destination added the old way uploads the new way.
+#[test]
+fn scripts_using_the_old_profile_command_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let folder = dir.path().join("nas");
+    let added = hoist.run(&[
+        "profile",
+        "add",
+        "nas",
+        "--folder",
+        folder.to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let listed = hoist.run(&["destination", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "nas" && d["kind"] == "local"),
+        "{list}"
+    );
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, b"hello").unwrap();
+    let up = hoist.run(&["upload", "--profile", "nas", file.to_str().unwrap()]);
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert_eq!(std::fs::read(folder.join("a.txt")).unwrap(), b"hello");
+    let help = hoist.run(&["--help"]);
+    assert!(!stdout(&help).contains("profile"), "{}", stdout(&help));
+}

@@ -69,7 +69,7 @@ export class DestinationsView {
   private readonly form: HTMLFormElement;
   private readonly formTitle: HTMLElement;
   private readonly messageEl: HTMLElement;
-  private readonly probeEl: HTMLElement;
+  private readonly testEl: HTMLElement;
   private readonly inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
   private readonly kindSelect: HTMLSelectElement;
   private readonly pathStyle: HTMLInputElement;
@@ -88,8 +88,8 @@ export class DestinationsView {
     this.listEl.setAttribute('role', 'list');
     this.messageEl = el('div', 'form-message');
     this.messageEl.setAttribute('role', 'alert');
-    this.probeEl = el('div', 'probe');
-    this.probeEl.setAttribute('aria-live', 'polite');
+    this.testEl = el('div', 'connection-test');
+    this.testEl.setAttribute('aria-live', 'polite');
 
     this.form = el('form', 'destination-form');
     this.formTitle = el('h2', undefined, 'Add a destination');
@@ -140,7 +140,7 @@ export class DestinationsView {
     this.kindSelect.addEventListener('change', () => this.showFields());
     this.inputs.get('provider')!.addEventListener('change', () => this.showFields());
 
-    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, this.probeEl, this.form, this.messageEl);
+    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, this.testEl, this.form, this.messageEl);
     root.append(this.element);
     this.startAdd();
   }
@@ -335,25 +335,25 @@ export class DestinationsView {
   }
 
   private async test(name: string): Promise<void> {
-    this.probeEl.replaceChildren(el('p', undefined, `Testing ${name}…`));
+    this.testEl.replaceChildren(el('p', undefined, `Testing ${name}…`));
     try {
       const report = await this.ipc.testDestination(name);
-      this.showProbe(report);
+      this.showTest(report);
       this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
-      this.probeEl.replaceChildren(el('p', 'error', toUiError(e).message));
+      this.testEl.replaceChildren(el('p', 'error', toUiError(e).message));
     }
   }
 
-  showProbe(report: ConnectionReport): void {
+  showTest(report: ConnectionReport): void {
     const usable = !report.steps.some((s) => s.blocking && s.outcome !== 'ok');
-    const list = el('ul', 'probe-steps');
+    const list = el('ul', 'connection-steps');
     for (const step of report.steps) {
-      const item = el('li', `probe-step outcome-${step.outcome}`);
-      item.append(el('span', 'probe-mark', step.outcome === 'ok' ? '✓' : step.outcome === 'failed' ? '✗' : '–'), el('span', 'probe-name', step.name), el('span', 'probe-detail', step.detail));
+      const item = el('li', `connection-step outcome-${step.outcome}`);
+      item.append(el('span', 'connection-mark', step.outcome === 'ok' ? '✓' : step.outcome === 'failed' ? '✗' : '–'), el('span', 'connection-name', step.name), el('span', 'connection-detail', step.detail));
       list.append(item);
     }
-    this.probeEl.replaceChildren(
+    this.testEl.replaceChildren(
       el('h3', undefined, `${report.destination}: ${usable ? 'works' : 'does not work yet'}`),
       list,
     );

@@ -215,7 +215,7 @@ describe('destinations', () => {
 
   it('shows what the connection test found', async () => {
     await mount([], (m) => {
-      m.probe = {
+      m.connectionReport = {
         destination: 'local',
         capabilities: null,
         steps: [
@@ -228,8 +228,8 @@ describe('destinations', () => {
     await settle();
     q<HTMLButtonElement>('.destination[data-name="local"] .test').click();
     await settle();
-    expect(q('.probe h3').textContent).toBe('local: does not work yet');
-    const steps = [...root.querySelectorAll('.probe-step')].map((s) => s.textContent);
+    expect(q('.connection-test h3').textContent).toBe('local: does not work yet');
+    const steps = [...root.querySelectorAll('.connection-step')].map((s) => s.textContent);
     expect(steps).toEqual(['✓DNSfine', '✗credentials and bucketthe secret key does not match']);
   });
 });

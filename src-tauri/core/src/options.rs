@@ -199,7 +199,7 @@ pub(crate) fn options_from_json(json: &str) -> UploadOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Capabilities {
-    /// When the probe ran, seconds since the Unix epoch.
+    /// When the connection test ran, seconds since the Unix epoch.
     pub tested_at: i64,
     /// CreateMultipartUpload / UploadPart / CompleteMultipartUpload work.
     pub multipart: bool,

@@ -200,7 +200,7 @@ pub enum ChecksumPolicy {
 }
 
 /// The integrity header a destination made from `provider`'s preset sends with its bytes.
-/// Every provider here accepts `Content-MD5`; a probe (`hoist destination test`) that finds a
+/// Every provider here accepts `Content-MD5`; a connection test that finds a
 /// server rejecting it turns it off for that destination.
 pub fn checksum_policy(provider: Provider) -> ChecksumPolicy {
     match provider {

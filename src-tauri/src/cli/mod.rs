@@ -173,3 +173,34 @@ fn act(verb: &str, changed: hoist_core::Result<Vec<JobId>>) -> hoist_core::Resul
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_fix_is_rendered_as_the_command_that_does_it() {
+        let edit = |setting| Fix::EditDestination {
+            destination: "nas".into(),
+            setting,
+        };
+        assert_eq!(
+            hint(&edit("region")),
+            "`hoist destination edit nas --region REGION`"
+        );
+        assert_eq!(hint(&edit("keys")), "`hoist destination edit nas --keys`");
+        assert_eq!(
+            hint(&Fix::Give {
+                setting: "account-id"
+            }),
+            "pass --account-id ACCOUNT-ID"
+        );
+        assert!(hint(&Fix::ChooseDestination).contains("--destination NAME"));
+        assert!(
+            hint(&Fix::NameBucket {
+                destination: "aws".into()
+            })
+            .contains("`hoist destination edit aws --bucket B`")
+        );
+    }
+}

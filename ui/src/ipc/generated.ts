@@ -107,7 +107,7 @@ if_exists: IfExists, };
 
 export type Capabilities = { 
 /**
- * When the probe ran, seconds since the Unix epoch.
+ * When the connection test ran, seconds since the Unix epoch.
  */
 tested_at: number, 
 /**

@@ -126,7 +126,7 @@ export class MockIpc implements Ipc {
     follow_links: false,
     part_size: 8 * 1024 * 1024,
   };
-  probe: ConnectionReport | null = null;
+  connectionReport: ConnectionReport | null = null;
   /** What the system's picker would return next (the mock's stand-in for the user's choice). */
   chosen: string[] = [];
   /** The folder the mock's folder picker returns, and the one it keeps for addDestination. */
@@ -293,7 +293,7 @@ export class MockIpc implements Ipc {
   }
 
   testDestination(name: string): Promise<ConnectionReport> {
-    return this.run('testDestination', [name], () => this.probe ?? { destination: name, steps: [], capabilities: null });
+    return this.run('testDestination', [name], () => this.connectionReport ?? { destination: name, steps: [], capabilities: null });
   }
 
   getSettings(): Promise<Settings> {

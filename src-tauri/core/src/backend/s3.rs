@@ -90,7 +90,7 @@ pub struct S3Backend {
     throttle: Option<Arc<Throttle>>,
     /// Headers objects get (the destination's upload options).
     headers: UploadOptions,
-    /// False when the destination's probe found the server rejects `Content-MD5`, or its
+    /// False when the destination's connection test found the server rejects `Content-MD5`, or its
     /// preset sends no integrity header; the digest still verifies ETags.
     send_content_md5: bool,
 }
@@ -171,7 +171,7 @@ impl S3Backend {
             options,
             throttle: None,
             headers: UploadOptions {
-                // A canned ACL the probe found rejected is left out rather than failing uploads.
+                // A canned ACL the connection test found rejected is left out rather than failing uploads.
                 acl: destination
                     .options
                     .acl
