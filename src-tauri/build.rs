@@ -28,6 +28,10 @@ const COMMANDS: &[&str] = &[
     "set_settings",
     "engine_status",
     "copy_text",
+    "list_objects",
+    "object_details",
+    "delete_objects",
+    "share_link",
 ];
 
 fn main() {

@@ -16,7 +16,8 @@ mod tests {
     use hoist_core::options::{Capabilities, IfExists, UploadOptions};
     use hoist_core::presets::Provider;
     use hoist_core::{
-        EnqueueReport, JobProgress, Preferences, ProgressSnapshot, Removal, Settings, Skipped,
+        DeleteFailure, DeleteReport, EnqueueReport, JobProgress, Listing, ObjectDetails,
+        ObjectEntry, Place, Preferences, ProgressSnapshot, Removal, Settings, Skipped,
     };
     use std::path::Path;
     use ts_rs::{Config, TS};
@@ -54,6 +55,12 @@ mod tests {
             declaration::<ProgressSnapshot>(&config),
             declaration::<Skipped>(&config),
             declaration::<EnqueueReport>(&config),
+            declaration::<Place>(&config),
+            declaration::<ObjectEntry>(&config),
+            declaration::<Listing>(&config),
+            declaration::<ObjectDetails>(&config),
+            declaration::<DeleteFailure>(&config),
+            declaration::<DeleteReport>(&config),
             declaration::<UiError>(&config),
             declaration::<EngineStatus>(&config),
         ];

@@ -73,6 +73,10 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::settings::set_settings,
             commands::engine::engine_status,
             commands::clipboard::copy_text,
+            commands::browse::list_objects,
+            commands::browse::object_details,
+            commands::browse::delete_objects,
+            commands::browse::share_link,
         ])
         .on_window_event(on_window_event)
         .setup({

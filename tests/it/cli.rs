@@ -381,3 +381,73 @@ fn scripts_using_the_old_profile_command_still_work() {
     let help = hoist.run(&["--help"]);
     assert!(!stdout(&help).contains("profile"), "{}", stdout(&help));
 }
+
+/// Browsing the built-in folder destination: `ls` shows folders first and hides Hoist's
+/// staging folder, `stat` reads a file, `rm` deletes and tidies empty folders, and `share`
+/// says that links need an S3 destination.
+#[test]
+fn ls_stat_rm_and_share_on_the_folder_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("pics")).unwrap();
+    std::fs::write(src.join("pics/a.jpg"), b"aaaa").unwrap();
+    std::fs::write(src.join("notes.txt"), b"n").unwrap();
+    let up = hoist.run(&["upload", src.to_str().unwrap()]);
+    assert!(up.status.success(), "{}", stderr(&up));
+    std::fs::create_dir_all(hoist.local_dir().join(".hoist-staging")).unwrap();
+
+    let out = hoist.run(&["ls", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let top: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(top["prefixes"], serde_json::json!(["src/"]));
+    let inner: serde_json::Value =
+        serde_json::from_slice(&hoist.run(&["ls", "src", "--json"]).stdout).unwrap();
+    assert_eq!(inner["prefixes"], serde_json::json!(["src/pics/"]));
+    assert_eq!(inner["objects"][0]["key"], "src/notes.txt");
+    assert_eq!(inner["objects"][0]["size"], 1);
+    let text = stdout(&hoist.run(&["ls", "-r"]));
+    assert!(
+        text.contains("src/pics/a.jpg") && !text.contains(".hoist-staging"),
+        "{text}"
+    );
+
+    let stat = stdout(&hoist.run(&["stat", "src/pics/a.jpg"]));
+    assert!(
+        stat.contains("image/jpeg") && stat.contains("4 bytes"),
+        "{stat}"
+    );
+    let missing = hoist.run(&["stat", "src/none"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("no object 'src/none'"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let share = hoist.run(&["share", "src/notes.txt"]);
+    assert!(!share.status.success());
+    assert!(
+        stderr(&share).contains("share links need an S3 destination"),
+        "{}",
+        stderr(&share)
+    );
+    let escape = hoist.run(&["rm", "../outside"]);
+    assert!(
+        !escape.status.success(),
+        "a key outside the folder was accepted"
+    );
+
+    let rm = hoist.run(&["rm", "src/pics/a.jpg"]);
+    assert!(rm.status.success(), "{}", stderr(&rm));
+    assert!(
+        stdout(&rm).contains("deleted 1 object ("),
+        "{}",
+        stdout(&rm)
+    );
+    assert!(
+        !hoist.local_dir().join("src/pics").exists(),
+        "the emptied folder is gone"
+    );
+    assert!(hoist.local_dir().join("src/notes.txt").exists());
+}

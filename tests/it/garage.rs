@@ -5,14 +5,14 @@ use crate::common::*;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use std::process::Stdio;
 
-struct Garage {
-    endpoint: String,
-    access_key: String,
-    secret_key: String,
-    bucket: String,
+pub(crate) struct Garage {
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub bucket: String,
 }
 
-fn garage() -> Option<Garage> {
+pub(crate) fn garage() -> Option<Garage> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     match (
         var("HOIST_GARAGE_ENDPOINT"),
@@ -37,7 +37,7 @@ fn garage() -> Option<Garage> {
     }
 }
 
-fn client(g: &Garage) -> aws_sdk_s3::Client {
+pub(crate) fn client(g: &Garage) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))

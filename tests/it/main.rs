@@ -13,3 +13,4 @@ mod cli_destinations;
 mod cli_resume;
 mod e2e;
 mod garage;
+mod garage_browse;

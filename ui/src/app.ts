@@ -8,11 +8,13 @@ import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJ
 import type { BulkAction } from './view';
 import { QueueView, button, el } from './view';
 import { DestinationsView } from './destinations';
+import { BrowseView } from './browse';
 import { SettingsView } from './settings';
 
-export type Tab = 'queue' | 'destinations' | 'settings';
+export type Tab = 'queue' | 'browse' | 'destinations' | 'settings';
 const TABS: [Tab, string][] = [
   ['queue', 'Queue'],
+  ['browse', 'Browse'],
   ['destinations', 'Destinations'],
   ['settings', 'Settings'],
 ];
@@ -30,6 +32,10 @@ export class QueueApp {
   private state: QueueState = initialState();
   private readonly view: QueueView;
   readonly destinations: DestinationsView;
+  readonly browse: BrowseView;
+  /** The queue toolbar's drop target, restored when Browse is left. */
+  private queueTarget: [string, string] = ['', ''];
+  private browseRefreshTimer: ReturnType<typeof setTimeout> | null = null;
   readonly settings: SettingsView;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   tab: Tab = 'queue';
@@ -71,19 +77,34 @@ export class QueueApp {
       onAction: (action, id) => void this.act(action, id),
       onBulk: (action) => void this.bulk(action),
       onFilter: (filter) => this.setFilter(filter),
-      onTarget: (destination, prefix) =>
-        void this.ipc.setDropTarget(destination || undefined, prefix || undefined).catch((e: unknown) => this.showError(toUiError(e))),
+      onTarget: (destination, prefix) => {
+        this.queueTarget = [destination, prefix];
+        this.setDropTarget(destination, prefix);
+      },
       onDismissNotice: () => this.setNotice(null),
       onCopy: (text) => this.ipc.copyText(text),
+      uploaded: {
+        copyLink: async (job) => {
+          const url = await this.ipc.shareLink({ destination: job.destination_name, bucket: job.bucket }, job.key, 86_400);
+          await this.ipc.copyText(url);
+          return 'Link copied; it works for 1 day';
+        },
+        showInBrowse: (job) => this.showInBrowse(job.destination_name, job.key),
+      },
     });
     header.append(this.view.summaryEl, this.view.statusEl);
+    this.browse = new BrowseView(main, ipc, {
+      onTarget: (destination, prefix) => {
+        if (this.tab === 'browse') this.setDropTarget(destination, prefix);
+      },
+    });
     this.destinations = new DestinationsView(main, ipc, (destinations) => this.view.setDestinations(destinations));
     this.settings = new SettingsView(main, ipc);
     root.append(
-      el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in the queue · Delete removes a finished upload · Alt+1/2/3 switch views'),
+      el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in a list · Delete removes · Enter opens a folder, Backspace goes up · Alt+1–4 switch views'),
     );
     root.addEventListener('keydown', (event) => {
-      const index = ['1', '2', '3'].indexOf(event.key);
+      const index = ['1', '2', '3', '4'].indexOf(event.key);
       if (event.altKey && index >= 0) {
         event.preventDefault();
         this.showTab(TABS[index]![0]);
@@ -95,12 +116,16 @@ export class QueueApp {
 
   /** Shows one view; Destinations and Settings reload from the shell when shown. */
   showTab(tab: Tab): void {
+    const leavingBrowse = this.tab === 'browse' && tab !== 'browse';
     this.tab = tab;
     for (const [t, b] of this.tabButtons) b.setAttribute('aria-selected', String(t === tab));
     this.view.element.hidden = tab !== 'queue';
+    this.browse.element.hidden = tab !== 'browse';
     this.destinations.element.hidden = tab !== 'destinations';
     this.settings.element.hidden = tab !== 'settings';
     if (tab === 'destinations') void this.destinations.load();
+    if (tab === 'browse') void this.browse.load();
+    if (leavingBrowse) this.setDropTarget(...this.queueTarget);
     if (tab === 'settings') void this.settings.load();
   }
 
@@ -113,6 +138,7 @@ export class QueueApp {
         const { state, known } = applyJobState(this.state, event);
         this.set(state);
         if (!known) this.scheduleReload();
+        if (event.state === 'completed') this.refreshBrowseFor(event.id);
       }),
       this.on('hoist://progress', (snapshot) => {
         const { state, unknown } = applyProgress(this.state, snapshot);
@@ -132,10 +158,34 @@ export class QueueApp {
     await Promise.all([this.reload(), engine, this.destinations.load()]);
   }
 
+  private setDropTarget(destination: string, prefix: string): void {
+    void this.ipc.setDropTarget(destination || undefined, prefix || undefined).catch((e: unknown) => this.showError(toUiError(e)));
+  }
+
+  /** A completed upload into the folder Browse shows refreshes it (coalesced: one listing for
+   * a burst of completions). */
+  private refreshBrowseFor(id: JobId): void {
+    if (this.tab !== 'browse' || this.browseRefreshTimer) return;
+    const job = this.state.jobs.find((j) => j.id === id);
+    const { destination, prefix } = this.browse.folder;
+    if (job && (job.destination_name !== destination || !job.key.startsWith(prefix))) return;
+    this.browseRefreshTimer = setTimeout(() => {
+      this.browseRefreshTimer = null;
+      void this.browse.refresh();
+    }, 500);
+  }
+
+  /** Shows `key`'s folder in Browse (from a completed upload in the queue). */
+  showInBrowse(destination: string, key: string): void {
+    this.showTab('browse');
+    const slash = key.lastIndexOf('/');
+    void this.browse.openAt(destination, slash >= 0 ? key.slice(0, slash + 1) : '', key);
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const unlisten of this.unlisteners.splice(0)) unlisten();
-    for (const timer of [this.reloadTimer, this.noticeTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.reloadTimer, this.noticeTimer, this.browseRefreshTimer]) if (timer) clearTimeout(timer);
     if (this.pollTimer) clearInterval(this.pollTimer);
   }
 

@@ -6,6 +6,13 @@ import type { Job } from './ipc/types';
 import { fileName } from './format';
 import { button, el } from './view';
 
+/** What the pane offers for a completed upload. */
+export interface UploadedActions {
+  /** Copies a share link to the uploaded object; resolves to what to tell the user. */
+  copyLink(job: Job): Promise<string>;
+  showInBrowse(job: Job): void;
+}
+
 export class DetailPane {
   readonly element: HTMLElement;
   private readonly title: HTMLElement;
@@ -16,7 +23,14 @@ export class DetailPane {
   /** The job shown, or null when the pane is closed. */
   shownId: number | null = null;
 
-  constructor(private readonly copy: (text: string) => Promise<void>) {
+  private readonly linkButton: HTMLButtonElement;
+  private readonly browseButton: HTMLButtonElement;
+  private job: Job | null = null;
+
+  constructor(
+    private readonly copy: (text: string) => Promise<void>,
+    private readonly uploaded?: UploadedActions,
+  ) {
     this.element = el('aside', 'job-detail');
     this.element.hidden = true;
     this.element.setAttribute('role', 'dialog');
@@ -28,8 +42,12 @@ export class DetailPane {
     this.copied.setAttribute('role', 'status');
     this.copyButton = button('Copy message', 'copy-message', () => void this.copyMessage());
     const close = button('Close', 'close-detail', () => this.close());
+    this.linkButton = button('Copy link', 'copy-job-link', () => void this.copyLink());
+    this.browseButton = button('Show in Browse', 'show-in-browse', () => {
+      if (this.job) this.uploaded?.showInBrowse(this.job);
+    });
     const buttons = el('div', 'job-detail-buttons');
-    buttons.append(this.copyButton, close, this.copied);
+    buttons.append(this.copyButton, this.linkButton, this.browseButton, close, this.copied);
     this.element.append(this.title, this.facts, this.message, buttons);
     this.element.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.close();
@@ -47,6 +65,10 @@ export class DetailPane {
   /** Refreshes the pane if it shows `job`. */
   update(job: Job): void {
     if (this.shownId !== job.id) return;
+    this.job = job;
+    const done = job.state === 'completed' && this.uploaded !== undefined;
+    this.linkButton.hidden = !done;
+    this.browseButton.hidden = !done;
     this.title.textContent = fileName(job.path);
     const facts: [string, string][] = [
       ['File', job.path],
@@ -66,6 +88,15 @@ export class DetailPane {
   close(): void {
     this.shownId = null;
     this.element.hidden = true;
+  }
+
+  private async copyLink(): Promise<void> {
+    if (!this.job || !this.uploaded) return;
+    try {
+      this.copied.textContent = await this.uploaded.copyLink(this.job);
+    } catch (e) {
+      this.copied.textContent = (e as { message?: string }).message ?? 'Could not make a link';
+    }
   }
 
   private async copyMessage(): Promise<void> {

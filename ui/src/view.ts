@@ -8,6 +8,7 @@ import { rowView, statusLine, summary, totals, totalsLine, visibleJobs } from '.
 import type { Job, JobId, JobState, Destination } from './ipc/types';
 import { JOB_STATES } from './ipc/types';
 import { DetailPane } from './detail';
+import type { UploadedActions } from './detail';
 
 /** Row height in pixels; keep in step with `.row` in styles.css. */
 export const ROW_HEIGHT = 64;
@@ -74,6 +75,8 @@ export interface ViewCallbacks {
   onDismissNotice(): void;
   /** Puts text on the system clipboard. */
   onCopy(text: string): Promise<void>;
+  /** For a completed upload: copy a share link to it, or show it in Browse. */
+  uploaded?: UploadedActions;
 }
 
 export class QueueView {
@@ -157,7 +160,7 @@ export class QueueView {
     this.spacer = el('div', 'jobs-spacer');
     this.list.append(this.spacer);
     this.list.addEventListener('scroll', () => this.state && this.renderRows(this.state));
-    this.detail = new DetailPane((text) => callbacks.onCopy(text));
+    this.detail = new DetailPane((text) => callbacks.onCopy(text), callbacks.uploaded);
     this.list.addEventListener('click', (event) => {
       const opener = (event.target as Element | null)?.closest('button[data-detail]');
       if (opener instanceof HTMLButtonElement) {

@@ -254,7 +254,7 @@ describe('settings', () => {
 
   it('loads, refuses a bad value without saving, and saves a good one', async () => {
     const ipc = await mount([]);
-    root.dispatchEvent(new KeyboardEvent('keydown', { key: '3', altKey: true }));
+    root.dispatchEvent(new KeyboardEvent('keydown', { key: '4', altKey: true }));
     await settle();
     expect(app!.tab).toBe('settings');
     const field = (name: string) => q<HTMLInputElement>(`.settings-form [name="${name}"]`);

@@ -4,6 +4,8 @@
 //! wakes a scheduler running in this process; schedulers in other processes see the change at
 //! their next tick.
 
+use crate::backend::{Listing, ObjectDetails};
+use crate::browse::{Browser, DeleteReport, Place};
 use crate::connection::ConnectionReport;
 use crate::credentials::{AccessKey, CredentialStore};
 use crate::destinations::edit::DestinationChanges;
@@ -64,6 +66,7 @@ struct Inner {
     data_dir: PathBuf,
     store: Arc<Store>,
     destinations: Arc<Destinations>,
+    browser: Browser,
     events: broadcast::Sender<Event>,
     board: Arc<ProgressBoard>,
     network: Arc<Network>,
@@ -108,6 +111,7 @@ impl Core {
             inner: Arc::new(Inner {
                 data_dir: data_dir.to_path_buf(),
                 store,
+                browser: Browser::new(destinations.clone(), config.retry),
                 destinations,
                 network: Arc::new(Network::new(events.clone())),
                 events,
@@ -172,6 +176,49 @@ impl Core {
     /// Tests a destination step by step and remembers what its server accepts.
     pub async fn test_destination(&self, name: &str) -> Result<ConnectionReport> {
         self.inner.destinations.test(name).await
+    }
+
+    // ---- browsing (see [`crate::browse`])
+
+    /// One page of what is under `prefix` (a folder level, or everything below: `recursive`).
+    pub async fn list_objects(
+        &self,
+        place: &Place,
+        prefix: &str,
+        recursive: bool,
+        page: Option<&str>,
+        limit: u32,
+    ) -> Result<Listing> {
+        self.inner
+            .browser
+            .list(place, prefix, recursive, page, limit)
+            .await
+    }
+
+    pub async fn object_details(&self, place: &Place, key: &str) -> Result<ObjectDetails> {
+        self.inner.browser.stat(place, key).await
+    }
+
+    pub async fn delete_objects(&self, place: &Place, keys: &[String]) -> Result<DeleteReport> {
+        self.inner.browser.delete(place, keys).await
+    }
+
+    /// Deletes (or counts, with `dry_run`) everything under the folder `prefix`.
+    pub async fn delete_folder(
+        &self,
+        place: &Place,
+        prefix: &str,
+        dry_run: bool,
+        progress: impl FnMut(&DeleteReport),
+    ) -> Result<DeleteReport> {
+        self.inner
+            .browser
+            .delete_under(place, prefix, dry_run, progress)
+            .await
+    }
+
+    pub async fn share_link(&self, place: &Place, key: &str, expires: Duration) -> Result<String> {
+        self.inner.browser.share(place, key, expires).await
     }
 
     // ---- queue

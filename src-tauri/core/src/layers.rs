@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["aws_import", "store"],
     &["backend"],
     &["destinations", "engine"],
-    &["queue"],
+    &["browse", "queue"],
     &["facade"],
 ];
 

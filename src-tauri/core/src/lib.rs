@@ -6,13 +6,14 @@
 //! time drives uploads, by holding the engine lock (see [`Core::run_queue`]).
 //!
 //! Layers, each using only those below it (checked by the `layers` test, which reads the
-//! `crate::` paths of every file): `facade` -> `queue` -> `destinations`, `engine` -> `backend`
+//! `crate::` paths of every file): `facade` -> `browse`, `queue` -> `destinations`, `engine` -> `backend`
 //! -> `store` -> the nouns (`model` with the job state machine, `credentials`, `event`,
 //! `connection`) -> `options`, `presets` -> the leaves (`error`, `http`, `limits`, `throttle`).
 
 pub mod aws_import;
 #[doc(hidden)]
 pub mod backend;
+pub mod browse;
 pub mod connection;
 #[doc(hidden)]
 pub mod credentials;
@@ -33,8 +34,9 @@ mod throttle;
 #[cfg(test)]
 mod layers;
 
-pub use backend::PendingUpload;
 pub use backend::s3::S3Options;
+pub use backend::{DeleteFailure, Listing, ObjectDetails, ObjectEntry, PendingUpload};
+pub use browse::{DeleteReport, Place};
 pub use connection::{ConnectionReport, ConnectionStep, StepOutcome};
 pub use credentials::{AccessKey, CredentialStore, Secret};
 pub use destinations::edit::{DestinationChanges, EndpointChange};

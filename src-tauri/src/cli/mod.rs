@@ -2,6 +2,7 @@
 //! that later tooling relies on: extend it, do not rename it. Every command maps onto one or two
 //! calls into `hoist_core::Core`; no upload logic lives here.
 
+mod browse;
 mod cleanup;
 mod destination;
 mod destination_edit;
@@ -43,6 +44,14 @@ pub enum Command {
     },
     /// Add files and folders to the queue and upload them.
     Upload(transfer::UploadArgs),
+    /// List what a destination holds: folders first, then objects.
+    Ls(browse::LsArgs),
+    /// Delete objects (a folder and everything under it with --recursive).
+    Rm(browse::RmArgs),
+    /// Print a link anyone can download an object from, until it expires.
+    Share(browse::ShareArgs),
+    /// Show an object's details (size, modified, content type, ETag, metadata).
+    Stat(browse::StatArgs),
     /// Run the queue until nothing is left, resuming interrupted uploads.
     Run(transfer::RunArgs),
     /// Show the queue.
@@ -146,6 +155,10 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
     match command {
         Command::Destination { command } => destination::run(core, command).await,
         Command::Upload(args) => transfer::upload(core, args).await,
+        Command::Ls(args) => browse::ls(core, args).await,
+        Command::Rm(args) => browse::rm(core, args).await,
+        Command::Share(args) => browse::share(core, args).await,
+        Command::Stat(args) => browse::stat(core, args).await,
         Command::Run(args) => transfer::run_queue(core, args).await,
         Command::Cleanup(args) => cleanup::run(core, args).await,
         Command::Queue { json } => output::print_queue(&core.jobs()?, json),

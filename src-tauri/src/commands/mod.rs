@@ -3,6 +3,7 @@
 //! SQLite (and enqueue walks folders), so they run on the blocking pool, never on the main
 //! thread that draws the window.
 
+pub mod browse;
 pub mod clipboard;
 pub mod destinations;
 pub mod engine;

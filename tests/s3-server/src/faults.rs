@@ -23,6 +23,8 @@ pub enum Op {
     GetObject,
     /// ListObjects (v1 or v2) on a bucket.
     ListObjects,
+    /// DeleteObjects (POST /bucket?delete): a batch delete.
+    DeleteObjects,
     /// Everything else: bucket operations, DeleteObject, ListMultipartUploads, ListBuckets...
     Other,
 }
@@ -123,6 +125,7 @@ pub(crate) fn classify(method: &http::Method, uri: &http::Uri) -> Classified {
         None => (percent_decode(path), String::new()),
     };
     let mut has_uploads = false;
+    let mut has_delete = false;
     let mut upload_id = None;
     let mut part_number = None;
     for pair in uri
@@ -134,6 +137,7 @@ pub(crate) fn classify(method: &http::Method, uri: &http::Uri) -> Classified {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         match name {
             "uploads" => has_uploads = true,
+            "delete" => has_delete = true,
             "uploadId" => upload_id = Some(percent_decode(value)),
             "partNumber" => part_number = value.parse::<u32>().ok(),
             _ => {}
@@ -147,6 +151,7 @@ pub(crate) fn classify(method: &http::Method, uri: &http::Uri) -> Classified {
         http::Method::PUT if on_object => Op::PutObject,
         http::Method::POST if on_object && has_uploads => Op::CreateMultipartUpload,
         http::Method::POST if on_object && upload_id.is_some() => Op::CompleteMultipartUpload,
+        http::Method::POST if !on_object && !bucket.is_empty() && has_delete => Op::DeleteObjects,
         http::Method::GET if on_object && upload_id.is_some() => Op::ListParts,
         http::Method::GET if on_object => Op::GetObject,
         http::Method::GET if !bucket.is_empty() && !has_uploads => Op::ListObjects,

@@ -68,6 +68,7 @@ impl TestS3 {
             faults: faults::FaultBook::default(),
             list_parts_supported: AtomicBool::new(true),
             reject_content_md5: AtomicBool::new(false),
+            undeletable: Default::default(),
         });
         let mut builder = s3s::service::S3ServiceBuilder::new(service::Backend {
             shared: Arc::clone(&shared),
@@ -134,6 +135,16 @@ impl TestS3 {
         self.shared
             .reject_content_md5
             .store(reject, Ordering::SeqCst);
+    }
+
+    /// DeleteObjects reports `key` as not deleted (AccessDenied), as for a key a policy
+    /// protects; the rest of the batch is deleted.
+    pub fn set_undeletable(&self, key: &str) {
+        self.shared
+            .undeletable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned());
     }
 
     /// When false, ListParts answers 501 NotImplemented (servers without ListParts).

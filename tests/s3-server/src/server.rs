@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub list_parts_supported: AtomicBool,
     /// Requests carrying Content-MD5 get 400 InvalidArgument (servers that reject it).
     pub reject_content_md5: AtomicBool,
+    /// Keys a DeleteObjects batch reports as AccessDenied (each key's own error).
+    pub undeletable: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// The runtime thread; dropping it shuts the runtime down (every task is dropped).

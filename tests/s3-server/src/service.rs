@@ -217,6 +217,53 @@ impl S3 for Backend {
         Ok(S3Response::new(dto::DeleteObjectOutput::default()))
     }
 
+    async fn delete_objects(
+        &self,
+        req: S3Request<dto::DeleteObjectsInput>,
+    ) -> S3Result<S3Response<dto::DeleteObjectsOutput>> {
+        let input = req.input;
+        if input.delete.objects.len() > 1000 {
+            return Err(s3_error!(
+                MalformedXML,
+                "more than 1000 keys in one DeleteObjects"
+            ));
+        }
+        let quiet = input.delete.quiet == Some(true);
+        let protected = self
+            .shared
+            .undeletable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut deleted = Vec::new();
+        let mut errors = Vec::new();
+        for object in input.delete.objects {
+            if protected.contains(&object.key) {
+                errors.push(dto::Error {
+                    code: Some("AccessDenied".to_owned()),
+                    key: Some(object.key),
+                    message: Some("Access Denied".to_owned()),
+                    ..Default::default()
+                });
+                continue;
+            }
+            self.shared
+                .storage
+                .delete_object(&input.bucket, &object.key)?;
+            if !quiet {
+                deleted.push(dto::DeletedObject {
+                    key: Some(object.key),
+                    ..Default::default()
+                });
+            }
+        }
+        Ok(S3Response::new(dto::DeleteObjectsOutput {
+            deleted: Some(deleted),
+            errors: Some(errors),
+            ..Default::default()
+        }))
+    }
+
     async fn list_objects_v2(
         &self,
         req: S3Request<dto::ListObjectsV2Input>,

@@ -342,6 +342,76 @@ export type EnqueueReport = {
  */
 batch: string, jobs: Array<JobId>, bytes: number, skipped: Array<Skipped>, };
 
+/**
+ * Where to browse: a destination (the only one, or the built-in folder, when `None`) and a
+ * bucket other than its own, if given.
+ */
+
+export type Place = { destination?: string, bucket?: string, };
+
+/**
+ * One object in a listing.
+ */
+
+export type ObjectEntry = { key: string, size: number, 
+/**
+ * Last modified, in seconds since the Unix epoch, where the server says.
+ */
+modified: number | null, 
+/**
+ * Without quotes; `None` where the backend keeps none (a local folder).
+ */
+etag: string | null, storage_class: string | null, };
+
+/**
+ * One page of a listing: sub-folders (whole prefixes, ending in `/`; none when recursive) and
+ * objects, each in S3's order (the keys' bytes).
+ */
+
+export type Listing = { folders: Array<string>, objects: Array<ObjectEntry>, 
+/**
+ * Pass back to get the next page; `None` on the last one.
+ */
+next: string | null, };
+
+/**
+ * What a HEAD says about an object, for people.
+ */
+
+export type ObjectDetails = { key: string, size: number, modified: number | null, etag: string | null, content_type: string | null, storage_class: string | null, cache_control: string | null, 
+/**
+ * User metadata (`x-amz-meta-*`), by name.
+ */
+metadata: { [key in string]: string }, };
+
+/**
+ * A key a batch delete could not delete, and why.
+ */
+
+export type DeleteFailure = { key: string, 
+/**
+ * An [`ErrorKind`] code (`access_denied`, ...).
+ */
+error: string, message: string, };
+
+/**
+ * What a delete did.
+ */
+
+export type DeleteReport = { 
+/**
+ * Objects deleted (or, in a dry run, that would be).
+ */
+deleted: number, 
+/**
+ * Their total size, where the listing said (a delete by key does not know it).
+ */
+bytes: number, failed: Array<DeleteFailure>, 
+/**
+ * Requests sent: listings and deletes.
+ */
+requests: number, };
+
 export type UiError = { code: string, message: string, };
 
 export type EngineStatus = { "state": "driving" } | { "state": "elsewhere" } | { "state": "stopped", message: string, };

@@ -19,6 +19,11 @@ import type {
   UiError,
   Unlisten,
   Provider,
+  DeleteReport,
+  Listing,
+  ObjectDetails,
+  ObjectEntry,
+  Place,
 } from './types';
 
 /** A destination with sensible defaults. */
@@ -70,7 +75,16 @@ type Command =
   | 'testDestination'
   | 'getSettings'
   | 'setSettings'
-  | 'engineStatus';
+  | 'engineStatus'
+  | 'listObjects'
+  | 'objectDetails'
+  | 'deleteObjects'
+  | 'shareLink';
+
+/** An object for the mock's store. */
+export function makeObject(key: string, fields: Partial<ObjectEntry> = {}): ObjectEntry {
+  return { key, size: 1000, modified: 1_780_000_000, etag: 'e', storage_class: null, ...fields };
+}
 
 type Handler = (payload: never) => void;
 
@@ -127,6 +141,8 @@ export class MockIpc implements Ipc {
     part_size: 8 * 1024 * 1024,
   };
   connectionReport: ConnectionReport | null = null;
+  /** What the (mock) destinations hold, by key; every destination shows the same. */
+  readonly objects = new Map<string, ObjectEntry>();
   /** What the system's picker would return next (the mock's stand-in for the user's choice). */
   chosen: string[] = [];
   /** The folder the mock's folder picker returns, and the one it keeps for addDestination. */
@@ -332,6 +348,66 @@ export class MockIpc implements Ipc {
       }
     }
     return changed;
+  }
+
+  /** Lists like S3: keys in byte order, sub-folders as prefixes unless recursive, pages after
+   * the token. */
+  listObjects(place: Place, prefix: string, recursive: boolean, page: string | null, limit: number): Promise<Listing> {
+    return this.run('listObjects', [place, prefix, recursive, page, limit], () => {
+      const entries: { key: string; object: ObjectEntry | null }[] = [];
+      const seen = new Set<string>();
+      for (const key of [...this.objects.keys()].sort()) {
+        if (!key.startsWith(prefix)) continue;
+        const slash = key.indexOf('/', prefix.length);
+        if (!recursive && slash >= 0) {
+          const folder = key.slice(0, slash + 1);
+          if (!seen.has(folder)) {
+            seen.add(folder);
+            entries.push({ key: folder, object: null });
+          }
+        } else {
+          entries.push({ key, object: this.objects.get(key)! });
+        }
+      }
+      const rest = entries.filter((e) => page === null || e.key > page);
+      const taken = rest.slice(0, limit);
+      return {
+        folders: taken.filter((e) => e.object === null).map((e) => e.key),
+        objects: taken.flatMap((e) => (e.object ? [e.object] : [])),
+        next: rest.length > limit ? taken[taken.length - 1]!.key : null,
+      };
+    });
+  }
+
+  objectDetails(place: Place, key: string): Promise<ObjectDetails> {
+    return this.run('objectDetails', [place, key], () => {
+      const o = this.objects.get(key);
+      if (!o) throw { code: 'not_found', message: `no object '${key}'` };
+      return { key, size: o.size, modified: o.modified, etag: o.etag, content_type: 'application/octet-stream', storage_class: o.storage_class, cache_control: null, metadata: {} };
+    });
+  }
+
+  deleteObjects(place: Place, keys: string[]): Promise<DeleteReport> {
+    return this.run('deleteObjects', [place, keys], () => {
+      let deleted = 0;
+      let bytes = 0;
+      for (const key of keys) {
+        const doomed = key.endsWith('/') ? [...this.objects.keys()].filter((k) => k.startsWith(key)) : [key];
+        for (const k of doomed) {
+          const o = this.objects.get(k);
+          if (o) {
+            bytes += o.size;
+            this.objects.delete(k);
+          }
+          deleted += 1;
+        }
+      }
+      return { deleted, bytes, failed: [], requests: 1 };
+    });
+  }
+
+  shareLink(place: Place, key: string, expiresSecs: number): Promise<string> {
+    return this.run('shareLink', [place, key, expiresSecs], () => `https://share.example/${encodeURIComponent(key)}?expires=${expiresSecs}`);
   }
 
   private run<T>(command: Command, args: unknown[], body: () => T): Promise<T> {

@@ -11,6 +11,9 @@ import type {
   JobId,
   Preset,
   ConnectionReport,
+  DeleteReport,
+  Listing,
+  ObjectDetails,
   Destination,
   Removal,
   Settings,
@@ -51,6 +54,11 @@ export const tauriIpc: Ipc = {
   getSettings: () => call<Settings>('get_settings'),
   setSettings: (settings) => call<Settings>('set_settings', { settings }),
   engineStatus: () => call<EngineStatus>('engine_status'),
+  listObjects: (place, prefix, recursive, page, limit) =>
+    call<Listing>('list_objects', { place, prefix, recursive, page, limit }),
+  objectDetails: (place, key) => call<ObjectDetails>('object_details', { place, key }),
+  deleteObjects: (place, keys) => call<DeleteReport>('delete_objects', { place, keys }),
+  shareLink: (place, key, expiresSecs) => call<string>('share_link', { place, key, expiresSecs }),
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten> {
     return listen<EventMap[K]>(event, (e) => handler(e.payload));
   },

@@ -5,6 +5,12 @@
 // numbers).
 
 import type {
+  Place,
+  ObjectEntry,
+  ObjectDetails,
+  Listing,
+  DeleteReport,
+  DeleteFailure,
   Capabilities,
   ConnectionReport,
   ConnectionStep,
@@ -34,6 +40,12 @@ import type {
 } from './generated';
 
 export type {
+  Place,
+  ObjectEntry,
+  ObjectDetails,
+  Listing,
+  DeleteReport,
+  DeleteFailure,
   Capabilities,
   ConnectionReport,
   ConnectionStep,
@@ -139,6 +151,13 @@ export interface Ipc {
   getSettings(): Promise<Settings>;
   setSettings(settings: Settings): Promise<Settings>;
   engineStatus(): Promise<EngineStatus>;
+  /** One page (at most `limit` entries) under the folder `prefix` ('' or ending in '/'). */
+  listObjects(place: Place, prefix: string, recursive: boolean, page: string | null, limit: number): Promise<Listing>;
+  objectDetails(place: Place, key: string): Promise<ObjectDetails>;
+  /** Deletes objects, and each folder key (ending in '/') with everything under it. */
+  deleteObjects(place: Place, keys: string[]): Promise<DeleteReport>;
+  /** A link anyone can download the object from for `expiresSecs` (at most 7 days). */
+  shareLink(place: Place, key: string, expiresSecs: number): Promise<string>;
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten>;
 }
 

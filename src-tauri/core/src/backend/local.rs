@@ -46,7 +46,8 @@ mod fsops;
 mod parts;
 
 use super::{
-    Backend, Listing, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, multipart_etag,
+    Backend, DeleteFailure, ListRequest, Listing, ObjectDetails, ObjectInfo, PartBody, PartDigest,
+    PartReceipt, PendingUpload, multipart_etag,
 };
 use crate::connection::ConnectionStep;
 use crate::error::{Error, ErrorKind, Result};
@@ -502,12 +503,20 @@ impl Backend for LocalBackend {
         .await
     }
 
-    async fn list(&self, prefix: &str, page: Option<&str>, limit: u32) -> Result<Listing> {
-        self.list_page(prefix, page, limit).await
+    async fn list(&self, request: ListRequest<'_>) -> Result<Listing> {
+        self.list_page(request).await
+    }
+
+    async fn stat(&self, key: &str) -> Result<Option<ObjectDetails>> {
+        self.details(key).await
     }
 
     async fn delete_object(&self, key: &str) -> Result<()> {
         self.delete(key).await
+    }
+
+    async fn delete_objects(&self, keys: &[String]) -> Result<Vec<DeleteFailure>> {
+        self.delete_many(keys).await
     }
 
     /// A folder has no URL to share.

@@ -122,7 +122,7 @@ pub struct PendingUpload {
 }
 
 /// One object in a listing.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ObjectEntry {
     pub key: String,
     pub size: u64,
@@ -130,17 +130,58 @@ pub struct ObjectEntry {
     pub modified: Option<i64>,
     /// Without quotes; `None` where the backend keeps none (a local folder).
     pub etag: Option<String>,
+    pub storage_class: Option<String>,
 }
 
-/// One page of a folder-style listing under a prefix (delimiter `/`): the objects directly in
-/// it and its sub-folders (whole prefixes, ending in `/`), each sorted by key.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+/// What to list: the keys under `prefix` (empty, or ending in `/` for a folder), either one
+/// folder level (sub-folders as prefixes) or everything below (`recursive`); one page of at
+/// most `limit` entries, continuing from `page` (a previous [`Listing::next`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ListRequest<'a> {
+    pub prefix: &'a str,
+    pub recursive: bool,
+    pub page: Option<&'a str>,
+    pub limit: u32,
+}
+
+/// One page of a listing: sub-folders (whole prefixes, ending in `/`; none when recursive) and
+/// objects, each in S3's order (the keys' bytes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct Listing {
     pub folders: Vec<String>,
     pub objects: Vec<ObjectEntry>,
     /// Pass back to get the next page; `None` on the last one.
     pub next: Option<String>,
 }
+
+/// What a HEAD says about an object, for people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ObjectDetails {
+    pub key: String,
+    pub size: u64,
+    pub modified: Option<i64>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    pub storage_class: Option<String>,
+    pub cache_control: Option<String>,
+    /// User metadata (`x-amz-meta-*`), by name.
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+/// A key a batch delete could not delete, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct DeleteFailure {
+    pub key: String,
+    /// An [`ErrorKind`] code (`access_denied`, ...).
+    pub error: String,
+    pub message: String,
+}
+
+/// At most this many keys go in one [`Backend::delete_objects`] call (S3's DeleteObjects limit).
+pub const MAX_DELETE_BATCH: usize = 1000;
+
+/// The longest share link S3 signs (SigV4 presigned URLs last at most seven days).
+pub const MAX_SHARE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -196,12 +237,18 @@ pub trait Backend: Send + Sync {
     /// the server cannot list them.
     async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>>;
 
-    /// One page (at most `limit` entries) of what is directly under `prefix` (which is empty or
-    /// ends in `/`), continuing from `page` (a previous [`Listing::next`]).
-    async fn list(&self, prefix: &str, page: Option<&str>, limit: u32) -> Result<Listing>;
+    /// One page of a listing (see [`ListRequest`]).
+    async fn list(&self, request: ListRequest<'_>) -> Result<Listing>;
+
+    /// An object's details; `Ok(None)` when there is no such object.
+    async fn stat(&self, key: &str) -> Result<Option<ObjectDetails>>;
 
     /// Deletes an object. A missing object is `Ok`, as on S3.
     async fn delete_object(&self, key: &str) -> Result<()>;
+
+    /// Deletes up to [`MAX_DELETE_BATCH`] objects in one request; returns the keys that could
+    /// not be deleted (a missing one is deleted). `Err` when the request as a whole failed.
+    async fn delete_objects(&self, keys: &[String]) -> Result<Vec<DeleteFailure>>;
 
     /// A URL anyone can GET the object from until `expires` has passed; `Ok(None)` where the
     /// backend has no such URL (a local folder).

@@ -26,7 +26,8 @@ mod objects;
 mod reach;
 
 use super::{
-    Backend, Listing, ObjectInfo, PartBody, PartDigest, PartReceipt, PendingUpload, unquote_etag,
+    Backend, DeleteFailure, ListRequest, Listing, ObjectDetails, ObjectInfo, PartBody, PartDigest,
+    PartReceipt, PendingUpload, unquote_etag,
 };
 use crate::connection::{ConnectionStep, FeatureCheck};
 use crate::credentials::AccessKey;
@@ -555,12 +556,20 @@ impl Backend for S3Backend {
         }))
     }
 
-    async fn list(&self, prefix: &str, page: Option<&str>, limit: u32) -> Result<Listing> {
-        self.list_page(prefix, page, limit).await
+    async fn list(&self, request: ListRequest<'_>) -> Result<Listing> {
+        self.list_page(request).await
+    }
+
+    async fn stat(&self, key: &str) -> Result<Option<ObjectDetails>> {
+        self.details(key).await
     }
 
     async fn delete_object(&self, key: &str) -> Result<()> {
         self.delete(key).await
+    }
+
+    async fn delete_objects(&self, keys: &[String]) -> Result<Vec<DeleteFailure>> {
+        self.delete_batch(keys).await
     }
 
     async fn share_url(&self, key: &str, expires: Duration) -> Result<Option<String>> {

@@ -7,7 +7,7 @@
 //! the fix, in words for the CLI and the window alike.
 
 use super::Destinations;
-use crate::backend::{Backend, PartBody, digest_range};
+use crate::backend::{Backend, ListRequest, PartBody, digest_range};
 use crate::connection::{ConnectionReport, ConnectionStep, Feature, StepOutcome};
 use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{Destination, DestinationKind};
@@ -98,7 +98,13 @@ async fn run(
             return (steps, None);
         }
     }
-    match timed(backend.list("", None, 1)).await {
+    let one = ListRequest {
+        prefix: "",
+        recursive: false,
+        page: None,
+        limit: 1,
+    };
+    match timed(backend.list(one)).await {
         Ok(_) => steps.push(ConnectionStep::ok(
             access_step(destination),
             true,

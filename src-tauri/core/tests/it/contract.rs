@@ -8,7 +8,9 @@
 
 use hoist_core::backend::local::LocalBackend;
 use hoist_core::backend::s3::{S3Backend, S3Options};
-use hoist_core::backend::{Backend, PartBody, PartDigest, digest_range, multipart_etag};
+use hoist_core::backend::{
+    Backend, ListRequest, PartBody, PartDigest, digest_range, multipart_etag,
+};
 use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::ErrorKind;
 use hoist_core::model::{Destination, DestinationId, DestinationKind};
@@ -133,6 +135,45 @@ impl Subject {
         path
     }
 
+    /// One listing page of `prefix`.
+    async fn list(
+        &self,
+        prefix: &str,
+        recursive: bool,
+        page: Option<&str>,
+        limit: u32,
+    ) -> hoist_core::Result<hoist_core::Listing> {
+        let request = ListRequest {
+            prefix,
+            recursive,
+            page,
+            limit,
+        };
+        within(self.backend.list(request)).await
+    }
+
+    /// Every page of a listing, following `next`.
+    async fn list_all(&self, prefix: &str, recursive: bool, limit: u32) -> (Vec<String>, usize) {
+        let mut keys = Vec::new();
+        let mut page = None;
+        let mut pages = 0;
+        loop {
+            let listing = self
+                .list(prefix, recursive, page.as_deref(), limit)
+                .await
+                .unwrap();
+            pages += 1;
+            assert!(listing.folders.len() + listing.objects.len() <= limit as usize);
+            keys.extend(listing.folders);
+            keys.extend(listing.objects.into_iter().map(|o| o.key));
+            match listing.next {
+                Some(next) => page = Some(next),
+                None => return (keys, pages),
+            }
+            assert!(pages < 1000, "the pages never end");
+        }
+    }
+
     async fn put(&self, name: &str, path: &Path) -> hoist_core::Result<()> {
         let len = std::fs::metadata(path).unwrap().len();
         let (body, digest) = body(path, 0, len).await;
@@ -186,6 +227,9 @@ contract!(
     listing_shows_folders_and_objects_in_pages,
     delete_removes_and_a_missing_object_is_fine,
     a_share_link_serves_the_bytes,
+    a_recursive_listing_gives_every_key_in_byte_order_in_pages,
+    details_name_size_type_and_time,
+    a_batch_delete_removes_every_key_and_misses_are_fine,
 );
 
 async fn put_then_head(s: Subject) {
@@ -327,7 +371,7 @@ async fn listing_shows_folders_and_objects_in_pages(s: Subject) {
     ] {
         s.put(name, &small).await.unwrap();
     }
-    let top = within(s.backend.list(&s.prefix, None, 1000)).await.unwrap();
+    let top = s.list(&s.prefix, false, None, 1000).await.unwrap();
     assert_eq!(top.folders, [s.key("photos/"), s.key("z/")]);
     let keys: Vec<&str> = top.objects.iter().map(|o| o.key.as_str()).collect();
     assert_eq!(keys, [s.key("a.txt"), s.key("b.txt")]);
@@ -339,9 +383,7 @@ async fn listing_shows_folders_and_objects_in_pages(s: Subject) {
     );
     assert_eq!(top.next, None);
 
-    let photos = within(s.backend.list(&s.key("photos/"), None, 1000))
-        .await
-        .unwrap();
+    let photos = s.list(&s.key("photos/"), false, None, 1000).await.unwrap();
     assert_eq!(photos.folders, [s.key("photos/2024/")]);
     assert_eq!(photos.objects.len(), 1);
     assert_eq!(photos.objects[0].key, s.key("photos/1.jpg"));
@@ -350,9 +392,7 @@ async fn listing_shows_folders_and_objects_in_pages(s: Subject) {
     let mut seen = Vec::new();
     let mut page = None;
     for _ in 0..10 {
-        let listing = within(s.backend.list(&s.prefix, page.as_deref(), 1))
-            .await
-            .unwrap();
+        let listing = s.list(&s.prefix, false, page.as_deref(), 1).await.unwrap();
         seen.extend(listing.folders);
         seen.extend(listing.objects.into_iter().map(|o| o.key));
         page = listing.next;
@@ -370,9 +410,7 @@ async fn listing_shows_folders_and_objects_in_pages(s: Subject) {
     assert_eq!(seen, expected);
     assert_eq!(page, None, "the pages end");
 
-    let missing = within(s.backend.list(&s.key("nothing/"), None, 1000))
-        .await
-        .unwrap();
+    let missing = s.list(&s.key("nothing/"), false, None, 1000).await.unwrap();
     assert!(missing.folders.is_empty() && missing.objects.is_empty());
 }
 
@@ -392,7 +430,7 @@ async fn delete_removes_and_a_missing_object_is_fine(s: Subject) {
             .unwrap(),
         None
     );
-    let listing = within(s.backend.list(&s.prefix, None, 1000)).await.unwrap();
+    let listing = s.list(&s.prefix, false, None, 1000).await.unwrap();
     assert!(
         listing.folders.is_empty(),
         "an emptied folder is gone: {listing:?}"
@@ -426,5 +464,68 @@ async fn a_share_link_serves_the_bytes(s: Subject) {
     assert_eq!(
         within(too_long).await.unwrap_err().kind(),
         ErrorKind::InvalidInput
+    );
+}
+
+async fn a_recursive_listing_gives_every_key_in_byte_order_in_pages(s: Subject) {
+    let small = s.file("s", 1, 9);
+    // '-' (0x2D) sorts before '/' (0x2F): "a-b" comes before everything in folder "a/".
+    let names = ["a/x", "a-b", "a/b/c", "b", "a/b/d", "a0", "ä/1"];
+    for name in names {
+        s.put(name, &small).await.unwrap();
+    }
+    let mut expected: Vec<String> = names.iter().map(|n| s.key(n)).collect();
+    expected.sort();
+    for limit in [1, 2, 3, 1000] {
+        let (keys, pages) = s.list_all(&s.prefix, true, limit).await;
+        assert_eq!(keys, expected, "limit {limit}");
+        assert_eq!(
+            pages,
+            expected.len().div_ceil(limit as usize).max(1),
+            "limit {limit}"
+        );
+    }
+    let (under_a, _) = s.list_all(&s.key("a/"), true, 2).await;
+    assert_eq!(under_a, [s.key("a/b/c"), s.key("a/b/d"), s.key("a/x")]);
+}
+
+async fn details_name_size_type_and_time(s: Subject) {
+    let path = s.file("page.html", 1234, 10);
+    s.put("site/page.html", &path).await.unwrap();
+    let details = within(s.backend.stat(&s.key("site/page.html")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(details.key, s.key("site/page.html"));
+    assert_eq!(details.size, 1234);
+    assert!(details.modified.is_some_and(|t| t > 1_700_000_000));
+    if let Some(content_type) = &details.content_type {
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+    }
+    assert_eq!(
+        within(s.backend.stat(&s.key("site/none"))).await.unwrap(),
+        None
+    );
+    assert_eq!(within(s.backend.stat(&s.key("site"))).await.unwrap(), None);
+}
+
+async fn a_batch_delete_removes_every_key_and_misses_are_fine(s: Subject) {
+    let small = s.file("s", 2, 11);
+    let mut keys = Vec::new();
+    for i in 0..25 {
+        let name = format!("batch/{}/{i:03}", i % 3);
+        s.put(&name, &small).await.unwrap();
+        keys.push(s.key(&name));
+    }
+    keys.push(s.key("batch/never-there"));
+    let failed = within(s.backend.delete_objects(&keys)).await.unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    let (left, _) = s.list_all(&s.prefix, true, 1000).await;
+    assert!(left.is_empty(), "{left:?}");
+    assert!(
+        within(s.backend.delete_objects(&[]))
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod browse;
 mod cleanup;
 mod conflicts;
 mod connection;

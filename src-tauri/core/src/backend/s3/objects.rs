@@ -1,30 +1,27 @@
-//! Browsing requests: a folder-style listing page, deleting an object, and presigned GET URLs
-//! (share links). Keys and ETags in answers are the server's: they are passed on as data, never
+//! Browsing requests: a listing page (one folder level or recursive), HEAD details, deleting
+//! one object or a batch (DeleteObjects), and presigned GET URLs (share links). Keys and ETags in answers are the server's: they are passed on as data, never
 //! used as paths here.
 
 use super::S3Backend;
-use crate::backend::{Listing, ObjectEntry, unquote_etag};
+use crate::backend::{
+    DeleteFailure, ListRequest, Listing, MAX_DELETE_BATCH, MAX_SHARE_LIFETIME, ObjectDetails,
+    ObjectEntry, unquote_etag,
+};
 use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use std::time::Duration;
 
-/// S3 refuses presigned URLs that live longer than a week (SigV4).
-pub const MAX_SHARE_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-
 impl S3Backend {
-    pub(super) async fn list_page(
-        &self,
-        prefix: &str,
-        page: Option<&str>,
-        limit: u32,
-    ) -> Result<Listing> {
+    pub(super) async fn list_page(&self, list: ListRequest<'_>) -> Result<Listing> {
+        let page = list.page;
         let request = self
             .client
             .list_objects_v2()
             .bucket(&self.bucket)
-            .prefix(prefix)
-            .delimiter("/")
-            .max_keys(limit.clamp(1, 1000) as i32)
+            .prefix(list.prefix)
+            .set_delimiter((!list.recursive).then(|| "/".to_string()))
+            .max_keys(list.limit.clamp(1, 1000) as i32)
             .set_continuation_token(page.map(str::to_string))
             .send();
         let out = self
@@ -45,6 +42,7 @@ impl S3Backend {
                         size: o.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
                         modified: o.last_modified().map(|t| t.secs()),
                         etag: o.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
+                        storage_class: o.storage_class().map(|c| c.as_str().to_string()),
                     })
                 })
                 .collect(),
@@ -64,6 +62,91 @@ impl S3Backend {
         listing.folders.sort();
         listing.objects.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(listing)
+    }
+
+    pub(super) async fn details(&self, key: &str) -> Result<Option<ObjectDetails>> {
+        let request = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send();
+        let out = match self
+            .answer("HeadObject", self.options.answer_timeout, request)
+            .await?
+        {
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(self.classify("HeadObject", false, e)),
+            Ok(out) => out,
+        };
+        Ok(Some(ObjectDetails {
+            key: key.to_string(),
+            size: out
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            modified: out.last_modified().map(|t| t.secs()),
+            etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
+            content_type: out.content_type().map(str::to_string),
+            storage_class: out.storage_class().map(|c| c.as_str().to_string()),
+            cache_control: out.cache_control().map(str::to_string),
+            metadata: out
+                .metadata()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        }))
+    }
+
+    pub(super) async fn delete_batch(&self, keys: &[String]) -> Result<Vec<DeleteFailure>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        if keys.len() > MAX_DELETE_BATCH {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("at most {MAX_DELETE_BATCH} keys go in one delete request"),
+            ));
+        }
+        let objects = keys
+            .iter()
+            .map(|key| ObjectIdentifier::builder().key(key).build())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad key: {e}")))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad delete: {e}")))?;
+        let request = self
+            .client
+            .delete_objects()
+            .bucket(&self.bucket)
+            .delete(delete)
+            .send();
+        let out = self
+            .send("DeleteObjects", self.options.answer_timeout, request)
+            .await?;
+        Ok(out
+            .errors()
+            .iter()
+            .map(|e| {
+                let code = e.code().unwrap_or("Unknown");
+                let kind = match code {
+                    "AccessDenied" => ErrorKind::AccessDenied,
+                    "NoSuchBucket" => ErrorKind::NoSuchBucket,
+                    "SlowDown" => ErrorKind::Throttled,
+                    "InternalError" | "ServiceUnavailable" => ErrorKind::ServerBusy,
+                    _ => ErrorKind::Rejected,
+                };
+                DeleteFailure {
+                    key: e.key().unwrap_or_default().to_string(),
+                    error: kind.code().to_string(),
+                    message: format!("{code}: {}", e.message().unwrap_or("no message")),
+                }
+            })
+            .collect())
     }
 
     pub(super) async fn delete(&self, key: &str) -> Result<()> {
