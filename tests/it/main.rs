@@ -12,5 +12,6 @@ mod cli;
 mod cli_destinations;
 mod cli_resume;
 mod e2e;
+mod e2e_browse;
 mod garage;
 mod garage_browse;

@@ -28,6 +28,9 @@ import { button, el } from './view';
 export const OBJECT_ROW_HEIGHT = 36;
 const OVERSCAN = 8;
 const FALLBACK_HEIGHT = 640;
+/** One formatter for every row (toLocaleString builds a new one per call). */
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
 /** Entries asked for per listing page. */
 export const PAGE_SIZE = 1000;
 
@@ -59,6 +62,8 @@ export class BrowseView {
   private readonly expiry: HTMLSelectElement;
   private readonly actionButtons: HTMLButtonElement[] = [];
   private rows = new Map<string, HTMLElement>();
+  /** The rows shown, sorted and filtered once per state change (not on every scroll). */
+  private visible: Entry[] = [];
   /** Bumped on every navigation: answers for an older folder are dropped. */
   private generation = 0;
   private searchGeneration = 0;
@@ -192,8 +197,8 @@ export class BrowseView {
   async openAt(destination: string, prefix: string, key: string): Promise<void> {
     this.state = { ...this.state, destination };
     await this.open(destination, prefix);
-    this.set(select(this.state, visibleEntries(this.state), key, { shift: false, toggle: false }));
-    const index = visibleEntries(this.state).findIndex((e) => e.key === key);
+    this.set(select(this.state, this.visible, key, { shift: false, toggle: false }));
+    const index = this.visible.findIndex((e) => e.key === key);
     if (index >= 0) this.scrollTo(index);
   }
 
@@ -230,7 +235,7 @@ export class BrowseView {
   private loadMoreIfNear(): void {
     if (this.state.loading || this.state.next === null || this.state.search) return;
     const height = this.list.clientHeight || FALLBACK_HEIGHT;
-    const end = visibleEntries(this.state).length * OBJECT_ROW_HEIGHT;
+    const end = this.visible.length * OBJECT_ROW_HEIGHT;
     if (this.list.scrollTop + 3 * height >= end) {
       this.set({ ...this.state, loading: true });
       void this.loadPage();
@@ -288,14 +293,14 @@ export class BrowseView {
     }
     const key = this.keyAt(event);
     if (key === undefined) return;
-    this.set(select(this.state, visibleEntries(this.state), key, { shift: event.shiftKey, toggle: event.ctrlKey || event.metaKey }));
+    this.set(select(this.state, this.visible, key, { shift: event.shiftKey, toggle: event.ctrlKey || event.metaKey }));
     this.list.focus();
   }
 
   /** ↑/↓ move (with Shift: extend), Enter opens a folder, Backspace goes up, Delete asks,
    * Ctrl+A selects everything loaded. */
   private onKey(event: KeyboardEvent): void {
-    const rows = visibleEntries(this.state);
+    const rows = this.visible;
     if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       this.set({ ...this.state, selected: new Set(rows.map((e) => e.key)) });
@@ -333,7 +338,7 @@ export class BrowseView {
   }
 
   private selection(): Entry[] {
-    return selectedEntries(this.state, visibleEntries(this.state));
+    return selectedEntries(this.state, this.visible);
   }
 
   private askDelete(): void {
@@ -430,7 +435,11 @@ export class BrowseView {
   }
 
   private set(state: BrowseState): void {
+    const old = this.state;
     this.state = state;
+    const same =
+      old.entries === state.entries && old.search === state.search && old.filter === state.filter && old.sort === state.sort && old.descending === state.descending;
+    if (!same || this.visible.length === 0) this.visible = visibleEntries(state);
     this.render();
   }
 
@@ -464,7 +473,7 @@ export class BrowseView {
 
   /** Draws the rows in the scrolled-to window only. */
   private renderRows(): void {
-    const rows = visibleEntries(this.state);
+    const rows = this.visible;
     this.spacer.style.height = `${rows.length * OBJECT_ROW_HEIGHT}px`;
     const height = this.list.clientHeight || FALLBACK_HEIGHT;
     const first = Math.max(0, Math.floor(this.list.scrollTop / OBJECT_ROW_HEIGHT) - OVERSCAN);
@@ -473,7 +482,7 @@ export class BrowseView {
     for (let i = first; i < last; i++) {
       const entry = rows[i]!;
       const row = this.rows.get(entry.key) ?? this.makeRow(entry);
-      row.style.top = `${i * OBJECT_ROW_HEIGHT}px`;
+      row.style.transform = `translateY(${i * OBJECT_ROW_HEIGHT}px)`;
       const isSelected = this.state.selected.has(entry.key);
       row.classList.toggle('selected', isSelected);
       row.setAttribute('aria-selected', String(isSelected));
@@ -493,7 +502,7 @@ export class BrowseView {
     if (entry.kind === 'object') {
       row.append(
         el('span', 'object-size', formatBytes(entry.size)),
-        el('span', 'object-modified', entry.modified ? new Date(entry.modified * 1000).toLocaleString() : ''),
+        el('span', 'object-modified', entry.modified ? DATE.format(entry.modified * 1000) : ''),
       );
     } else {
       row.append(el('span', 'object-size', 'folder'), el('span', 'object-modified', ''));

@@ -137,6 +137,14 @@ impl TestS3 {
             .store(reject, Ordering::SeqCst);
     }
 
+    /// Stores these keys as small objects (each holding its key's bytes) without a request
+    /// each: for listings of many keys.
+    pub fn seed(&self, bucket: &str, keys: &[String]) {
+        if let Err(e) = self.shared.storage.seed(bucket, keys) {
+            panic!("hoist-test-s3: cannot seed {bucket}: {e}");
+        }
+    }
+
     /// DeleteObjects reports `key` as not deleted (AccessDenied), as for a key a policy
     /// protects; the rest of the batch is deleted.
     pub fn set_undeletable(&self, key: &str) {

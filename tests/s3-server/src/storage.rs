@@ -441,6 +441,26 @@ impl Storage {
         files::write_verified(self.new_path(), body, expected).await
     }
 
+    /// Stores small objects directly (each holding its own key as bytes), for tests that need
+    /// many keys without sending a request for each.
+    pub fn seed(&self, bucket: &str, keys: &[String]) -> io::Result<()> {
+        use md5::Digest as _;
+        for key in keys {
+            let path = self.new_path();
+            std::fs::write(&path, key.as_bytes())?;
+            let object = StoredObject {
+                path,
+                size: key.len() as u64,
+                etag: hex::encode(md5::Md5::digest(key.as_bytes())),
+                modified: SystemTime::now(),
+                content_type: None,
+            };
+            self.insert_object(bucket, key, object)
+                .map_err(|e| io::Error::other(format!("{e:?}")))?;
+        }
+        Ok(())
+    }
+
     pub fn object_path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
         self.object(bucket, key).ok().map(|o| o.path)
     }
