@@ -152,7 +152,7 @@ impl Printer {
                 let text = serde_json::to_string(&prefix).unwrap_or_default();
                 write!(out, "{comma}{text}").map_err(write_error)?;
             } else {
-                writeln!(out, "{:>32}  {prefix}", "DIR").map_err(write_error)?;
+                writeln!(out, "{:>71}  {:<8}  {prefix}", "DIR", "").map_err(write_error)?;
             }
             self.folders += 1;
         }
@@ -181,10 +181,11 @@ impl Printer {
             } else {
                 writeln!(
                     out,
-                    "{:>10}  {:<19}  {:<8}  {}",
+                    "{:>10}  {:<19}  {:<34}  {:<8}  {}",
                     bytes(object.size),
                     object.modified.map(time).unwrap_or_default(),
-                    object.storage_class.as_deref().unwrap_or(""),
+                    object.etag.as_deref().unwrap_or("-"),
+                    object.storage_class.as_deref().unwrap_or("-"),
                     object.key
                 )
                 .map_err(write_error)?;
@@ -245,13 +246,18 @@ pub async fn rm(core: &Core, args: RmArgs) -> Result<ExitCode> {
     };
     let mut failed = Vec::new();
     let (mut count, mut size) = (0u64, 0u64);
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     for prefix in &folders {
         let report = core
             .delete_folder(&place, prefix, args.dry_run, |so_far| {
-                eprint!("\r{verb} {} objects under {prefix}", so_far.deleted);
+                if terminal {
+                    eprint!("\r{verb} {} objects under {prefix}", so_far.deleted);
+                }
             })
             .await?;
-        eprintln!();
+        if terminal {
+            eprintln!();
+        }
         count += report.deleted;
         size += report.bytes;
         failed.extend(report.failed);

@@ -93,7 +93,9 @@ impl Browser {
             page,
             limit,
         };
-        self.retrying("listing", || backend.list(request)).await
+        self.retrying("listing", || backend.list(request))
+            .await
+            .map_err(listing_denied)
     }
 
     /// An object's details, or `NotFound`.
@@ -141,7 +143,10 @@ impl Browser {
                 page: page.as_deref(),
                 limit: MAX_DELETE_BATCH as u32,
             };
-            let listing = self.retrying("listing", || backend.list(request)).await?;
+            let listing = self
+                .retrying("listing", || backend.list(request))
+                .await
+                .map_err(listing_denied)?;
             report.requests += 1;
             let keys: Vec<String> = listing.objects.iter().map(|o| o.key.clone()).collect();
             let bytes: u64 = listing.objects.iter().map(|o| o.size).sum();
@@ -232,6 +237,20 @@ impl Browser {
                 Err(e) => return Err(e.context(what)),
             }
         }
+    }
+}
+
+/// A listing refused with AccessDenied says which permission is missing: keys made for
+/// uploads often may write but not list.
+fn listing_denied(e: Error) -> Error {
+    if e.kind() == ErrorKind::AccessDenied {
+        let message = format!(
+            "{}: the key needs permission to list the bucket (s3:ListBucket) to browse it",
+            e.message()
+        );
+        Error::new(ErrorKind::AccessDenied, message)
+    } else {
+        e
     }
 }
 

@@ -111,6 +111,32 @@ async fn a_busy_server_is_retried_and_access_denied_says_what_is_missing() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AccessDenied);
     assert!(err.message().starts_with("listing"), "{}", err.message());
+    assert!(err.message().contains("s3:ListBucket"), "{}", err.message());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_request_the_server_fails_once_is_retried() {
+    let f = Fixture::new().await;
+    let keys: Vec<String> = (0..3).map(|i| format!("t/{i}")).collect();
+    put(&f, &keys).await;
+    f.server.inject(Fault {
+        op: Op::DeleteObjects,
+        part_number: None,
+        action: FaultAction::Error {
+            code: "InternalError",
+        },
+        times: 1,
+    });
+    let report = f.core.delete_objects(&place(), &keys).await.unwrap();
+    assert_eq!((report.deleted, report.failed.len()), (3, 0));
+    let sent = f
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.op == Op::DeleteObjects)
+        .count();
+    assert_eq!(sent, 2, "one failed DeleteObjects, then one that worked");
+    assert!(f.server.keys(BUCKET).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""A counting HTTP reverse proxy for the benchmarks: forwards every request to UPSTREAM as it
+is (path, query, headers, body: SigV4 signatures stay valid because the Host header is passed
+on unchanged) and counts requests by kind.
+
+  count_proxy.py UPSTREAM_HOST:PORT COUNTS_FILE
+
+Prints `port=N` on stdout once it listens; on SIGTERM writes the counts as JSON to
+COUNTS_FILE ({"LIST": n, "DELETE_OBJECTS": n, ...}) and exits."""
+import http.client
+import http.server
+import json
+import signal
+import socketserver
+import sys
+import threading
+from collections import Counter
+
+UPSTREAM = sys.argv[1]
+COUNTS_FILE = sys.argv[2]
+counts = Counter()
+lock = threading.Lock()
+
+
+def kind(method, path):
+    query = path.partition("?")[2]
+    names = {part.partition("=")[0] for part in query.split("&") if part}
+    if method == "GET" and ("list-type" in names or "delimiter" in names or "prefix" in names):
+        return "LIST"
+    if method == "POST" and "delete" in names:
+        return "DELETE_OBJECTS"
+    if method == "DELETE":
+        return "DELETE_OBJECT"
+    return method
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        with lock:
+            counts[kind(self.command, self.path)] += 1
+        upstream = http.client.HTTPConnection(UPSTREAM, timeout=120)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        upstream.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
+
+    def log_message(self, *args):
+        pass
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def main():
+    server = Server(("127.0.0.1", 0), Proxy)
+
+    def stop(*_):
+        with open(COUNTS_FILE, "w") as out:
+            json.dump(dict(counts), out)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print("port=%d" % server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
