@@ -528,31 +528,11 @@ impl Backend for S3Backend {
         Ok(Some(uploads))
     }
 
+    /// The same HEAD as [`Backend::stat`], reduced to what the engine compares.
     async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>> {
-        let request = self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send();
-        let out = match self
-            .answer("HeadObject", self.options.answer_timeout, request)
-            .await?
-        {
-            // A HEAD answer has no body, so a missing bucket looks like a missing object too.
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
-                return Ok(None);
-            }
-            Err(e) => return Err(self.classify("HeadObject", false, e)),
-            Ok(out) => out,
-        };
-        let size = out.content_length().and_then(|n| u64::try_from(n).ok());
-        let Some(size) = size else {
-            return Err(self.protocol("HeadObject", "no Content-Length"));
-        };
-        Ok(Some(ObjectInfo {
-            size,
-            etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
+        Ok(self.details(key).await?.map(|d| ObjectInfo {
+            size: d.size,
+            etag: d.etag,
         }))
     }
 

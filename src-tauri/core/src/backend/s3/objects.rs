@@ -64,6 +64,7 @@ impl S3Backend {
         Ok(listing)
     }
 
+    /// HeadObject: every HEAD the backend sends (the engine's checks and Browse's details).
     pub(super) async fn details(&self, key: &str) -> Result<Option<ObjectDetails>> {
         let request = self
             .client
@@ -75,18 +76,20 @@ impl S3Backend {
             .answer("HeadObject", self.options.answer_timeout, request)
             .await?
         {
+            // A HEAD answer has no body, so a missing bucket looks like a missing object too.
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
                 return Ok(None);
             }
             Err(e) => return Err(self.classify("HeadObject", false, e)),
             Ok(out) => out,
         };
+        let size = out.content_length().and_then(|n| u64::try_from(n).ok());
+        let Some(size) = size else {
+            return Err(self.protocol("HeadObject", "no Content-Length"));
+        };
         Ok(Some(ObjectDetails {
             key: key.to_string(),
-            size: out
-                .content_length()
-                .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0),
+            size,
             modified: out.last_modified().map(|t| t.secs()),
             etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
             content_type: out.content_type().map(str::to_string),
