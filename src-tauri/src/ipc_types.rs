@@ -11,7 +11,7 @@ mod tests {
     use crate::error::UiError;
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
     use hoist_core::model::{
-        Destination, DestinationId, DestinationKind, Job, JobId, JobState, Outcome,
+        Destination, DestinationId, DestinationKind, Direction, Job, JobId, JobState, Outcome,
     };
     use hoist_core::options::{Capabilities, IfExists, UploadOptions};
     use hoist_core::presets::Provider;
@@ -32,6 +32,7 @@ mod tests {
         let config = Config::new().with_large_int("number");
         let declarations = [
             declaration::<JobId>(&config),
+            declaration::<Direction>(&config),
             declaration::<JobState>(&config),
             declaration::<Outcome>(&config),
             declaration::<IfExists>(&config),

@@ -451,3 +451,59 @@ fn ls_stat_rm_and_share_on_the_folder_destination() {
     );
     assert!(hoist.local_dir().join("src/notes.txt").exists());
 }
+
+/// `hoist get` from the folder destination: a folder downloads keeping its name and paths, a
+/// key that cannot be a file is refused by name while the rest download, the queue shows the
+/// jobs' direction, and a second get of the same files skips them as identical... or, with
+/// `--if-exists rename`, keeps both.
+#[test]
+fn get_downloads_a_folder_and_refuses_keys_that_cannot_be_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let stored = hoist.local_dir().join("pics");
+    std::fs::create_dir_all(stored.join("2024")).unwrap();
+    std::fs::write(stored.join("a.jpg"), b"aaaa").unwrap();
+    std::fs::write(stored.join("2024/b.jpg"), b"bb").unwrap();
+    std::fs::write(stored.join("CON"), b"device").unwrap();
+    let to = dir.path().join("down");
+    let out = hoist.run(&["get", "pics/", "--to", to.to_str().unwrap()]);
+    assert!(
+        !out.status.success(),
+        "a refused key makes the exit non-zero"
+    );
+    assert!(
+        stderr(&out).contains("skipped pics/CON: cannot be saved as a file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("2 of 2 file(s) downloaded"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read(to.join("pics/a.jpg")).unwrap(), b"aaaa");
+    assert_eq!(std::fs::read(to.join("pics/2024/b.jpg")).unwrap(), b"bb");
+    let queue = hoist.queue_json();
+    assert!(
+        queue.iter().all(|j| j["direction"] == "download"),
+        "{queue:?}"
+    );
+
+    let again = hoist.run(&[
+        "get",
+        "pics/a.jpg",
+        "--to",
+        to.join("pics").to_str().unwrap(),
+        "--if-exists",
+        "rename",
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(std::fs::read(to.join("pics/a (1).jpg")).unwrap(), b"aaaa");
+    let missing = hoist.run(&["get", "pics/none.jpg", "--to", to.to_str().unwrap()]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("no object 'pics/none.jpg'"),
+        "{}",
+        stderr(&missing)
+    );
+}

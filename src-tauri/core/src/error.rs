@@ -33,6 +33,9 @@ pub enum ErrorKind {
     NoSuchBucket,
     /// The multipart upload id is unknown (expired, aborted elsewhere, or completed).
     NoSuchUpload,
+    /// The object is not the one a download started on (its ETag changed: 412 to If-Match).
+    /// The download starts over from the new object.
+    ObjectChanged,
     /// Complete was refused because the server does not hold a part we recorded, or holds it
     /// with another ETag (InvalidPart). The engine sends such parts again, once.
     PartLost,
@@ -96,6 +99,7 @@ impl ErrorKind {
             ErrorKind::AccessDenied => "access_denied",
             ErrorKind::NoSuchBucket => "no_such_bucket",
             ErrorKind::NoSuchUpload => "no_such_upload",
+            ErrorKind::ObjectChanged => "object_changed",
             ErrorKind::PartLost => "part_lost",
             ErrorKind::UntrustedCertificate => "untrusted_certificate",
             ErrorKind::WrongRegion => "wrong_region",

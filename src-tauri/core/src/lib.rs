@@ -36,6 +36,7 @@ mod layers;
 
 pub use backend::s3::S3Options;
 pub use backend::{DeleteFailure, Listing, ObjectDetails, ObjectEntry, PendingUpload};
+pub use browse::download::{DownloadReport, RefusedKey};
 pub use browse::{DeleteReport, Place};
 pub use connection::{ConnectionReport, ConnectionStep, StepOutcome};
 pub use credentials::{AccessKey, CredentialStore, Secret};

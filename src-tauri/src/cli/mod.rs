@@ -6,6 +6,7 @@ mod browse;
 mod cleanup;
 mod destination;
 mod destination_edit;
+mod download;
 pub(crate) mod output;
 mod settings;
 mod transfer;
@@ -44,6 +45,8 @@ pub enum Command {
     },
     /// Add files and folders to the queue and upload them.
     Upload(transfer::UploadArgs),
+    /// Download objects (a folder and everything under it) as queue jobs.
+    Get(download::GetArgs),
     /// List what a destination holds: folders first, then objects.
     Ls(browse::LsArgs),
     /// Delete objects (a folder and everything under it with --recursive).
@@ -155,6 +158,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
     match command {
         Command::Destination { command } => destination::run(core, command).await,
         Command::Upload(args) => transfer::upload(core, args).await,
+        Command::Get(args) => download::get(core, args).await,
         Command::Ls(args) => browse::ls(core, args).await,
         Command::Rm(args) => browse::rm(core, args).await,
         Command::Share(args) => browse::share(core, args).await,

@@ -31,6 +31,7 @@ pub fn megabytes_per_sec(bytes: u64, secs: f64) -> String {
 #[derive(Serialize)]
 struct JobRow<'a> {
     id: i64,
+    direction: &'static str,
     path: String,
     destination: &'a str,
     bucket: &'a str,
@@ -56,6 +57,7 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
             .iter()
             .map(|j| JobRow {
                 id: j.id.0,
+                direction: j.direction.as_str(),
                 path: j.path.display().to_string(),
                 destination: &j.destination_name,
                 bucket: &j.bucket,
@@ -77,14 +79,18 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  KEY",
-        "ID", "STATE", "DONE / SIZE", "TRY", "DESTINATION"
+        "{:>6}  {:<4}  {:<9}  {:>21}  {:>3}  {:<12}  KEY",
+        "ID", "WAY", "STATE", "DONE / SIZE", "TRY", "DESTINATION"
     );
     for j in jobs {
         let progress = format!("{} / {}", bytes(j.bytes_done), bytes(j.bytes_total));
         println!(
-            "{:>6}  {:<9}  {:>21}  {:>3}  {:<12}  {}",
+            "{:>6}  {:<4}  {:<9}  {:>21}  {:>3}  {:<12}  {}",
             j.id.0,
+            match j.direction {
+                hoist_core::model::Direction::Upload => "up",
+                hoist_core::model::Direction::Download => "down",
+            },
             j.state.as_str(),
             progress,
             j.attempts,

@@ -5,7 +5,7 @@
 use super::output::{bytes, megabytes_per_sec};
 use super::settings::{Limit, parse_limit};
 use clap::Args;
-use hoist_core::model::{Job, JobState, Outcome};
+use hoist_core::model::{Direction, Job, JobState, Outcome};
 use hoist_core::{CancellationToken, Core, EnqueueRequest, ErrorKind, Result, RunUntil};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -102,27 +102,33 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
+    drive_batch(core, &report.batch, report.skipped.is_empty()).await
+}
+
+/// Drives (or follows) the batch to its end with progress bars, prints the summary, and says
+/// how the command exits: 0 iff every job completed and `clean` (nothing was left out).
+pub(super) async fn drive_batch(core: &Core, batch: &str, clean: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let stop = stop_on_ctrl_c();
-    let display = Display::start(core.clone(), Some(report.batch.clone()));
+    let display = Display::start(core.clone(), Some(batch.to_string()));
     let ran = core
-        .run_queue(RunUntil::Batch(report.batch.clone()), stop.clone())
+        .run_queue(RunUntil::Batch(batch.to_string()), stop.clone())
         .await;
     match ran {
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::EngineBusy => {
-            display.println("another Hoist (the window or `hoist run`) is uploading this queue; following its progress");
-            core.wait_for_batch(&report.batch, &stop).await?;
+            display.println("another Hoist (the window or `hoist run`) is running this queue; following its progress");
+            core.wait_for_batch(batch, &stop).await?;
         }
         Err(e) => return Err(e),
     }
     display.finish().await;
-    let jobs = core.batch_jobs(&report.batch)?;
+    let jobs = core.batch_jobs(batch)?;
     let all_done = summarize(&jobs, started.elapsed(), stop.is_cancelled());
     if stop.is_cancelled() && !all_done {
         return Ok(ExitCode::from(130));
     }
-    Ok(if all_done && report.skipped.is_empty() {
+    Ok(if all_done && clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -194,8 +200,8 @@ fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
                 let why = outcome.skip_reason().unwrap_or_default();
                 println!("{}: {}", job.key, note.unwrap_or(why));
             }
-            (_, Some(note)) => println!("{}: {note}", job.path.display()),
-            (_, None) => {}
+            (_, Some(note)) if !note.is_empty() => println!("{}: {note}", job.path.display()),
+            _ => {}
         }
     }
     for job in jobs.iter().filter(|j| j.state == JobState::Failed) {
@@ -207,8 +213,10 @@ fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
         );
     }
     let secs = elapsed.as_secs_f64();
+    let downloads = !jobs.is_empty() && jobs.iter().all(|j| j.direction == Direction::Download);
+    let verb = if downloads { "downloaded" } else { "uploaded" };
     println!(
-        "{} of {} file(s) uploaded, {} in {secs:.1} s ({}); {skipped} skipped, {} failed, {} paused, {} cancelled, {} waiting",
+        "{} of {} file(s) {verb}, {} in {secs:.1} s ({}); {skipped} skipped, {} failed, {} paused, {} cancelled, {} waiting",
         count(JobState::Completed) - skipped,
         jobs.len(),
         bytes(done_bytes),

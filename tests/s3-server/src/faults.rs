@@ -49,6 +49,9 @@ pub enum FaultAction {
     /// Reads this many body bytes (or the whole body if shorter), then drops the TCP connection
     /// without answering. The request is not processed.
     CutBodyAfter(u64),
+    /// The request is processed, and its answer (e.g. GetObject's) is cut after this many body
+    /// bytes: the headers promise the whole body, the connection closes early.
+    CutAnswerAfter(u64),
     /// Reads the whole request, then answers nothing for this long, then drops the connection.
     /// The request is not processed.
     Stall(Duration),
@@ -220,6 +223,11 @@ impl FaultBook {
         if fault.times > 0 {
             lock(&self.queue).push(fault);
         }
+    }
+
+    /// Forgets every queued fault.
+    pub fn clear(&self) {
+        lock(&self.queue).clear();
     }
 
     /// Takes one firing of the first queued fault matching this request.

@@ -124,6 +124,11 @@ impl TestS3 {
         self.shared.faults.inject(fault);
     }
 
+    /// Forgets the faults not fired yet.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
     /// Every request seen so far, in arrival order.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.faults.records()

@@ -162,6 +162,14 @@ impl S3 for Backend {
     ) -> S3Result<S3Response<dto::GetObjectOutput>> {
         let input = req.input;
         let object = self.shared.storage.object(&input.bucket, &input.key)?;
+        if let Some(dto::ETagCondition::ETag(wanted)) = &input.if_match
+            && wanted.value() != object.etag
+        {
+            return Err(s3_error!(
+                PreconditionFailed,
+                "the object's ETag is not the one asked for"
+            ));
+        }
         let range = match &input.range {
             Some(r) => Some(r.check(object.size).map_err(|_| s3_error!(InvalidRange))?),
             None => None,

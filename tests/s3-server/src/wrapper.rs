@@ -116,6 +116,19 @@ impl Handler {
                 read_body(incoming, &counter, n).await;
                 Err(self.drop_connection())
             }
+            FaultAction::CutAnswerAfter(n) => {
+                let resp = self
+                    .pass(Request::from_parts(parts, incoming), &logged)
+                    .await?;
+                let (head, body) = resp.into_parts();
+                let Ok(whole) = body.collect().await.map(|b| b.to_bytes()) else {
+                    return Err(self.drop_connection());
+                };
+                let cut = whole.slice(..(n as usize).min(whole.len()));
+                // Content-Length still names the whole body: hyper closes the connection when
+                // the shorter body ends, as a server dying mid-answer would.
+                Ok(Response::from_parts(head, Body::from(cut)))
+            }
             FaultAction::Stall(duration) => {
                 read_body(incoming, &counter, u64::MAX).await;
                 tokio::time::sleep(duration).await;

@@ -9,6 +9,12 @@
 export type JobId = number;
 
 /**
+ * Which way a job moves bytes: a local file to an object, or an object to a local file.
+ */
+
+export type Direction = "upload" | "download";
+
+/**
  * The states of a queue row. Transitions are decided by [`transition::transition`].
  */
 
@@ -18,7 +24,7 @@ export type JobState = "queued" | "running" | "paused" | "completed" | "failed" 
  * How a completed job ended. Programs match on this, never on the job's note.
  */
 
-export type Outcome = "uploaded" | "skipped_identical" | "skipped_existing" | "renamed";
+export type Outcome = "uploaded" | "downloaded" | "skipped_identical" | "skipped_existing" | "renamed";
 
 /**
  * What an upload does when its key already holds an object.
@@ -27,10 +33,15 @@ export type Outcome = "uploaded" | "skipped_identical" | "skipped_existing" | "r
 export type IfExists = "overwrite" | "skip" | "rename";
 
 /**
- * One upload in the queue, as stored.
+ * One transfer in the queue, as stored: an upload of `path` to `key`, or a download of `key`
+ * into `path`.
  */
 
-export type Job = { id: JobId, path: string, destination_id: DestinationId, destination_name: string, bucket: string, key: string, state: JobState, bytes_done: number, bytes_total: number, attempts: number, error_code: string | null, error_message: string | null, 
+export type Job = { id: JobId, direction: Direction, 
+/**
+ * The local file: the source of an upload, the target of a download.
+ */
+path: string, destination_id: DestinationId, destination_name: string, bucket: string, key: string, state: JobState, bytes_done: number, bytes_total: number, attempts: number, error_code: string | null, error_message: string | null, 
 /**
  * The batch this job was added in (one `hoist upload` call, one drop on the window).
  */

@@ -116,6 +116,7 @@ export function makeJob(fields: Partial<Job> = {}): Job {
     error_code: null,
     error_message: null,
     batch: 'b1',
+    direction: 'upload',
     if_exists: 'overwrite',
     outcome: null,
     note: null,

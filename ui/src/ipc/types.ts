@@ -5,6 +5,7 @@
 // numbers).
 
 import type {
+  Direction,
   Place,
   ObjectEntry,
   ObjectDetails,
@@ -40,6 +41,7 @@ import type {
 } from './generated';
 
 export type {
+  Direction,
   Place,
   ObjectEntry,
   ObjectDetails,

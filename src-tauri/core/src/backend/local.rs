@@ -42,6 +42,7 @@
 //! [`file_error`]: crate::error::file_error
 
 mod browse;
+mod fetch;
 mod fsops;
 mod parts;
 
@@ -501,6 +502,10 @@ impl Backend for LocalBackend {
             Ok(Some(uploads))
         })
         .await
+    }
+
+    async fn get_range(&self, key: &str, into: &PartBody, _if_match: Option<&str>) -> Result<()> {
+        self.copy_range(key, into).await
     }
 
     async fn list(&self, request: ListRequest<'_>) -> Result<Listing> {

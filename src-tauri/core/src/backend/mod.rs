@@ -227,6 +227,12 @@ pub trait Backend: Send + Sync {
     /// `Ok(None)` when there is no such object.
     async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>>;
 
+    /// Downloads `into.length` bytes of `key` from `into.offset` and writes them at the same
+    /// offset of the local file `into.path` (which exists), synced before `Ok`; memory stays
+    /// flat. `if_match`: the ETag the object must still have, else `ObjectChanged`. A missing
+    /// object is `NotFound`; a body of the wrong length is `Protocol` or `Interrupted`.
+    async fn get_range(&self, key: &str, into: &PartBody, if_match: Option<&str>) -> Result<()>;
+
     /// The MD5 of an object's bytes, for backends whose HEAD gives no ETag but which can read
     /// their objects cheaply (a local folder); `Ok(None)` elsewhere.
     async fn object_md5(&self, _key: &str) -> Result<Option<[u8; 16]>> {

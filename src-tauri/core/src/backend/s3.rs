@@ -22,6 +22,7 @@
 mod body;
 mod classify;
 mod features;
+mod fetch;
 mod objects;
 mod reach;
 
@@ -534,6 +535,10 @@ impl Backend for S3Backend {
             size: d.size,
             etag: d.etag,
         }))
+    }
+
+    async fn get_range(&self, key: &str, into: &PartBody, if_match: Option<&str>) -> Result<()> {
+        self.fetch_range(key, into, if_match).await
     }
 
     async fn list(&self, request: ListRequest<'_>) -> Result<Listing> {

@@ -5,6 +5,8 @@
 //! fatal ones at once); an unreachable endpoint is an error here, not a wait: a person is
 //! looking at the answer.
 
+pub mod download;
+
 use crate::backend::{
     Backend, DeleteFailure, ListRequest, Listing, MAX_DELETE_BATCH, MAX_SHARE_LIFETIME,
     ObjectDetails,

@@ -8,6 +8,7 @@
 //! fails the job with the backend's message.
 
 pub(crate) mod conflict;
+pub mod download;
 mod multipart;
 pub mod network;
 pub mod plan;

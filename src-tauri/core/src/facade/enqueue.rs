@@ -146,6 +146,46 @@ impl Core {
     }
 }
 
+impl Core {
+    /// Adds downloads of `items` (keys, or folders ending in `/`) into the folder `to`, one
+    /// job per object, in one transaction. Keys that cannot be files there are refused with
+    /// the reason; the others are queued.
+    pub async fn enqueue_download(
+        &self,
+        place: &crate::browse::Place,
+        items: &[String],
+        to: &std::path::Path,
+        if_exists: Option<crate::options::IfExists>,
+    ) -> Result<crate::browse::download::DownloadReport> {
+        let destination = self.resolve_destination(place.destination.as_deref())?;
+        let if_exists = if_exists.unwrap_or(destination.options.if_exists);
+        let plan = self
+            .inner
+            .browser
+            .plan_download(place, items, to, if_exists)
+            .await?;
+        let batch = new_id();
+        let jobs = self.inner.store.insert_jobs(&batch, &plan.jobs)?;
+        for refused in &plan.refused {
+            tracing::warn!(key = %refused.key, reason = %refused.reason, "not queued for download");
+        }
+        if !jobs.is_empty() {
+            tracing::info!(jobs = jobs.len(), %batch, "downloads queued");
+            let _ = self
+                .inner
+                .events
+                .send(Event::JobsAdded { ids: jobs.clone() });
+            self.inner.wake.notify_one();
+        }
+        Ok(crate::browse::download::DownloadReport {
+            batch,
+            jobs,
+            bytes: plan.jobs.iter().map(|j| j.bytes_total).sum(),
+            refused: plan.refused,
+        })
+    }
+}
+
 /// What a request resolves to before anything is written.
 pub(super) struct PlannedRequest {
     pub destination: Destination,
@@ -222,6 +262,7 @@ impl Walk<'_> {
         } else if meta.is_file() {
             match self.key_for(relative) {
                 Ok(key) => self.jobs.push(NewJob {
+                    direction: crate::model::Direction::Upload,
                     path: path.to_path_buf(),
                     destination_id: self.destination.id.clone(),
                     bucket: self.bucket.to_string(),

@@ -142,10 +142,37 @@ impl Fingerprint {
     }
 }
 
-/// One upload in the queue, as stored.
+/// Which way a job moves bytes: a local file to an object, or an object to a local file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    Upload,
+    Download,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Upload => "upload",
+            Direction::Download => "download",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        [Direction::Upload, Direction::Download]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// One transfer in the queue, as stored: an upload of `path` to `key`, or a download of `key`
+/// into `path`.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Job {
     pub id: JobId,
+    pub direction: Direction,
+    /// The local file: the source of an upload, the target of a download.
     pub path: PathBuf,
     pub destination_id: DestinationId,
     pub destination_name: String,
@@ -176,6 +203,8 @@ pub struct Job {
 pub enum Outcome {
     /// The file was uploaded and the object verified.
     Uploaded,
+    /// The object was downloaded, verified and put in place under its name.
+    Downloaded,
     /// Nothing was sent: an identical object was already there.
     SkippedIdentical,
     /// Nothing was sent: another object was there and the job's rule was "skip".
@@ -185,8 +214,9 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
+    pub const ALL: [Outcome; 5] = [
         Outcome::Uploaded,
+        Outcome::Downloaded,
         Outcome::SkippedIdentical,
         Outcome::SkippedExisting,
         Outcome::Renamed,
@@ -195,6 +225,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Uploaded => "uploaded",
+            Outcome::Downloaded => "downloaded",
             Outcome::SkippedIdentical => "skipped_identical",
             Outcome::SkippedExisting => "skipped_existing",
             Outcome::Renamed => "renamed",
@@ -217,7 +248,7 @@ impl Outcome {
             Outcome::SkippedExisting => {
                 Some("a different object exists (the if-exists rule 'skip' never replaces one)")
             }
-            Outcome::Uploaded | Outcome::Renamed => None,
+            Outcome::Uploaded | Outcome::Downloaded | Outcome::Renamed => None,
         }
     }
 }

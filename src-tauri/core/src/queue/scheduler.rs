@@ -8,7 +8,7 @@ use crate::engine::progress::ProgressBoard;
 use crate::engine::{self, EngineConfig, JobContext};
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::model::{Job, JobId, JobState, Selection};
+use crate::model::{Direction, Job, JobId, JobState, Selection};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -207,8 +207,14 @@ impl Scheduler {
             config,
         };
         tasks.spawn(async move {
+            let transfer = async {
+                match ctx.job.direction {
+                    Direction::Upload => engine::run_job(&ctx).await,
+                    Direction::Download => engine::download::run_download(&ctx).await,
+                }
+            };
             let result = tokio::select! {
-                result = engine::run_job(&ctx) => Some(result),
+                result = transfer => Some(result),
                 _ = token.cancelled() => None,
             };
             (id, result)

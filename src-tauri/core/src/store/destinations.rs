@@ -272,6 +272,7 @@ pub(crate) mod tests {
             .insert_jobs(
                 "b1",
                 &[crate::store::NewJob {
+                    direction: crate::model::Direction::Upload,
                     path: "/tmp/x".into(),
                     destination_id: p.id.clone(),
                     bucket: "b".into(),

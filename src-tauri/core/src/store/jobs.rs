@@ -7,7 +7,7 @@
 use super::{Store, now};
 use crate::error::Result;
 use crate::model::transition::{Action, transition};
-use crate::model::{DestinationId, Job, JobId, JobState, Outcome, Selection};
+use crate::model::{DestinationId, Direction, Job, JobId, JobState, Outcome, Selection};
 use crate::options::IfExists;
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 /// A job to insert.
 #[derive(Debug, Clone)]
 pub struct NewJob {
+    pub direction: Direction,
     pub path: PathBuf,
     pub destination_id: DestinationId,
     pub bucket: String,
@@ -25,7 +26,7 @@ pub struct NewJob {
 
 const SELECT: &str = "SELECT j.id, j.path, j.destination_id, p.name, j.bucket, j.key, j.state, \
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
-     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome FROM jobs j JOIN destinations p ON p.id = j.destination_id";
+     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome, j.direction FROM jobs j JOIN destinations p ON p.id = j.destination_id";
 
 pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
@@ -73,6 +74,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
             .get::<_, Option<String>>(17)?
             .as_deref()
             .and_then(Outcome::parse),
+        direction: Direction::parse(&row.get::<_, String>(18)?).unwrap_or_default(),
     })
 }
 
@@ -86,8 +88,8 @@ impl Store {
             {
                 let mut insert = tx.prepare(
                     "INSERT INTO jobs (path, destination_id, bucket, key, state, bytes_total, batch, \
-                 created_at, updated_at, if_exists) \
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7, ?8)",
+                 created_at, updated_at, if_exists, direction) \
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7, ?8, ?9)",
                 )?;
                 let t = now();
                 for job in jobs {
@@ -99,7 +101,8 @@ impl Store {
                         job.bytes_total as i64,
                         batch,
                         t,
-                        job.if_exists.as_str()
+                        job.if_exists.as_str(),
+                        job.direction.as_str()
                     ])?;
                     ids.push(JobId(tx.last_insert_rowid()));
                 }
@@ -254,7 +257,9 @@ impl Store {
     /// The file's size as found when the engine started it (it may differ from enqueue time).
     /// Records how a job ended when that is worth showing (skipped, renamed).
     /// Records how the job is ending (before its Complete), with the note people see.
+    /// The job's outcome and its note for people (none when `note` is empty).
     pub fn set_outcome(&self, id: JobId, outcome: Outcome, note: &str) -> Result<()> {
+        let note = Some(note).filter(|n| !n.is_empty());
         self.conn().execute(
             "UPDATE jobs SET outcome = ?2, note = ?3 WHERE id = ?1",
             params![id.0, outcome.as_str(), note],
@@ -274,6 +279,17 @@ impl Store {
     pub fn set_key(&self, id: JobId, key: &str) -> Result<()> {
         self.durably(|conn| {
             conn.execute("UPDATE jobs SET key = ?2 WHERE id = ?1", params![id.0, key])?;
+            Ok(())
+        })
+    }
+
+    /// A download's target, when the if-exists rule renamed it.
+    pub fn set_path(&self, id: JobId, path: &std::path::Path) -> Result<()> {
+        self.durably(|conn| {
+            conn.execute(
+                "UPDATE jobs SET path = ?2 WHERE id = ?1",
+                params![id.0, path_to_blob(path)],
+            )?;
             Ok(())
         })
     }
@@ -351,6 +367,7 @@ mod tests {
         store.insert_destination(&destination).unwrap();
         let jobs: Vec<NewJob> = (0..n)
             .map(|i| NewJob {
+                direction: crate::model::Direction::Upload,
                 path: PathBuf::from(format!("/tmp/f{i}")),
                 destination_id: destination.id.clone(),
                 bucket: "b".into(),

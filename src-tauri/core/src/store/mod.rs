@@ -11,6 +11,7 @@
 //! its own steps.
 
 mod destinations;
+mod downloads;
 mod jobs;
 mod preferences;
 mod removal;
@@ -22,6 +23,7 @@ pub use preferences::Preferences;
 pub use removal::Removal;
 pub use summary::QueueCounts;
 
+pub use downloads::DownloadRow;
 pub use jobs::NewJob;
 pub use uploads::{PartRow, UploadRow};
 
@@ -48,6 +50,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/004_job_outcomes.sql"),
     // 5: "profiles" renamed "destinations".
     include_str!("sql/005_destinations.sql"),
+    // 6: downloads (a job's direction, download progress by range).
+    include_str!("sql/006_downloads.sql"),
 ];
 
 pub struct Store {

@@ -103,6 +103,7 @@ mod tests {
         store.insert_destination(&destination).unwrap();
         let jobs: Vec<NewJob> = (0..n)
             .map(|i| NewJob {
+                direction: crate::model::Direction::Upload,
                 path: format!("/tmp/f{i}").into(),
                 destination_id: destination.id.clone(),
                 bucket: "b".into(),

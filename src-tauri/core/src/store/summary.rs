@@ -91,6 +91,7 @@ mod tests {
         let destination = sample_destination("p");
         store.insert_destination(&destination).unwrap();
         let job = |i: u64| NewJob {
+            direction: crate::model::Direction::Upload,
             path: format!("/tmp/f{i}").into(),
             destination_id: destination.id.clone(),
             bucket: "b".into(),

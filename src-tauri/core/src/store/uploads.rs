@@ -147,6 +147,7 @@ mod tests {
             .insert_jobs(
                 "b",
                 &[NewJob {
+                    direction: crate::model::Direction::Upload,
                     path: "/tmp/x".into(),
                     destination_id: p.id,
                     bucket: "b".into(),

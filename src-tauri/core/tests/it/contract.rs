@@ -230,6 +230,7 @@ contract!(
     a_recursive_listing_gives_every_key_in_byte_order_in_pages,
     details_name_size_type_and_time,
     a_batch_delete_removes_every_key_and_misses_are_fine,
+    a_range_is_written_at_its_offset_and_a_missing_object_is_not_found,
 );
 
 async fn put_then_head(s: Subject) {
@@ -528,4 +529,58 @@ async fn a_batch_delete_removes_every_key_and_misses_are_fine(s: Subject) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn a_range_is_written_at_its_offset_and_a_missing_object_is_not_found(s: Subject) {
+    let path = s.file("src.bin", 100_000, 12);
+    s.put("dl/src.bin", &path).await.unwrap();
+    let source = std::fs::read(&path).unwrap();
+    let target = s.files.path().join("target.part");
+    std::fs::write(&target, vec![0u8; source.len()]).unwrap();
+    let progress = Arc::new(AtomicU64::new(0));
+    for (offset, length) in [(40_000u64, 60_000u64), (0, 40_000)] {
+        let into = PartBody {
+            path: target.clone(),
+            offset,
+            length,
+            progress: progress.clone(),
+        };
+        let etag = within(s.backend.head_object(&s.key("dl/src.bin")))
+            .await
+            .unwrap()
+            .unwrap()
+            .etag;
+        within(
+            s.backend
+                .get_range(&s.key("dl/src.bin"), &into, etag.as_deref()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(progress.load(std::sync::atomic::Ordering::Relaxed), length);
+    }
+    assert_eq!(std::fs::read(&target).unwrap(), source);
+    let into = PartBody {
+        path: target.clone(),
+        offset: 0,
+        length: 10,
+        progress,
+    };
+    let missing = within(s.backend.get_range(&s.key("dl/none"), &into, None)).await;
+    assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
+    // A backend that keeps ETags refuses a range of another version of the object.
+    if within(s.backend.head_object(&s.key("dl/src.bin")))
+        .await
+        .unwrap()
+        .unwrap()
+        .etag
+        .is_some()
+    {
+        let stale = "0123456789abcdef0123456789abcdef";
+        let changed = within(
+            s.backend
+                .get_range(&s.key("dl/src.bin"), &into, Some(stale)),
+        )
+        .await;
+        assert_eq!(changed.unwrap_err().kind(), ErrorKind::ObjectChanged);
+    }
 }

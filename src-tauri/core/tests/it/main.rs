@@ -10,6 +10,7 @@ mod cleanup;
 mod conflicts;
 mod connection;
 mod contract;
+mod download;
 mod engine;
 mod enqueue;
 mod keychain;

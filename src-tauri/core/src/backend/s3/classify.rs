@@ -280,6 +280,8 @@ fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind
         "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => K::AccessDenied,
         "NoSuchBucket" => K::NoSuchBucket,
         "NoSuchUpload" => K::NoSuchUpload,
+        "NoSuchKey" => K::NotFound,
+        "PreconditionFailed" => K::ObjectChanged,
         "InvalidPart" => K::PartLost,
         "RequestTimeTooSkewed" => K::ClockSkew,
         "PermanentRedirect"
@@ -289,6 +291,7 @@ fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind
             429 => K::Throttled,
             500 | 502 | 503 | 504 => K::ServerBusy,
             301 | 307 if region_hint => K::WrongRegion,
+            412 => K::ObjectChanged,
             403 => K::AccessDenied,
             400..=499 => K::Rejected,
             _ => K::Protocol,

@@ -1,0 +1,73 @@
+//! `hoist get`: downloads as queue jobs, driven like `hoist upload` (progress bars, summary;
+//! `hoist run` resumes what an interruption left).
+
+use super::settings::{Limit, parse_limit};
+use clap::Args;
+use hoist_core::{Core, Place, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The destination (may be left out when exactly one exists).
+    #[arg(long, alias = "profile")]
+    destination: Option<String>,
+    /// Another bucket than the destination's.
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Keys to download; a folder ending in / downloads everything under it, keeping the
+    /// folder's name and the relative paths below it.
+    #[arg(required = true, value_name = "KEY_OR_PREFIX")]
+    items: Vec<String>,
+    /// The folder to download into (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    to: Option<PathBuf>,
+    /// When a local file of the name exists: overwrite, skip, or rename (keep both:
+    /// `photo (1).jpg`); an identical file is skipped. Default: the destination's rule.
+    #[arg(long, value_parser = super::destination_edit::parse_if_exists)]
+    if_exists: Option<hoist_core::options::IfExists>,
+    /// Only add to the queue; `hoist run` (or the window) downloads later.
+    #[arg(long)]
+    detach: bool,
+    /// Transfer at most this fast, for this run only (e.g. 10M).
+    #[arg(long, value_parser = parse_limit)]
+    limit: Option<Limit>,
+}
+
+pub async fn get(core: &Core, args: GetArgs) -> Result<ExitCode> {
+    if let Some(Limit(limit)) = args.limit {
+        core.set_run_bandwidth_limit(limit)?;
+    }
+    let to = match args.to {
+        Some(dir) => std::path::absolute(&dir).unwrap_or(dir),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let place = Place {
+        destination: args.destination,
+        bucket: args.bucket,
+    };
+    let report = core
+        .enqueue_download(&place, &args.items, &to, args.if_exists)
+        .await?;
+    for refused in &report.refused {
+        eprintln!("skipped {}: {}", refused.key, refused.reason);
+    }
+    if report.jobs.is_empty() {
+        eprintln!("error: nothing to download");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "queued {} download(s) into {}",
+        report.jobs.len(),
+        to.display()
+    );
+    if args.detach {
+        println!("run `hoist run` (or open the window) to download them");
+        return Ok(if report.refused.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    super::transfer::drive_batch(core, &report.batch, report.refused.is_empty()).await
+}
