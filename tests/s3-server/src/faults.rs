@@ -98,6 +98,8 @@ pub const RECORDED_HEADERS: &[&str] = &[
     "x-amz-acl",
     "x-amz-storage-class",
     "x-amz-checksum-crc32c",
+    "range",
+    "if-match",
 ];
 
 impl RequestRecord {
