@@ -122,6 +122,20 @@ fn the_cli_contract_end_to_end() {
     assert!(!out.status.success());
     let out = hoist.run(&["settings", "concurrency", "5"]);
     assert!(stdout(&out).contains("concurrency = 5"));
+    // The download limit is its own setting: setting it leaves the upload limit alone.
+    let out = hoist.run(&["settings", "download-limit", "2MiB"]);
+    assert!(
+        stdout(&out).contains("download-limit = 2.0 MiB/s"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("\nlimit = off"), "{}", stdout(&out));
+    let out = hoist.run(&["settings", "download-limit", "off"]);
+    assert!(
+        stdout(&out).contains("download-limit = off"),
+        "{}",
+        stdout(&out)
+    );
     let out = hoist.run(&["destination", "rm", "nope"]);
     assert!(
         stderr(&out).contains("no destination named 'nope'"),

@@ -1,4 +1,4 @@
-// The Settings view: concurrent files, part size, bandwidth limit, notifications, close to tray,
+// The Settings view: concurrent transfers, part size, upload and download limits, notifications, close to tray,
 // start minimized, following symbolic links. Stored in the database by the shell; a value the core refuses is reported and
 // nothing is saved.
 import type { Ipc, Settings } from './ipc/types';
@@ -11,26 +11,38 @@ const MIB = 1024 * 1024;
 export function settingsFrom(values: Record<string, string | boolean>): Settings | string {
   const concurrency = Number(values['concurrency']);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    return 'Concurrent files must be a whole number from 1 to 64.';
+    return 'Transfers at once must be a whole number from 1 to 64.';
   }
   const partMib = Number(values['part_size']);
   if (!Number.isFinite(partMib) || partMib < 5 || partMib > 5 * 1024) {
     return 'Part size must be between 5 and 5120 MiB.';
   }
-  const limitText = String(values['bandwidth_limit']).trim();
-  const limitMib = limitText === '' ? 0 : Number(limitText);
-  if (!Number.isFinite(limitMib) || limitMib < 0) {
-    return 'Bandwidth limit must be a number of MiB/s (empty or 0 for none).';
-  }
+  const upload = limitFrom(values['bandwidth_limit'], 'Upload limit');
+  if (typeof upload === 'string') return upload;
+  const download = limitFrom(values['download_limit'], 'Download limit');
+  if (typeof download === 'string') return download;
   return {
     concurrency,
     part_size: Math.round(partMib * MIB),
-    bandwidth_limit: limitMib > 0 ? Math.round(limitMib * MIB) : null,
+    bandwidth_limit: upload.rate,
+    download_limit: download.rate,
     notifications: Boolean(values['notifications']),
     close_to_tray: Boolean(values['close_to_tray']),
     start_minimized: Boolean(values['start_minimized']),
     follow_links: Boolean(values['follow_links']),
   };
+}
+
+/** A limit field's bytes per second (null for none), or a message naming the field. */
+function limitFrom(value: string | boolean | undefined, label: string): { rate: number | null } | string {
+  const text = String(value ?? '').trim();
+  const mib = text === '' ? 0 : Number(text);
+  if (!Number.isFinite(mib) || mib < 0) return `${label} must be a number of MiB/s (empty or 0 for none).`;
+  return { rate: mib > 0 ? Math.round(mib * MIB) : null };
+}
+
+function mibText(rate: number | null): string {
+  return rate ? String(+(rate / MIB).toFixed(2)) : '';
 }
 
 export class SettingsView {
@@ -56,9 +68,10 @@ export class SettingsView {
       if (hint) wrapper.append(el('span', 'field-hint', hint));
       this.form.append(wrapper);
     };
-    add('concurrency', 'Files uploading at once', 'number');
+    add('concurrency', 'Transfers at once', 'number', 'uploads and downloads together');
     add('part_size', 'Part size (MiB)', 'number', 'for new multipart uploads; 5 to 5120');
-    add('bandwidth_limit', 'Bandwidth limit (MiB/s)', 'text', 'empty for no limit');
+    add('bandwidth_limit', 'Upload limit (MiB/s)', 'text', 'all uploads together; empty for no limit');
+    add('download_limit', 'Download limit (MiB/s)', 'text', 'all downloads together; empty for no limit');
     add('notifications', 'Notifications', 'checkbox');
     add('close_to_tray', 'Closing the window keeps Hoist in the tray', 'checkbox');
     add('start_minimized', 'Start minimized to the tray', 'checkbox');
@@ -87,7 +100,8 @@ export class SettingsView {
   private show(settings: Settings): void {
     this.fields.get('concurrency')!.value = String(settings.concurrency);
     this.fields.get('part_size')!.value = String(settings.part_size / MIB);
-    this.fields.get('bandwidth_limit')!.value = settings.bandwidth_limit ? String(+(settings.bandwidth_limit / MIB).toFixed(2)) : '';
+    this.fields.get('bandwidth_limit')!.value = mibText(settings.bandwidth_limit);
+    this.fields.get('download_limit')!.value = mibText(settings.download_limit);
     this.fields.get('notifications')!.checked = settings.notifications;
     this.fields.get('close_to_tray')!.checked = settings.close_to_tray;
     this.fields.get('start_minimized')!.checked = settings.start_minimized;

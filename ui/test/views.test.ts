@@ -236,20 +236,23 @@ describe('destinations', () => {
 
 describe('settings', () => {
   it('turns the form into settings, naming a bad field', () => {
-    const base = { concurrency: '3', part_size: '16', bandwidth_limit: '', notifications: true, close_to_tray: false, start_minimized: false, follow_links: true };
+    const base = { concurrency: '3', part_size: '16', bandwidth_limit: '', download_limit: '', notifications: true, close_to_tray: false, start_minimized: false, follow_links: true };
     expect(settingsFrom(base)).toEqual({
       concurrency: 3,
       part_size: 16 * 1024 * 1024,
       bandwidth_limit: null,
+      download_limit: null,
       notifications: true,
       close_to_tray: false,
       start_minimized: false,
       follow_links: true,
     });
-    expect(settingsFrom({ ...base, bandwidth_limit: '2.5' })).toMatchObject({ bandwidth_limit: 2.5 * 1024 * 1024 });
+    expect(settingsFrom({ ...base, bandwidth_limit: '2.5' })).toMatchObject({ bandwidth_limit: 2.5 * 1024 * 1024, download_limit: null });
+    expect(settingsFrom({ ...base, download_limit: '8' })).toMatchObject({ bandwidth_limit: null, download_limit: 8 * 1024 * 1024 });
     expect(settingsFrom({ ...base, part_size: '1' })).toBe('Part size must be between 5 and 5120 MiB.');
-    expect(settingsFrom({ ...base, concurrency: '0' })).toMatch(/Concurrent files/);
-    expect(settingsFrom({ ...base, bandwidth_limit: 'fast' })).toMatch(/Bandwidth limit/);
+    expect(settingsFrom({ ...base, concurrency: '0' })).toMatch(/Transfers at once/);
+    expect(settingsFrom({ ...base, bandwidth_limit: 'fast' })).toMatch(/Upload limit/);
+    expect(settingsFrom({ ...base, download_limit: '-1' })).toMatch(/Download limit/);
   });
 
   it('loads, refuses a bad value without saving, and saves a good one', async () => {
@@ -267,10 +270,16 @@ describe('settings', () => {
     expect(q('.settings-view .form-message').textContent).toMatch(/Part size/);
     field('part_size').value = '32';
     field('bandwidth_limit').value = '4';
+    field('download_limit').value = '16';
     field('notifications').checked = false;
     q<HTMLFormElement>('.settings-form').requestSubmit();
     await settle();
-    expect(ipc.settings).toMatchObject({ part_size: 32 * 1024 * 1024, bandwidth_limit: 4 * 1024 * 1024, notifications: false });
+    expect(ipc.settings).toMatchObject({
+      part_size: 32 * 1024 * 1024,
+      bandwidth_limit: 4 * 1024 * 1024,
+      download_limit: 16 * 1024 * 1024,
+      notifications: false,
+    });
   });
 });
 

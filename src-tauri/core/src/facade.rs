@@ -15,10 +15,10 @@ use crate::engine::network::Network;
 use crate::engine::progress::ProgressBoard;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, ProgressSnapshot};
-use crate::model::{Destination, Job, JobId, JobState, Selection};
+use crate::model::{Destination, Direction, Job, JobId, JobState, Selection};
 use crate::queue::Action;
 use crate::store::Store;
-use crate::throttle::Throttle;
+use crate::throttle::Throttles;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -72,7 +72,7 @@ struct Inner {
     network: Arc<Network>,
     wake: Arc<Notify>,
     config: EngineConfig,
-    throttle: Arc<Throttle>,
+    throttles: Throttles,
 }
 
 /// A handle on one data directory. Cheap to clone; all clones share state.
@@ -99,12 +99,15 @@ impl Core {
         config: EngineConfig,
     ) -> Result<Core> {
         let store = Arc::new(Store::open(data_dir)?);
-        let throttle = Arc::new(Throttle::new(store.bandwidth_limit()?));
+        let throttles = Throttles::new(
+            store.bandwidth_limit(Direction::Upload)?,
+            store.bandwidth_limit(Direction::Download)?,
+        );
         let (events, _) = broadcast::channel(1024);
         let destinations = Arc::new(Destinations::new(
             store.clone(),
             credentials,
-            throttle.clone(),
+            throttles.clone(),
             config.s3,
         ));
         Ok(Core {
@@ -118,7 +121,7 @@ impl Core {
                 board: Arc::new(ProgressBoard::default()),
                 wake: Arc::new(Notify::new()),
                 config,
-                throttle,
+                throttles,
             }),
         })
     }

@@ -1,5 +1,5 @@
-//! The global upload bandwidth limit: one [`Throttle`] per [`crate::Core`], shared by every
-//! running file and part. It is a virtual-clock token bucket: each slice of bytes about to be
+//! The bandwidth limits: one [`Throttle`] for uploads and one for downloads per [`crate::Core`]
+//! ([`Throttles`]), each shared by every running file and part of its direction. It is a virtual-clock token bucket: each slice of bytes about to be
 //! handed to the network reserves its airtime on one shared timeline and waits until its slot.
 //! Reservations are served in order, so concurrent bodies share the rate evenly, and slices are
 //! small ([`Throttle::slice`]: a twentieth of a second's worth, 1 to 64 KiB), so no body waits
@@ -7,8 +7,9 @@
 //! nothing for its grace period) never fires. Up to [`BURST`] of unused time may be spent at
 //! once after an idle spell. A limit of 0 means none: bodies then skip the throttle entirely.
 
-use std::sync::Mutex;
+use crate::model::Direction;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How much unused airtime an idle link may spend at once.
@@ -17,6 +18,30 @@ pub const BURST: Duration = Duration::from_millis(250);
 pub const MIN_LIMIT: u64 = 8 * 1024;
 const MIN_SLICE: usize = 1024;
 const MAX_SLICE: usize = 64 * 1024;
+
+/// The upload limit and the download limit, each shared by every transfer of its direction.
+#[derive(Debug, Clone, Default)]
+pub struct Throttles {
+    pub upload: Arc<Throttle>,
+    pub download: Arc<Throttle>,
+}
+
+impl Throttles {
+    pub fn new(upload: Option<u64>, download: Option<u64>) -> Throttles {
+        Throttles {
+            upload: Arc::new(Throttle::new(upload)),
+            download: Arc::new(Throttle::new(download)),
+        }
+    }
+
+    /// The throttle transfers going `direction` are paced by.
+    pub fn of(&self, direction: Direction) -> &Throttle {
+        match direction {
+            Direction::Upload => &self.upload,
+            Direction::Download => &self.download,
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Throttle {

@@ -3,6 +3,7 @@
 
 use super::settings::{Limit, parse_limit};
 use clap::Args;
+use hoist_core::model::Direction;
 use hoist_core::{Core, Place, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,14 +30,15 @@ pub struct GetArgs {
     /// Only add to the queue; `hoist run` (or the window) downloads later.
     #[arg(long)]
     detach: bool,
-    /// Transfer at most this fast, for this run only (e.g. 10M).
+    /// Download at most this fast, all downloads together, for this run only (e.g. 10M);
+    /// `hoist settings download-limit` sets it for good.
     #[arg(long, value_parser = parse_limit)]
     limit: Option<Limit>,
 }
 
 pub async fn get(core: &Core, args: GetArgs) -> Result<ExitCode> {
     if let Some(Limit(limit)) = args.limit {
-        core.set_run_bandwidth_limit(limit)?;
+        core.set_run_bandwidth_limit(Direction::Download, limit)?;
     }
     let to = match args.to {
         Some(dir) => std::path::absolute(&dir).unwrap_or(dir),

@@ -3,16 +3,22 @@
 
 use super::output::bytes;
 use clap::Subcommand;
+use hoist_core::model::Direction;
 use hoist_core::{Core, Result};
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum SettingChange {
-    /// How many files upload at once (default 3).
+    /// How many transfers (uploads and downloads together) run at once (default 3).
     Concurrency { files: usize },
     /// The upload bandwidth limit for all uploads together, e.g. `10M`, `2MiB/s`, `500K`, or
     /// `off`. K/M/G count in 1000s, KiB/MiB/GiB in 1024s.
     Limit {
+        #[arg(value_parser = parse_limit)]
+        rate: Limit,
+    },
+    /// The download bandwidth limit for all downloads together, in the same units, or `off`.
+    DownloadLimit {
         #[arg(value_parser = parse_limit)]
         rate: Limit,
     },
@@ -44,7 +50,12 @@ pub struct Limit(pub Option<u64>);
 pub fn run(core: &Core, change: Option<SettingChange>) -> Result<ExitCode> {
     match change {
         Some(SettingChange::Concurrency { files }) => core.set_concurrency(files)?,
-        Some(SettingChange::Limit { rate }) => core.set_bandwidth_limit(rate.0)?,
+        Some(SettingChange::Limit { rate }) => {
+            core.set_bandwidth_limit(Direction::Upload, rate.0)?
+        }
+        Some(SettingChange::DownloadLimit { rate }) => {
+            core.set_bandwidth_limit(Direction::Download, rate.0)?
+        }
         Some(SettingChange::PartSize { size }) => {
             let mut preferences = core.preferences()?;
             preferences.part_size = size;
@@ -59,7 +70,14 @@ pub fn run(core: &Core, change: Option<SettingChange>) -> Result<ExitCode> {
     }
     let preferences = core.preferences()?;
     println!("concurrency = {}", core.concurrency()?);
-    println!("limit = {}", describe_limit(core.bandwidth_limit()?));
+    println!(
+        "limit = {}",
+        describe_limit(core.bandwidth_limit(Direction::Upload)?)
+    );
+    println!(
+        "download-limit = {}",
+        describe_limit(core.bandwidth_limit(Direction::Download)?)
+    );
     println!("part-size = {}", bytes(preferences.part_size));
     println!("notifications = {}", on_off(preferences.notifications));
     println!("close-to-tray = {}", on_off(preferences.close_to_tray));

@@ -18,6 +18,9 @@ pub struct RunArgs {
     /// Upload at most this fast, all files together, for this run only (e.g. 10M, 2MiB/s).
     #[arg(long, value_parser = parse_limit)]
     limit: Option<Limit>,
+    /// Download at most this fast, all downloads together, for this run only.
+    #[arg(long, value_parser = parse_limit)]
+    download_limit: Option<Limit>,
 }
 
 #[derive(Debug, Args)]
@@ -62,7 +65,7 @@ pub struct UploadArgs {
 
 pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     if let Some(Limit(limit)) = args.limit {
-        core.set_run_bandwidth_limit(limit)?;
+        core.set_run_bandwidth_limit(Direction::Upload, limit)?;
     }
     let request = EnqueueRequest {
         paths: args.paths,
@@ -137,7 +140,10 @@ pub(super) async fn drive_batch(core: &Core, batch: &str, clean: bool) -> Result
 
 pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
     if let Some(Limit(limit)) = args.limit {
-        core.set_run_bandwidth_limit(limit)?;
+        core.set_run_bandwidth_limit(Direction::Upload, limit)?;
+    }
+    if let Some(Limit(limit)) = args.download_limit {
+        core.set_run_bandwidth_limit(Direction::Download, limit)?;
     }
     let stop = stop_on_ctrl_c();
     let display = Display::start(core.clone(), None);

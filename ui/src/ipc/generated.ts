@@ -243,7 +243,7 @@ export type ConnectionReport = { destination: string, steps: Array<ConnectionSte
 capabilities: Capabilities | null, };
 
 /**
- * What the desktop app lets the user choose, besides concurrency and the bandwidth limit.
+ * What the desktop app lets the user choose, besides concurrency and the bandwidth limits.
  */
 
 export type Preferences = { 
@@ -276,13 +276,17 @@ part_size: number, };
 
 export type Settings = { 
 /**
- * Files uploaded at once (1 to 64).
+ * Transfers (uploads and downloads together) run at once (1 to 64).
  */
 concurrency: number, 
 /**
- * Bytes per second; `None` for none.
+ * Upload bytes per second, all uploads together; `None` for none.
  */
 bandwidth_limit: number | null, 
+/**
+ * Download bytes per second, all downloads together; `None` for none.
+ */
+download_limit: number | null, 
 /**
  * Desktop notifications for finished batches, failures and going offline (default on).
  */

@@ -135,6 +135,7 @@ export class MockIpc implements Ipc {
   settings: Settings = {
     concurrency: 3,
     bandwidth_limit: null,
+    download_limit: null,
     notifications: true,
     close_to_tray: true,
     start_minimized: false,

@@ -53,7 +53,7 @@ use super::{
 };
 use crate::connection::ConnectionStep;
 use crate::error::{Error, ErrorKind, Result};
-use crate::throttle::Throttle;
+use crate::throttle::Throttles;
 use async_trait::async_trait;
 use fsops::{PumpError, TempFile, blocking, write_error};
 use parts::{check_digest, check_parts, part_number, read_sidecar};
@@ -80,8 +80,9 @@ pub struct LocalBackend {
 struct Dirs {
     root: PathBuf,
     staging: PathBuf,
-    /// The shared bandwidth limit for bodies written here, if the engine set one.
-    throttle: Option<Arc<Throttle>>,
+    /// The shared bandwidth limits for bodies written here and copied out, if the engine set
+    /// them.
+    throttles: Option<Throttles>,
 }
 
 impl LocalBackend {
@@ -113,18 +114,18 @@ impl LocalBackend {
             dirs: Arc::new(Dirs {
                 root,
                 staging,
-                throttle: None,
+                throttles: None,
             }),
         })
     }
 
-    /// Paces the bodies written here by the shared bandwidth limit.
-    pub fn with_throttle(self, throttle: Arc<Throttle>) -> LocalBackend {
+    /// Paces the bodies written here by the upload limit and copies out by the download limit.
+    pub fn with_throttles(self, throttles: Throttles) -> LocalBackend {
         LocalBackend {
             dirs: Arc::new(Dirs {
                 root: self.dirs.root.clone(),
                 staging: self.dirs.staging.clone(),
-                throttle: Some(throttle),
+                throttles: Some(throttles),
             }),
         }
     }

@@ -35,7 +35,7 @@ use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Destination;
 use crate::options::UploadOptions;
-use crate::throttle::Throttle;
+use crate::throttle::Throttles;
 use async_trait::async_trait;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
@@ -49,7 +49,6 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use body::BodyWatch;
 use classify::is_not_implemented;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Time limits of an [`S3Backend`]; [`Default`] is what the app uses.
@@ -88,8 +87,8 @@ pub struct S3Backend {
     endpoint: String,
     region: String,
     options: S3Options,
-    /// The shared bandwidth limit, if the engine set one.
-    throttle: Option<Arc<Throttle>>,
+    /// The shared bandwidth limits (request bodies, answer bodies), if the engine set them.
+    throttles: Option<Throttles>,
     /// Headers objects get (the destination's upload options).
     headers: UploadOptions,
     /// False when the destination's connection test found the server rejects `Content-MD5`, or its
@@ -171,7 +170,7 @@ impl S3Backend {
             endpoint,
             region: destination.region.clone(),
             options,
-            throttle: None,
+            throttles: None,
             headers: UploadOptions {
                 // A canned ACL the connection test found rejected is left out rather than failing uploads.
                 acl: destination
@@ -202,9 +201,9 @@ impl S3Backend {
         self.send_content_md5.then(|| digest.content_md5())
     }
 
-    /// Paces request bodies by the shared bandwidth limit.
-    pub fn with_throttle(mut self, throttle: Arc<Throttle>) -> S3Backend {
-        self.throttle = Some(throttle);
+    /// Paces request bodies by the upload limit and downloaded bodies by the download limit.
+    pub fn with_throttles(mut self, throttles: Throttles) -> S3Backend {
+        self.throttles = Some(throttles);
         self
     }
 
@@ -269,7 +268,8 @@ impl Backend for S3Backend {
         body: PartBody,
         digest: PartDigest,
     ) -> Result<ObjectInfo> {
-        let (stream, watch) = body::counted(&body, self.throttle.clone()).await?;
+        let (stream, watch) =
+            body::counted(&body, self.throttles.as_ref().map(|t| t.upload.clone())).await?;
         let request = self
             .client
             .put_object()
@@ -338,7 +338,8 @@ impl Backend for S3Backend {
                 format!("part number {part_number} is too large"),
             )
         })?;
-        let (stream, watch) = body::counted(&body, self.throttle.clone()).await?;
+        let (stream, watch) =
+            body::counted(&body, self.throttles.as_ref().map(|t| t.upload.clone())).await?;
         let request = self
             .client
             .upload_part()

@@ -18,7 +18,7 @@ use crate::model::{Destination, DestinationId, DestinationKind, new_id};
 use crate::options::UploadOptions;
 use crate::presets::Provider;
 use crate::store::Store;
-use crate::throttle::Throttle;
+use crate::throttle::Throttles;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -49,7 +49,7 @@ type Built = HashMap<(DestinationId, String), (Destination, Arc<dyn Backend>)>;
 pub struct Destinations {
     store: Arc<Store>,
     credentials: OnceLock<Arc<dyn CredentialStore>>,
-    throttle: Arc<Throttle>,
+    throttles: Throttles,
     s3: S3Options,
     built: Mutex<Built>,
 }
@@ -59,7 +59,7 @@ impl Destinations {
     pub fn new(
         store: Arc<Store>,
         credentials: Option<Arc<dyn CredentialStore>>,
-        throttle: Arc<Throttle>,
+        throttles: Throttles,
         s3: S3Options,
     ) -> Destinations {
         let cell = OnceLock::new();
@@ -69,7 +69,7 @@ impl Destinations {
         Destinations {
             store,
             credentials: cell,
-            throttle,
+            throttles,
             s3,
             built: Mutex::new(HashMap::new()),
         }
@@ -265,13 +265,14 @@ impl Destinations {
 
     /// A backend built afresh and not kept (the connection test must not reuse a client).
     fn build(&self, destination: &Destination) -> Result<Arc<dyn Backend>> {
-        let throttle = self.throttle.clone();
+        let throttles = self.throttles.clone();
         if let (DestinationKind::Local, Some(folder)) = (destination.kind, &destination.folder) {
-            let backend = LocalBackend::new(folder.clone())?.with_throttle(throttle);
+            let backend = LocalBackend::new(folder.clone())?.with_throttles(throttles);
             return Ok(Arc::new(backend));
         }
         let key = self.credentials()?.get(&destination.id)?;
-        let backend = S3Backend::with_options(destination, &key, self.s3)?.with_throttle(throttle);
+        let backend =
+            S3Backend::with_options(destination, &key, self.s3)?.with_throttles(throttles);
         Ok(Arc::new(backend))
     }
 

@@ -142,7 +142,7 @@ impl Core {
             board: self.inner.board.clone(),
             events: self.inner.events.clone(),
             wake: self.inner.wake.clone(),
-            throttle: self.inner.throttle.clone(),
+            throttles: self.inner.throttles.clone(),
             config: self.inner.config,
         }
     }

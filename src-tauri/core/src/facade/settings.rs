@@ -1,9 +1,10 @@
-//! Settings shared by the CLI and the window: concurrency, the bandwidth limit and the
+//! Settings shared by the CLI and the window: concurrency, the bandwidth limits and the
 //! preferences. Each setter validates first; [`Core::set_settings`] validates every value and
 //! then saves them all in one transaction, so a bad value changes nothing.
 
 use super::Core;
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::Direction;
 use crate::store::Preferences;
 use crate::throttle::MIN_LIMIT;
 use serde::{Deserialize, Serialize};
@@ -11,10 +12,12 @@ use serde::{Deserialize, Serialize};
 /// Everything the window's Settings view shows, in one value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Settings {
-    /// Files uploaded at once (1 to 64).
+    /// Transfers (uploads and downloads together) run at once (1 to 64).
     pub concurrency: usize,
-    /// Bytes per second; `None` for none.
+    /// Upload bytes per second, all uploads together; `None` for none.
     pub bandwidth_limit: Option<u64>,
+    /// Download bytes per second, all downloads together; `None` for none.
+    pub download_limit: Option<u64>,
     #[serde(flatten)]
     pub preferences: Preferences,
 }
@@ -67,31 +70,33 @@ impl Core {
         self.inner.store.set_preferences(preferences)
     }
 
-    /// The stored upload bandwidth limit in bytes per second; `None` when unlimited.
-    pub fn bandwidth_limit(&self) -> Result<Option<u64>> {
-        self.inner.store.bandwidth_limit()
+    /// The stored bandwidth limit of `direction` in bytes per second; `None` when unlimited.
+    pub fn bandwidth_limit(&self, direction: Direction) -> Result<Option<u64>> {
+        self.inner.store.bandwidth_limit(direction)
     }
 
-    /// Stores the upload bandwidth limit (`None` for unlimited). Uploads running in this
-    /// process slow down or speed up at once; an engine in another process within a tick.
-    pub fn set_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
+    /// Stores the bandwidth limit of `direction` (`None` for unlimited). Transfers running in
+    /// this process slow down or speed up at once; an engine in another process within a tick.
+    pub fn set_bandwidth_limit(&self, direction: Direction, limit: Option<u64>) -> Result<()> {
         check_limit(limit)?;
-        self.inner.store.set_bandwidth_limit(limit)?;
-        self.inner.throttle.set_setting(limit);
+        self.inner.store.set_bandwidth_limit(direction, limit)?;
+        self.inner.throttles.of(direction).set_setting(limit);
         Ok(())
     }
 
-    /// A limit for this process's uploads only (`hoist upload --limit`), over the setting.
-    pub fn set_run_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
+    /// A limit for this process's transfers of `direction` only (`hoist upload --limit`,
+    /// `hoist get --limit`), over the setting.
+    pub fn set_run_bandwidth_limit(&self, direction: Direction, limit: Option<u64>) -> Result<()> {
         check_limit(limit)?;
-        self.inner.throttle.set_run_override(limit);
+        self.inner.throttles.of(direction).set_run_override(limit);
         Ok(())
     }
 
     pub fn settings(&self) -> Result<Settings> {
         Ok(Settings {
             concurrency: self.concurrency()?,
-            bandwidth_limit: self.bandwidth_limit()?,
+            bandwidth_limit: self.bandwidth_limit(Direction::Upload)?,
+            download_limit: self.bandwidth_limit(Direction::Download)?,
             preferences: self.preferences()?,
         })
     }
@@ -101,13 +106,16 @@ impl Core {
     pub fn set_settings(&self, settings: &Settings) -> Result<()> {
         check_concurrency(settings.concurrency)?;
         check_limit(settings.bandwidth_limit)?;
+        check_limit(settings.download_limit)?;
         settings.preferences.validate()?;
         self.inner.store.save_settings(
             settings.concurrency,
-            settings.bandwidth_limit,
+            [settings.bandwidth_limit, settings.download_limit],
             &settings.preferences,
         )?;
-        self.inner.throttle.set_setting(settings.bandwidth_limit);
+        let throttles = &self.inner.throttles;
+        throttles.upload.set_setting(settings.bandwidth_limit);
+        throttles.download.set_setting(settings.download_limit);
         self.inner.wake.notify_one();
         Ok(())
     }
@@ -126,6 +134,7 @@ mod tests {
             Settings {
                 concurrency: 0,
                 bandwidth_limit: Some(5_000_000),
+                download_limit: Some(5_000_000),
                 preferences: Preferences {
                     notifications: false,
                     ..before.preferences
@@ -134,6 +143,7 @@ mod tests {
             Settings {
                 concurrency: 5,
                 bandwidth_limit: Some(5_000_000),
+                download_limit: None,
                 preferences: Preferences {
                     part_size: 1,
                     ..before.preferences
@@ -142,6 +152,11 @@ mod tests {
             Settings {
                 concurrency: 5,
                 bandwidth_limit: Some(1),
+                ..before.clone()
+            },
+            Settings {
+                concurrency: 5,
+                download_limit: Some(1),
                 ..before.clone()
             },
         ] {
@@ -156,6 +171,7 @@ mod tests {
         let good = Settings {
             concurrency: 5,
             bandwidth_limit: Some(5_000_000),
+            download_limit: Some(2_000_000),
             preferences: Preferences {
                 notifications: false,
                 ..before.preferences

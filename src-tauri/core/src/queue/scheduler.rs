@@ -57,7 +57,7 @@ pub struct Scheduler {
     pub config: EngineConfig,
     /// The shared bandwidth limit; its setting is re-read every tick (another process may
     /// have changed it).
-    pub throttle: Arc<crate::throttle::Throttle>,
+    pub throttles: crate::throttle::Throttles,
 }
 
 struct Running {
@@ -91,7 +91,10 @@ impl Scheduler {
                 self.abort_cancelled_uploads(&running).await;
                 next_cleanup = Instant::now() + CLEANUP_EVERY;
             }
-            self.throttle.set_setting(self.store.bandwidth_limit()?);
+            for direction in [Direction::Upload, Direction::Download] {
+                let limit = self.store.bandwidth_limit(direction)?;
+                self.throttles.of(direction).set_setting(limit);
+            }
             if !stopping {
                 let limit = self.store.concurrency()?;
                 let free = limit.saturating_sub(running.len());

@@ -2,11 +2,13 @@
 //! window share them. Each is read when it is needed, so a change applies without a restart.
 
 use super::Store;
+use super::settings::limit_setting;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE};
+use crate::model::Direction;
 use serde::{Deserialize, Serialize};
 
-/// What the desktop app lets the user choose, besides concurrency and the bandwidth limit.
+/// What the desktop app lets the user choose, besides concurrency and the bandwidth limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Preferences {
     /// Desktop notifications for finished batches, failures and going offline (default on).
@@ -95,16 +97,22 @@ impl Store {
         self.set_settings(&preference_values(preferences))
     }
 
-    /// Concurrency, bandwidth limit and preferences in one transaction (validated by the caller).
+    /// Concurrency, both bandwidth limits and preferences in one transaction (validated by the
+    /// caller).
     pub fn save_settings(
         &self,
         concurrency: usize,
-        limit: Option<u64>,
+        limits: [Option<u64>; 2],
         preferences: &Preferences,
     ) -> Result<()> {
         let mut values = preference_values(preferences);
         values.push(("concurrency", concurrency.to_string()));
-        values.push(("bandwidth_limit", limit.unwrap_or(0).to_string()));
+        for (direction, limit) in [Direction::Upload, Direction::Download]
+            .into_iter()
+            .zip(limits)
+        {
+            values.push((limit_setting(direction), limit.unwrap_or(0).to_string()));
+        }
         self.set_settings(&values)
     }
 }

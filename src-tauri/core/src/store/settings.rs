@@ -2,6 +2,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::model::Direction;
 use rusqlite::{OptionalExtension, params};
 
 fn upsert(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
@@ -13,7 +14,7 @@ fn upsert(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// How many files upload at once unless the user chose otherwise.
+/// How many transfers (uploads and downloads together) run at once unless the user chose otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 3;
 
 impl Store {
@@ -62,16 +63,25 @@ impl Store {
         self.set_setting("concurrency", &files.to_string())
     }
 
-    /// The upload bandwidth limit in bytes per second; `None` (or a stored 0) is unlimited.
-    pub fn bandwidth_limit(&self) -> Result<Option<u64>> {
+    /// The bandwidth limit of `direction` in bytes per second; `None` (or a stored 0) is
+    /// unlimited.
+    pub fn bandwidth_limit(&self, direction: Direction) -> Result<Option<u64>> {
         Ok(self
-            .setting("bandwidth_limit")?
+            .setting(limit_setting(direction))?
             .and_then(|v| v.parse().ok())
             .filter(|rate: &u64| *rate > 0))
     }
 
-    pub fn set_bandwidth_limit(&self, limit: Option<u64>) -> Result<()> {
-        self.set_setting("bandwidth_limit", &limit.unwrap_or(0).to_string())
+    pub fn set_bandwidth_limit(&self, direction: Direction, limit: Option<u64>) -> Result<()> {
+        self.set_setting(limit_setting(direction), &limit.unwrap_or(0).to_string())
+    }
+}
+
+/// The settings row of a direction's bandwidth limit (the upload one predates downloads).
+pub(super) fn limit_setting(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Upload => "bandwidth_limit",
+        Direction::Download => "download_limit",
     }
 }
 
@@ -90,10 +100,28 @@ mod tests {
     #[test]
     fn bandwidth_limit_defaults_to_none_and_persists() {
         let store = Store::open_in_memory().unwrap();
-        assert_eq!(store.bandwidth_limit().unwrap(), None);
-        store.set_bandwidth_limit(Some(2_000_000)).unwrap();
-        assert_eq!(store.bandwidth_limit().unwrap(), Some(2_000_000));
-        store.set_bandwidth_limit(None).unwrap();
-        assert_eq!(store.bandwidth_limit().unwrap(), None);
+        for direction in [Direction::Upload, Direction::Download] {
+            assert_eq!(store.bandwidth_limit(direction).unwrap(), None);
+        }
+        store
+            .set_bandwidth_limit(Direction::Upload, Some(2_000_000))
+            .unwrap();
+        store
+            .set_bandwidth_limit(Direction::Download, Some(500_000))
+            .unwrap();
+        assert_eq!(
+            store.bandwidth_limit(Direction::Upload).unwrap(),
+            Some(2_000_000)
+        );
+        assert_eq!(
+            store.bandwidth_limit(Direction::Download).unwrap(),
+            Some(500_000)
+        );
+        store.set_bandwidth_limit(Direction::Upload, None).unwrap();
+        assert_eq!(store.bandwidth_limit(Direction::Upload).unwrap(), None);
+        assert_eq!(
+            store.bandwidth_limit(Direction::Download).unwrap(),
+            Some(500_000)
+        );
     }
 }

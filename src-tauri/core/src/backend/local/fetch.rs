@@ -1,12 +1,12 @@
 //! Downloading from a folder destination: a byte range of an object file copied into a local
-//! file at the same offset, synced. A folder keeps no ETags, so `if_match` cannot be checked
-//! here; the engine still verifies the finished file's size (and MD5 against nothing: size only).
+//! file at the same offset, paced by the download limit, synced. A folder keeps no ETags, so
+//! `if_match` cannot be checked here; the engine still verifies the finished file's size.
 
-use super::fsops::blocking;
+use super::fsops::{self, PumpError, blocking};
 use super::{LocalBackend, is_absent};
 use crate::backend::PartBody;
 use crate::error::{Error, ErrorKind, Result, file_error};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::sync::atomic::Ordering;
 
 impl LocalBackend {
@@ -14,6 +14,7 @@ impl LocalBackend {
         let source = self.object_path(key)?;
         let into = into.clone();
         let key = key.to_string();
+        let dirs = self.dirs.clone();
         blocking(move |stop| {
             into.progress.store(0, Ordering::Relaxed);
             let mut from = match std::fs::File::open(&source) {
@@ -41,26 +42,21 @@ impl LocalBackend {
                 .map_err(|e| file_error(&source, e))?;
             to.seek(SeekFrom::Start(into.offset))
                 .map_err(|e| file_error(&into.path, e))?;
-            let mut buf = vec![0u8; 256 * 1024];
-            let mut left = into.length;
-            while left > 0 {
-                if stop.load(Ordering::Relaxed) {
-                    return Err(super::fsops::cancelled());
-                }
-                let want = left.min(buf.len() as u64) as usize;
-                let n = from
-                    .read(&mut buf[..want])
-                    .map_err(|e| file_error(&source, e))?;
-                if n == 0 {
+            let meter = fsops::Meter {
+                progress: Some(into.progress.as_ref()),
+                throttle: dirs.throttles.as_ref().map(|t| &*t.download),
+            };
+            match fsops::pump(&mut from, &mut to, into.length, meter, stop) {
+                Ok(_) => {}
+                Err(PumpError::Read(e)) => return Err(file_error(&source, e)),
+                Err(PumpError::Write(e)) => return Err(file_error(&into.path, e)),
+                Err(PumpError::Short) => {
                     return Err(Error::new(
                         ErrorKind::ObjectChanged,
                         format!("'{key}' became shorter while it was being downloaded"),
                     ));
                 }
-                to.write_all(&buf[..n])
-                    .map_err(|e| file_error(&into.path, e))?;
-                left -= n as u64;
-                into.progress.fetch_add(n as u64, Ordering::Relaxed);
+                Err(PumpError::Cancelled) => return Err(fsops::cancelled()),
             }
             to.sync_data().map_err(|e| file_error(&into.path, e))?;
             Ok(())

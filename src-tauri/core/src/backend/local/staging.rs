@@ -33,7 +33,7 @@ pub(super) fn copy_body(
     temp.set_mode(root, mode)?;
     let meter = fsops::Meter {
         progress: Some(body.progress.as_ref()),
-        throttle: dirs.throttle.as_deref(),
+        throttle: dirs.throttles.as_ref().map(|t| &*t.upload),
     };
     let md5 = match fsops::pump(&mut src, &mut temp.file, body.length, meter, cancelled) {
         Ok(md5) => md5,

@@ -1,7 +1,9 @@
 //! Downloading a byte range of an object into a local file (GetObject with Range and If-Match),
 //! streamed: each chunk is written at its offset as it arrives, so memory stays flat whatever
 //! the object's size. A server that ignores Range and answers 200 with the whole body is
-//! handled by skipping to the range; a body of another length than asked is an error.
+//! handled by skipping to the range; a body of another length than asked is an error. Under a
+//! download limit each chunk waits for its airtime before it is written, so the socket is read
+//! no faster than the limit and TCP slows the server down.
 
 use super::S3Backend;
 use crate::backend::PartBody;
@@ -82,6 +84,9 @@ impl S3Backend {
                 slice = &slice[drop..];
             }
             let take = (into.length - written).min(slice.len() as u64) as usize;
+            if let Some(throttles) = &self.throttles {
+                tokio::time::sleep(throttles.download.reserve(take)).await;
+            }
             file.write_all(&slice[..take]).await.map_err(file_error)?;
             written += take as u64;
             into.progress.fetch_add(take as u64, Ordering::Relaxed);
