@@ -15,3 +15,4 @@ mod e2e;
 mod e2e_browse;
 mod garage;
 mod garage_browse;
+mod garage_download;
