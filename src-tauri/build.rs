@@ -32,6 +32,8 @@ const COMMANDS: &[&str] = &[
     "object_details",
     "delete_objects",
     "share_link",
+    "download_objects",
+    "show_in_folder",
 ];
 
 fn main() {

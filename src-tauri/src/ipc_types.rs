@@ -16,8 +16,9 @@ mod tests {
     use hoist_core::options::{Capabilities, IfExists, UploadOptions};
     use hoist_core::presets::Provider;
     use hoist_core::{
-        DeleteFailure, DeleteReport, EnqueueReport, JobProgress, Listing, ObjectDetails,
-        ObjectEntry, Place, Preferences, ProgressSnapshot, Removal, Settings, Skipped,
+        DeleteFailure, DeleteReport, DownloadReport, EnqueueReport, JobProgress, Listing,
+        ObjectDetails, ObjectEntry, Place, Preferences, ProgressSnapshot, RefusedKey, Removal,
+        Settings, Skipped,
     };
     use std::path::Path;
     use ts_rs::{Config, TS};
@@ -62,6 +63,8 @@ mod tests {
             declaration::<ObjectDetails>(&config),
             declaration::<DeleteFailure>(&config),
             declaration::<DeleteReport>(&config),
+            declaration::<RefusedKey>(&config),
+            declaration::<DownloadReport>(&config),
             declaration::<UiError>(&config),
             declaration::<EngineStatus>(&config),
         ];

@@ -50,6 +50,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
         .manage(EngineCell::default())
         .manage(commands::queue::DropTarget::default())
         .manage(commands::destinations::PickedFolder::default())
+        .manage(commands::download::LastDownloadFolder::default())
         .invoke_handler(tauri::generate_handler![
             commands::queue::list_jobs,
             commands::queue::pause_jobs,
@@ -77,6 +78,8 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::browse::object_details,
             commands::browse::delete_objects,
             commands::browse::share_link,
+            commands::download::download_objects,
+            commands::download::show_in_folder,
         ])
         .on_window_event(on_window_event)
         .setup({

@@ -1,14 +1,14 @@
-//! Desktop notifications, sent from Rust (DESIGN §5): one when a batch finishes (how many files,
-//! total size, how many failed), one per failure (which file, why), and when uploads go offline and
+//! Desktop notifications, sent from Rust (DESIGN §5): one when a batch finishes (uploads or
+//! downloads: how many files, total size, how many failed), one per failure (which file, why), and when uploads go offline and
 //! come back. [`NoticePolicy`] decides what to say and keeps it quiet: failures are shown at most
 //! one per [`FAILURE_GAP`] (the others are counted into the next one), the network at most once
 //! per [`NETWORK_GAP`] and "back online" only after an "offline" was shown. The task around it
 //! watches the core's events and checks finished batches at most once a second, with one SQL
 //! aggregate per batch, so 100,000 small files cost 100,000 events but no per-job query storm.
 
-use hoist_core::model::{JobId, JobState};
+use hoist_core::model::{Direction, JobId, JobState};
 use hoist_core::{CancellationToken, Core, Event, QueueCounts};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 use tauri::AppHandle;
 use tokio::sync::broadcast::error::RecvError;
@@ -53,28 +53,38 @@ pub struct NoticePolicy {
 }
 
 impl NoticePolicy {
-    /// A batch has no queued, running or paused job left.
-    pub fn batch_finished(&mut self, counts: &QueueCounts) -> Option<Notice> {
+    /// A batch (all of one direction) has no queued, running or paused job left.
+    pub fn batch_finished(&mut self, counts: &QueueCounts, direction: Direction) -> Option<Notice> {
         if counts.completed == 0 && counts.failed == 0 {
             return None; // all cancelled: the user knows
         }
         let files = plural(counts.completed, "file");
         let size = crate::cli::output::bytes(counts.bytes_completed);
+        let (noun, verb) = match direction {
+            Direction::Upload => ("Uploads", "Uploaded"),
+            Direction::Download => ("Downloads", "Downloaded"),
+        };
         let (title, body) = match counts.failed {
-            0 => ("Uploads finished", format!("Uploaded {files} ({size}).")),
+            0 => (
+                format!("{noun} finished"),
+                format!("{verb} {files} ({size})."),
+            ),
             failed => (
-                "Uploads finished with failures",
-                format!("Uploaded {files} ({size}); {failed} failed."),
+                format!("{noun} finished with failures"),
+                format!("{verb} {files} ({size}); {failed} failed."),
             ),
         };
-        Some(Notice {
-            title: title.into(),
-            body,
-        })
+        Some(Notice { title, body })
     }
 
     /// A job failed; `name` is its file name, `reason` the error message.
-    pub fn job_failed(&mut self, name: &str, reason: &str, now: Instant) -> Option<Notice> {
+    pub fn job_failed(
+        &mut self,
+        name: &str,
+        reason: &str,
+        direction: Direction,
+        now: Instant,
+    ) -> Option<Notice> {
         if self
             .last_failure
             .is_some_and(|last| now.duration_since(last) < FAILURE_GAP)
@@ -92,8 +102,12 @@ impl NoticePolicy {
                 held
             ));
         }
+        let title = match direction {
+            Direction::Upload => "Upload failed",
+            Direction::Download => "Download failed",
+        };
         Some(Notice {
-            title: "Upload failed".into(),
+            title: title.into(),
             body,
         })
     }
@@ -157,7 +171,7 @@ fn plural(n: u64, noun: &str) -> String {
 pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
     let mut events = core.subscribe();
     let mut policy = NoticePolicy::default();
-    let mut dirty_batches: BTreeSet<String> = BTreeSet::new();
+    let mut dirty_batches: BTreeMap<String, Direction> = BTreeMap::new();
     let mut notified_batches: HashSet<String> = HashSet::new();
     let mut tick = tokio::time::interval(BATCH_CHECK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -192,7 +206,7 @@ pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
 fn on_job_state(
     core: &Core,
     policy: &mut NoticePolicy,
-    dirty: &mut BTreeSet<String>,
+    dirty: &mut BTreeMap<String, Direction>,
     id: JobId,
     state: JobState,
     error: Option<String>,
@@ -208,7 +222,7 @@ fn on_job_state(
             return None;
         }
     };
-    dirty.insert(job.batch.clone());
+    dirty.insert(job.batch.clone(), job.direction);
     if state != JobState::Failed {
         return None;
     }
@@ -220,17 +234,17 @@ fn on_job_state(
     let reason = error
         .or(job.error_message)
         .unwrap_or_else(|| "unknown error".into());
-    policy.job_failed(&name, &reason, Instant::now())
+    policy.job_failed(&name, &reason, job.direction, Instant::now())
 }
 
 fn finished_batches(
     core: &Core,
     policy: &mut NoticePolicy,
-    dirty: &mut BTreeSet<String>,
+    dirty: &mut BTreeMap<String, Direction>,
     notified: &mut HashSet<String>,
 ) -> Vec<Notice> {
     let mut notices = Vec::new();
-    for batch in std::mem::take(dirty) {
+    for (batch, direction) in std::mem::take(dirty) {
         let counts = match core.batch_counts(&batch) {
             Ok(counts) => counts,
             Err(e) => {
@@ -243,7 +257,7 @@ fn finished_batches(
             continue;
         }
         if notified.insert(batch)
-            && let Some(notice) = policy.batch_finished(&counts)
+            && let Some(notice) = policy.batch_finished(&counts, direction)
         {
             notices.push(notice);
         }
@@ -281,6 +295,7 @@ mod tests {
             .job_failed(
                 "<img src=x>&<b>.jpg",
                 "server said <a href=\"http://evil\">click</a>",
+                Direction::Download,
                 Instant::now(),
             )
             .unwrap();
@@ -295,14 +310,16 @@ mod tests {
     fn failures_are_rate_limited_and_the_held_ones_are_counted() {
         let mut policy = NoticePolicy::default();
         let t0 = Instant::now();
-        let first = policy.job_failed("a.jpg", "access denied", t0).unwrap();
+        let first = policy
+            .job_failed("a.jpg", "access denied", Direction::Upload, t0)
+            .unwrap();
         assert_eq!(first.body, "a.jpg: access denied");
         assert_eq!(
-            policy.job_failed("b.jpg", "x", t0 + Duration::from_secs(1)),
+            policy.job_failed("b.jpg", "x", Direction::Upload, t0 + Duration::from_secs(1)),
             None
         );
         assert_eq!(
-            policy.job_failed("c.jpg", "x", t0 + Duration::from_secs(2)),
+            policy.job_failed("c.jpg", "x", Direction::Upload, t0 + Duration::from_secs(2)),
             None
         );
         assert_eq!(policy.flush(t0 + Duration::from_secs(5)), None);
@@ -314,7 +331,7 @@ mod tests {
         );
         assert_eq!(policy.flush(t0 + FAILURE_GAP * 3), None);
         let later = policy
-            .job_failed("d.jpg", "gone", t0 + FAILURE_GAP * 3)
+            .job_failed("d.jpg", "gone", Direction::Upload, t0 + FAILURE_GAP * 3)
             .unwrap();
         assert_eq!(later.body, "d.jpg: gone");
     }
@@ -323,9 +340,11 @@ mod tests {
     fn a_held_failure_is_mentioned_by_the_next_one_shown() {
         let mut policy = NoticePolicy::default();
         let t0 = Instant::now();
-        policy.job_failed("a", "x", t0).unwrap();
-        assert_eq!(policy.job_failed("b", "x", t0), None);
-        let next = policy.job_failed("c", "y", t0 + FAILURE_GAP).unwrap();
+        policy.job_failed("a", "x", Direction::Upload, t0).unwrap();
+        assert_eq!(policy.job_failed("b", "x", Direction::Upload, t0), None);
+        let next = policy
+            .job_failed("c", "y", Direction::Upload, t0 + FAILURE_GAP)
+            .unwrap();
         assert!(next.body.contains("1 more failed"), "{}", next.body);
     }
 
@@ -358,22 +377,28 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            policy.batch_finished(&done).unwrap().body,
+            policy
+                .batch_finished(&done, Direction::Upload)
+                .unwrap()
+                .body,
             "Uploaded 3 files (2.4 MiB)."
         );
+        let downloaded = policy.batch_finished(&done, Direction::Download).unwrap();
+        assert_eq!(downloaded.title, "Downloads finished");
+        assert_eq!(downloaded.body, "Downloaded 3 files (2.4 MiB).");
         let mixed = QueueCounts {
             completed: 1,
             failed: 2,
             bytes_completed: 10,
             ..Default::default()
         };
-        let notice = policy.batch_finished(&mixed).unwrap();
+        let notice = policy.batch_finished(&mixed, Direction::Upload).unwrap();
         assert_eq!(notice.title, "Uploads finished with failures");
         assert_eq!(notice.body, "Uploaded 1 file (10 B); 2 failed.");
         let cancelled = QueueCounts {
             cancelled: 4,
             ..Default::default()
         };
-        assert_eq!(policy.batch_finished(&cancelled), None);
+        assert_eq!(policy.batch_finished(&cancelled, Direction::Download), None);
     }
 }

@@ -293,6 +293,8 @@ export class QueueApp {
         return (ids) => this.ipc.retryJobs(ids);
       case 'cancel':
         return (ids) => this.ipc.cancelJobs(ids);
+      case 'show':
+        return (ids) => Promise.all(ids.map((id) => this.ipc.showInFolder(id)));
     }
   }
 

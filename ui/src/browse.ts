@@ -2,7 +2,8 @@
 // narrows as you type, a search of everything under the folder (recursive pages, cancellable,
 // counting the keys looked at), and a virtualized list (fixed-height rows over a spacer, like the
 // queue) that loads the next page as you scroll. Select with click, shift-click, ctrl/cmd-click
-// or the keyboard; act on the selection: Delete (asks first), Copy link, Copy key, Details.
+// or the keyboard; act on the selection: Download (into a folder picked in the system's picker),
+// Delete (asks first), Copy link, Copy key, Details.
 // Files dropped while this view is shown upload into the folder shown.
 import type { Destination, Ipc, ObjectDetails, Place } from './ipc/types';
 import { toUiError } from './ipc/types';
@@ -107,6 +108,7 @@ export class BrowseView {
       this.actionButtons.push(b);
       actions.append(b);
     };
+    add('Download', 'download-selected', () => void this.download());
     add('Delete', 'delete-selected', () => this.askDelete());
     add('Copy link', 'copy-link', () => void this.copyLink());
     actions.append(this.expiry);
@@ -365,6 +367,27 @@ export class BrowseView {
       this.set({ ...this.state, entries: this.state.entries.filter(keep), search, selected: new Set() });
       this.status(`Deleted ${report.deleted} object${report.deleted === 1 ? '' : 's'}${failed.length ? `; ${failed.length} could not be deleted` : ''}`);
       if (failed.length > 0) this.showMessage(`Not deleted:\n${failed.join('\n')}`);
+    } catch (e) {
+      this.showMessage(explain(toUiError(e)));
+    }
+  }
+
+  /** Downloads the selection (folders with everything under them) into a folder the user picks;
+   * the downloads join the queue, where they show progress and "Show in folder". */
+  private async download(): Promise<void> {
+    const chosen = this.selection();
+    if (chosen.length === 0) {
+      this.status('Select what to download.');
+      return;
+    }
+    try {
+      const report = await this.ipc.downloadObjects(this.place(), chosen.map((e) => e.key));
+      if (!report) return;
+      const queued = report.jobs.length;
+      this.status(`${queued} download${queued === 1 ? '' : 's'} queued; see the Queue`);
+      if (report.refused.length > 0) {
+        this.showMessage(`Not downloaded:\n${report.refused.map((r) => `${r.key}: ${r.reason}`).join('\n')}`);
+      }
     } catch (e) {
       this.showMessage(explain(toUiError(e)));
     }

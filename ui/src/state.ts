@@ -3,6 +3,7 @@
 // on their own.
 import { fileName, formatBytes, formatRate, percent } from './format';
 import type {
+  Direction,
   EngineStatus,
   Job,
   JobId,
@@ -12,7 +13,7 @@ import type {
   ProgressSnapshot,
 } from './ipc/types';
 
-export type Action = 'pause' | 'resume' | 'retry' | 'cancel' | 'remove';
+export type Action = 'pause' | 'resume' | 'retry' | 'cancel' | 'remove' | 'show';
 
 /** Which jobs the list shows. */
 export type Filter = JobState | 'all';
@@ -43,6 +44,7 @@ export interface RowView {
   path: string;
   key: string;
   destination: string;
+  direction: Direction;
   state: JobState;
   stateLabel: string;
   percent: number;
@@ -80,9 +82,10 @@ const ACTIONS: Record<JobState, Action[]> = {
   completed: ['remove'],
 };
 
-/** The buttons a job in `state` offers, in display order. */
-export function actionsFor(state: JobState): Action[] {
-  return ACTIONS[state];
+/** The buttons a job in `state` offers, in display order; a finished download can also be shown
+ * in its folder. */
+export function actionsFor(state: JobState, direction: Direction = 'upload'): Action[] {
+  return direction === 'download' && state === 'completed' ? ['show', ...ACTIONS[state]] : ACTIONS[state];
 }
 
 const STATE_LABELS: Record<JobState, string> = {
@@ -166,16 +169,20 @@ export function rowView(job: Job, progress: JobProgress | undefined, busy = fals
     name: fileName(job.path),
     path: job.path,
     key: job.key,
-    destination: `${job.destination_name}: ${job.bucket}/${job.key}`,
+    destination:
+      job.direction === 'download'
+        ? `from ${job.destination_name}: ${job.bucket}/${job.key}`
+        : `${job.destination_name}: ${job.bucket}/${job.key}`,
+    direction: job.direction,
     state: job.state,
-    stateLabel: STATE_LABELS[job.state],
+    stateLabel: job.state === 'running' && job.direction === 'download' ? 'Downloading' : STATE_LABELS[job.state],
     percent: job.state === 'completed' ? 100 : percent(done, total),
     detail,
     error: job.state === 'failed' ? (job.error_message ?? job.error_code ?? 'Failed') : null,
     note: job.state === 'completed' ? (job.note ?? null) : null,
     attempts: job.attempts > 1 ? `attempt ${job.attempts}` : '',
     speed,
-    actions: actionsFor(job.state),
+    actions: actionsFor(job.state, job.direction),
     busy,
   };
 }

@@ -23,12 +23,13 @@ const ACTION_LABELS: Record<Action, string> = {
   retry: 'Retry',
   cancel: 'Cancel',
   remove: 'Remove',
+  show: 'Show in folder',
 };
 
 const FILTER_LABELS: Record<Filter, string> = {
   all: 'All',
   queued: 'Queued',
-  running: 'Uploading',
+  running: 'Running',
   paused: 'Paused',
   completed: 'Done',
   failed: 'Failed',
@@ -321,6 +322,7 @@ export class QueueView {
     }
     if (last?.state !== view.state) {
       row.row.dataset['state'] = view.state;
+      row.row.dataset['direction'] = view.direction;
       row.badge.className = `badge state-${view.state}`;
       row.badge.textContent = view.stateLabel;
     }

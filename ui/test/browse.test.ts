@@ -152,6 +152,45 @@ describe('the Browse view', () => {
     expect(ipc.clipboard).toBe('report.pdf');
   });
 
+  it('downloads the selection, a folder with everything under it, into the picked folder', async () => {
+    const ipc = await browse(['pics/a.jpg', 'pics/2024/b.jpg', 'top.txt']);
+    click('pics/');
+    click('top.txt', { ctrlKey: true });
+    q<HTMLButtonElement>('.download-selected').click();
+    await settle();
+    const call = ipc.calls.find((c) => c.command === 'downloadObjects');
+    expect(call?.args).toEqual([{ destination: 'photos' }, ['pics/', 'top.txt']]);
+    expect(q('.browse-status').textContent).toBe('3 downloads queued; see the Queue');
+    const downloads = ipc.jobs.filter((j) => j.direction === 'download').map((j) => j.path);
+    expect(downloads).toEqual(['/home/me/Downloads/a.jpg', '/home/me/Downloads/b.jpg', '/home/me/Downloads/top.txt']);
+    // Cancelling the picker queues nothing and says nothing.
+    ipc.downloadFolder = null;
+    q('.browse-status').textContent = '';
+    q<HTMLButtonElement>('.download-selected').click();
+    await settle();
+    expect(ipc.jobs.filter((j) => j.direction === 'download')).toHaveLength(3);
+    expect(q('.browse-status').textContent).toBe('');
+  });
+
+  it('shows download rows with their direction and offers Show in folder once done', async () => {
+    const mounted = await mountApp(root, [
+      makeJob({ id: 1, state: 'running', direction: 'download', path: '/home/me/Downloads/a.jpg', key: 'pics/a.jpg' }),
+      makeJob({ id: 2, state: 'completed', direction: 'download', path: '/home/me/Downloads/b.jpg', key: 'pics/b.jpg' }),
+      makeJob({ id: 3, state: 'completed', path: '/home/me/c.jpg' }),
+    ]);
+    app = mounted.app;
+    const row = (id: number) => q(`.row[data-id="${id}"]`);
+    expect(row(1).dataset['direction']).toBe('download');
+    expect(row(1).querySelector('.badge')?.textContent).toBe('Downloading');
+    expect(row(1).querySelector('.key')?.textContent).toBe('from default: bucket/pics/a.jpg');
+    expect(row(1).querySelector('.action-show')).toBeNull();
+    expect(row(3).dataset['direction']).toBe('upload');
+    expect(row(3).querySelector('.action-show')).toBeNull();
+    row(2).querySelector<HTMLButtonElement>('.action-show')!.click();
+    await settle();
+    expect(mounted.ipc.calls.filter((c) => c.command === 'showInFolder').map((c) => c.args)).toEqual([[2]]);
+  });
+
   it('says what to do when listing is denied or there is no destination', async () => {
     await browse([], (ipc) => ipc.failNext('listObjects', { code: 'access_denied', message: 'listing: Access Denied' }));
     expect(q('.browse-message').textContent).toContain('needs s3:ListBucket');

@@ -20,6 +20,8 @@ describe('actionsFor', () => {
     expect(actionsFor('failed')).toEqual(['retry', 'cancel', 'remove']);
     expect(actionsFor('cancelled')).toEqual(['retry', 'remove']);
     expect(actionsFor('completed')).toEqual(['remove']);
+    expect(actionsFor('completed', 'download')).toEqual(['show', 'remove']);
+    expect(actionsFor('running', 'download')).toEqual(['pause', 'cancel']);
   });
 
   it('never offers resume to a job that is not paused, nor retry to one that can still run', () => {

@@ -6,6 +6,7 @@
 pub mod browse;
 pub mod clipboard;
 pub mod destinations;
+pub mod download;
 pub mod engine;
 pub mod queue;
 pub mod settings;

@@ -118,6 +118,25 @@ pub(crate) async fn pick(
         .map_err(|_| UiError::internal("the file picker closed without an answer"))
 }
 
+/// The system's folder picker starting in `start`; `None` when the user cancels.
+pub(crate) async fn pick_folder(
+    app: &AppHandle,
+    title: &str,
+    start: Option<PathBuf>,
+) -> Result<Option<PathBuf>, UiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title(title);
+    if let Some(start) = start.filter(|dir| dir.is_dir()) {
+        dialog = dialog.set_directory(start);
+    }
+    dialog.pick_folder(move |picked| {
+        let _ = tx.send(picked.and_then(|p| p.into_path().ok()));
+    });
+    rx.await
+        .map_err(|_| UiError::internal("the folder picker closed without an answer"))
+}
+
 /// Applies one of the core's selection actions to exactly `ids`. An empty list changes nothing:
 /// it must never widen into "all jobs".
 async fn act(

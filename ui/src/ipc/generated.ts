@@ -427,6 +427,26 @@ bytes: number, failed: Array<DeleteFailure>,
  */
 requests: number, };
 
+/**
+ * A key that could not be queued, and why.
+ */
+
+export type RefusedKey = { key: string, reason: string, };
+
+/**
+ * What a download adds to the queue.
+ */
+
+export type DownloadReport = { 
+/**
+ * Identifies this call's jobs, e.g. to wait for them.
+ */
+batch: string, jobs: Array<JobId>, 
+/**
+ * Total size of the objects found under folders (single keys count when they start).
+ */
+bytes: number, refused: Array<RefusedKey>, };
+
 export type UiError = { code: string, message: string, };
 
 export type EngineStatus = { "state": "driving" } | { "state": "elsewhere" } | { "state": "stopped", message: string, };

@@ -20,6 +20,7 @@ import type {
   Unlisten,
   Provider,
   DeleteReport,
+  DownloadReport,
   Listing,
   ObjectDetails,
   ObjectEntry,
@@ -79,7 +80,9 @@ type Command =
   | 'listObjects'
   | 'objectDetails'
   | 'deleteObjects'
-  | 'shareLink';
+  | 'shareLink'
+  | 'downloadObjects'
+  | 'showInFolder';
 
 /** An object for the mock's store. */
 export function makeObject(key: string, fields: Partial<ObjectEntry> = {}): ObjectEntry {
@@ -410,6 +413,26 @@ export class MockIpc implements Ipc {
 
   shareLink(place: Place, key: string, expiresSecs: number): Promise<string> {
     return this.run('shareLink', [place, key, expiresSecs], () => `https://share.example/${encodeURIComponent(key)}?expires=${expiresSecs}`);
+  }
+
+  /** The folder the mock's picker answers for downloads; null: the user cancels. */
+  downloadFolder: string | null = '/home/me/Downloads';
+
+  downloadObjects(place: Place, keys: string[]): Promise<DownloadReport | null> {
+    return this.run('downloadObjects', [place, keys], () => {
+      const folder = this.downloadFolder;
+      if (folder === null) return null;
+      const wanted = keys.flatMap((key) => (key.endsWith('/') ? [...this.objects.keys()].filter((k) => k.startsWith(key)) : [key]));
+      const added = wanted.map((key) =>
+        makeJob({ key, direction: 'download', path: `${folder}/${key.split('/').pop() ?? key}`, bytes_total: this.objects.get(key)?.size ?? 0 }),
+      );
+      this.jobs.push(...added);
+      return { batch: `batch-${added[0]?.id ?? 0}`, jobs: added.map((j) => j.id), bytes: added.reduce((n, j) => n + j.bytes_total, 0), refused: [] };
+    });
+  }
+
+  showInFolder(id: JobId): Promise<void> {
+    return this.run('showInFolder', [id], () => undefined);
   }
 
   private run<T>(command: Command, args: unknown[], body: () => T): Promise<T> {

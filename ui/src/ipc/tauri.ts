@@ -2,6 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
+  DownloadReport,
   EngineStatus,
   EnqueueReport,
   EventMap,
@@ -59,6 +60,8 @@ export const tauriIpc: Ipc = {
   objectDetails: (place, key) => call<ObjectDetails>('object_details', { place, key }),
   deleteObjects: (place, keys) => call<DeleteReport>('delete_objects', { place, keys }),
   shareLink: (place, key, expiresSecs) => call<string>('share_link', { place, key, expiresSecs }),
+  downloadObjects: (place, keys) => call<DownloadReport | null>('download_objects', { place, keys }),
+  showInFolder: (id) => call<void>('show_in_folder', { id }),
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten> {
     return listen<EventMap[K]>(event, (e) => handler(e.payload));
   },

@@ -6,6 +6,8 @@
 
 import type {
   Direction,
+  DownloadReport,
+  RefusedKey,
   Place,
   ObjectEntry,
   ObjectDetails,
@@ -42,6 +44,8 @@ import type {
 
 export type {
   Direction,
+  DownloadReport,
+  RefusedKey,
   Place,
   ObjectEntry,
   ObjectDetails,
@@ -160,6 +164,11 @@ export interface Ipc {
   deleteObjects(place: Place, keys: string[]): Promise<DeleteReport>;
   /** A link anyone can download the object from for `expiresSecs` (at most 7 days). */
   shareLink(place: Place, key: string, expiresSecs: number): Promise<string>;
+  /** Asks for a folder in the system's picker (starting in Downloads) and queues the objects,
+   * and each folder key with everything under it, for download there; null when cancelled. */
+  downloadObjects(place: Place, keys: string[]): Promise<DownloadReport | null>;
+  /** Shows a finished download in the file manager. */
+  showInFolder(id: JobId): Promise<void>;
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten>;
 }
 
