@@ -3,7 +3,10 @@
 //! share link and read it from the X clipboard (then download with it), and drop a file on the
 //! window over XDND so that it uploads into the folder shown and appears there. Then, with
 //! 100,000 keys in one folder, the time to the first row and the frame times of a scroll are
-//! measured in the page and written to target/e2e-screenshots/browse-figures.txt.
+//! measured in the page and written to target/e2e-screenshots/browse-figures.txt. And Download:
+//! an object and a folder, each into the folder chosen in the system picker (GTK's, answered
+//! over XTEST by tests/lib/x_keys.py), found on disk, then "Show in folder" reaching the file
+//! manager on the session bus (tests/lib/file_manager.py).
 
 use crate::common::*;
 use crate::desktop::window::*;
@@ -307,4 +310,120 @@ async fn measure_a_folder_of_100000_keys(driver: &Driver) {
         loaded >= 2000,
         "scrolling loaded no more pages ({loaded} rows)"
     );
+}
+
+/// The system picker (GTK's folder chooser) answered with Return: it starts in the Downloads
+/// folder (XDG_DOWNLOAD_DIR from the app's user-dirs.dirs), which is what Return chooses.
+fn accept_picker(title: &str) -> std::process::Child {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x_keys.py");
+    std::process::Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(title)
+        .arg("Return")
+        .spawn()
+        .expect("python3 runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_from_browse_lands_in_downloads_and_shows_in_the_file_manager() {
+    let test = "download_from_browse_lands_in_downloads_and_shows_in_the_file_manager";
+    if !keychain_available(test) || !e2e_available(test) {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    server.seed(
+        "bucket",
+        &["photos/a.jpg", "photos/sub/b.jpg"].map(String::from),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let downloads = home.path().join("Downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let config = home.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
+    )
+    .unwrap();
+    let window = open_window_with(&server, "download", &[("XDG_CONFIG_HOME", &config)]).await;
+    let driver = &window.driver;
+    let tab = driver.find(".tab-browse", UI_WAIT).await;
+    driver.click(&tab).await;
+    open_folder(driver, "photos/").await;
+    let opened = wait_until(UI_WAIT, || async {
+        names(driver).await == ["sub/", "a.jpg"]
+    })
+    .await;
+    assert!(opened, "photos/ shows {:?}", names(driver).await);
+
+    click_row(driver, "photos/a.jpg").await;
+    let mut picker = accept_picker("Download a.jpg to");
+    let download = driver.find(".download-selected", UI_WAIT).await;
+    driver.click(&download).await;
+    let answered = picker.wait().expect("x_keys.py ran");
+    assert!(
+        answered.success(),
+        "no picker titled 'Download a.jpg to' appeared"
+    );
+    let target = downloads.join("a.jpg");
+    let landed = wait_until(UPLOAD_WAIT, || async {
+        std::fs::read(&target).ok().as_deref() == Some(b"photos/a.jpg".as_slice())
+    })
+    .await;
+    assert!(landed, "{} did not appear", target.display());
+    let names_on_disk: Vec<_> = std::fs::read_dir(&downloads)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names_on_disk,
+        ["a.jpg"],
+        "no partial file is left beside it"
+    );
+
+    // A folder: everything under it, into the folder chosen last time.
+    click_row(driver, "photos/sub/").await;
+    let mut picker = accept_picker("Download sub to");
+    driver.click(&download).await;
+    assert!(picker.wait().unwrap().success(), "no picker for the folder");
+    let nested = downloads.join("sub/b.jpg");
+    let landed = wait_until(UPLOAD_WAIT, || async {
+        std::fs::read(&nested).ok().as_deref() == Some(b"photos/sub/b.jpg".as_slice())
+    })
+    .await;
+    assert!(landed, "{} did not appear", nested.display());
+
+    let queue = driver.find(".tab-queue", UI_WAIT).await;
+    driver.click(&queue).await;
+    let both = wait_until(UI_WAIT, || async {
+        driver
+            .find_all(".row[data-direction=\"download\"][data-state=\"completed\"]")
+            .await
+            .len()
+            == 2
+    })
+    .await;
+    assert!(both, "the queue shows: {}", driver.page_text().await);
+    let show = driver
+        .find(
+            ".row[data-direction=\"download\"][data-state=\"completed\"] .action-show",
+            UI_WAIT,
+        )
+        .await;
+    driver.click(&show).await;
+    let log = std::env::var("HOIST_FILE_MANAGER_LOG").expect("tests/lib/session.sh --display");
+    let shown = wait_until(UI_WAIT, || async {
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        calls.contains("ShowItems") && calls.contains(&format!("file://{}", downloads.display()))
+    })
+    .await;
+    assert!(
+        shown,
+        "the file manager was not asked to show the download: {:?}",
+        std::fs::read_to_string(&log)
+    );
+    driver
+        .screenshot(&screenshot_dir().join("downloads.png"))
+        .await;
 }

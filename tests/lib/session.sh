@@ -11,7 +11,8 @@
 # - with --display: an Xvfb server (DISPLAY exported, WAYLAND_DISPLAY unset) and a mock
 #   notification daemon (python3-dbusmock) logging every Notify call to $HOIST_NOTIFY_LOG, and
 #   a StatusNotifierWatcher (tests/lib/sni_watcher.py) that tray icons register with, logged to
-#   $HOIST_TRAY_LOG.
+#   $HOIST_TRAY_LOG, and a file manager (tests/lib/file_manager.py) whose ShowItems calls are
+#   logged to $HOIST_FILE_MANAGER_LOG.
 #
 # Exits with COMMAND's status. The temp directory is removed at the end unless
 # HOIST_KEEP_SESSION=1 (then its path is printed: garage.log, keyrings, hoist data).
@@ -77,7 +78,7 @@ while (($#)); do
 done
 (($#)) || usage
 
-keyring_pid="" xvfb_pid="" notifyd_pid="" sni_pid=""
+keyring_pid="" xvfb_pid="" notifyd_pid="" sni_pid="" file_manager_pid=""
 # shellcheck source=tests/lib/garage.sh
 source "$here/garage.sh"
 
@@ -96,6 +97,7 @@ stop_pid() {
 # shellcheck disable=SC2317  # called from a trap
 teardown() {
     garage_stop
+    stop_pid "$file_manager_pid"
     stop_pid "$sni_pid"
     stop_pid "$notifyd_pid"
     stop_pid "$xvfb_pid"
@@ -173,6 +175,20 @@ if ((want_display)); then
         sleep 0.1
     done
     echo "    tray: StatusNotifierWatcher logging to $HOIST_TRAY_LOG (pid $sni_pid)"
+
+    HOIST_FILE_MANAGER_LOG="$HOIST_SESSION_ROOT/file-manager.log"
+    export HOIST_FILE_MANAGER_LOG
+    : >"$HOIST_FILE_MANAGER_LOG"
+    /usr/bin/python3 -m dbusmock --session -t "$here/file_manager.py" -l "$HOIST_FILE_MANAGER_LOG" \
+        >"$HOIST_SESSION_ROOT/file-manager.out" 2>&1 &
+    file_manager_pid=$!
+    deadline=$((SECONDS + SETUP_TIMEOUT))
+    until bus_has org.freedesktop.FileManager1; do
+        kill -0 "$file_manager_pid" 2>/dev/null || { echo "session: the mock file manager exited" >&2; cat "$HOIST_SESSION_ROOT/file-manager.out" >&2; exit 1; }
+        ((SECONDS < deadline)) || { echo "session: no file manager after ${SETUP_TIMEOUT}s" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "    file manager: FileManager1 logging to $HOIST_FILE_MANAGER_LOG (pid $file_manager_pid)"
 fi
 
 if ((want_garage)); then

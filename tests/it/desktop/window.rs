@@ -52,6 +52,11 @@ pub struct Window {
 }
 
 pub async fn open_window(server: &TestS3, test: &str) -> Window {
+    open_window_with(server, test, &[]).await
+}
+
+/// Like [`open_window`], with more environment for the app (e.g. `XDG_CONFIG_HOME`).
+pub async fn open_window_with(server: &TestS3, test: &str, env: &[(&str, &Path)]) -> Window {
     let turn = ONE_WINDOW.lock().await;
     // The previous test's app may still be closing: its window would answer for ours.
     assert!(
@@ -77,7 +82,10 @@ pub async fn open_window(server: &TestS3, test: &str) -> Window {
         &[
             ("HOIST_DATA_DIR", hoist.data_dir.as_path()),
             ("HOIST_LOCAL_DIR", local.as_path()),
-        ],
+        ]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect::<Vec<_>>(),
         &log,
     )
     .await;
