@@ -6,7 +6,9 @@ on unchanged) and counts requests by kind.
   count_proxy.py UPSTREAM_HOST:PORT COUNTS_FILE
 
 Prints `port=N` on stdout once it listens; on SIGTERM writes the counts as JSON to
-COUNTS_FILE ({"LIST": n, "DELETE_OBJECTS": n, ...}) and exits."""
+COUNTS_FILE ({"LIST": n, "DELETE_OBJECTS": n, ...}) and exits. GET_BYTES counts the bytes of
+GET answer bodies handed to clients (written in 1 MiB pieces, so a client killed mid-answer is
+charged with what reached its socket)."""
 import http.client
 import http.server
 import json
@@ -18,6 +20,7 @@ from collections import Counter
 
 UPSTREAM = sys.argv[1]
 COUNTS_FILE = sys.argv[2]
+CHUNK = 1024 * 1024
 counts = Counter()
 lock = threading.Lock()
 
@@ -54,7 +57,15 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            for start in range(0, len(data), CHUNK):
+                piece = data[start:start + CHUNK]
+                try:
+                    self.wfile.write(piece)
+                except OSError:
+                    break
+                if self.command == "GET":
+                    with lock:
+                        counts["GET_BYTES"] += len(piece)
         upstream.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Download benchmark: one large object from Garage (loopback), Hoist's CLI against the aws CLI
+# and rclone, side by side in one run, with the server's ceiling, then a crash half-way.
+#
+#   tests/bench/download.sh
+#
+# (a) A BENCH_DOWNLOAD_MIB (1024) MiB object of random bytes, put by rclone as 16 MiB parts:
+#     the ceiling (curl of a share link into /dev/null: one stream, nothing written), then
+#     `hoist get`, `aws s3 cp` tuned (16 MiB parts, 8 requests) and `rclone copy`, each into an
+#     empty folder: wall seconds and peak RSS (/usr/bin/time), each copy compared with cmp.
+# (b) SIGKILL `hoist get` once about half of the object is recorded, then `hoist run`; both go
+#     through a counting proxy (tests/lib/count_proxy.py) that adds up the GET bytes it handed
+#     out: what exceeds the object's size was fetched twice.
+#
+# Environment: HOIST_BIN (default target/release/hoist, built first), AWS_BIN,
+# BENCH_DOWNLOAD_MIB for a smaller smoke run.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)/lib.sh"
+cd "$HOIST_ROOT"
+self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+MIB="${BENCH_DOWNLOAD_MIB:-1024}"
+
+if [[ "${_HOIST_BENCH_INNER:-}" != 1 ]]; then
+    step "set-up"
+    ensure_rust
+    ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"
+    ensure_debs_optional "${BENCH_DEBS[@]}" curl sqlite3
+    command -v rclone >/dev/null 2>&1 || die "rclone is required: apt-get install rclone"
+    [[ -x /usr/bin/time ]] || die "/usr/bin/time is required: apt-get install time"
+    ensure_garage
+    if [[ -z "${HOIST_BIN:-}" ]]; then
+        HOIST_BIN="$(target_dir)/release/hoist"
+        ensure_node
+        ensure_ui_deps
+        ensure_ui_built
+        cargo build --release -p hoist --features tauri/custom-protocol
+    fi
+    [[ -x "$HOIST_BIN" ]] || die "HOIST_BIN=$HOIST_BIN is not an executable"
+    export HOIST_BIN _HOIST_BENCH_INNER=1
+    exec bash tests/lib/session.sh --garage -- bash "$self" "$@"
+fi
+
+unset _HOIST_BENCH_INNER AWS_CA_BUNDLE
+work="$HOIST_SESSION_ROOT/bench-download"
+mkdir -p "$work"
+aws_bin="${AWS_BIN:-}"
+if [[ -z "$aws_bin" ]]; then
+    if [[ -x /usr/bin/aws ]]; then aws_bin=/usr/bin/aws; else aws_bin="$(command -v aws || true)"; fi
+fi
+[[ -n "$aws_bin" ]] || die "no aws CLI: apt-get install awscli"
+
+step "versions"
+note "hoist:  $("$HOIST_BIN" --version)"
+note "aws:    $("$aws_bin" --version 2>&1 | head -n1)"
+note "rclone: $(rclone version | head -n1)"
+note "garage: $(garage --version | head -n1)"
+
+export RCLONE_CONFIG_GARAGE_TYPE=s3 RCLONE_CONFIG_GARAGE_PROVIDER=Other
+export RCLONE_CONFIG_GARAGE_ENDPOINT="$HOIST_GARAGE_ENDPOINT"
+export RCLONE_CONFIG_GARAGE_ACCESS_KEY_ID="$HOIST_GARAGE_ACCESS_KEY"
+export RCLONE_CONFIG_GARAGE_SECRET_ACCESS_KEY="$HOIST_GARAGE_SECRET_KEY"
+export RCLONE_CONFIG_GARAGE_REGION="$HOIST_GARAGE_REGION"
+export RCLONE_CONFIG_GARAGE_FORCE_PATH_STYLE=true RCLONE_CONFIG_GARAGE_NO_CHECK_BUCKET=true
+: >"$work/rclone.conf"
+cat >"$work/aws.config" <<EOF
+[default]
+region = $HOIST_GARAGE_REGION
+s3 =
+    addressing_style = path
+    multipart_chunksize = 16MB
+    max_concurrent_requests = 8
+EOF
+export RCLONE_CONFIG="$work/rclone.conf" AWS_CONFIG_FILE="$work/aws.config"
+export AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_DEFAULT_REGION="$HOIST_GARAGE_REGION"
+export AWS_ACCESS_KEY_ID="$HOIST_GARAGE_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$HOIST_GARAGE_SECRET_KEY"
+bucket="$HOIST_GARAGE_BUCKET"
+
+# hoist_at ENDPOINT : sets hoist_cmd to a Hoist with a destination on ENDPOINT.
+hoist_at() {
+    local endpoint="$1"
+    local data
+    data="$work/hoist-$(basename "$endpoint" | tr ':.' '__')"
+    hoist_cmd=("$HOIST_BIN" --data-dir "$data")
+    if [[ ! -d "$data" ]]; then
+        timeout 60 "${hoist_cmd[@]}" destination add garage --endpoint "$endpoint" \
+            --bucket "$bucket" --region "$HOIST_GARAGE_REGION" --path-style </dev/null >/dev/null
+    fi
+}
+hoist_at "$HOIST_GARAGE_ENDPOINT"
+
+# measure NAME COMMAND... : runs it under /usr/bin/time; sets $secs, $rss_mib.
+measure() {
+    local name="$1"
+    shift
+    /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
+        { cat "$work/$name.err" >&2; die "$name failed"; }
+    read -r secs kib <"$work/$name.time"
+    rss_mib=$((kib / 1024))
+}
+results=()
+row() {
+    local rate
+    rate="$(python3 -c 'import sys; print("%.0f MiB/s" % (float(sys.argv[1]) / float(sys.argv[2])))' "$MIB" "$1")"
+    results+=("$(printf '%-40s %8s s %10s %8s MiB  %s' "$2" "$1" "$rate" "$3" "$4")")
+}
+# same FILE : "identical" when FILE has the source's bytes.
+same() { if cmp -s "$work/source.bin" "$1"; then echo identical; else echo DIFFERENT; fi; }
+
+step "(a) one object of $MIB MiB"
+head -c "$((MIB * 1024 * 1024))" /dev/urandom >"$work/source.bin"
+rclone copyto --s3-chunk-size 16M --s3-upload-concurrency 8 "$work/source.bin" "garage:$bucket/big.bin"
+rclone copyto --s3-chunk-size 16M "$work/source.bin" "garage:$bucket/crash.bin"
+link="$("${hoist_cmd[@]}" share big.bin --expires 1h)"
+measure ceiling curl -sS -o /dev/null "$link"
+row "$secs" "ceiling: curl of a share link" "$rss_mib" "one stream into /dev/null"
+sync
+rm -rf "$work/to-hoist" && mkdir "$work/to-hoist"
+measure hoist "${hoist_cmd[@]}" get big.bin --to "$work/to-hoist"
+row "$secs" "hoist get" "$rss_mib" "$(same "$work/to-hoist/big.bin")"
+rm -f "$work/to-hoist/big.bin"
+rm -rf "$work/to-aws" && mkdir "$work/to-aws"
+measure aws "$aws_bin" --endpoint-url "$HOIST_GARAGE_ENDPOINT" s3 cp --only-show-errors \
+    "s3://$bucket/big.bin" "$work/to-aws/big.bin"
+row "$secs" "aws s3 cp (16 MiB parts, 8 requests)" "$rss_mib" "$(same "$work/to-aws/big.bin")"
+rm -f "$work/to-aws/big.bin"
+rm -rf "$work/to-rclone" && mkdir "$work/to-rclone"
+measure rclone rclone copy "garage:$bucket/big.bin" "$work/to-rclone"
+row "$secs" "rclone copy" "$rss_mib" "$(same "$work/to-rclone/big.bin")"
+rm -f "$work/to-rclone/big.bin"
+
+step "(b) SIGKILL at about half, then hoist run"
+portfile="$work/proxy.port" counts="$work/crash.counts"
+python3 tests/lib/count_proxy.py "${HOIST_GARAGE_ENDPOINT#http://}" "$counts" >"$portfile" &
+proxy=$!
+for _ in $(seq 200); do grep -q port= "$portfile" 2>/dev/null && break; sleep 0.05; done
+hoist_at "http://127.0.0.1:$(sed -n 's/^port=//p' "$portfile")"
+rm -rf "$work/to-crash" && mkdir "$work/to-crash"
+db="$(echo "$work"/hoist-127_0_0_1_*/hoist.db)"
+"${hoist_cmd[@]}" get crash.bin --to "$work/to-crash" >/dev/null 2>&1 &
+getter=$!
+half=$((MIB * 1024 * 1024 / 2))
+recorded() {
+    sqlite3 "file:$db?mode=ro" "SELECT coalesce(count(r.number) * d.range_size, 0)
+        FROM downloads d LEFT JOIN download_ranges r ON r.job_id = d.job_id" 2>/dev/null || echo 0
+}
+for _ in $(seq 1200); do
+    (($(recorded) >= half)) && break
+    sleep 0.05
+done
+kill -KILL "$getter"
+wait "$getter" 2>/dev/null || true
+at_kill="$(recorded)"
+[[ -e "$work/to-crash/crash.bin" ]] && die "a file exists under the final name before the run"
+measure resume "${hoist_cmd[@]}" run
+kill -TERM "$proxy"
+wait "$proxy" || true
+fetched="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("GET_BYTES", 0))' "$counts")"
+size=$((MIB * 1024 * 1024))
+twice=$((fetched - size))
+crash_check="$(cmp -s "$work/source.bin" "$work/to-crash/crash.bin" && echo identical || echo DIFFERENT)"
+
+step "summary"
+printf '    %-40s %10s %10s %12s  %s\n' "tool" "wall" "rate" "peak RSS" "check"
+for r in "${results[@]}"; do printf '    %s\n' "$r"; done
+note "crash: killed with $((at_kill / 1048576)) MiB recorded; hoist run took ${secs} s, ${rss_mib} MiB; the file is $crash_check"
+note "crash: $((fetched / 1048576)) MiB fetched in all for $MIB MiB: $((twice / 1048576)) MiB ($twice bytes) fetched twice"
