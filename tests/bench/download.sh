@@ -83,6 +83,7 @@ hoist_at() {
     local data
     data="$work/hoist-$(basename "$endpoint" | tr ':.' '__')"
     hoist_cmd=("$HOIST_BIN" --data-dir "$data")
+    hoist_db="$data/hoist.db"
     if [[ ! -d "$data" ]]; then
         timeout 60 "${hoist_cmd[@]}" destination add garage --endpoint "$endpoint" \
             --bucket "$bucket" --region "$HOIST_GARAGE_REGION" --path-style </dev/null >/dev/null
@@ -134,25 +135,27 @@ step "(b) SIGKILL at about half, then hoist run"
 portfile="$work/proxy.port" counts="$work/crash.counts"
 python3 tests/lib/count_proxy.py "${HOIST_GARAGE_ENDPOINT#http://}" "$counts" >"$portfile" &
 proxy=$!
+trap 'kill -TERM "$proxy" 2>/dev/null || true' EXIT
 for _ in $(seq 200); do grep -q port= "$portfile" 2>/dev/null && break; sleep 0.05; done
 hoist_at "http://127.0.0.1:$(sed -n 's/^port=//p' "$portfile")"
 rm -rf "$work/to-crash" && mkdir "$work/to-crash"
-db="$(echo "$work"/hoist-127_0_0_1_*/hoist.db)"
-"${hoist_cmd[@]}" get crash.bin --to "$work/to-crash" >/dev/null 2>&1 &
+db="$hoist_db"
+"${hoist_cmd[@]}" get crash.bin --to "$work/to-crash" >"$work/crash-get.out" 2>"$work/crash-get.err" &
 getter=$!
 half=$((MIB * 1024 * 1024 / 2))
 recorded() {
     sqlite3 "file:$db?mode=ro" "SELECT coalesce(count(r.number) * d.range_size, 0)
         FROM downloads d LEFT JOIN download_ranges r ON r.job_id = d.job_id" 2>/dev/null || echo 0
 }
-for _ in $(seq 1200); do
+for _ in $(seq 2400); do
     (($(recorded) >= half)) && break
+    kill -0 "$getter" 2>/dev/null || break
     sleep 0.05
 done
-kill -KILL "$getter"
-wait "$getter" 2>/dev/null || true
 at_kill="$(recorded)"
-[[ -e "$work/to-crash/crash.bin" ]] && die "a file exists under the final name before the run"
+kill -KILL "$getter" 2>/dev/null || { cat "$work/crash-get.err" >&2; die "hoist get ended before half of the object was recorded"; }
+wait "$getter" 2>/dev/null || true
+if [[ -e "$work/to-crash/crash.bin" ]]; then die "a file exists under the final name before the run"; fi
 measure resume "${hoist_cmd[@]}" run
 kill -TERM "$proxy"
 wait "$proxy" || true

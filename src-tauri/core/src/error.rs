@@ -248,11 +248,64 @@ pub fn file_error(path: &std::path::Path, e: std::io::Error) -> Error {
     Error::new(kind, format!("{} {what}", path.display())).with_source(e)
 }
 
+/// The error of writing a downloaded file at `path` (its folder, the hidden partial file, the
+/// rename into place): a full disk or a refused folder is named with the fix; what was already
+/// fetched stays on disk and recorded, so a retry goes on from there.
+pub fn download_write_error(path: &std::path::Path, e: std::io::Error) -> Error {
+    use std::io::ErrorKind as Io;
+    let folder = path.parent().unwrap_or(path).display();
+    let (kind, message) = match e.kind() {
+        Io::StorageFull | Io::QuotaExceeded => (
+            ErrorKind::Local,
+            format!(
+                "the disk holding {folder} is full: free some space, then retry (what was \
+                 downloaded so far is kept)"
+            ),
+        ),
+        Io::PermissionDenied | Io::ReadOnlyFilesystem => (
+            ErrorKind::AccessDenied,
+            format!(
+                "cannot write in {folder} (permission denied or a read-only disk): choose \
+                 another folder or make it writable"
+            ),
+        ),
+        _ => (
+            ErrorKind::Local,
+            format!("cannot write {}: {e}", path.display()),
+        ),
+    };
+    Error::new(kind, message).with_source(e)
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_during_a_download_says_so_and_that_the_bytes_are_kept() {
+        let path = std::path::Path::new("/home/me/Downloads/.a.jpg.hoist-part");
+        let full =
+            download_write_error(path, std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert_eq!(full.kind(), ErrorKind::Local);
+        assert!(!full.kind().is_retryable());
+        assert_eq!(
+            full.message(),
+            "the disk holding /home/me/Downloads is full: free some space, then retry (what was \
+             downloaded so far is kept)"
+        );
+        let denied = download_write_error(
+            path,
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        assert_eq!(denied.kind(), ErrorKind::AccessDenied);
+        assert!(
+            denied
+                .message()
+                .starts_with("cannot write in /home/me/Downloads")
+        );
+    }
 
     #[test]
     fn only_network_and_server_side_kinds_are_retryable() {

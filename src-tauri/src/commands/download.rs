@@ -34,7 +34,12 @@ pub async fn download_objects(
         .clone()
         .or_else(|| app.path().download_dir().ok())
         // Without a user-dirs.dirs naming it, the usual place.
-        .or_else(|| app.path().home_dir().ok().map(|home| home.join("Downloads")));
+        .or_else(|| {
+            app.path()
+                .home_dir()
+                .ok()
+                .map(|home| home.join("Downloads"))
+        });
     let title = match keys.as_slice() {
         [one] => format!("Download {} to", display_name(one)),
         many => format!("Download {} items to", many.len()),

@@ -13,7 +13,7 @@
 
 use super::{JobContext, MAX_ROUNDS, Step, is_md5_etag, is_multipart_etag};
 use crate::backend::{PartBody, digest_range, multipart_etag};
-use crate::error::{Error, ErrorKind, Result, file_error};
+use crate::error::{Error, ErrorKind, Result, download_write_error, file_error};
 use crate::model::{Job, Outcome};
 use crate::options::IfExists;
 use crate::store::DownloadRow;
@@ -88,14 +88,14 @@ async fn start(ctx: &JobContext) -> Result<Option<DownloadRow>> {
     let parent = target.parent().unwrap_or(Path::new("/"));
     tokio::fs::create_dir_all(parent)
         .await
-        .map_err(|e| file_error(parent, e))?;
+        .map_err(|e| download_write_error(parent, e))?;
     let partial = partial_path(&target);
     let file = tokio::fs::File::create(&partial)
         .await
-        .map_err(|e| file_error(&partial, e))?;
+        .map_err(|e| download_write_error(&partial, e))?;
     file.set_len(details.size)
         .await
-        .map_err(|e| file_error(&partial, e))?;
+        .map_err(|e| download_write_error(&partial, e))?;
     let row = DownloadRow {
         etag,
         size: details.size,
@@ -283,12 +283,12 @@ async fn finish(ctx: &JobContext, row: &DownloadRow) -> Result<()> {
         let file = std::fs::File::options()
             .write(true)
             .open(&row.partial)
-            .map_err(|e| file_error(&row.partial, e))?;
+            .map_err(|e| download_write_error(&row.partial, e))?;
         let _ = file.set_modified(UNIX_EPOCH + Duration::from_secs(secs));
     }
     tokio::fs::rename(&row.partial, &target)
         .await
-        .map_err(|e| file_error(&target, e))?;
+        .map_err(|e| download_write_error(&target, e))?;
     if let Some(parent) = target.parent()
         && let Ok(dir) = std::fs::File::open(parent)
     {

@@ -267,3 +267,69 @@ async fn keys_that_cannot_be_files_are_refused_and_the_folder_keeps_its_name() {
         .await;
     assert_eq!(relative.unwrap_err().kind(), ErrorKind::InvalidInput);
 }
+
+/// A small tmpfs mounted on `dir` (root only), unmounted when dropped.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .ok()?;
+        out.status.success().then(|| SmallDisk(dir.to_path_buf()))
+    }
+
+    fn grow(&self, size: &str) {
+        let out = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_the_download_clearly_and_a_retry_finishes_it() {
+    let f = Fixture::new().await;
+    let Some(disk) = SmallDisk::mount(&target(&f), "6m") else {
+        eprintln!("skipped: mounting a tmpfs needs root (the suite runs it as root)");
+        return;
+    };
+    let bytes = pattern(11 * MIB, 9);
+    put(&f, "big.bin", bytes.clone()).await;
+    let batch = download(&f, &["big.bin"], None).await;
+    let summary = f.run_batch(&batch).await;
+    assert_eq!((summary.completed, summary.failed), (0, 1));
+    let job = f.job(&batch);
+    let message = job.error_message.clone().unwrap_or_default();
+    assert!(
+        message.contains("is full: free some space, then retry"),
+        "{message}"
+    );
+    assert_eq!(
+        files(&target(&f)),
+        [".big.bin.hoist-part"],
+        "the partial file is kept, nothing is under the real name"
+    );
+    disk.grow("64m");
+    f.core
+        .retry(&hoist_core::model::Selection::Ids(vec![job.id]))
+        .unwrap();
+    let summary = f.run_batch(&batch).await;
+    assert_eq!((summary.completed, summary.failed), (1, 0));
+    assert_eq!(std::fs::read(target(&f).join("big.bin")).unwrap(), bytes);
+    assert_eq!(files(&target(&f)), ["big.bin"]);
+}

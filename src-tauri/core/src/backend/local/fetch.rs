@@ -5,7 +5,7 @@
 use super::fsops::{self, PumpError, blocking};
 use super::{LocalBackend, is_absent};
 use crate::backend::PartBody;
-use crate::error::{Error, ErrorKind, Result, file_error};
+use crate::error::{Error, ErrorKind, Result, download_write_error, file_error};
 use std::io::{Seek, SeekFrom};
 use std::sync::atomic::Ordering;
 
@@ -37,11 +37,11 @@ impl LocalBackend {
             let mut to = std::fs::OpenOptions::new()
                 .write(true)
                 .open(&into.path)
-                .map_err(|e| file_error(&into.path, e))?;
+                .map_err(|e| download_write_error(&into.path, e))?;
             from.seek(SeekFrom::Start(into.offset))
                 .map_err(|e| file_error(&source, e))?;
             to.seek(SeekFrom::Start(into.offset))
-                .map_err(|e| file_error(&into.path, e))?;
+                .map_err(|e| download_write_error(&into.path, e))?;
             let meter = fsops::Meter {
                 progress: Some(into.progress.as_ref()),
                 throttle: dirs.throttles.as_ref().map(|t| &*t.download),
@@ -49,7 +49,7 @@ impl LocalBackend {
             match fsops::pump(&mut from, &mut to, into.length, meter, stop) {
                 Ok(_) => {}
                 Err(PumpError::Read(e)) => return Err(file_error(&source, e)),
-                Err(PumpError::Write(e)) => return Err(file_error(&into.path, e)),
+                Err(PumpError::Write(e)) => return Err(download_write_error(&into.path, e)),
                 Err(PumpError::Short) => {
                     return Err(Error::new(
                         ErrorKind::ObjectChanged,
@@ -58,7 +58,8 @@ impl LocalBackend {
                 }
                 Err(PumpError::Cancelled) => return Err(fsops::cancelled()),
             }
-            to.sync_data().map_err(|e| file_error(&into.path, e))?;
+            to.sync_data()
+                .map_err(|e| download_write_error(&into.path, e))?;
             Ok(())
         })
         .await

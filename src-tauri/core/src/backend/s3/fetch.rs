@@ -52,7 +52,7 @@ impl S3Backend {
                 ),
             ));
         }
-        let file_error = |e: std::io::Error| crate::error::file_error(&into.path, e);
+        let file_error = |e: std::io::Error| crate::error::download_write_error(&into.path, e);
         let mut file = tokio::fs::OpenOptions::new()
             .write(true)
             .open(&into.path)
