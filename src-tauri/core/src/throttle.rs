@@ -7,7 +7,6 @@
 //! nothing for its grace period) never fires. Up to [`BURST`] of unused time may be spent at
 //! once after an idle spell. A limit of 0 means none: bodies then skip the throttle entirely.
 
-use crate::model::Direction;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,14 +30,6 @@ impl Throttles {
         Throttles {
             upload: Arc::new(Throttle::new(upload)),
             download: Arc::new(Throttle::new(download)),
-        }
-    }
-
-    /// The throttle transfers going `direction` are paced by.
-    pub fn of(&self, direction: Direction) -> &Throttle {
-        match direction {
-            Direction::Upload => &self.upload,
-            Direction::Download => &self.download,
         }
     }
 }

@@ -80,7 +80,7 @@ impl Core {
     pub fn set_bandwidth_limit(&self, direction: Direction, limit: Option<u64>) -> Result<()> {
         check_limit(limit)?;
         self.inner.store.set_bandwidth_limit(direction, limit)?;
-        self.inner.throttles.of(direction).set_setting(limit);
+        direction.throttle(&self.inner.throttles).set_setting(limit);
         Ok(())
     }
 
@@ -88,7 +88,9 @@ impl Core {
     /// `hoist get --limit`), over the setting.
     pub fn set_run_bandwidth_limit(&self, direction: Direction, limit: Option<u64>) -> Result<()> {
         check_limit(limit)?;
-        self.inner.throttles.of(direction).set_run_override(limit);
+        direction
+            .throttle(&self.inner.throttles)
+            .set_run_override(limit);
         Ok(())
     }
 

@@ -4,6 +4,7 @@ pub mod transition;
 
 use crate::options::{Capabilities, IfExists, UploadOptions};
 use crate::presets::Provider;
+use crate::throttle::{Throttle, Throttles};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -152,6 +153,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The throttle transfers going this way are paced by.
+    pub fn throttle(self, throttles: &Throttles) -> &Throttle {
+        match self {
+            Direction::Upload => &throttles.upload,
+            Direction::Download => &throttles.download,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::Upload => "upload",

@@ -93,7 +93,7 @@ impl Scheduler {
             }
             for direction in [Direction::Upload, Direction::Download] {
                 let limit = self.store.bandwidth_limit(direction)?;
-                self.throttles.of(direction).set_setting(limit);
+                direction.throttle(&self.throttles).set_setting(limit);
             }
             if !stopping {
                 let limit = self.store.concurrency()?;
