@@ -21,6 +21,8 @@ pub const JOBS_ADDED: &str = "hoist://jobs-added";
 pub const JOB_STATE: &str = "hoist://job-state";
 /// `{ online: boolean }`
 pub const NETWORK: &str = "hoist://network";
+/// A watch was added, removed, paused, resumed or edited: reload the Watches view.
+pub const WATCHES_CHANGED: &str = "hoist://watches-changed";
 /// `ProgressSnapshot`
 pub const PROGRESS: &str = "hoist://progress";
 /// `null`: the UI missed lifecycle events and must reload.
@@ -52,6 +54,7 @@ pub fn ui_event(event: &Event) -> (&'static str, Value) {
             json!({ "id": id, "state": state, "error": error }),
         ),
         Event::Network { online } => (NETWORK, json!({ "online": online })),
+        Event::WatchesChanged => (WATCHES_CHANGED, json!({})),
     }
 }
 

@@ -128,7 +128,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
 async fn drive_engine(app: AppHandle, core: Core, stop: CancellationToken) {
     let cell = app.state::<EngineCell>();
     loop {
-        match core.start_engine(RunUntil::Stopped, stop.clone()) {
+        match core.start_engine(RunUntil::Watching, stop.clone()) {
             Ok(engine) => {
                 cell.set(&app, EngineStatus::Driving);
                 match engine.join().await {

@@ -17,6 +17,8 @@ pub enum Event {
     },
     /// The endpoint of a running job stopped or started answering.
     Network { online: bool },
+    /// A watch was added, removed, paused, resumed or edited (by this process).
+    WatchesChanged,
 }
 
 /// Byte progress of one running job.

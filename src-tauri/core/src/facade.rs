@@ -31,12 +31,14 @@ mod enqueue;
 mod keys;
 mod preview;
 mod settings;
+mod watching;
 
 pub use cleanup::CleanupReport;
 pub use engine::EngineHandle;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 pub use preview::{PlannedAction, PlannedUpload, Preview};
 pub use settings::Settings;
+pub use watching::{DEFAULT_SETTLE, WatchRequest};
 
 /// When [`Core::run_queue`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +47,11 @@ pub enum RunUntil {
     Idle,
     /// Every job of this batch has ended (completed, failed, cancelled) or is paused.
     Batch(String),
-    /// Only when the stop token is cancelled (the window).
+    /// Only when the stop token is cancelled.
     Stopped,
+    /// Only when the stop token is cancelled, running every active watch meanwhile (the
+    /// window, `hoist run --watch`).
+    Watching,
 }
 
 /// What one [`Core::run_queue`] did.
@@ -71,6 +76,8 @@ struct Inner {
     board: Arc<ProgressBoard>,
     network: Arc<Network>,
     wake: Arc<Notify>,
+    /// Notified when this process changed the watches (the engine's watch runner listens).
+    watches_changed: Arc<Notify>,
     config: EngineConfig,
     throttles: Throttles,
 }
@@ -120,6 +127,7 @@ impl Core {
                 events,
                 board: Arc::new(ProgressBoard::default()),
                 wake: Arc::new(Notify::new()),
+                watches_changed: Arc::new(Notify::new()),
                 config,
                 throttles,
             }),

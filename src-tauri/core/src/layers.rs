@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 /// another module of its own layer.
 const LAYERS: &[&[&str]] = &[
     &["error", "http", "limits", "throttle"],
-    &["options", "presets"],
+    &["options", "presets", "watcher"],
     &["model"],
     &["connection", "credentials", "event"],
     &["aws_import", "store"],
     &["backend"],
     &["destinations", "engine"],
-    &["browse", "queue"],
+    &["browse", "queue", "watches"],
     &["facade"],
 ];
 

@@ -6,9 +6,9 @@
 //! time drives uploads, by holding the engine lock (see [`Core::run_queue`]).
 //!
 //! Layers, each using only those below it (checked by the `layers` test, which reads the
-//! `crate::` paths of every file): `facade` -> `browse`, `queue` -> `destinations`, `engine` -> `backend`
+//! `crate::` paths of every file): `facade` -> `browse`, `queue`, `watches` -> `destinations`, `engine` -> `backend`
 //! -> `store` -> the nouns (`model` with the job state machine, `credentials`, `event`,
-//! `connection`) -> `options`, `presets` -> the leaves (`error`, `http`, `limits`, `throttle`).
+//! `connection`) -> `options`, `presets`, `watcher` -> the leaves (`error`, `http`, `limits`, `throttle`).
 
 pub mod aws_import;
 #[doc(hidden)]
@@ -30,6 +30,8 @@ pub mod presets;
 mod queue;
 mod store;
 mod throttle;
+mod watcher;
+mod watches;
 
 #[cfg(test)]
 mod layers;
@@ -48,11 +50,13 @@ pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
-    CleanupReport, Core, EngineHandle, EnqueueReport, EnqueueRequest, PlannedAction, PlannedUpload,
-    Preview, RunSummary, RunUntil, Settings, Skipped,
+    CleanupReport, Core, DEFAULT_SETTLE, EngineHandle, EnqueueReport, EnqueueRequest,
+    PlannedAction, PlannedUpload, Preview, RunSummary, RunUntil, Settings, Skipped, WatchRequest,
 };
+pub use model::{Watch, WatchId, WatchState};
 pub use store::{Preferences, QueueCounts, Removal};
 pub use tokio_util::sync::CancellationToken;
+pub use watcher::DEFAULT_IGNORES;
 
 /// The platform data directory (`~/.local/share/hoist` on Linux), unless overridden.
 pub fn default_data_dir() -> Result<std::path::PathBuf> {

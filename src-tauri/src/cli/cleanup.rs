@@ -19,7 +19,7 @@ pub struct CleanupArgs {
     dry_run: bool,
 }
 
-/// `90`, `90s`, `30m`, `12h`, `7d`.
+/// `90`, `90s`, `30m`, `12h`, `7d`, `500ms`.
 pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = text.split_at(
@@ -29,12 +29,15 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     let value: u64 = number
         .parse()
         .map_err(|_| format!("'{text}' is not a duration: use e.g. 30m, 12h or 7d"))?;
+    if unit == "ms" {
+        return Ok(Duration::from_millis(value));
+    }
     let seconds = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("unknown unit in '{text}': use s, m, h or d")),
+        _ => return Err(format!("unknown unit in '{text}': use ms, s, m, h or d")),
     };
     Ok(Duration::from_secs(value.saturating_mul(seconds)))
 }

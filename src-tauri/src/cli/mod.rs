@@ -10,6 +10,7 @@ mod download;
 pub(crate) mod output;
 mod settings;
 mod transfer;
+mod watch;
 
 use clap::{Args, Parser, Subcommand};
 use hoist_core::Core;
@@ -72,6 +73,12 @@ pub enum Command {
     Retry(JobSelection),
     /// Abort incomplete multipart uploads that no job needs (they cost storage).
     Cleanup(cleanup::CleanupArgs),
+    /// Watch folders: every finished file in them is uploaded (while `hoist run --watch` or
+    /// the window runs).
+    Watch {
+        #[command(subcommand)]
+        command: watch::WatchCommand,
+    },
     /// Show or change settings.
     Settings {
         #[command(subcommand)]
@@ -177,6 +184,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
             Ok(code)
         }
         Command::Settings { change } => settings::run(core, change),
+        Command::Watch { command } => watch::run(core, command),
     }
 }
 

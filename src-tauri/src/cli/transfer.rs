@@ -21,6 +21,10 @@ pub struct RunArgs {
     /// Download at most this fast, all downloads together, for this run only.
     #[arg(long, value_parser = parse_limit)]
     download_limit: Option<Limit>,
+    /// Keep running, uploading every finished file in the watched folders (`hoist watch add`)
+    /// as well as the queue, until interrupted (Ctrl-C or SIGTERM).
+    #[arg(long)]
+    watch: bool,
 }
 
 #[derive(Debug, Args)]
@@ -146,8 +150,23 @@ pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
         core.set_run_bandwidth_limit(Direction::Download, limit)?;
     }
     let stop = stop_on_ctrl_c();
+    let until = if args.watch {
+        let watches = core.watches()?;
+        let active = watches.iter().filter(|w| !w.paused).count();
+        println!(
+            "watching {active} folder(s){}; Ctrl-C stops",
+            if active == 0 {
+                " (add one with `hoist watch add DIR`; it is picked up without a restart)"
+            } else {
+                ""
+            }
+        );
+        RunUntil::Watching
+    } else {
+        RunUntil::Idle
+    };
     let display = Display::start(core.clone(), None);
-    let summary = core.run_queue(RunUntil::Idle, stop.clone()).await;
+    let summary = core.run_queue(until, stop.clone()).await;
     display.finish().await;
     let summary = summary?;
     let secs = summary.elapsed.as_secs_f64();
@@ -159,6 +178,12 @@ pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
         bytes(summary.bytes),
         megabytes_per_sec(summary.bytes, secs)
     );
+    if stop.is_cancelled() && args.watch {
+        println!(
+            "stopped: unfinished files stay queued, and the watches find what changes meanwhile at the next start"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if stop.is_cancelled() {
         println!("interrupted: unfinished files stay queued; `hoist run` resumes them");
         return Ok(ExitCode::from(130));
@@ -178,12 +203,22 @@ pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
     })
 }
 
+/// A token cancelled by Ctrl-C or SIGTERM (how systemd and `kill` ask a process to stop).
 fn stop_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let trigger = token.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            trigger.cancel();
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => if interrupted.is_ok() { trigger.cancel() },
+            _ = terminated => trigger.cancel(),
         }
     });
     token

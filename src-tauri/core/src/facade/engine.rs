@@ -85,15 +85,31 @@ impl Core {
     ) -> Result<impl Future<Output = Result<RunSummary>> + Send + 'static> {
         let lock = self.lock_engine()?;
         let scheduler = self.scheduler();
+        let watching = until == RunUntil::Watching;
         let until = match until {
             RunUntil::Idle => Until::Idle,
             RunUntil::Batch(b) => Until::Batch(b),
-            RunUntil::Stopped => Until::Stopped,
+            RunUntil::Stopped | RunUntil::Watching => Until::Stopped,
         };
+        let watches = watching.then(|| {
+            crate::watches::run_watches(
+                self.inner.store.clone(),
+                std::sync::Arc::new(self.clone()),
+                self.inner.watches_changed.clone(),
+                stop.clone(),
+            )
+        });
         Ok(async move {
             let _lock = lock;
             let started = Instant::now();
-            let outcome = scheduler.run(until, stop).await?;
+            // The watches live as long as the engine: they end with the same stop token.
+            let watches = watches.map(tokio::spawn);
+            let outcome = scheduler.run(until, stop.clone()).await;
+            if let Some(watches) = watches {
+                stop.cancel();
+                let _ = watches.await;
+            }
+            let outcome = outcome?;
             Ok(RunSummary {
                 completed: outcome.completed,
                 skipped: outcome.skipped,

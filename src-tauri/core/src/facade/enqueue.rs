@@ -17,9 +17,6 @@ use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// S3's limit on key length, in bytes.
-const MAX_KEY_BYTES: usize = 1024;
-
 #[derive(Debug, Clone, Default)]
 pub struct EnqueueRequest {
     pub paths: Vec<PathBuf>,
@@ -57,23 +54,7 @@ impl Core {
     pub(super) fn plan_request(&self, request: &EnqueueRequest) -> Result<PlannedRequest> {
         let destination = self.resolve_destination(request.destination.as_deref())?;
         let prefix = folder_prefix(request.prefix.as_deref().unwrap_or(&destination.prefix));
-        let bucket = request
-            .bucket
-            .clone()
-            .unwrap_or_else(|| destination.bucket.clone());
-        if destination.kind == DestinationKind::S3 && bucket.trim().is_empty() {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "destination '{}' names no bucket: name one for this upload, or give the \
-                     destination one",
-                    destination.name
-                ),
-            )
-            .with_fix(crate::error::Fix::NameBucket {
-                destination: destination.name.clone(),
-            }));
-        }
+        let bucket = bucket_for(&destination, request.bucket.as_deref())?;
         let if_exists = request.if_exists.unwrap_or(destination.options.if_exists);
         let batch = new_id();
         let template = destination
@@ -186,6 +167,25 @@ impl Core {
     }
 }
 
+/// The bucket files go to: `requested`, else the destination's; an S3 destination must have one.
+pub(super) fn bucket_for(destination: &Destination, requested: Option<&str>) -> Result<String> {
+    let bucket = requested.unwrap_or(&destination.bucket).to_string();
+    if destination.kind == DestinationKind::S3 && bucket.trim().is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "destination '{}' names no bucket: name one for this upload, or give the \
+                 destination one",
+                destination.name
+            ),
+        )
+        .with_fix(crate::error::Fix::NameBucket {
+            destination: destination.name.clone(),
+        }));
+    }
+    Ok(bucket)
+}
+
 /// What a request resolves to before anything is written.
 pub(super) struct PlannedRequest {
     pub destination: Destination,
@@ -260,7 +260,7 @@ impl Walk<'_> {
                 self.add(&path.join(&child), &relative.join(&child), false);
             }
         } else if meta.is_file() {
-            match self.key_for(relative) {
+            match self.keys.key_for(relative) {
                 Ok(key) => self.jobs.push(NewJob {
                     direction: crate::model::Direction::Upload,
                     path: path.to_path_buf(),
@@ -275,27 +275,5 @@ impl Walk<'_> {
         } else {
             self.skip(path, "not a regular file (socket, pipe or device)");
         }
-    }
-
-    fn key_for(&self, relative: &Path) -> std::result::Result<String, String> {
-        let mut parts = Vec::new();
-        for component in relative.components() {
-            match component.as_os_str().to_str() {
-                Some(part) => parts.push(part),
-                None => {
-                    return Err(
-                        "its name is not valid UTF-8, which S3 keys must be: rename it".into(),
-                    );
-                }
-            }
-        }
-        let key = self.keys.key(&parts);
-        if key.len() > MAX_KEY_BYTES {
-            return Err(format!(
-                "its key would be {} bytes, over S3's limit of {MAX_KEY_BYTES}: use a shorter prefix or path",
-                key.len()
-            ));
-        }
-        Ok(key)
     }
 }

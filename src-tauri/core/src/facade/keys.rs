@@ -43,7 +43,34 @@ fn uuid_v4() -> String {
     )
 }
 
+/// S3's limit on key length, in bytes.
+const MAX_KEY_BYTES: usize = 1024;
+
 impl KeyContext<'_> {
+    /// The key of the file at `relative`, or why it cannot have one (a name that is not UTF-8,
+    /// a key over S3's length limit), in words for people.
+    pub fn key_for(&self, relative: &std::path::Path) -> Result<String, String> {
+        let mut parts = Vec::new();
+        for component in relative.components() {
+            match component.as_os_str().to_str() {
+                Some(part) => parts.push(part),
+                None => {
+                    return Err(
+                        "its name is not valid UTF-8, which S3 keys must be: rename it".into(),
+                    );
+                }
+            }
+        }
+        let key = self.key(&parts);
+        if key.len() > MAX_KEY_BYTES {
+            return Err(format!(
+                "its key would be {} bytes, over S3's limit of {MAX_KEY_BYTES}: use a shorter prefix or path",
+                key.len()
+            ));
+        }
+        Ok(key)
+    }
+
     /// The key of the file at `parts` (the path relative to what was added, as UTF-8 names).
     pub fn key(&self, parts: &[&str]) -> String {
         let path = parts.join("/");

@@ -1,6 +1,9 @@
 //! The nouns every layer shares: destinations (destinations), jobs and their states, fingerprints.
 
 pub mod transition;
+mod watch;
+
+pub use watch::{NewWatch, Watch, WatchId, WatchState};
 
 use crate::options::{Capabilities, IfExists, UploadOptions};
 use crate::presets::Provider;
@@ -204,6 +207,8 @@ pub struct Job {
     pub note: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The watch that queued this job; `None` for files added by hand and downloads.
+    pub watch: Option<WatchId>,
 }
 
 /// How a completed job ended. Programs match on this, never on the job's note.

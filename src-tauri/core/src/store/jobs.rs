@@ -7,7 +7,7 @@
 use super::{Store, now};
 use crate::error::Result;
 use crate::model::transition::{Action, transition};
-use crate::model::{DestinationId, Direction, Job, JobId, JobState, Outcome, Selection};
+use crate::model::{DestinationId, Direction, Job, JobId, JobState, Outcome, Selection, WatchId};
 use crate::options::IfExists;
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ pub struct NewJob {
 
 const SELECT: &str = "SELECT j.id, j.path, j.destination_id, p.name, j.bucket, j.key, j.state, \
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
-     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome, j.direction FROM jobs j JOIN destinations p ON p.id = j.destination_id";
+     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome, j.direction, j.watch_id FROM jobs j JOIN destinations p ON p.id = j.destination_id";
 
 pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
@@ -48,6 +48,38 @@ pub(super) fn blob_to_path(bytes: Vec<u8>) -> PathBuf {
     {
         PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// Inserts `jobs` as `queued` rows of `batch` (from `watch`, if one) inside `tx`.
+pub(super) fn insert_job_rows(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &str,
+    jobs: &[&NewJob],
+    watch: Option<WatchId>,
+) -> Result<Vec<JobId>> {
+    let mut ids = Vec::with_capacity(jobs.len());
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO jobs (path, destination_id, bucket, key, state, bytes_total, batch, \
+         created_at, updated_at, if_exists, direction, watch_id) \
+         VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
+    )?;
+    let t = now();
+    for job in jobs {
+        insert.execute(params![
+            path_to_blob(&job.path),
+            job.destination_id.0,
+            job.bucket,
+            job.key,
+            job.bytes_total as i64,
+            batch,
+            t,
+            job.if_exists.as_str(),
+            job.direction.as_str(),
+            watch.map(|w| w.0)
+        ])?;
+        ids.push(JobId(tx.last_insert_rowid()));
+    }
+    Ok(ids)
 }
 
 fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -75,6 +107,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
             .as_deref()
             .and_then(Outcome::parse),
         direction: Direction::parse(&row.get::<_, String>(18)?).unwrap_or_default(),
+        watch: row.get::<_, Option<i64>>(19)?.map(WatchId),
     })
 }
 
@@ -84,29 +117,8 @@ impl Store {
     pub fn insert_jobs(&self, batch: &str, jobs: &[NewJob]) -> Result<Vec<JobId>> {
         self.durably(|conn| {
             let tx = conn.transaction()?;
-            let mut ids = Vec::with_capacity(jobs.len());
-            {
-                let mut insert = tx.prepare(
-                    "INSERT INTO jobs (path, destination_id, bucket, key, state, bytes_total, batch, \
-                 created_at, updated_at, if_exists, direction) \
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7, ?8, ?9)",
-                )?;
-                let t = now();
-                for job in jobs {
-                    insert.execute(params![
-                        path_to_blob(&job.path),
-                        job.destination_id.0,
-                        job.bucket,
-                        job.key,
-                        job.bytes_total as i64,
-                        batch,
-                        t,
-                        job.if_exists.as_str(),
-                        job.direction.as_str()
-                    ])?;
-                    ids.push(JobId(tx.last_insert_rowid()));
-                }
-            }
+            let jobs: Vec<&NewJob> = jobs.iter().collect();
+            let ids = insert_job_rows(&tx, batch, &jobs, None)?;
             tx.commit()?;
             Ok(ids)
         })

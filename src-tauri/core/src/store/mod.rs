@@ -18,6 +18,7 @@ mod removal;
 mod settings;
 mod summary;
 mod uploads;
+mod watches;
 
 pub use preferences::Preferences;
 pub use removal::Removal;
@@ -26,6 +27,7 @@ pub use summary::QueueCounts;
 pub use downloads::DownloadRow;
 pub use jobs::NewJob;
 pub use uploads::{PartRow, UploadRow};
+pub use watches::{IndexedFile, WatchedFile};
 
 use crate::error::{Error, ErrorKind, Result};
 use rusqlite::Connection;
@@ -52,6 +54,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/005_destinations.sql"),
     // 6: downloads (a job's direction, download progress by range).
     include_str!("sql/006_downloads.sql"),
+    // 7: watched folders, their indexes, the watch a job came from.
+    include_str!("sql/007_watches.sql"),
 ];
 
 pub struct Store {

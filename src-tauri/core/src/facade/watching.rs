@@ -1,0 +1,285 @@
+//! Watched folders, from the facade: adding one (with the checks that keep a watch from
+//! uploading its own output), listing, pausing, removing, editing its ignore rules, and the
+//! [`WatchSink`] the watch sessions queue through. The sessions themselves run in the engine
+//! (see [`crate::watches`]).
+
+use super::Core;
+use super::enqueue::bucket_for;
+use super::keys::{KeyContext, folder_prefix};
+use crate::browse::Place;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::Event;
+use crate::model::{DestinationKind, Direction, NewWatch, Watch, WatchId, new_id};
+use crate::options::{DEFAULT_KEY_TEMPLATE, IfExists};
+use crate::store::{NewJob, WatchedFile};
+use crate::watcher::{DEFAULT_IGNORES, FileStat, IgnoreRules};
+use crate::watches::{Queued, WatchSink};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The settle time a watch gets unless told otherwise.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
+const MIN_SETTLE: Duration = Duration::from_millis(100);
+const MAX_SETTLE: Duration = Duration::from_secs(24 * 3600);
+
+/// A folder to watch; see [`Core::add_watch`].
+#[derive(Debug, Clone, Default)]
+pub struct WatchRequest {
+    pub folder: PathBuf,
+    /// Destination name; `None` picks the default one.
+    pub destination: Option<String>,
+    /// Key prefix; `None` uses the destination's.
+    pub prefix: Option<String>,
+    /// Bucket; `None` uses the destination's.
+    pub bucket: Option<String>,
+    /// Globs added to [`DEFAULT_IGNORES`].
+    pub ignore: Vec<String>,
+    /// Conflict rule; `None` uses the destination's.
+    pub if_exists: Option<IfExists>,
+    /// `None`: [`DEFAULT_SETTLE`].
+    pub settle: Option<Duration>,
+    pub mirror_deletes: bool,
+    /// Walk the folder on a timer instead of listening for changes.
+    pub poll: bool,
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidInput, message)
+}
+
+impl Core {
+    /// Adds a watch. Refused, with the reason: a folder that does not exist or is not a folder,
+    /// Hoist's data directory or a folder inside it, and a folder that holds (or lies inside)
+    /// the local folder the watch would upload to.
+    pub fn add_watch(&self, request: WatchRequest) -> Result<Watch> {
+        let shown = request.folder.display().to_string();
+        let meta = std::fs::metadata(&request.folder)
+            .map_err(|e| invalid(format!("cannot watch {shown}: {e}")))?;
+        if !meta.is_dir() {
+            return Err(invalid(format!(
+                "cannot watch {shown}: it is a file, not a folder (watch the folder it is in)"
+            )));
+        }
+        let folder = std::fs::canonicalize(&request.folder)
+            .map_err(|e| invalid(format!("cannot watch {shown}: {e}")))?;
+        let data_dir = std::fs::canonicalize(&self.inner.data_dir)
+            .unwrap_or_else(|_| self.inner.data_dir.clone());
+        if overlaps(&folder, &data_dir) {
+            return Err(invalid(format!(
+                "cannot watch {}: it holds Hoist's own data ({}); watch a folder of your files",
+                folder.display(),
+                data_dir.display()
+            )));
+        }
+        let destination = self.resolve_destination(request.destination.as_deref())?;
+        if destination.kind == DestinationKind::Local
+            && let Some(target) = &destination.folder
+        {
+            let target = std::fs::canonicalize(target).unwrap_or_else(|_| target.clone());
+            if overlaps(&folder, &target) {
+                return Err(invalid(format!(
+                    "cannot watch {} into destination '{}': it uploads to {}, so the watch \
+                     would upload its own uploads; choose another folder or destination",
+                    folder.display(),
+                    destination.name,
+                    target.display()
+                )));
+            }
+        }
+        let bucket = bucket_for(&destination, request.bucket.as_deref())?;
+        let settle = request.settle.unwrap_or(DEFAULT_SETTLE);
+        if !(MIN_SETTLE..=MAX_SETTLE).contains(&settle) {
+            return Err(invalid(format!(
+                "the settle time must be between {} ms and 24 h",
+                MIN_SETTLE.as_millis()
+            )));
+        }
+        let mut ignore: Vec<String> = DEFAULT_IGNORES.iter().map(|g| g.to_string()).collect();
+        for glob in &request.ignore {
+            if !ignore.contains(glob) {
+                ignore.push(glob.clone());
+            }
+        }
+        IgnoreRules::new(&ignore).map_err(invalid)?;
+        let id = self.inner.store.add_watch(&NewWatch {
+            folder,
+            destination_id: destination.id.clone(),
+            bucket,
+            prefix: folder_prefix(request.prefix.as_deref().unwrap_or(&destination.prefix)),
+            key_template: None,
+            ignore,
+            if_exists: request.if_exists,
+            settle_ms: settle.as_millis() as u64,
+            mirror_deletes: request.mirror_deletes,
+            poll: request.poll,
+        })?;
+        self.watches_changed();
+        self.find_watch(&id.to_string())
+    }
+
+    /// Every watch with its counts.
+    pub fn watches(&self) -> Result<Vec<Watch>> {
+        self.inner.store.watches()
+    }
+
+    /// The watch named by `spec`: its id, or its folder (which must then be watched once).
+    pub fn find_watch(&self, spec: &str) -> Result<Watch> {
+        if let Ok(id) = spec.parse::<i64>()
+            && let Some(watch) = self.inner.store.watch(WatchId(id))?
+        {
+            return Ok(watch);
+        }
+        let folder = std::fs::canonicalize(spec).unwrap_or_else(|_| PathBuf::from(spec));
+        let matching: Vec<Watch> = self
+            .inner
+            .store
+            .watches()?
+            .into_iter()
+            .filter(|w| w.folder == folder)
+            .collect();
+        match matching.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::new(
+                ErrorKind::NotFound,
+                format!("no watch '{spec}': see `hoist watch list` for ids and folders"),
+            )),
+            several => Err(invalid(format!(
+                "{} is watched {} times (ids {}): name the watch by its id",
+                folder.display(),
+                several.len(),
+                several
+                    .iter()
+                    .map(|w| w.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Removes a watch and its index; its jobs stay in the queue, its objects in the bucket.
+    pub fn remove_watch(&self, id: WatchId) -> Result<()> {
+        self.inner.store.remove_watch(id)?;
+        self.watches_changed();
+        Ok(())
+    }
+
+    /// Pauses (no new files are looked at; queued ones still upload) or resumes a watch. A
+    /// resumed watch walks its folder first, so nothing added meanwhile is missed.
+    pub fn set_watch_paused(&self, id: WatchId, paused: bool) -> Result<()> {
+        self.inner.store.set_watch_paused(id, paused)?;
+        self.watches_changed();
+        Ok(())
+    }
+
+    /// Replaces a watch's ignore rules (each a glob; see `IgnoreRules`).
+    pub fn set_watch_ignore(&self, id: WatchId, ignore: Vec<String>) -> Result<()> {
+        let ignore: Vec<String> = ignore
+            .into_iter()
+            .map(|g| g.trim().to_string())
+            .filter(|g| !g.is_empty())
+            .collect();
+        IgnoreRules::new(&ignore).map_err(invalid)?;
+        self.inner.store.set_watch_ignore(id, &ignore)?;
+        self.watches_changed();
+        Ok(())
+    }
+
+    fn watches_changed(&self) {
+        self.inner.watches_changed.notify_one();
+        let _ = self.inner.events.send(Event::WatchesChanged);
+    }
+}
+
+/// Whether one folder is the other or inside it.
+fn overlaps(a: &Path, b: &Path) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+#[async_trait::async_trait]
+impl WatchSink for Core {
+    fn queue(&self, watch: &Watch, files: Vec<(PathBuf, FileStat)>) -> Result<Queued> {
+        let destination = self
+            .inner
+            .destinations
+            .list()?
+            .into_iter()
+            .find(|d| d.id == watch.destination_id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("watch {}'s destination is gone", watch.id),
+                )
+            })?;
+        let template = watch
+            .key_template
+            .as_deref()
+            .or(destination.options.key_template.as_deref())
+            .unwrap_or(DEFAULT_KEY_TEMPLATE);
+        let batch = new_id();
+        let keys = KeyContext {
+            template,
+            prefix: &watch.prefix,
+            batch: &batch,
+            queued_at: chrono::Local::now(),
+        };
+        let if_exists = watch.if_exists.unwrap_or(destination.options.if_exists);
+        let mut queued = Vec::new();
+        let mut refused = Vec::new();
+        for (relative, stat) in files {
+            match keys.key_for(&relative) {
+                Ok(key) => queued.push(WatchedFile {
+                    job: NewJob {
+                        direction: Direction::Upload,
+                        path: watch.folder.join(&relative),
+                        destination_id: destination.id.clone(),
+                        bucket: watch.bucket.clone(),
+                        key,
+                        bytes_total: stat.size,
+                        if_exists,
+                    },
+                    relative,
+                    stat,
+                }),
+                Err(reason) => refused.push((relative, reason)),
+            }
+        }
+        let ids = self.inner.store.queue_watched(watch.id, &batch, &queued)?;
+        if !ids.is_empty() {
+            let _ = self
+                .inner
+                .events
+                .send(Event::JobsAdded { ids: ids.clone() });
+            self.inner.wake.notify_one();
+        }
+        Ok(Queued {
+            jobs: queued
+                .into_iter()
+                .zip(ids)
+                .map(|(file, id)| (file.relative, file.job.key, id))
+                .collect(),
+            refused,
+        })
+    }
+
+    async fn delete(&self, watch: &Watch, keys: &[String]) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let destination = self
+            .inner
+            .destinations
+            .list()?
+            .into_iter()
+            .find(|d| d.id == watch.destination_id);
+        let place = Place {
+            destination: destination.map(|d| d.name),
+            bucket: Some(watch.bucket.clone()),
+        };
+        let report = self.inner.browser.delete(&place, keys).await?;
+        Ok(keys
+            .iter()
+            .filter(|key| !report.failed.iter().any(|f| &f.key == *key))
+            .cloned()
+            .collect())
+    }
+}

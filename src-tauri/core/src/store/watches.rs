@@ -1,0 +1,285 @@
+//! Watched folders and each one's index of what it queued (see `sql/007_watches.sql`).
+
+use super::jobs::{blob_to_path, insert_job_rows, path_to_blob};
+use super::{NewJob, Store, now};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{DestinationId, JobId, JobState, NewWatch, Watch, WatchId, WatchState};
+use crate::options::IfExists;
+use crate::watcher::FileStat;
+use rusqlite::{OptionalExtension, Row, params};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What a watch knows of one file it queued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedFile {
+    /// The file as it was when queued.
+    pub stat: FileStat,
+    pub key: String,
+    /// The job that took it and its state; `None` once the job left the queue.
+    pub job: Option<(JobId, JobState)>,
+}
+
+/// A file a watch queues now: its job, its path below the folder, its state.
+pub struct WatchedFile {
+    pub job: NewJob,
+    pub relative: PathBuf,
+    pub stat: FileStat,
+}
+
+const COLUMNS: &str = "SELECT w.id, w.folder, w.destination_id, d.name, w.bucket, w.prefix, \
+     w.key_template, w.ignore, w.if_exists, w.settle_ms, w.mirror_deletes, w.poll, w.paused, \
+     w.state, w.note, w.active_at, w.created_at";
+const COUNTS: &str = "(SELECT COUNT(*) FROM watch_files f LEFT JOIN jobs j ON j.id = f.job_id \
+       WHERE f.watch_id = w.id AND (j.id IS NULL OR j.state = 'completed')), \
+     (SELECT COUNT(*) FROM watch_files f JOIN jobs j ON j.id = f.job_id \
+       WHERE f.watch_id = w.id AND j.state IN ('queued', 'running', 'paused'))";
+const FROM: &str = "FROM watches w JOIN destinations d ON d.id = w.destination_id";
+
+fn watch_from_row(row: &Row<'_>) -> rusqlite::Result<Watch> {
+    let ignore: String = row.get(7)?;
+    let paused: bool = row.get(12)?;
+    let state = WatchState::parse(&row.get::<_, String>(13)?).unwrap_or(WatchState::Error);
+    Ok(Watch {
+        id: WatchId(row.get(0)?),
+        folder: blob_to_path(row.get(1)?),
+        destination_id: DestinationId(row.get(2)?),
+        destination_name: row.get(3)?,
+        bucket: row.get(4)?,
+        prefix: row.get(5)?,
+        key_template: row.get(6)?,
+        ignore: serde_json::from_str(&ignore).unwrap_or_default(),
+        if_exists: row
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .and_then(IfExists::parse),
+        settle_ms: row.get::<_, i64>(9)? as u64,
+        mirror_deletes: row.get(10)?,
+        poll: row.get(11)?,
+        paused,
+        state: if paused { WatchState::Paused } else { state },
+        note: row.get(14)?,
+        active_at: row.get(15)?,
+        created_at: row.get(16)?,
+        uploaded: row.get::<_, i64>(17)? as u64,
+        pending: row.get::<_, i64>(18)? as u64,
+    })
+}
+
+impl Store {
+    /// Adds a watch; the same folder watched into the same place twice is refused.
+    pub fn add_watch(&self, watch: &NewWatch) -> Result<WatchId> {
+        let conn = self.conn();
+        let ignore = serde_json::to_string(&watch.ignore).unwrap_or_else(|_| "[]".into());
+        let inserted = conn.execute(
+            "INSERT INTO watches (folder, destination_id, bucket, prefix, key_template, ignore, \
+             if_exists, settle_ms, mirror_deletes, poll, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                path_to_blob(&watch.folder),
+                watch.destination_id.0,
+                watch.bucket,
+                watch.prefix,
+                watch.key_template,
+                ignore,
+                watch.if_exists.map(|rule| rule.as_str()),
+                watch.settle_ms as i64,
+                watch.mirror_deletes,
+                watch.poll,
+                now()
+            ],
+        );
+        match inserted {
+            Ok(_) => Ok(WatchId(conn.last_insert_rowid())),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "{} is already watched into that place (see `hoist watch list`)",
+                        watch.folder.display()
+                    ),
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every watch, with its counts of files uploaded and pending.
+    pub fn watches(&self) -> Result<Vec<Watch>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{COLUMNS}, {COUNTS} {FROM} ORDER BY w.id"))?;
+        let rows = stmt.query_map([], watch_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every watch without its counts (zero): cheap enough to read every few seconds.
+    pub fn watch_settings(&self) -> Result<Vec<Watch>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{COLUMNS}, 0, 0 {FROM} ORDER BY w.id"))?;
+        let rows = stmt.query_map([], watch_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn watch(&self, id: WatchId) -> Result<Option<Watch>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached(&format!("{COLUMNS}, {COUNTS} {FROM} WHERE w.id = ?1"))?;
+        Ok(stmt.query_row([id.0], watch_from_row).optional()?)
+    }
+
+    /// Removes a watch and its index; its jobs stay in the queue. False if there was none.
+    pub fn remove_watch(&self, id: WatchId) -> Result<bool> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM watches WHERE id = ?1", [id.0])?
+            > 0)
+    }
+
+    pub fn set_watch_paused(&self, id: WatchId, paused: bool) -> Result<bool> {
+        Ok(self.conn().execute(
+            "UPDATE watches SET paused = ?2 WHERE id = ?1",
+            params![id.0, paused],
+        )? > 0)
+    }
+
+    pub fn set_watch_ignore(&self, id: WatchId, ignore: &[String]) -> Result<bool> {
+        let ignore = serde_json::to_string(ignore).unwrap_or_else(|_| "[]".into());
+        Ok(self.conn().execute(
+            "UPDATE watches SET ignore = ?2 WHERE id = ?1",
+            params![id.0, ignore],
+        )? > 0)
+    }
+
+    /// What the engine running the watch says of it.
+    pub fn set_watch_state(
+        &self,
+        id: WatchId,
+        state: WatchState,
+        note: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE watches SET state = ?2, note = ?3 WHERE id = ?1",
+            params![id.0, state.as_str(), note],
+        )?;
+        Ok(())
+    }
+
+    /// Everything `id` queued, by path below its folder.
+    pub fn watch_index(&self, id: WatchId) -> Result<HashMap<PathBuf, IndexedFile>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.path, f.size, f.mtime_ns, f.inode, f.key, j.id, j.state \
+             FROM watch_files f LEFT JOIN jobs j ON j.id = f.job_id WHERE f.watch_id = ?1",
+        )?;
+        let rows = stmt.query_map([id.0], |row| {
+            let job = match row.get::<_, Option<i64>>(5)? {
+                Some(job) => {
+                    let state: String = row.get(6)?;
+                    Some((
+                        JobId(job),
+                        JobState::parse(&state).unwrap_or(JobState::Failed),
+                    ))
+                }
+                None => None,
+            };
+            Ok((
+                blob_to_path(row.get(0)?),
+                IndexedFile {
+                    stat: FileStat {
+                        size: row.get::<_, i64>(1)? as u64,
+                        mtime_ns: row.get(2)?,
+                        inode: row.get::<_, i64>(3)? as u64,
+                    },
+                    key: row.get(4)?,
+                    job,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Queues `files` for watch `id` and records them in its index, in one durable
+    /// transaction: a crash leaves either both or neither, so nothing is queued twice.
+    pub fn queue_watched(
+        &self,
+        id: WatchId,
+        batch: &str,
+        files: &[WatchedFile],
+    ) -> Result<Vec<JobId>> {
+        self.durably(|conn| {
+            let tx = conn.transaction()?;
+            let jobs: Vec<&NewJob> = files.iter().map(|f| &f.job).collect();
+            let ids = insert_job_rows(&tx, batch, &jobs, Some(id))?;
+            {
+                let mut index = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO watch_files (watch_id, path, size, mtime_ns, inode, \
+                     key, job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for (file, job) in files.iter().zip(&ids) {
+                    index.execute(params![
+                        id.0,
+                        path_to_blob(&file.relative),
+                        file.stat.size as i64,
+                        file.stat.mtime_ns,
+                        file.stat.inode as i64,
+                        file.job.key,
+                        job.0
+                    ])?;
+                }
+            }
+            if !files.is_empty() {
+                tx.execute(
+                    "UPDATE watches SET active_at = ?2 WHERE id = ?1",
+                    params![id.0, now()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
+    /// A file whose job has not started changed again: the job will read the new version, so
+    /// only the index learns of it.
+    pub fn restat_watched(
+        &self,
+        id: WatchId,
+        relative: &std::path::Path,
+        stat: FileStat,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE watch_files SET size = ?3, mtime_ns = ?4, inode = ?5 \
+             WHERE watch_id = ?1 AND path = ?2",
+            params![
+                id.0,
+                path_to_blob(relative),
+                stat.size as i64,
+                stat.mtime_ns,
+                stat.inode as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Drops files (gone from the folder) from the index of `id`.
+    pub fn forget_watched(&self, id: WatchId, paths: &[PathBuf]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut delete =
+                tx.prepare_cached("DELETE FROM watch_files WHERE watch_id = ?1 AND path = ?2")?;
+            for path in paths {
+                delete.execute(params![id.0, path_to_blob(path)])?;
+            }
+            if !paths.is_empty() {
+                tx.execute(
+                    "UPDATE watches SET active_at = ?2 WHERE id = ?1",
+                    params![id.0, now()],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,388 @@
+//! One watch, running: walk the folder against the index, then follow events (or walk again
+//! every [`POLL_EVERY`] where there are none), hand finished files to the sink, and mirror
+//! deletions if the watch asks for it. A folder that is missing or unreadable puts the watch in
+//! the error state, and it tries again every [`RETRY_EVERY`]: a drive plugged back in, or a
+//! folder made again, is watched again without the user doing anything.
+
+use super::{Queued, WatchSink};
+use crate::model::{JobState, Watch, WatchState};
+use crate::store::{IndexedFile, Store};
+use crate::watcher::{FileStat, FolderEvents, IgnoreRules, Settler, Signal, StartError};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// How often a polled folder is walked.
+pub const POLL_EVERY: Duration = Duration::from_secs(5);
+/// How often a watched folder is walked anyway, in case an event was missed without notice.
+const RESCAN_EVERY: Duration = Duration::from_secs(3600);
+/// How soon a watch in the error state tries again.
+const RETRY_EVERY: Duration = Duration::from_secs(10);
+
+pub async fn run(
+    watch: Watch,
+    store: Arc<Store>,
+    sink: Arc<dyn WatchSink>,
+    stop: CancellationToken,
+) {
+    loop {
+        let mut session = Session {
+            watch: watch.clone(),
+            store: store.clone(),
+            sink: sink.clone(),
+            index: HashMap::new(),
+        };
+        let Err(problem) = session.watch(&stop).await else {
+            return;
+        };
+        tracing::warn!(watch = %watch.id, folder = %watch.folder.display(), %problem, "watch stopped");
+        session.set_state(WatchState::Error, Some(&problem));
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(RETRY_EVERY) => {}
+        }
+    }
+}
+
+struct Session {
+    watch: Watch,
+    store: Arc<Store>,
+    sink: Arc<dyn WatchSink>,
+    /// The watch's index as this session keeps it (job states as of when read).
+    index: HashMap<PathBuf, IndexedFile>,
+}
+
+impl Session {
+    fn set_state(&self, state: WatchState, note: Option<&str>) {
+        if let Err(e) = self.store.set_watch_state(self.watch.id, state, note) {
+            tracing::warn!(watch = %self.watch.id, error = %e, "cannot note the watch's state");
+        }
+    }
+
+    /// Runs until `stop` (Ok) or until the folder cannot be watched (Err: why, for people).
+    async fn watch(&mut self, stop: &CancellationToken) -> Result<(), String> {
+        let root = self.watch.folder.clone();
+        match std::fs::metadata(&root) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(format!("{} is not a folder any more", root.display())),
+            Err(e) => return Err(format!("cannot open {}: {e}", root.display())),
+        }
+        let rules = IgnoreRules::new(&self.watch.ignore)?;
+        let (signals, mut received) = mpsc::unbounded_channel();
+        let mut poll_note = if self.watch.poll {
+            Some("polling was chosen for this watch".to_string())
+        } else {
+            crate::watcher::needs_polling(&root)
+        };
+        let _events = match poll_note {
+            Some(_) => None,
+            None => match FolderEvents::start(&root, rules.clone(), signals) {
+                Ok(events) => Some(events),
+                Err(StartError::LimitReached) => {
+                    poll_note = Some(limit_note());
+                    None
+                }
+                Err(StartError::Other(e)) => return Err(e),
+            },
+        };
+        self.announce(poll_note.as_deref());
+        let settle = Duration::from_millis(self.watch.settle_ms);
+        let mut settler = Settler::new(settle);
+        self.index = self
+            .store
+            .watch_index(self.watch.id)
+            .map_err(|e| e.to_string())?;
+        self.rescan(&root, Path::new(""), &rules, &mut settler, true)
+            .await?;
+        let mut walk_at = Instant::now() + walk_interval(poll_note.is_some());
+        loop {
+            let wake_at = settler
+                .next_due()
+                .map(Instant::from_std)
+                .map_or(walk_at, |due| due.min(walk_at));
+            tokio::select! {
+                _ = stop.cancelled() => return Ok(()),
+                signal = received.recv(), if _events.is_some() => {
+                    let mut batch: Vec<Signal> = signal.into_iter().collect();
+                    while let Ok(more) = received.try_recv() {
+                        batch.push(more);
+                    }
+                    for signal in batch {
+                        match signal {
+                            Signal::Changed(relative) => {
+                                self.changed(&root, relative, &rules, &mut settler).await?
+                            }
+                            Signal::Removed(relative) => {
+                                settler.forget(&relative);
+                                self.removed(&root, &relative, false).await;
+                            }
+                            Signal::Rescan => {
+                                tracing::info!(watch = %self.watch.id, "events were lost: walking the folder again");
+                                self.rescan(&root, Path::new(""), &rules, &mut settler, true).await?;
+                            }
+                            Signal::LimitReached => {
+                                if poll_note.is_none() {
+                                    poll_note = Some(limit_note());
+                                    self.announce(poll_note.as_deref());
+                                    walk_at = Instant::now() + walk_interval(true);
+                                }
+                            }
+                            Signal::Failed(e) => {
+                                tracing::warn!(watch = %self.watch.id, error = %e, "watcher error")
+                            }
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(wake_at) => {}
+            }
+            if Instant::now() >= walk_at {
+                self.rescan(&root, Path::new(""), &rules, &mut settler, true)
+                    .await?;
+                walk_at = Instant::now() + walk_interval(poll_note.is_some());
+            }
+            let settled = settler.settle(&root, std::time::Instant::now());
+            for gone in &settled.gone {
+                self.removed(&root, gone, false).await;
+            }
+            self.queue(settled.stable);
+        }
+    }
+
+    fn announce(&self, poll_note: Option<&str>) {
+        match poll_note {
+            Some(note) => {
+                tracing::info!(watch = %self.watch.id, folder = %self.watch.folder.display(), %note, "polling");
+                self.set_state(WatchState::Polling, Some(note));
+            }
+            None => {
+                tracing::info!(watch = %self.watch.id, folder = %self.watch.folder.display(), "watching");
+                self.set_state(WatchState::Watching, None);
+            }
+        }
+    }
+
+    /// Something at `relative` was written or created: a file waits to settle, a folder is
+    /// walked (files made right after it may have had no events).
+    async fn changed(
+        &mut self,
+        root: &Path,
+        relative: PathBuf,
+        rules: &IgnoreRules,
+        settler: &mut Settler,
+    ) -> Result<(), String> {
+        match std::fs::symlink_metadata(root.join(&relative)) {
+            Ok(meta) if meta.is_dir() => {
+                self.rescan(root, &relative, rules, settler, false).await?
+            }
+            Ok(meta) if meta.is_file() => {
+                let stat = FileStat::of(&meta);
+                settler.saw(relative, Some(stat), std::time::Instant::now());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Walks `under` (the whole folder when empty): files new or changed since the index wait to
+    /// settle; with `full`, indexed files no longer there are handled as removed.
+    async fn rescan(
+        &mut self,
+        root: &Path,
+        under: &Path,
+        rules: &IgnoreRules,
+        settler: &mut Settler,
+        full: bool,
+    ) -> Result<(), String> {
+        let (walk_root, walk_under, walk_rules) =
+            (root.to_path_buf(), under.to_path_buf(), rules.clone());
+        let scan = tokio::task::spawn_blocking(move || {
+            crate::watcher::scan(&walk_root, &walk_under, &walk_rules)
+        })
+        .await
+        .map_err(|e| format!("the folder walk stopped: {e}"))?;
+        let scan = match scan {
+            Ok(scan) => scan,
+            Err(e) if !full => {
+                tracing::debug!(path = %under.display(), error = %e, "cannot walk a new folder");
+                return Ok(());
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", root.display())),
+        };
+        for (folder, reason) in &scan.unreadable {
+            tracing::warn!(watch = %self.watch.id, folder = %folder.display(), %reason, "cannot read a folder");
+        }
+        let now = std::time::Instant::now();
+        let mut present = std::collections::HashSet::with_capacity(scan.files.len());
+        for (relative, stat) in scan.files {
+            if self
+                .index
+                .get(&relative)
+                .is_none_or(|known| known.stat != stat)
+            {
+                settler.saw(relative.clone(), Some(stat), now);
+            }
+            if full {
+                present.insert(relative);
+            }
+        }
+        if full {
+            let missing: Vec<PathBuf> = self
+                .index
+                .keys()
+                .filter(|path| !present.contains(*path))
+                .cloned()
+                .collect();
+            if !missing.is_empty() && present.is_empty() && self.watch.mirror_deletes {
+                // An empty folder where files were is more often an unmounted drive than a
+                // user who deleted everything: deleting every object would be unrecoverable.
+                tracing::warn!(watch = %self.watch.id, files = missing.len(),
+                    "the folder is empty: not deleting the objects of its files until they are deleted one by one");
+                return Ok(());
+            }
+            for path in missing {
+                self.removed(root, &path, true).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// `relative` (a file or a folder) went away: its index rows are dropped and, with
+    /// mirror-deletes, the objects this watch uploaded for them are deleted. Nothing happens for
+    /// a path that exists again by now.
+    async fn removed(&mut self, root: &Path, relative: &Path, exact: bool) {
+        if root.join(relative).symlink_metadata().is_ok() {
+            return;
+        }
+        let gone: Vec<PathBuf> = self
+            .index
+            .keys()
+            .filter(|path| {
+                if exact {
+                    path.as_path() == relative
+                } else {
+                    path.starts_with(relative)
+                }
+            })
+            .filter(|path| root.join(path).symlink_metadata().is_err())
+            .cloned()
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        let mut forget = gone.clone();
+        if self.watch.mirror_deletes {
+            let uploaded: Vec<String> = gone
+                .iter()
+                .filter_map(|path| self.index.get(path))
+                .filter(|file| {
+                    file.job.is_none_or(|(_, state)| {
+                        state == JobState::Completed || self.finished(file)
+                    })
+                })
+                .map(|file| file.key.clone())
+                .collect();
+            match self.sink.delete(&self.watch, &uploaded).await {
+                Ok(deleted) => {
+                    tracing::info!(watch = %self.watch.id, objects = deleted.len(), "deleted the objects of removed files");
+                    // A delete that failed is kept, to be tried at the next walk.
+                    forget.retain(|path| {
+                        self.index.get(path).is_none_or(|file| {
+                            !uploaded.contains(&file.key) || deleted.contains(&file.key)
+                        })
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(watch = %self.watch.id, error = %e, "cannot delete the objects of removed files");
+                    forget.retain(|path| {
+                        self.index
+                            .get(path)
+                            .is_none_or(|file| !uploaded.contains(&file.key))
+                    });
+                }
+            }
+        }
+        match self.store.forget_watched(self.watch.id, &forget) {
+            Ok(()) => {
+                for path in &forget {
+                    self.index.remove(path);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(watch = %self.watch.id, error = %e, "cannot update the watch's index")
+            }
+        }
+    }
+
+    /// Whether the job of an indexed file completed since the index was read.
+    fn finished(&self, file: &IndexedFile) -> bool {
+        file.job.is_some_and(|(id, _)| {
+            matches!(self.store.job(id), Ok(Some(job)) if job.state == JobState::Completed)
+        })
+    }
+
+    /// Queues finished files that are not already queued as they are now.
+    fn queue(&mut self, stable: Vec<(PathBuf, FileStat)>) {
+        let mut fresh = Vec::new();
+        for (relative, stat) in stable {
+            match self.index.get(&relative) {
+                Some(known) if known.stat == stat => {}
+                Some(IndexedFile {
+                    job: Some((id, _)), ..
+                }) if matches!(self.store.job(*id), Ok(Some(job)) if job.state == JobState::Queued) =>
+                {
+                    // Its job has not started: it will read this version.
+                    if self
+                        .store
+                        .restat_watched(self.watch.id, &relative, stat)
+                        .is_ok()
+                        && let Some(known) = self.index.get_mut(&relative)
+                    {
+                        known.stat = stat;
+                    }
+                }
+                _ => fresh.push((relative, stat)),
+            }
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        let stats: HashMap<PathBuf, FileStat> = fresh.iter().cloned().collect();
+        match self.sink.queue(&self.watch, fresh) {
+            Ok(Queued { jobs, refused }) => {
+                for (path, reason) in &refused {
+                    tracing::warn!(watch = %self.watch.id, path = %path.display(), %reason, "not queued");
+                }
+                tracing::info!(watch = %self.watch.id, files = jobs.len(), "queued finished files");
+                for (relative, key, job) in jobs {
+                    let stat = stats[&relative];
+                    self.index.insert(
+                        relative,
+                        IndexedFile {
+                            stat,
+                            key,
+                            job: Some((job, JobState::Queued)),
+                        },
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(watch = %self.watch.id, error = %e, "cannot queue finished files")
+            }
+        }
+    }
+}
+
+fn walk_interval(polling: bool) -> Duration {
+    if polling { POLL_EVERY } else { RESCAN_EVERY }
+}
+
+fn limit_note() -> String {
+    "the system's limit on watched folders is reached (fs.inotify.max_user_watches): raise it \
+     with `sudo sysctl fs.inotify.max_user_watches=524288` (and a line in /etc/sysctl.d/ to keep \
+     it); until then this folder is walked every few seconds"
+        .to_string()
+}
