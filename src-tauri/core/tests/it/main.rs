@@ -19,3 +19,4 @@ mod local_destination;
 mod resume;
 mod s3_backend;
 mod throttle;
+mod watch;
