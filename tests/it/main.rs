@@ -11,6 +11,7 @@ mod webdriver;
 mod cli;
 mod cli_destinations;
 mod cli_resume;
+mod cli_watch;
 mod e2e;
 mod e2e_browse;
 mod garage;

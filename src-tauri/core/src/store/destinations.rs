@@ -186,6 +186,21 @@ impl Store {
                  then remove the destination",
             ));
         }
+        let watches: Vec<i64> = tx
+            .prepare("SELECT id FROM watches WHERE destination_id = ?1 ORDER BY id")?
+            .query_map([&id.0], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !watches.is_empty() {
+            let ids: Vec<String> = watches.iter().map(|w| w.to_string()).collect();
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "folders are watched into this destination (watch {}): remove those watches \
+                     first (`hoist watch rm ID`)",
+                    ids.join(", ")
+                ),
+            ));
+        }
         tx.execute("DELETE FROM jobs WHERE destination_id = ?1", [&id.0])?;
         tx.execute("DELETE FROM destinations WHERE id = ?1", [&id.0])?;
         tx.commit()?;

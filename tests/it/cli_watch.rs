@@ -1,0 +1,242 @@
+//! `hoist watch ...` and `hoist run --watch`, through the real binary.
+
+use crate::common::*;
+use hoist_test_s3::{Op, TestS3};
+use std::process::Stdio;
+
+fn watches_json(hoist: &Hoist) -> Vec<serde_json::Value> {
+    let out = hoist.run(&["watch", "list", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("watch list --json is JSON")
+}
+
+#[test]
+fn watch_commands_add_list_pause_resume_and_remove_by_id_or_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let folder = dir.path().join("Scans");
+    std::fs::create_dir(&folder).unwrap();
+
+    let missing = hoist.run(&["watch", "add", dir.path().join("nope").to_str().unwrap()]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot watch"));
+    let inside_data = hoist.run(&["watch", "add", dir.path().join("data").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&inside_data.stderr).contains("Hoist's own data"));
+
+    let added = hoist.run(&[
+        "watch",
+        "add",
+        folder.to_str().unwrap(),
+        "--prefix",
+        "scans",
+        "--ignore",
+        "*.raw",
+        "--settle",
+        "750ms",
+        "--mirror-deletes",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let watches = watches_json(&hoist);
+    assert_eq!(watches.len(), 1);
+    let watch = &watches[0];
+    assert_eq!(
+        watch["folder"],
+        folder.canonicalize().unwrap().to_str().unwrap()
+    );
+    assert_eq!(watch["prefix"], "scans/");
+    assert_eq!(watch["settle_ms"], 750);
+    assert_eq!(watch["mirror_deletes"], true);
+    assert_eq!(watch["state"], "starting");
+    let ignore: Vec<&str> = watch["ignore"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    assert!(
+        ignore.contains(&".DS_Store") && ignore.contains(&"*.raw"),
+        "{ignore:?}"
+    );
+
+    let twice = hoist.run(&[
+        "watch",
+        "add",
+        folder.to_str().unwrap(),
+        "--prefix",
+        "scans",
+    ]);
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already watched"));
+
+    assert!(
+        hoist
+            .run(&["watch", "pause", folder.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(watches_json(&hoist)[0]["state"], "paused");
+    let id = watch["id"].to_string();
+    assert!(hoist.run(&["watch", "resume", &id]).status.success());
+    assert_eq!(watches_json(&hoist)[0]["state"], "starting");
+    let table = String::from_utf8_lossy(&hoist.run(&["watch", "list"]).stdout).into_owned();
+    assert!(
+        table.contains("Scans") && table.contains("mirror deletes"),
+        "{table}"
+    );
+
+    let out = dir.path().join("out");
+    let nas = hoist.run(&[
+        "destination",
+        "add",
+        "nas",
+        "--folder",
+        out.to_str().unwrap(),
+    ]);
+    assert!(nas.status.success());
+    let other = dir.path().join("Other");
+    std::fs::create_dir(&other).unwrap();
+    assert!(
+        hoist
+            .run(&[
+                "watch",
+                "add",
+                other.to_str().unwrap(),
+                "--destination",
+                "nas"
+            ])
+            .status
+            .success()
+    );
+    let in_use = hoist.run(&["destination", "rm", "nas"]);
+    assert!(!in_use.status.success());
+    assert!(
+        String::from_utf8_lossy(&in_use.stderr).contains("hoist watch rm"),
+        "{}",
+        String::from_utf8_lossy(&in_use.stderr)
+    );
+    assert!(
+        hoist
+            .run(&["watch", "rm", other.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(hoist.run(&["destination", "rm", "nas"]).status.success());
+
+    let unknown = hoist.run(&["watch", "rm", "42"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no watch '42'"));
+    assert!(
+        hoist
+            .run(&["watch", "rm", folder.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(watches_json(&hoist).is_empty());
+}
+
+/// `hoist run --watch` killed with SIGKILL while it uploads a watched file: the next
+/// `hoist run --watch` finishes that upload on the same upload id, queues nothing twice, and
+/// stops cleanly on SIGTERM.
+#[test]
+fn run_watch_sigkilled_mid_upload_resumes_it_on_restart() {
+    if !keychain_available("run_watch_sigkilled") {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(TestS3::start());
+    server.create_bucket("bucket");
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    hoist.add_destination(
+        "test",
+        &server.endpoint(),
+        "bucket",
+        hoist_test_s3::ACCESS_KEY,
+        hoist_test_s3::SECRET_KEY,
+    );
+    let folder = dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("export.bin");
+    write_pattern(&file, 64 * MIB, 3);
+    let added = hoist.run(&[
+        "watch",
+        "add",
+        folder.to_str().unwrap(),
+        "--settle",
+        "500ms",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    let mut first = hoist
+        .command()
+        .args(["run", "--watch", "--limit", "16M"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("two parts committed", || hoist.committed_parts() >= 2);
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    assert!(hoist.committed_parts() < 8, "the kill must land mid-upload");
+
+    let mut second = hoist
+        .command()
+        .args(["run", "--watch"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the watched upload completes", || {
+        hoist
+            .queue_json()
+            .first()
+            .is_some_and(|j| j["state"] == "completed")
+    });
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&second),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let status = wait_for_exit(&mut second);
+    assert!(
+        status.success(),
+        "SIGTERM stops `hoist run --watch` cleanly: {status:?}"
+    );
+
+    let jobs = hoist.queue_json();
+    assert_eq!(jobs.len(), 1, "the file was queued once: {jobs:?}");
+    let object = server
+        .object_path("bucket", "export.bin")
+        .expect("the object exists");
+    assert!(same_bytes(&object, &file));
+    let creates = server
+        .requests()
+        .iter()
+        .filter(|r| r.op == Op::CreateMultipartUpload)
+        .count();
+    assert_eq!(creates, 1, "one upload id only");
+    let watch = &watches_json(&hoist)[0];
+    assert_eq!(
+        (watch["uploaded"].as_u64(), watch["pending"].as_u64()),
+        (Some(1), Some(0))
+    );
+}
+
+fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let mut status = None;
+    wait_until("hoist exits", || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    status.unwrap()
+}
