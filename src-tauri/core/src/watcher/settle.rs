@@ -48,6 +48,11 @@ impl Settler {
         self.waiting.retain(|path, _| !path.starts_with(relative));
     }
 
+    /// How many files wait to settle.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// When the next clock runs out.
     pub fn next_due(&self) -> Option<Instant> {
         self.waiting.values().map(|s| s.since + self.settle).min()

@@ -92,12 +92,20 @@ impl Session {
         self.announce(poll_note.as_deref());
         let settle = Duration::from_millis(self.watch.settle_ms);
         let mut settler = Settler::new(settle);
+        let walk_started = std::time::Instant::now();
         self.index = self
             .store
             .watch_index(self.watch.id)
             .map_err(|e| e.to_string())?;
         self.rescan(&root, Path::new(""), &rules, &mut settler, true)
             .await?;
+        tracing::info!(
+            watch = %self.watch.id,
+            indexed = self.index.len(),
+            to_settle = settler.waiting(),
+            ms = walk_started.elapsed().as_millis() as u64,
+            "walked the folder"
+        );
         let mut walk_at = Instant::now() + walk_interval(poll_note.is_some());
         loop {
             let wake_at = settler
