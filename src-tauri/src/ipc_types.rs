@@ -12,6 +12,7 @@ mod tests {
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
     use hoist_core::model::{
         Destination, DestinationId, DestinationKind, Direction, Job, JobId, JobState, Outcome,
+        WatchId,
     };
     use hoist_core::options::{Capabilities, IfExists, UploadOptions};
     use hoist_core::presets::Provider;
@@ -33,6 +34,7 @@ mod tests {
         let config = Config::new().with_large_int("number");
         let declarations = [
             declaration::<JobId>(&config),
+            declaration::<WatchId>(&config),
             declaration::<Direction>(&config),
             declaration::<JobState>(&config),
             declaration::<Outcome>(&config),

@@ -252,6 +252,11 @@ impl Core {
         self.inner.store.batch_counts(batch)
     }
 
+    /// Jobs not yet ended (queued, running, paused), oldest first.
+    pub fn unfinished_jobs(&self) -> Result<Vec<Job>> {
+        self.inner.store.unfinished_jobs()
+    }
+
     pub fn batch_jobs(&self, batch: &str) -> Result<Vec<Job>> {
         self.inner.store.jobs_in_batch(batch)
     }

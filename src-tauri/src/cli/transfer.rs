@@ -316,12 +316,8 @@ async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: Canc
         if last_db_read.elapsed() >= Duration::from_secs(1) {
             jobs = match &batch {
                 Some(batch) => core.batch_jobs(batch).unwrap_or_default(),
-                None => core
-                    .jobs()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|j| !j.state.is_terminal())
-                    .collect(),
+                // Not every job: a watched folder's queue holds many thousands of finished ones.
+                None => core.unfinished_jobs().unwrap_or_default(),
             };
             last_db_read = Instant::now();
         }

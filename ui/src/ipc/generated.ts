@@ -8,6 +8,8 @@
 
 export type JobId = number;
 
+export type WatchId = number;
+
 /**
  * Which way a job moves bytes: a local file to an object, or an object to a local file.
  */
@@ -58,7 +60,11 @@ outcome: Outcome | null,
  * What is worth telling about how the job went, for people: e.g. "skipped: an identical
  * object exists", "renamed to photo-1.jpg", "the server lost part 3 ...: sent again".
  */
-note: string | null, created_at: number, updated_at: number, };
+note: string | null, created_at: number, updated_at: number, 
+/**
+ * The watch that queued this job; `None` for files added by hand and downloads.
+ */
+watch: WatchId | null, };
 
 /**
  * A destination's stable id; also the keychain entry's user name.

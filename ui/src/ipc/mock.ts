@@ -122,6 +122,7 @@ export function makeJob(fields: Partial<Job> = {}): Job {
     direction: 'upload',
     if_exists: 'overwrite',
     outcome: null,
+    watch: null,
     note: null,
     created_at: 0,
     updated_at: 0,
