@@ -8,7 +8,7 @@ use super::{Queued, WatchSink};
 use crate::model::{JobState, Watch, WatchState};
 use crate::store::{IndexedFile, Store};
 use crate::watcher::{FileStat, FolderEvents, IgnoreRules, Settler, Signal, StartError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,7 +126,7 @@ impl Session {
                             }
                             Signal::Removed(relative) => {
                                 settler.forget(&relative);
-                                self.removed(&root, &relative, false).await;
+                                self.removed(&root, &relative).await;
                             }
                             Signal::Rescan => {
                                 tracing::info!(watch = %self.watch.id, "events were lost: walking the folder again");
@@ -154,7 +154,7 @@ impl Session {
             }
             let settled = settler.settle(&root, std::time::Instant::now());
             for gone in &settled.gone {
-                self.removed(&root, gone, false).await;
+                self.removed(&root, gone).await;
             }
             self.queue(settled.stable);
         }
@@ -224,7 +224,7 @@ impl Session {
             tracing::warn!(watch = %self.watch.id, folder = %folder.display(), %reason, "cannot read a folder");
         }
         let now = std::time::Instant::now();
-        let mut present = std::collections::HashSet::with_capacity(scan.files.len());
+        let mut present = HashSet::with_capacity(scan.files.len());
         for (relative, stat) in scan.files {
             if self
                 .index
@@ -251,39 +251,41 @@ impl Session {
                     "the folder is empty: not deleting the objects of its files until they are deleted one by one");
                 return Ok(());
             }
-            for path in missing {
-                self.removed(root, &path, true).await;
-            }
+            self.forget_gone(missing).await;
         }
         Ok(())
     }
 
-    /// `relative` (a file or a folder) went away: its index rows are dropped and, with
-    /// mirror-deletes, the objects this watch uploaded for them are deleted. Nothing happens for
-    /// a path that exists again by now.
-    async fn removed(&mut self, root: &Path, relative: &Path, exact: bool) {
+    /// `relative` (a file or a folder) went away: the indexed files at or below it that are
+    /// not there any more are forgotten (see [`Session::forget_gone`]). Nothing happens for a
+    /// path that exists again by now.
+    async fn removed(&mut self, root: &Path, relative: &Path) {
         if root.join(relative).symlink_metadata().is_ok() {
             return;
         }
-        let gone: Vec<PathBuf> = self
-            .index
-            .keys()
-            .filter(|path| {
-                if exact {
-                    path.as_path() == relative
-                } else {
-                    path.starts_with(relative)
-                }
-            })
-            .filter(|path| root.join(path).symlink_metadata().is_err())
-            .cloned()
-            .collect();
+        // A file is one lookup; only a folder needs a look through the whole index.
+        let gone: Vec<PathBuf> = if self.index.contains_key(relative) {
+            vec![relative.to_path_buf()]
+        } else {
+            self.index
+                .keys()
+                .filter(|path| path.starts_with(relative))
+                .filter(|path| root.join(path).symlink_metadata().is_err())
+                .cloned()
+                .collect()
+        };
+        self.forget_gone(gone).await;
+    }
+
+    /// Drops files gone from the folder from the index, in one transaction; with
+    /// mirror-deletes, first deletes (in one batch) the objects this watch uploaded for them.
+    async fn forget_gone(&mut self, gone: Vec<PathBuf>) {
         if gone.is_empty() {
             return;
         }
         let mut forget = gone.clone();
         if self.watch.mirror_deletes {
-            let uploaded: Vec<String> = gone
+            let uploaded: HashSet<String> = gone
                 .iter()
                 .filter_map(|path| self.index.get(path))
                 .filter(|file| {
@@ -293,8 +295,10 @@ impl Session {
                 })
                 .map(|file| file.key.clone())
                 .collect();
-            match self.sink.delete(&self.watch, &uploaded).await {
+            let keys: Vec<String> = uploaded.iter().cloned().collect();
+            match self.sink.delete(&self.watch, &keys).await {
                 Ok(deleted) => {
+                    let deleted: HashSet<String> = deleted.into_iter().collect();
                     tracing::info!(watch = %self.watch.id, objects = deleted.len(), "deleted the objects of removed files");
                     // A delete that failed is kept, to be tried at the next walk.
                     forget.retain(|path| {
