@@ -34,6 +34,15 @@ const COMMANDS: &[&str] = &[
     "share_link",
     "download_objects",
     "show_in_folder",
+    "get_autostart",
+    "set_autostart",
+    "list_watches",
+    "default_ignores",
+    "add_watch",
+    "pause_watch",
+    "resume_watch",
+    "remove_watch",
+    "set_watch_ignore",
 ];
 
 fn main() {

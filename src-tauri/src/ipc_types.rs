@@ -8,6 +8,7 @@
 mod tests {
     use crate::commands::destinations::{DestinationEdit, DestinationForm, PresetView};
     use crate::commands::engine::EngineStatus;
+    use crate::commands::watches::WatchForm;
     use crate::error::UiError;
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
     use hoist_core::model::{
@@ -19,7 +20,7 @@ mod tests {
     use hoist_core::{
         DeleteFailure, DeleteReport, DownloadReport, EnqueueReport, JobProgress, Listing,
         ObjectDetails, ObjectEntry, Place, Preferences, ProgressSnapshot, RefusedKey, Removal,
-        Settings, Skipped,
+        Settings, Skipped, Watch, WatchState,
     };
     use std::path::Path;
     use ts_rs::{Config, TS};
@@ -69,6 +70,9 @@ mod tests {
             declaration::<DownloadReport>(&config),
             declaration::<UiError>(&config),
             declaration::<EngineStatus>(&config),
+            declaration::<WatchState>(&config),
+            declaration::<Watch>(&config),
+            declaration::<WatchForm>(&config),
         ];
         format!(
             "// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.\n\

@@ -33,9 +33,27 @@ const ENGINE_RETRY: Duration = Duration::from_secs(5);
 /// How long the exit waits for the engine to stop in-flight requests and commit.
 const ENGINE_STOP_GRACE: Duration = Duration::from_secs(5);
 
+/// How the window was asked to open.
+#[derive(Debug, Clone, Default)]
+pub struct WindowOptions {
+    /// Start hidden in the tray (`hoist --minimized`, which is how the login entry starts it).
+    pub minimized: bool,
+    /// The data directory given on the command line, if any: the login entry passes it on, so
+    /// Hoist started at login uses the same queue.
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// The flag the login entry starts Hoist with.
+pub const MINIMIZED_FLAG: &str = "--minimized";
+
 /// Opens the queue window and runs until it is closed.
-pub fn run_window(core: Core) -> anyhow::Result<()> {
+pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
+    let mut login_args = vec![MINIMIZED_FLAG.to_string()];
+    if let Some(dir) = &options.data_dir {
+        login_args.push("--data-dir".into());
+        login_args.push(dir.display().to_string());
+    }
     let engine_task: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
 
     let app = tauri::Builder::default()
@@ -46,6 +64,12 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("hoist")
+                .args(login_args)
+                .build(),
+        )
         .manage(core.clone())
         .manage(EngineCell::default())
         .manage(commands::queue::DropTarget::default())
@@ -72,6 +96,15 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
             commands::destinations::test_destination,
             commands::settings::get_settings,
             commands::settings::set_settings,
+            commands::settings::get_autostart,
+            commands::settings::set_autostart,
+            commands::watches::list_watches,
+            commands::watches::default_ignores,
+            commands::watches::add_watch,
+            commands::watches::pause_watch,
+            commands::watches::resume_watch,
+            commands::watches::remove_watch,
+            commands::watches::set_watch_ignore,
             commands::engine::engine_status,
             commands::clipboard::copy_text,
             commands::browse::list_objects,
@@ -93,7 +126,7 @@ pub fn run_window(core: Core) -> anyhow::Result<()> {
                     core.clone(),
                     stop.clone(),
                 ));
-                show_at_start(app.handle(), &core);
+                show_at_start(app.handle(), &core, options.minimized);
                 let task =
                     tauri::async_runtime::spawn(drive_engine(app.handle().clone(), core, stop));
                 *engine_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
@@ -158,9 +191,13 @@ async fn drive_engine(app: AppHandle, core: Core, stop: CancellationToken) {
     }
 }
 
-/// The window starts hidden (tauri.conf.json) and is shown here unless the user chose to
-/// start minimized to the tray.
-fn show_at_start(app: &AppHandle, core: &Core) {
+/// The window starts hidden (tauri.conf.json) and is shown here unless it was started with
+/// [`MINIMIZED_FLAG`] (at login) or the user chose to start minimized to the tray.
+fn show_at_start(app: &AppHandle, core: &Core, asked_minimized: bool) {
+    if asked_minimized {
+        tracing::info!("started minimized to the tray");
+        return;
+    }
     let minimized = match core.preferences() {
         Ok(preferences) => preferences.start_minimized,
         Err(e) => {

@@ -29,8 +29,16 @@ fn main() -> ExitCode {
         Some(command) => cli::run(&data_dir, command),
         None => match hoist_core::Core::open(&data_dir)
             .map_err(anyhow::Error::from)
-            .and_then(hoist_app::run_window)
-        {
+            .and_then(|core| {
+                let options = hoist_app::WindowOptions {
+                    minimized: args.minimized,
+                    data_dir: args
+                        .data_dir
+                        .as_ref()
+                        .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone())),
+                };
+                hoist_app::run_window(core, options)
+            }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -2,13 +2,15 @@
 //! downloads: how many files, total size, how many failed), one per failure (which file, why), and when uploads go offline and
 //! come back. [`NoticePolicy`] decides what to say and keeps it quiet: failures are shown at most
 //! one per [`FAILURE_GAP`] (the others are counted into the next one), the network at most once
-//! per [`NETWORK_GAP`] and "back online" only after an "offline" was shown. The task around it
+//! per [`NETWORK_GAP`] and "back online" only after an "offline" was shown. Uploads from a
+//! watched folder come in many small batches, so they are added up per watch and said at most
+//! once per [`WATCH_GAP`] ("12 files from Scans uploaded"). The task around it
 //! watches the core's events and checks finished batches at most once a second, with one SQL
 //! aggregate per batch, so 100,000 small files cost 100,000 events but no per-job query storm.
 
 use hoist_core::model::{Direction, JobId, JobState};
-use hoist_core::{CancellationToken, Core, Event, QueueCounts};
-use std::collections::{BTreeMap, HashSet};
+use hoist_core::{CancellationToken, Core, Event, QueueCounts, WatchId};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use tauri::AppHandle;
 use tokio::sync::broadcast::error::RecvError;
@@ -17,6 +19,8 @@ use tokio::sync::broadcast::error::RecvError;
 pub const FAILURE_GAP: Duration = Duration::from_secs(10);
 /// The shortest time between two network notifications.
 pub const NETWORK_GAP: Duration = Duration::from_secs(60);
+/// The shortest time between two notifications about one watched folder.
+pub const WATCH_GAP: Duration = Duration::from_secs(30);
 /// How often finished batches are looked for.
 const BATCH_CHECK: Duration = Duration::from_secs(1);
 
@@ -50,6 +54,50 @@ pub struct NoticePolicy {
     failures_held: u32,
     last_network: Option<Instant>,
     offline_shown: bool,
+    /// Finished uploads of each watched folder not yet told.
+    watches: BTreeMap<WatchId, WatchTally>,
+}
+
+/// What one watched folder uploaded since its last notification.
+#[derive(Debug, Default)]
+struct WatchTally {
+    /// The folder's name, as the notification says it.
+    name: String,
+    completed: u64,
+    failed: u64,
+    bytes: u64,
+    last_shown: Option<Instant>,
+}
+
+impl WatchTally {
+    /// The notification for what was added up, if there is something and the gap has passed.
+    fn take_due(&mut self, now: Instant) -> Option<Notice> {
+        let quiet = self
+            .last_shown
+            .is_some_and(|last| now.duration_since(last) < WATCH_GAP);
+        if quiet || (self.completed == 0 && self.failed == 0) {
+            return None;
+        }
+        self.last_shown = Some(now);
+        let completed = std::mem::take(&mut self.completed);
+        let failed = std::mem::take(&mut self.failed);
+        let size = crate::cli::output::bytes(std::mem::take(&mut self.bytes));
+        let (title, body) = match (completed, failed) {
+            (0, failed) => (
+                format!("Uploads from {} failed", self.name),
+                format!("{} failed; see the queue.", plural(failed, "file")),
+            ),
+            (completed, 0) => (
+                format!("{} from {} uploaded", plural(completed, "file"), self.name),
+                format!("{size} uploaded."),
+            ),
+            (completed, failed) => (
+                format!("{} from {} uploaded", plural(completed, "file"), self.name),
+                format!("{size} uploaded; {failed} failed, see the queue."),
+            ),
+        };
+        Some(Notice { title, body })
+    }
 }
 
 impl NoticePolicy {
@@ -75,6 +123,31 @@ impl NoticePolicy {
             ),
         };
         Some(Notice { title, body })
+    }
+
+    /// A batch queued by the watch of folder `name` finished: added to the watch's tally, which
+    /// is told now unless the watch was told about less than [`WATCH_GAP`] ago.
+    pub fn watch_batch_finished(
+        &mut self,
+        watch: WatchId,
+        name: &str,
+        counts: &QueueCounts,
+        now: Instant,
+    ) -> Option<Notice> {
+        let tally = self.watches.entry(watch).or_default();
+        name.clone_into(&mut tally.name);
+        tally.completed += counts.completed;
+        tally.failed += counts.failed;
+        tally.bytes += counts.bytes_completed;
+        tally.take_due(now)
+    }
+
+    /// Watched folders' tallies whose gap has passed.
+    pub fn flush_watches(&mut self, now: Instant) -> Vec<Notice> {
+        self.watches
+            .values_mut()
+            .filter_map(|tally| tally.take_due(now))
+            .collect()
     }
 
     /// A job failed; `name` is its file name, `reason` the error message.
@@ -171,8 +244,9 @@ fn plural(n: u64, noun: &str) -> String {
 pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
     let mut events = core.subscribe();
     let mut policy = NoticePolicy::default();
-    let mut dirty_batches: BTreeMap<String, Direction> = BTreeMap::new();
+    let mut dirty_batches: BTreeMap<String, Dirty> = BTreeMap::new();
     let mut notified_batches: HashSet<String> = HashSet::new();
+    let mut watch_names = WatchNames::default();
     let mut tick = tokio::time::interval(BATCH_CHECK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -191,7 +265,15 @@ pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
                 Err(RecvError::Closed) => return,
             },
             _ = tick.tick() => {
-                for notice in finished_batches(&core, &mut policy, &mut dirty_batches, &mut notified_batches) {
+                let mut notices = finished_batches(
+                    &core,
+                    &mut policy,
+                    &mut dirty_batches,
+                    &mut notified_batches,
+                    &mut watch_names,
+                );
+                notices.extend(policy.flush_watches(Instant::now()));
+                for notice in notices {
                     show(&app, &core, &notice);
                 }
                 policy.flush(Instant::now())
@@ -203,10 +285,44 @@ pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
     }
 }
 
+/// What a batch with a finished job is: its direction, and the watch that queued it.
+#[derive(Debug, Clone, Copy)]
+struct Dirty {
+    direction: Direction,
+    watch: Option<WatchId>,
+}
+
+/// Watched folders' names, read when a watch is first told about.
+#[derive(Debug, Default)]
+struct WatchNames(HashMap<WatchId, String>);
+
+impl WatchNames {
+    fn get(&mut self, core: &Core, watch: WatchId) -> String {
+        if !self.0.contains_key(&watch) {
+            match core.watches() {
+                Ok(watches) => {
+                    for w in watches {
+                        let name = w.folder.file_name().map_or_else(
+                            || w.folder.display().to_string(),
+                            |n| n.to_string_lossy().into_owned(),
+                        );
+                        self.0.insert(w.id, name);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read the watches for a notification"),
+            }
+        }
+        self.0
+            .get(&watch)
+            .cloned()
+            .unwrap_or_else(|| "a watched folder".into())
+    }
+}
+
 fn on_job_state(
     core: &Core,
     policy: &mut NoticePolicy,
-    dirty: &mut BTreeMap<String, Direction>,
+    dirty: &mut BTreeMap<String, Dirty>,
     id: JobId,
     state: JobState,
     error: Option<String>,
@@ -222,7 +338,13 @@ fn on_job_state(
             return None;
         }
     };
-    dirty.insert(job.batch.clone(), job.direction);
+    dirty.insert(
+        job.batch.clone(),
+        Dirty {
+            direction: job.direction,
+            watch: job.watch,
+        },
+    );
     if state != JobState::Failed {
         return None;
     }
@@ -240,11 +362,12 @@ fn on_job_state(
 fn finished_batches(
     core: &Core,
     policy: &mut NoticePolicy,
-    dirty: &mut BTreeMap<String, Direction>,
+    dirty: &mut BTreeMap<String, Dirty>,
     notified: &mut HashSet<String>,
+    watch_names: &mut WatchNames,
 ) -> Vec<Notice> {
     let mut notices = Vec::new();
-    for (batch, direction) in std::mem::take(dirty) {
+    for (batch, Dirty { direction, watch }) in std::mem::take(dirty) {
         let counts = match core.batch_counts(&batch) {
             Ok(counts) => counts,
             Err(e) => {
@@ -256,11 +379,17 @@ fn finished_batches(
             notified.remove(&batch); // a retried batch may finish again
             continue;
         }
-        if notified.insert(batch)
-            && let Some(notice) = policy.batch_finished(&counts, direction)
-        {
-            notices.push(notice);
+        if !notified.insert(batch) {
+            continue;
         }
+        let notice = match watch {
+            Some(watch) => {
+                let name = watch_names.get(core, watch);
+                policy.watch_batch_finished(watch, &name, &counts, Instant::now())
+            }
+            None => policy.batch_finished(&counts, direction),
+        };
+        notices.extend(notice);
     }
     notices
 }
@@ -366,6 +495,53 @@ mod tests {
         assert_eq!(policy.network(false, t0 + Duration::from_secs(3)), None);
         assert_eq!(policy.network(true, t0 + Duration::from_secs(4)), None);
         assert!(policy.network(false, t0 + NETWORK_GAP).is_some());
+    }
+
+    #[test]
+    fn a_watched_folder_is_told_once_per_gap_with_what_it_uploaded_meanwhile() {
+        let mut policy = NoticePolicy::default();
+        let t0 = Instant::now();
+        let scans = WatchId(1);
+        let files = |completed, failed| QueueCounts {
+            completed,
+            failed,
+            bytes_completed: completed * 1024,
+            ..Default::default()
+        };
+        let first = policy
+            .watch_batch_finished(scans, "Scans", &files(1, 0), t0)
+            .unwrap();
+        assert_eq!(first.title, "1 file from Scans uploaded");
+        assert_eq!(first.body, "1.0 KiB uploaded.");
+        // Eleven more small batches within the gap: nothing said, all added up.
+        for i in 1..=11 {
+            let at = t0 + Duration::from_secs(i);
+            assert_eq!(
+                policy.watch_batch_finished(scans, "Scans", &files(1, 0), at),
+                None
+            );
+        }
+        assert_eq!(
+            policy.watch_batch_finished(scans, "Scans", &files(0, 1), t0 + Duration::from_secs(12)),
+            None
+        );
+        // Another watch is told on its own.
+        let camera = policy
+            .watch_batch_finished(WatchId(2), "Camera", &files(3, 0), t0)
+            .unwrap();
+        assert_eq!(camera.title, "3 files from Camera uploaded");
+        assert!(policy.flush_watches(t0 + WATCH_GAP / 2).is_empty());
+        let held = policy.flush_watches(t0 + WATCH_GAP);
+        assert_eq!(held.len(), 1, "{held:?}");
+        assert_eq!(held[0].title, "11 files from Scans uploaded");
+        assert_eq!(held[0].body, "11.0 KiB uploaded; 1 failed, see the queue.");
+        // Nothing new: nothing to say.
+        assert!(policy.flush_watches(t0 + WATCH_GAP * 3).is_empty());
+        let failed_only = policy
+            .watch_batch_finished(scans, "Scans", &files(0, 2), t0 + WATCH_GAP * 3)
+            .unwrap();
+        assert_eq!(failed_only.title, "Uploads from Scans failed");
+        assert_eq!(failed_only.body, "2 files failed; see the queue.");
     }
 
     #[test]

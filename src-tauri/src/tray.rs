@@ -5,7 +5,7 @@
 //! text changes.
 
 use hoist_core::model::Selection;
-use hoist_core::{CancellationToken, Core, ProgressSnapshot, QueueCounts};
+use hoist_core::{CancellationToken, Core, ProgressSnapshot, QueueCounts, WatchCounts};
 use std::time::Duration;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -18,8 +18,13 @@ const PAUSE_ALL: &str = "pause-all";
 const RESUME_ALL: &str = "resume-all";
 const QUIT: &str = "quit";
 
-/// What the tray's status line says, e.g. "3 uploading · 12 queued · 4.2 MB/s".
-pub fn status_line(counts: &QueueCounts, progress: &ProgressSnapshot) -> String {
+/// What the tray's status line says, e.g. "3 uploading · 12 queued · 4.2 MB/s · watching 2
+/// folders".
+pub fn status_line(
+    counts: &QueueCounts,
+    progress: &ProgressSnapshot,
+    watches: &WatchCounts,
+) -> String {
     let mut parts = Vec::new();
     let waiting = !progress.online && counts.running + counts.queued > 0;
     if waiting {
@@ -41,7 +46,17 @@ pub fn status_line(counts: &QueueCounts, progress: &ProgressSnapshot) -> String 
         parts.push(format!("{:.1} MB/s", rate / 1e6));
     }
     if parts.is_empty() {
-        return "No uploads in progress".into();
+        parts.push("No uploads in progress".into());
+    }
+    match watches.running {
+        0 => {}
+        1 => parts.push("watching 1 folder".into()),
+        n => parts.push(format!("watching {n} folders")),
+    }
+    match watches.failing {
+        0 => {}
+        1 => parts.push("1 watch has a problem".into()),
+        n => parts.push(format!("{n} watches have a problem")),
     }
     parts.join(" · ")
 }
@@ -118,17 +133,20 @@ async fn refresh_status(item: MenuItem<Wry>, core: Core, stop: CancellationToken
         }
         let reading = {
             let core = core.clone();
-            tauri::async_runtime::spawn_blocking(move || core.queue_counts()).await
+            tauri::async_runtime::spawn_blocking(move || {
+                Ok::<_, hoist_core::Error>((core.queue_counts()?, core.watch_counts()?))
+            })
+            .await
         };
-        let counts = match reading {
-            Ok(Ok(counts)) => counts,
+        let (counts, watches) = match reading {
+            Ok(Ok(read)) => read,
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "tray status: cannot count jobs");
                 continue;
             }
             Err(_) => continue,
         };
-        let line = status_line(&counts, &core.progress());
+        let line = status_line(&counts, &core.progress(), &watches);
         if line != shown {
             if let Err(e) = item.set_text(&line) {
                 tracing::debug!(error = %e, "tray status: cannot set the text");
@@ -169,7 +187,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            status_line(&counts, &running(&[2e6, 1.2e6, 1e6], true)),
+            status_line(
+                &counts,
+                &running(&[2e6, 1.2e6, 1e6], true),
+                &WatchCounts::default()
+            ),
             "3 uploading · 12 queued · 4.2 MB/s"
         );
     }
@@ -183,7 +205,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            status_line(&counts, &running(&[5e5, 5e5], false)),
+            status_line(
+                &counts,
+                &running(&[5e5, 5e5], false),
+                &WatchCounts::default()
+            ),
             "Waiting for network · 1 paused · 4 failed"
         );
         let idle = QueueCounts {
@@ -191,8 +217,34 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            status_line(&idle, &running(&[], true)),
+            status_line(&idle, &running(&[], true), &WatchCounts::default()),
             "No uploads in progress"
+        );
+    }
+
+    #[test]
+    fn status_line_counts_watches_and_their_problems() {
+        let idle = QueueCounts::default();
+        let watches = WatchCounts {
+            running: 2,
+            paused: 1,
+            failing: 1,
+        };
+        assert_eq!(
+            status_line(&idle, &running(&[], true), &watches),
+            "No uploads in progress · watching 2 folders · 1 watch has a problem"
+        );
+        let one = WatchCounts {
+            running: 1,
+            ..Default::default()
+        };
+        let busy = QueueCounts {
+            running: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            status_line(&busy, &running(&[1e6], true), &one),
+            "1 uploading · 1.0 MB/s · watching 1 folder"
         );
     }
 }

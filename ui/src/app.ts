@@ -4,17 +4,19 @@
 import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, UiError, Unlisten } from './ipc/types';
 import { toUiError } from './ipc/types';
 import type { Action, Filter, Notice, QueueState } from './state';
-import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJobs } from './state';
+import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJobs, withWatches } from './state';
 import type { BulkAction } from './view';
 import { QueueView, button, el } from './view';
 import { DestinationsView } from './destinations';
 import { BrowseView } from './browse';
 import { SettingsView } from './settings';
+import { WatchesView } from './watches';
 
-export type Tab = 'queue' | 'browse' | 'destinations' | 'settings';
+export type Tab = 'queue' | 'browse' | 'watches' | 'destinations' | 'settings';
 const TABS: [Tab, string][] = [
   ['queue', 'Queue'],
   ['browse', 'Browse'],
+  ['watches', 'Watches'],
   ['destinations', 'Destinations'],
   ['settings', 'Settings'],
 ];
@@ -26,6 +28,8 @@ export interface AppOptions {
   pollMs?: number;
   /** How long an info notice stays up. */
   noticeMs?: number;
+  /** How long to gather watch-related events before reloading the watches. */
+  watchesDelayMs?: number;
 }
 
 export class QueueApp {
@@ -37,12 +41,16 @@ export class QueueApp {
   private queueTarget: [string, string] = ['', ''];
   private browseRefreshTimer: ReturnType<typeof setTimeout> | null = null;
   readonly settings: SettingsView;
+  readonly watches: WatchesView;
+  /** Coalesces reloads of the watches' counts while jobs finish. */
+  private watchesTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   tab: Tab = 'queue';
   private readonly unlisteners: Unlisten[] = [];
   private readonly reloadDelayMs: number;
   private readonly pollMs: number;
   private readonly noticeMs: number;
+  private readonly watchesDelayMs: number;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -58,6 +66,7 @@ export class QueueApp {
     this.reloadDelayMs = options.reloadDelayMs ?? 100;
     this.pollMs = options.pollMs ?? 2000;
     this.noticeMs = options.noticeMs ?? 6000;
+    this.watchesDelayMs = options.watchesDelayMs ?? 1000;
     root.replaceChildren();
     root.classList.add('hoist');
     const header = el('header', 'app-header');
@@ -98,13 +107,17 @@ export class QueueApp {
         if (this.tab === 'browse') this.setDropTarget(destination, prefix);
       },
     });
-    this.destinations = new DestinationsView(main, ipc, (destinations) => this.view.setDestinations(destinations));
+    this.watches = new WatchesView(main, ipc, (watches) => this.set(withWatches(this.state, watches)));
+    this.destinations = new DestinationsView(main, ipc, (destinations) => {
+      this.view.setDestinations(destinations);
+      this.watches.setDestinations(destinations);
+    });
     this.settings = new SettingsView(main, ipc);
     root.append(
-      el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in a list · Delete removes · Enter opens a folder, Backspace goes up · Alt+1–4 switch views'),
+      el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in a list · Delete removes · Enter opens a folder, Backspace goes up · Alt+1–5 switch views'),
     );
     root.addEventListener('keydown', (event) => {
-      const index = ['1', '2', '3', '4'].indexOf(event.key);
+      const index = ['1', '2', '3', '4', '5'].indexOf(event.key);
       if (event.altKey && index >= 0) {
         event.preventDefault();
         this.showTab(TABS[index]![0]);
@@ -114,17 +127,19 @@ export class QueueApp {
     this.view.render(this.state);
   }
 
-  /** Shows one view; Destinations and Settings reload from the shell when shown. */
+  /** Shows one view; Watches, Destinations and Settings reload from the shell when shown. */
   showTab(tab: Tab): void {
     const leavingBrowse = this.tab === 'browse' && tab !== 'browse';
     this.tab = tab;
     for (const [t, b] of this.tabButtons) b.setAttribute('aria-selected', String(t === tab));
     this.view.element.hidden = tab !== 'queue';
     this.browse.element.hidden = tab !== 'browse';
+    this.watches.element.hidden = tab !== 'watches';
     this.destinations.element.hidden = tab !== 'destinations';
     this.settings.element.hidden = tab !== 'settings';
     if (tab === 'destinations') void this.destinations.load();
     if (tab === 'browse') void this.browse.load();
+    if (tab === 'watches') void this.watches.load();
     if (leavingBrowse) this.setDropTarget(...this.queueTarget);
     if (tab === 'settings') void this.settings.load();
   }
@@ -132,13 +147,18 @@ export class QueueApp {
   /** Subscribes first, then loads, so no change between the two is lost. */
   async start(): Promise<void> {
     await Promise.all([
-      this.on('hoist://jobs-added', () => this.scheduleReload()),
+      this.on('hoist://jobs-added', () => {
+        this.scheduleReload();
+        this.scheduleWatchesReload();
+      }),
+      this.on('hoist://watches-changed', () => this.scheduleWatchesReload(true)),
       this.on('hoist://resync', () => this.scheduleReload()),
       this.on('hoist://job-state', (event) => {
         const { state, known } = applyJobState(this.state, event);
         this.set(state);
         if (!known) this.scheduleReload();
         if (event.state === 'completed') this.refreshBrowseFor(event.id);
+        if (this.state.jobs.find((j) => j.id === event.id)?.watch != null) this.scheduleWatchesReload();
       }),
       this.on('hoist://progress', (snapshot) => {
         const { state, unknown } = applyProgress(this.state, snapshot);
@@ -155,7 +175,18 @@ export class QueueApp {
       (status) => this.setEngine(status),
       (e: unknown) => this.showError(toUiError(e)),
     );
-    await Promise.all([this.reload(), engine, this.destinations.load()]);
+    await Promise.all([this.reload(), engine, this.destinations.load(), this.watches.load()]);
+  }
+
+  /** Reloads the watches (their counts, states and names) at most once a second; only while
+   * the Watches view is shown, unless `always` (a watch was added or removed: the queue's tags
+   * need its name). */
+  private scheduleWatchesReload(always = false): void {
+    if (this.watchesTimer || this.disposed || (!always && this.tab !== 'watches')) return;
+    this.watchesTimer = setTimeout(() => {
+      this.watchesTimer = null;
+      void this.watches.load();
+    }, this.watchesDelayMs);
   }
 
   private setDropTarget(destination: string, prefix: string): void {
@@ -185,7 +216,7 @@ export class QueueApp {
   dispose(): void {
     this.disposed = true;
     for (const unlisten of this.unlisteners.splice(0)) unlisten();
-    for (const timer of [this.reloadTimer, this.noticeTimer, this.browseRefreshTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.reloadTimer, this.noticeTimer, this.browseRefreshTimer, this.watchesTimer]) if (timer) clearTimeout(timer);
     if (this.pollTimer) clearInterval(this.pollTimer);
   }
 

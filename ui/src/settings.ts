@@ -1,6 +1,6 @@
 // The Settings view: concurrent transfers, part size, upload and download limits, notifications, close to tray,
 // start minimized, following symbolic links. Stored in the database by the shell; a value the core refuses is reported and
-// nothing is saved.
+// nothing is saved. Starting at login is the desktop's (an autostart entry), read and written on its own.
 import type { Ipc, Settings } from './ipc/types';
 import { toUiError } from './ipc/types';
 import { el } from './view';
@@ -74,6 +74,7 @@ export class SettingsView {
     add('download_limit', 'Download limit (MiB/s)', 'text', 'all downloads together; empty for no limit');
     add('notifications', 'Notifications', 'checkbox');
     add('close_to_tray', 'Closing the window keeps Hoist in the tray', 'checkbox');
+    add('autostart', 'Start Hoist when I log in', 'checkbox', 'minimized to the tray, so watched folders keep uploading after a restart');
     add('start_minimized', 'Start minimized to the tray', 'checkbox');
     add('follow_links', 'Follow symbolic links in added folders', 'checkbox', 'off: links are skipped and listed, so a link to a private file is never uploaded by surprise');
     const save = el('button', 'save', 'Save settings');
@@ -91,7 +92,9 @@ export class SettingsView {
 
   async load(): Promise<void> {
     try {
-      this.show(await this.ipc.getSettings());
+      const [settings, autostart] = await Promise.all([this.ipc.getSettings(), this.ipc.getAutostart()]);
+      this.show(settings);
+      this.fields.get('autostart')!.checked = autostart;
     } catch (e) {
       this.say(toUiError(e).message, 'error');
     }
@@ -115,6 +118,8 @@ export class SettingsView {
     if (typeof settings === 'string') return this.say(settings, 'error');
     try {
       this.show(await this.ipc.setSettings(settings));
+      const autostart = this.fields.get('autostart')!;
+      autostart.checked = await this.ipc.setAutostart(autostart.checked);
       this.say('Saved.', 'info');
     } catch (e) {
       this.say(toUiError(e).message, 'error');

@@ -11,6 +11,8 @@ import type {
   JobState,
   JobStateEvent,
   ProgressSnapshot,
+  Watch,
+  WatchId,
 } from './ipc/types';
 
 export type Action = 'pause' | 'resume' | 'retry' | 'cancel' | 'remove' | 'show';
@@ -35,6 +37,8 @@ export interface QueueState {
   /** Rows with a command in flight: their buttons are disabled. */
   busy: ReadonlySet<JobId>;
   filter: Filter;
+  /** Each watch's folder name, for tagging the uploads it queued. */
+  watchNames: ReadonlyMap<WatchId, string>;
 }
 
 /** What one row shows; the view renders it and nothing else. */
@@ -58,6 +62,8 @@ export interface RowView {
   speed: string;
   actions: Action[];
   busy: boolean;
+  /** "watched: Scans" for an upload a watched folder queued, else null. */
+  watch: string | null;
 }
 
 export function initialState(): QueueState {
@@ -70,7 +76,13 @@ export function initialState(): QueueState {
     notice: null,
     busy: new Set(),
     filter: 'all',
+    watchNames: new Map(),
   };
+}
+
+/** The watches' folder names, for the rows their uploads show in. */
+export function withWatches(state: QueueState, watches: Watch[]): QueueState {
+  return { ...state, watchNames: new Map(watches.map((w) => [w.id, fileName(w.folder)])) };
 }
 
 const ACTIONS: Record<JobState, Action[]> = {
@@ -153,7 +165,15 @@ export function withBusy(state: QueueState, id: JobId, busy: boolean): QueueStat
   return { ...state, busy: next };
 }
 
-export function rowView(job: Job, progress: JobProgress | undefined, busy = false, now = Date.now()): RowView {
+const NO_WATCHES: ReadonlyMap<WatchId, string> = new Map();
+
+export function rowView(
+  job: Job,
+  progress: JobProgress | undefined,
+  busy = false,
+  now = Date.now(),
+  watchNames: ReadonlyMap<WatchId, string> = NO_WATCHES,
+): RowView {
   const live = job.state === 'running' ? progress : undefined;
   const total = live?.bytes_total ?? job.bytes_total;
   const done = job.state === 'completed' ? total : (live?.bytes_done ?? job.bytes_done);
@@ -184,11 +204,12 @@ export function rowView(job: Job, progress: JobProgress | undefined, busy = fals
     speed,
     actions: actionsFor(job.state, job.direction),
     busy,
+    watch: job.watch === null ? null : `watched: ${watchNames.get(job.watch) ?? `folder ${job.watch}`}`,
   };
 }
 
 export function rows(state: QueueState): RowView[] {
-  return visibleJobs(state).map((job) => rowView(job, state.progress.get(job.id), state.busy.has(job.id)));
+  return visibleJobs(state).map((job) => rowView(job, state.progress.get(job.id), state.busy.has(job.id), Date.now(), state.watchNames));
 }
 
 /** The jobs the current filter shows, in queue order. */

@@ -42,6 +42,7 @@ interface RowElements {
   row: HTMLElement;
   name: HTMLElement;
   key: HTMLElement;
+  watch: HTMLElement;
   badge: HTMLElement;
   attempts: HTMLElement;
   bar: HTMLProgressElement;
@@ -243,7 +244,7 @@ export class QueueView {
       }
       row.row.style.top = `${i * ROW_HEIGHT}px`;
       row.row.dataset['index'] = String(i);
-      this.updateRow(row, rowView(job, state.progress.get(job.id), state.busy.has(job.id)));
+      this.updateRow(row, rowView(job, state.progress.get(job.id), state.busy.has(job.id), Date.now(), state.watchNames));
     }
     for (const [id, row] of this.rowEls) {
       if (!seen.has(id)) {
@@ -286,7 +287,11 @@ export class QueueView {
     const file = el('div', 'cell file-cell');
     const name = el('div', 'file');
     const key = el('div', 'key');
-    file.append(name, key);
+    const watch = el('span', 'watch-tag');
+    watch.hidden = true;
+    const keyLine = el('div', 'key-line');
+    keyLine.append(watch, key);
+    file.append(name, keyLine);
     const stateCell = el('div', 'cell state');
     const badge = el('span', 'badge');
     const attempts = el('div', 'attempts');
@@ -307,7 +312,7 @@ export class QueueView {
     progressCell.append(bar, line, messageLine);
     const actions = el('div', 'cell actions');
     row.append(file, stateCell, progressCell, actions);
-    return { row, name, key, badge, attempts, bar, detail, speed, message, details, actions, last: null };
+    return { row, name, key, watch, badge, attempts, bar, detail, speed, message, details, actions, last: null };
   }
 
   private updateRow(row: RowElements, view: RowView): void {
@@ -319,6 +324,10 @@ export class QueueView {
     if (last?.destination !== view.destination) {
       row.key.textContent = view.destination;
       row.key.title = view.destination;
+    }
+    if (last?.watch !== view.watch) {
+      row.watch.textContent = view.watch ?? '';
+      row.watch.hidden = view.watch === null;
     }
     if (last?.state !== view.state) {
       row.row.dataset['state'] = view.state;

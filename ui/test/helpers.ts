@@ -7,7 +7,7 @@ import type { Job } from '../src/ipc/types';
 export async function mountApp(root: HTMLElement, jobs: Job[], setup?: (ipc: MockIpc) => void): Promise<{ app: QueueApp; ipc: MockIpc }> {
   const ipc = new MockIpc(jobs);
   setup?.(ipc);
-  const app = new QueueApp(root, ipc, { reloadDelayMs: 1, pollMs: 10, noticeMs: 50 });
+  const app = new QueueApp(root, ipc, { reloadDelayMs: 1, pollMs: 10, noticeMs: 50, watchesDelayMs: 1 });
   await app.start();
   return { app, ipc };
 }

@@ -149,7 +149,7 @@ describe('destinations', () => {
     set('bucket', 'photos');
     form.requestSubmit();
     await settle();
-    expect(q('.form-message').textContent).toBe('Enter your Cloudflare account id.');
+    expect(q('.destinations-view .form-message').textContent).toBe('Enter your Cloudflare account id.');
     set('account_id', 'abc123');
     set('access_key_id', 'AKID');
     set('secret_access_key', 's3cr3t-value');
@@ -201,7 +201,7 @@ describe('destinations', () => {
     form.querySelector<HTMLInputElement>('[name="name"]')!.value = 'nas';
     form.requestSubmit();
     await settle();
-    expect(q('.form-message').textContent).toBe('Choose the folder to upload into.');
+    expect(q('.destinations-view .form-message').textContent).toBe('Choose the folder to upload into.');
     expect(form.querySelector<HTMLInputElement>('[name="folder"]')!.readOnly).toBe(true);
     form.querySelector<HTMLButtonElement>('.choose-folder')!.click();
     await settle();
@@ -257,7 +257,7 @@ describe('settings', () => {
 
   it('loads, refuses a bad value without saving, and saves a good one', async () => {
     const ipc = await mount([]);
-    root.dispatchEvent(new KeyboardEvent('keydown', { key: '4', altKey: true }));
+    root.dispatchEvent(new KeyboardEvent('keydown', { key: '5', altKey: true }));
     await settle();
     expect(app!.tab).toBe('settings');
     const field = (name: string) => q<HTMLInputElement>(`.settings-form [name="${name}"]`);
@@ -272,8 +272,12 @@ describe('settings', () => {
     field('bandwidth_limit').value = '4';
     field('download_limit').value = '16';
     field('notifications').checked = false;
+    expect(field('autostart').checked).toBe(false);
+    field('autostart').checked = true;
     q<HTMLFormElement>('.settings-form').requestSubmit();
     await settle();
+    expect(ipc.autostart).toBe(true);
+    expect(field('autostart').checked).toBe(true);
     expect(ipc.settings).toMatchObject({
       part_size: 32 * 1024 * 1024,
       bandwidth_limit: 4 * 1024 * 1024,

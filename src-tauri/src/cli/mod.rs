@@ -32,6 +32,9 @@ pub struct Cli {
     /// Also log to stderr.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// With no command: open hidden in the tray (how Hoist starts at login).
+    #[arg(long)]
+    pub minimized: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

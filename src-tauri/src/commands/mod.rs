@@ -10,6 +10,7 @@ pub mod download;
 pub mod engine;
 pub mod queue;
 pub mod settings;
+pub mod watches;
 
 use crate::error::UiError;
 use hoist_core::Core;

@@ -456,3 +456,82 @@ bytes: number, refused: Array<RefusedKey>, };
 export type UiError = { code: string, message: string, };
 
 export type EngineStatus = { "state": "driving" } | { "state": "elsewhere" } | { "state": "stopped", message: string, };
+
+/**
+ * How a watch is doing, as the engine running it last said.
+ */
+
+export type WatchState = "starting" | "watching" | "polling" | "paused" | "error";
+
+/**
+ * A watched folder: every finished file below it is uploaded to `bucket` under `prefix`.
+ */
+
+export type Watch = { id: WatchId, folder: string, destination_id: DestinationId, destination_name: string, bucket: string, 
+/**
+ * A folder prefix (`scans/`), or empty.
+ */
+prefix: string, 
+/**
+ * `None`: the destination's key template.
+ */
+key_template: string | null, 
+/**
+ * Globs of names never uploaded (see `watcher::IgnoreRules`).
+ */
+ignore: Array<string>, 
+/**
+ * `None`: the destination's rule.
+ */
+if_exists: IfExists | null, 
+/**
+ * How long a file must stay unchanged before it is uploaded, in milliseconds.
+ */
+settle_ms: number, 
+/**
+ * Whether deleting a file (or moving it out) deletes the object this watch uploaded.
+ */
+mirror_deletes: boolean, 
+/**
+ * Whether the folder is walked on a timer instead of listening for changes.
+ */
+poll: boolean, paused: boolean, state: WatchState, 
+/**
+ * Why the watch is polling or failing, in words for people.
+ */
+note: string | null, 
+/**
+ * When the watch last queued or deleted something (Unix seconds).
+ */
+active_at: number | null, 
+/**
+ * Files this watch queued whose upload finished (or left the queue).
+ */
+uploaded: number, 
+/**
+ * Files this watch queued that are still to be uploaded.
+ */
+pending: number, created_at: number, };
+
+/**
+ * The Watches view's add form (ui/src/ipc/types.ts `WatchForm`). Empty strings count as "not
+ * given".
+ */
+
+export type WatchForm = { 
+/**
+ * Destination name; not given: the default one.
+ */
+destination?: string, 
+/**
+ * Key prefix; not given: the destination's.
+ */
+prefix?: string, 
+/**
+ * Globs ignored on top of the defaults.
+ */
+ignore?: Array<string>, 
+/**
+ * How long a file must stay unchanged, in milliseconds; not given: 2 s.
+ */
+settle_ms?: number, if_exists?: IfExists, mirror_deletes?: boolean, poll?: boolean, };

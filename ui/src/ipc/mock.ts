@@ -25,6 +25,9 @@ import type {
   ObjectDetails,
   ObjectEntry,
   Place,
+  Watch,
+  WatchForm,
+  WatchId,
 } from './types';
 
 /** A destination with sensible defaults. */
@@ -82,7 +85,45 @@ type Command =
   | 'deleteObjects'
   | 'shareLink'
   | 'downloadObjects'
-  | 'showInFolder';
+  | 'showInFolder'
+  | 'getAutostart'
+  | 'setAutostart'
+  | 'listWatches'
+  | 'defaultIgnores'
+  | 'addWatch'
+  | 'pauseWatch'
+  | 'resumeWatch'
+  | 'removeWatch'
+  | 'setWatchIgnore';
+
+/** The mock's default ignore rules (the core's list starts the same way). */
+export const MOCK_IGNORES = ['.DS_Store', 'Thumbs.db', '*.tmp', '*.part'];
+
+/** A watch with sensible defaults. */
+export function makeWatch(fields: Partial<Watch> = {}): Watch {
+  return {
+    id: 1,
+    folder: '/home/me/Scans',
+    destination_id: 'id-default',
+    destination_name: 'default',
+    bucket: 'bucket',
+    prefix: '',
+    key_template: null,
+    ignore: [...MOCK_IGNORES],
+    if_exists: null,
+    settle_ms: 2000,
+    mirror_deletes: false,
+    poll: false,
+    paused: false,
+    state: 'watching',
+    note: null,
+    active_at: null,
+    uploaded: 0,
+    pending: 0,
+    created_at: 1_780_000_000,
+    ...fields,
+  };
+}
 
 /** An object for the mock's store. */
 export function makeObject(key: string, fields: Partial<ObjectEntry> = {}): ObjectEntry {
@@ -434,6 +475,83 @@ export class MockIpc implements Ipc {
 
   showInFolder(id: JobId): Promise<void> {
     return this.run('showInFolder', [id], () => undefined);
+  }
+
+  autostart = false;
+
+  getAutostart(): Promise<boolean> {
+    return this.run('getAutostart', [], () => this.autostart);
+  }
+
+  setAutostart(enabled: boolean): Promise<boolean> {
+    return this.run('setAutostart', [enabled], () => (this.autostart = enabled));
+  }
+
+  watches: Watch[] = [];
+  /** The folder the mock's picker answers for a new watch; null: the user cancels. */
+  watchFolder: string | null = '/home/me/Scans';
+
+  listWatches(): Promise<Watch[]> {
+    return this.run('listWatches', [], () => this.watches.map((w) => ({ ...w, ignore: [...w.ignore] })));
+  }
+
+  defaultIgnores(): Promise<string[]> {
+    return this.run('defaultIgnores', [], () => [...MOCK_IGNORES]);
+  }
+
+  addWatch(form: WatchForm): Promise<Watch | null> {
+    return this.run('addWatch', [form], () => {
+      const folder = this.watchFolder;
+      if (folder === null) return null;
+      if (this.watches.some((w) => w.folder === folder)) throw { code: 'invalid_input', message: `${folder} is already watched into that place` };
+      const watch = makeWatch({
+        id: Math.max(0, ...this.watches.map((w) => w.id)) + 1,
+        folder,
+        destination_name: form.destination ?? 'default',
+        prefix: form.prefix ? `${form.prefix.replace(/\/+$/, '')}/` : '',
+        ignore: [...MOCK_IGNORES, ...(form.ignore ?? [])],
+        settle_ms: form.settle_ms ?? 2000,
+        mirror_deletes: form.mirror_deletes ?? false,
+        state: 'starting',
+      });
+      this.watches.push(watch);
+      return { ...watch };
+    });
+  }
+
+  private watchById(id: WatchId): Watch {
+    const watch = this.watches.find((w) => w.id === id);
+    if (!watch) throw { code: 'not_found', message: `no watch ${id}` };
+    return watch;
+  }
+
+  pauseWatch(id: WatchId): Promise<void> {
+    return this.run('pauseWatch', [id], () => {
+      Object.assign(this.watchById(id), { paused: true, state: 'paused' });
+    });
+  }
+
+  resumeWatch(id: WatchId): Promise<void> {
+    return this.run('resumeWatch', [id], () => {
+      Object.assign(this.watchById(id), { paused: false, state: 'watching' });
+    });
+  }
+
+  removeWatch(id: WatchId): Promise<void> {
+    return this.run('removeWatch', [id], () => {
+      this.watchById(id);
+      this.watches = this.watches.filter((w) => w.id !== id);
+    });
+  }
+
+  setWatchIgnore(id: WatchId, ignore: string[]): Promise<Watch> {
+    return this.run('setWatchIgnore', [id, ignore], () => {
+      const bad = ignore.find((g) => g.includes('['));
+      if (bad) throw { code: 'invalid_input', message: `bad ignore pattern '${bad}': unclosed character class` };
+      const watch = this.watchById(id);
+      watch.ignore = ignore.map((g) => g.trim()).filter((g) => g !== '');
+      return { ...watch, ignore: [...watch.ignore] };
+    });
   }
 
   private run<T>(command: Command, args: unknown[], body: () => T): Promise<T> {

@@ -19,6 +19,7 @@ import type {
   Removal,
   Settings,
   Unlisten,
+  Watch,
 } from './types';
 import { toUiError } from './types';
 
@@ -62,6 +63,15 @@ export const tauriIpc: Ipc = {
   shareLink: (place, key, expiresSecs) => call<string>('share_link', { place, key, expiresSecs }),
   downloadObjects: (place, keys) => call<DownloadReport | null>('download_objects', { place, keys }),
   showInFolder: (id) => call<void>('show_in_folder', { id }),
+  getAutostart: () => call<boolean>('get_autostart'),
+  setAutostart: (enabled) => call<boolean>('set_autostart', { enabled }),
+  listWatches: () => call<Watch[]>('list_watches'),
+  defaultIgnores: () => call<string[]>('default_ignores'),
+  addWatch: (form) => call<Watch | null>('add_watch', { form }),
+  pauseWatch: (id) => call<void>('pause_watch', { id }),
+  resumeWatch: (id) => call<void>('resume_watch', { id }),
+  removeWatch: (id) => call<void>('remove_watch', { id }),
+  setWatchIgnore: (id, ignore) => call<Watch>('set_watch_ignore', { id, ignore }),
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten> {
     return listen<EventMap[K]>(event, (e) => handler(e.payload));
   },

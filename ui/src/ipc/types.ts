@@ -5,79 +5,31 @@
 // numbers).
 
 import type {
-  Direction,
-  DownloadReport,
-  RefusedKey,
-  Place,
-  ObjectEntry,
-  ObjectDetails,
-  Listing,
-  DeleteReport,
-  DeleteFailure,
-  Capabilities,
   ConnectionReport,
-  ConnectionStep,
   Destination,
   DestinationEdit,
   DestinationForm,
-  DestinationId,
-  DestinationKind,
+  DownloadReport,
+  DeleteReport,
   EngineStatus,
   EnqueueReport,
-  IfExists,
   Job,
   JobId,
-  JobProgress,
   JobState,
-  Outcome,
-  Preferences,
+  Listing,
+  ObjectDetails,
+  Place,
   PresetView,
   ProgressSnapshot,
-  Provider,
   Removal,
   Settings,
-  Skipped,
-  StepOutcome,
   UiError,
-  UploadOptions,
+  Watch,
+  WatchForm,
+  WatchId,
 } from './generated';
 
-export type {
-  Direction,
-  DownloadReport,
-  RefusedKey,
-  Place,
-  ObjectEntry,
-  ObjectDetails,
-  Listing,
-  DeleteReport,
-  DeleteFailure,
-  Capabilities,
-  ConnectionReport,
-  ConnectionStep,
-  Destination,
-  DestinationEdit,
-  DestinationForm,
-  DestinationId,
-  DestinationKind,
-  EngineStatus,
-  EnqueueReport,
-  IfExists,
-  Job,
-  JobId,
-  JobProgress,
-  JobState,
-  Outcome,
-  Preferences,
-  ProgressSnapshot,
-  Provider,
-  Removal,
-  Settings,
-  Skipped,
-  StepOutcome,
-  UiError,
-  UploadOptions,
-};
+export type * from './generated';
 
 export const JOB_STATES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 // Fails to compile when the Rust enum gains or loses a state this list does not have.
@@ -120,6 +72,8 @@ export interface EventMap {
   /** Something failed outside a command (a drop, the engine). */
   'hoist://error': UiError;
   'hoist://drop-hover': DropHoverEvent;
+  /** A watch was added, removed, paused, resumed or edited, or its engine noted a new state. */
+  'hoist://watches-changed': Record<string, never>;
 }
 
 export type EventName = keyof EventMap;
@@ -169,6 +123,21 @@ export interface Ipc {
   downloadObjects(place: Place, keys: string[]): Promise<DownloadReport | null>;
   /** Shows a finished download in the file manager. */
   showInFolder(id: JobId): Promise<void>;
+  /** Whether Hoist starts (minimized) when the user logs in; set it, getting what is true now. */
+  getAutostart(): Promise<boolean>;
+  setAutostart(enabled: boolean): Promise<boolean>;
+  listWatches(): Promise<Watch[]>;
+  /** The ignore rules a new watch starts with. */
+  defaultIgnores(): Promise<string[]>;
+  /** Asks for a folder in the system's picker and watches it as the form says; null when
+   * cancelled. The web view never sends the folder. */
+  addWatch(form: WatchForm): Promise<Watch | null>;
+  pauseWatch(id: WatchId): Promise<void>;
+  resumeWatch(id: WatchId): Promise<void>;
+  /** Stops watching; uploaded objects stay. */
+  removeWatch(id: WatchId): Promise<void>;
+  /** Replaces the watch's ignore rules (globs); returns the watch as saved. */
+  setWatchIgnore(id: WatchId, ignore: string[]): Promise<Watch>;
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten>;
 }
 

@@ -9,7 +9,7 @@ use super::keys::{KeyContext, folder_prefix};
 use crate::browse::Place;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
-use crate::model::{DestinationKind, Direction, NewWatch, Watch, WatchId, new_id};
+use crate::model::{DestinationKind, Direction, NewWatch, Watch, WatchId, WatchState, new_id};
 use crate::options::{DEFAULT_KEY_TEMPLATE, IfExists};
 use crate::store::{NewJob, WatchedFile};
 use crate::watcher::{DEFAULT_IGNORES, FileStat, IgnoreRules};
@@ -41,6 +41,16 @@ pub struct WatchRequest {
     pub mirror_deletes: bool,
     /// Walk the folder on a timer instead of listening for changes.
     pub poll: bool,
+}
+
+/// Watches by state; see [`Core::watch_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchCounts {
+    /// Watching, polling or about to start.
+    pub running: usize,
+    pub paused: usize,
+    /// In the error state (the folder is gone or unreadable).
+    pub failing: usize,
 }
 
 fn invalid(message: String) -> Error {
@@ -120,6 +130,22 @@ impl Core {
     /// Every watch with its counts.
     pub fn watches(&self) -> Result<Vec<Watch>> {
         self.inner.store.watches()
+    }
+
+    /// How many watches are running, paused and failing, read without counting their files
+    /// (cheap enough for a status line refreshed every second).
+    pub fn watch_counts(&self) -> Result<WatchCounts> {
+        let mut counts = WatchCounts::default();
+        for watch in self.inner.store.watch_settings()? {
+            match watch.state {
+                WatchState::Paused => counts.paused += 1,
+                WatchState::Error => counts.failing += 1,
+                WatchState::Starting | WatchState::Watching | WatchState::Polling => {
+                    counts.running += 1
+                }
+            }
+        }
+        Ok(counts)
     }
 
     /// The watch named by `spec`: its id, or its folder (which must then be watched once).
@@ -281,5 +307,9 @@ impl WatchSink for Core {
             .filter(|key| !report.failed.iter().any(|f| &f.key == *key))
             .cloned()
             .collect())
+    }
+
+    fn state_changed(&self, _watch: WatchId) {
+        let _ = self.inner.events.send(Event::WatchesChanged);
     }
 }

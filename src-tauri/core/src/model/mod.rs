@@ -178,6 +178,15 @@ impl Direction {
     }
 }
 
+/// A path as text for the window and `--json`: a name that is not UTF-8 shows with U+FFFD in
+/// place of its bad bytes instead of failing the whole list (serde refuses such a `PathBuf`).
+pub fn path_for_people<S: serde::Serializer>(
+    path: &std::path::Path,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
 /// One transfer in the queue, as stored: an upload of `path` to `key`, or a download of `key`
 /// into `path`.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -185,6 +194,7 @@ pub struct Job {
     pub id: JobId,
     pub direction: Direction,
     /// The local file: the source of an upload, the target of a download.
+    #[serde(serialize_with = "path_for_people")]
     pub path: PathBuf,
     pub destination_id: DestinationId,
     pub destination_name: String,

@@ -60,6 +60,7 @@ impl WatchState {
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Watch {
     pub id: WatchId,
+    #[serde(serialize_with = "super::path_for_people")]
     pub folder: PathBuf,
     pub destination_id: DestinationId,
     pub destination_name: String,
@@ -104,4 +105,38 @@ pub struct NewWatch {
     pub settle_ms: u64,
     pub mirror_deletes: bool,
     pub poll: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn a_folder_name_that_is_not_utf8_failed_the_whole_watch_list() {
+        let folder = PathBuf::from(std::ffi::OsStr::from_bytes(b"/home/me/sc\xffans"));
+        let watch = Watch {
+            id: WatchId(1),
+            folder,
+            destination_id: DestinationId("d".into()),
+            destination_name: "local".into(),
+            bucket: String::new(),
+            prefix: String::new(),
+            key_template: None,
+            ignore: Vec::new(),
+            if_exists: None,
+            settle_ms: 2000,
+            mirror_deletes: false,
+            poll: false,
+            paused: false,
+            state: WatchState::Watching,
+            note: None,
+            active_at: None,
+            uploaded: 0,
+            pending: 0,
+            created_at: 0,
+        };
+        let json = serde_json::to_value(&watch).expect("a watch always serializes");
+        assert_eq!(json["folder"], "/home/me/sc\u{fffd}ans");
+    }
 }

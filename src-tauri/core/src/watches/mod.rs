@@ -30,6 +30,9 @@ pub trait WatchSink: Send + Sync + 'static {
 
     /// Deletes objects this watch uploaded; returns the keys that are gone now.
     async fn delete(&self, watch: &Watch, keys: &[String]) -> Result<Vec<String>>;
+
+    /// A session wrote a new state (or note) for its watch, for whoever shows watches.
+    fn state_changed(&self, watch: WatchId);
 }
 
 /// What [`WatchSink::queue`] did.

@@ -58,8 +58,11 @@ struct Session {
 
 impl Session {
     fn set_state(&self, state: WatchState, note: Option<&str>) {
-        if let Err(e) = self.store.set_watch_state(self.watch.id, state, note) {
-            tracing::warn!(watch = %self.watch.id, error = %e, "cannot note the watch's state");
+        match self.store.set_watch_state(self.watch.id, state, note) {
+            Ok(()) => self.sink.state_changed(self.watch.id),
+            Err(e) => {
+                tracing::warn!(watch = %self.watch.id, error = %e, "cannot note the watch's state")
+            }
         }
     }
 
