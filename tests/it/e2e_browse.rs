@@ -9,6 +9,7 @@
 //! manager on the session bus (tests/lib/file_manager.py).
 
 use crate::common::*;
+use crate::desktop::answer_picker;
 use crate::desktop::window::*;
 use crate::webdriver::{Driver, wait_until};
 use hoist_test_s3::TestS3;
@@ -312,18 +313,6 @@ async fn measure_a_folder_of_100000_keys(driver: &Driver) {
     );
 }
 
-/// The system picker (GTK's folder chooser) answered with Return: it starts in the Downloads
-/// folder (XDG_DOWNLOAD_DIR from the app's user-dirs.dirs), which is what Return chooses.
-fn accept_picker(title: &str) -> std::process::Child {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x_keys.py");
-    std::process::Command::new("/usr/bin/python3")
-        .arg(script)
-        .arg(title)
-        .arg("Return")
-        .spawn()
-        .expect("python3 runs")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_from_browse_lands_in_downloads_and_shows_in_the_file_manager() {
     let test = "download_from_browse_lands_in_downloads_and_shows_in_the_file_manager";
@@ -358,7 +347,9 @@ async fn download_from_browse_lands_in_downloads_and_shows_in_the_file_manager()
     assert!(opened, "photos/ shows {:?}", names(driver).await);
 
     click_row(driver, "photos/a.jpg").await;
-    let mut picker = accept_picker("Download a.jpg to");
+    // The GTK folder chooser starts in the Downloads folder (XDG_DOWNLOAD_DIR from the app's
+    // user-dirs.dirs), which is what Return chooses.
+    let mut picker = answer_picker("Download a.jpg to", &["Return"]);
     let download = driver.find(".download-selected", UI_WAIT).await;
     driver.click(&download).await;
     let answered = picker.wait().expect("x_keys.py ran");
@@ -384,7 +375,7 @@ async fn download_from_browse_lands_in_downloads_and_shows_in_the_file_manager()
 
     // A folder: everything under it, into the folder chosen last time.
     click_row(driver, "photos/sub/").await;
-    let mut picker = accept_picker("Download sub to");
+    let mut picker = answer_picker("Download sub to", &["Return"]);
     driver.click(&download).await;
     assert!(picker.wait().unwrap().success(), "no picker for the folder");
     let nested = downloads.join("sub/b.jpg");

@@ -14,6 +14,7 @@ mod cli_resume;
 mod cli_watch;
 mod e2e;
 mod e2e_browse;
+mod e2e_watch;
 mod garage;
 mod garage_browse;
 mod garage_download;

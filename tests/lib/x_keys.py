@@ -5,7 +5,8 @@ end-to-end tests that must answer a native dialog the web driver cannot reach:
   x_keys.py TITLE KEY...
 
 Waits up to 10 s for a window whose title is TITLE, gives it the input focus, then presses each
-KEY (an X keysym name: Return, Escape, Tab; "ctrl+l" holds Control). Exits 0 once the keys are
+KEY (an X keysym name: Return, Escape, Tab; "ctrl+l" holds Control; "text:/tmp/Ab" types those
+characters, holding Shift where the character needs it). Exits 0 once the keys are
 sent, 2 when no such window appeared."""
 import sys
 import time
@@ -46,6 +47,28 @@ def press(d, name):
     d.sync()
 
 
+# Characters whose keysym name is not the character itself.
+NAMES = {"/": "slash", ".": "period", "-": "minus", "_": "underscore", " ": "space", "~": "asciitilde"}
+
+
+def type_text(d, text):
+    shift = d.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
+    for char in text:
+        keysym = XK.string_to_keysym(NAMES.get(char, char))
+        code = d.keysym_to_keycode(keysym)
+        if keysym == 0 or code == 0:
+            raise SystemExit(f"x_keys.py: cannot type {char!r}")
+        shifted = d.keycode_to_keysym(code, 0) != keysym
+        if shifted:
+            xtest.fake_input(d, X.KeyPress, shift)
+        xtest.fake_input(d, X.KeyPress, code)
+        xtest.fake_input(d, X.KeyRelease, code)
+        if shifted:
+            xtest.fake_input(d, X.KeyRelease, shift)
+        d.sync()
+        time.sleep(0.01)
+
+
 def main():
     title, keys = sys.argv[1], sys.argv[2:]
     d = display.Display()
@@ -62,7 +85,10 @@ def main():
     window.set_input_focus(X.RevertToParent, X.CurrentTime)
     d.sync()
     for key in keys:
-        press(d, key)
+        if key.startswith("text:"):
+            type_text(d, key[len("text:"):])
+        else:
+            press(d, key)
         time.sleep(0.2)
     return 0
 

@@ -40,11 +40,11 @@ export function describeCounts(watch: Watch, nowMs: number): string {
   return parts.join(' · ');
 }
 
-/** Where the files go and how: "to default: bucket/scans/ · settle 2 s · deletes mirrored". */
+/** Where the files go and how: "to default: bucket/scans/ · settle 2 s · local deletes keep objects". */
 export function describeTarget(watch: Watch): string {
   const settle = watch.settle_ms % 1000 === 0 ? `${watch.settle_ms / 1000} s` : `${watch.settle_ms} ms`;
   const parts = [`to ${watch.destination_name}: ${watch.bucket ? `${watch.bucket}/` : ''}${watch.prefix}`, `settle ${settle}`];
-  parts.push(watch.mirror_deletes ? 'deleting a file deletes its object' : 'deleting a file keeps its object');
+  parts.push(watch.mirror_deletes ? 'local deletes delete objects' : 'local deletes keep objects');
   return parts.join(' · ');
 }
 

@@ -82,7 +82,7 @@ describe('the Watches view', () => {
     });
     expect(items()).toHaveLength(1);
     expect(items()[0]!.querySelector('.watch-name')!.textContent).toBe('Scans');
-    expect(items()[0]!.querySelector('.watch-target')!.textContent).toBe('to local: bucket/scans/ · settle 5 s · deleting a file deletes its object');
+    expect(items()[0]!.querySelector('.watch-target')!.textContent).toBe('to local: bucket/scans/ · settle 5 s · local deletes delete objects');
     expect(q('.watches-view .form-message').textContent).toBe('Watching /home/me/Scans.');
   });
 

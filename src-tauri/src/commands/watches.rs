@@ -55,7 +55,9 @@ pub async fn add_watch(
     core: State<'_, Core>,
     form: WatchForm,
 ) -> Result<Option<Watch>, UiError> {
-    let Some(folder) = super::queue::pick_folder(&app, "Folder to watch", None).await? else {
+    // From the home folder: GTK's default, Recent, lists no folders to choose.
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let Some(folder) = super::queue::pick_folder(&app, "Folder to watch", home).await? else {
         return Ok(None);
     };
     let request = WatchRequest {

@@ -6,6 +6,19 @@ pub mod window;
 
 use std::path::Path;
 
+/// Answers the system picker (GTK's chooser) titled `title` with `keys`, as a person at the
+/// keyboard would (tests/lib/x_keys.py over XTEST; "text:…" types). The child exits 0 once the
+/// keys are sent, 2 when no such window appeared within 10 s.
+pub fn answer_picker(title: &str, keys: &[&str]) -> std::process::Child {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x_keys.py");
+    std::process::Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(title)
+        .args(keys)
+        .spawn()
+        .expect("python3 runs")
+}
+
 /// `gdbus call` on the session bus; `None` when the call fails.
 fn gdbus(dest: &str, path: &str, method: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new("gdbus")

@@ -97,6 +97,35 @@ pub async fn open_window_with(server: &TestS3, test: &str, env: &[(&str, &Path)]
     }
 }
 
+/// A window's app ended, with the test's turn and data directory kept (for a test that starts
+/// `hoist` itself next).
+pub struct Closed {
+    pub _turn: tokio::sync::MutexGuard<'static, ()>,
+    pub hoist: Hoist,
+    pub _dir: tempfile::TempDir,
+}
+
+impl Window {
+    /// Ends the WebDriver session, which closes the app, and waits for its window to go.
+    pub async fn close(self) -> Closed {
+        let Window {
+            driver,
+            _turn,
+            hoist,
+            _dir,
+        } = self;
+        drop(driver);
+        assert!(
+            wait_until(UI_WAIT, || std::future::ready(
+                x11_window("state").is_none()
+            ))
+            .await,
+            "the app's window is still there after its session ended"
+        );
+        Closed { _turn, hoist, _dir }
+    }
+}
+
 /// Whether some row of the queue shows `state` within `limit`.
 pub async fn row_in_state(driver: &Driver, state: &str, limit: Duration) -> bool {
     let selector = format!(".row[data-state=\"{state}\"]");
