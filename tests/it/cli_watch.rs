@@ -240,3 +240,107 @@ fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     });
     status.unwrap()
 }
+
+/// `hoist run --watch` in a user namespace of its own whose inotify watch limit is `limit`
+/// (`/proc/sys/user/max_inotify_watches` is per user namespace, so the machine's limit and other
+/// tests are untouched). `None` where user namespaces are not allowed.
+fn run_watch_with_inotify_limit(hoist: &Hoist, limit: u32) -> Option<std::process::Child> {
+    let allowed = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !allowed {
+        return None;
+    }
+    let inner = hoist.command();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--user", "--map-root-user", "sh", "-c"])
+        .arg(format!(
+            "echo {limit} > /proc/sys/user/max_inotify_watches && exec \"$@\""
+        ))
+        .arg("sh")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .args(["run", "--watch"]);
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    Some(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("unshare starts"),
+    )
+}
+
+#[test]
+fn the_kernel_watch_limit_reached_polls_that_watch_says_the_fix_and_keeps_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    // 60 folders need 61 watches; the namespace allows 30. One folder needs one. Both start at
+    // once: the small one used to fail too while the big one held watches it then gave back.
+    let big = dir.path().join("big");
+    for i in 0..60 {
+        std::fs::create_dir_all(big.join(format!("sub{i}"))).unwrap();
+    }
+    let small = dir.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    for (folder, prefix) in [(&big, "big"), (&small, "small")] {
+        let added = hoist.run(&[
+            "watch",
+            "add",
+            folder.to_str().unwrap(),
+            "--prefix",
+            prefix,
+            "--settle",
+            "300ms",
+        ]);
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+    }
+    let Some(mut engine) = run_watch_with_inotify_limit(&hoist, 30) else {
+        eprintln!("skipped: user namespaces are not allowed here");
+        return;
+    };
+    let state = |prefix: &str| {
+        watches_json(&hoist)
+            .into_iter()
+            .find(|w| w["prefix"] == format!("{prefix}/"))
+            .unwrap()
+    };
+    wait_until("both watches started", || {
+        state("big")["state"] == "polling" && state("small")["state"] == "watching"
+    });
+    let note = state("big")["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        note.contains("fs.inotify.max_user_watches"),
+        "the note names the setting to raise: {note:?}"
+    );
+    // Both still upload: the big one by walking, the small one from events.
+    std::fs::write(big.join("sub59/deep.txt"), b"found by polling").unwrap();
+    std::fs::write(small.join("quick.txt"), b"found by inotify").unwrap();
+    let local = hoist.local_dir();
+    wait_until("both files uploaded", || {
+        std::fs::read(local.join("big/sub59/deep.txt"))
+            .ok()
+            .as_deref()
+            == Some(b"found by polling".as_slice())
+            && std::fs::read(local.join("small/quick.txt")).ok().as_deref()
+                == Some(b"found by inotify".as_slice())
+    });
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&engine),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    wait_for_exit(&mut engine);
+}

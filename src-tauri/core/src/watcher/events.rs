@@ -36,6 +36,11 @@ pub enum StartError {
     Other(String),
 }
 
+/// Held while a folder's kernel watches are being added. A folder too big for the kernel's limit
+/// takes watches until it fails, then gives them all back; without this, a small folder starting
+/// at that moment would fail too and poll for no reason.
+static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A live recursive watch; dropping it stops the events.
 pub struct FolderEvents {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
@@ -69,11 +74,14 @@ impl FolderEvents {
                 }
             }
         };
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
         let mut debouncer = new_debouncer(DEBOUNCE, None, handler)
             .map_err(|e| start_error(e, "cannot start watching"))?;
-        debouncer
-            .watch(root, RecursiveMode::Recursive)
-            .map_err(|e| start_error(e, "cannot watch the folder"))?;
+        let watched = debouncer.watch(root, RecursiveMode::Recursive);
+        if let Err(e) = watched {
+            drop(debouncer); // gives back the watches added so far, before the next folder tries
+            return Err(start_error(e, "cannot watch the folder"));
+        }
         Ok(FolderEvents {
             _debouncer: debouncer,
         })

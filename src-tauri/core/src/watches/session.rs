@@ -20,6 +20,9 @@ use tokio_util::sync::CancellationToken;
 pub const POLL_EVERY: Duration = Duration::from_secs(5);
 /// How often a watched folder is walked anyway, in case an event was missed without notice.
 const RESCAN_EVERY: Duration = Duration::from_secs(3600);
+/// How often a watch polling because the kernel's watch limit was reached tries events again
+/// (the limit may have been raised, or other folders given watches back).
+const LIMIT_RETRY_EVERY: Duration = Duration::from_secs(300);
 /// How soon a watch in the error state tries again.
 const RETRY_EVERY: Duration = Duration::from_secs(10);
 
@@ -81,12 +84,15 @@ impl Session {
         } else {
             crate::watcher::needs_polling(&root)
         };
-        let _events = match poll_note {
+        // Polling only because the kernel's limit was reached at start: events are tried again.
+        let mut limited = false;
+        let mut events = match poll_note {
             Some(_) => None,
-            None => match FolderEvents::start(&root, rules.clone(), signals) {
+            None => match FolderEvents::start(&root, rules.clone(), signals.clone()) {
                 Ok(events) => Some(events),
                 Err(StartError::LimitReached) => {
                     poll_note = Some(limit_note());
+                    limited = true;
                     None
                 }
                 Err(StartError::Other(e)) => return Err(e),
@@ -110,14 +116,29 @@ impl Session {
             "walked the folder"
         );
         let mut walk_at = Instant::now() + walk_interval(poll_note.is_some());
+        let mut limit_retry_at = Instant::now() + LIMIT_RETRY_EVERY;
         loop {
-            let wake_at = settler
+            if limited && Instant::now() >= limit_retry_at {
+                limit_retry_at = Instant::now() + LIMIT_RETRY_EVERY;
+                if let Ok(started) = FolderEvents::start(&root, rules.clone(), signals.clone()) {
+                    events = Some(started);
+                    limited = false;
+                    poll_note = None;
+                    self.announce(None);
+                    // Changes between the last walk and the first event are found by a walk.
+                    walk_at = Instant::now();
+                }
+            }
+            let mut wake_at = settler
                 .next_due()
                 .map(Instant::from_std)
                 .map_or(walk_at, |due| due.min(walk_at));
+            if limited {
+                wake_at = wake_at.min(limit_retry_at);
+            }
             tokio::select! {
                 _ = stop.cancelled() => return Ok(()),
-                signal = received.recv(), if _events.is_some() => {
+                signal = received.recv(), if events.is_some() => {
                     let mut batch: Vec<Signal> = signal.into_iter().collect();
                     while let Ok(more) = received.try_recv() {
                         batch.push(more);
