@@ -12,7 +12,10 @@
 (c) CPU time `hoist run --watch` spends while the N watched files sit idle for 60 s.
 (d) A restart over the N unchanged files: time to the end of the walk, and the jobs it added
     (every request Hoist sends belongs to a job, so no job means no request).
-No peer watches folders, so (a), (c) and (d) have none to stand beside.
+(e) With Garage (run under `tests/lib/session.sh --garage`): the N files watched into a bucket,
+    all uploaded, then a restart with the destination pointed at a counting proxy
+    (tests/lib/count_proxy.py): the requests that restart sent to the server, by kind.
+No peer watches folders, so (a), (c), (d) and (e) have none to stand beside.
 """
 import argparse, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
 
@@ -147,8 +150,79 @@ def main():
     print(f"(d) restart over {args.files} unchanged files: idle after {walk_s:.2f} s, "
           f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB, jobs added {jobs_after - jobs_before} (so requests sent: 0)")
     stop(proc)
+    if os.environ.get("HOIST_GARAGE_ENDPOINT"):
+        restart_requests(hoist, root, big, args.files)
     if not os.environ.get("HOIST_KEEP_SESSION"):
         shutil.rmtree(root)
+
+
+def restart_requests(hoist, root, folder, files):
+    """(e): the requests a restart over `files` unchanged files watched into Garage sends."""
+    data = os.path.join(root, "data-garage")
+    log_path = os.path.join(root, "garage.log")
+    env = dict(os.environ, HOIST_DATA_DIR=data, HOIST_LOCAL_DIR=os.path.join(root, "Hoist"),
+               AWS_ACCESS_KEY_ID=os.environ["HOIST_GARAGE_ACCESS_KEY"],
+               AWS_SECRET_ACCESS_KEY=os.environ["HOIST_GARAGE_SECRET_KEY"])
+
+    def run(*argv):
+        return subprocess.run([hoist, *argv], env=env, check=True, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL).stdout
+
+    def walks():
+        try:
+            with open(log_path) as f:
+                return sum("walked the folder" in l for l in f)
+        except FileNotFoundError:
+            return 0
+
+    def start():
+        log = open(log_path, "a")
+        return subprocess.Popen([hoist, "-v", "run", "--watch"], env=env, stdout=log, stderr=log)
+
+    def stop(proc):
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+
+    def watch():
+        return json.loads(run("watch", "list", "--json"))[0]
+
+    endpoint = os.environ["HOIST_GARAGE_ENDPOINT"]
+    run("destination", "add", "garage", "--endpoint", endpoint, "--bucket", os.environ["HOIST_GARAGE_BUCKET"],
+        "--region", os.environ["HOIST_GARAGE_REGION"], "--path-style", "true")
+    run("watch", "add", folder, "--destination", "garage", "--prefix", "bench-watch")
+    t = time.time()
+    proc = start()
+    deadline = t + 3600
+    while watch()["uploaded"] < files:
+        if time.time() > deadline:
+            sys.exit("the files were not all uploaded to Garage within an hour")
+        time.sleep(1)
+    print(f"(e) {files} files watched into Garage: all uploaded in {time.time() - t:.0f} s")
+    stop(proc)
+
+    counts_file = os.path.join(root, "restart.counts")
+    proxy = subprocess.Popen(["python3", "tests/lib/count_proxy.py", endpoint.removeprefix("http://"), counts_file],
+                             stdout=subprocess.PIPE, text=True)
+    port = proxy.stdout.readline().strip().removeprefix("port=")
+    run("destination", "edit", "garage", "--endpoint", f"http://127.0.0.1:{port}")
+    jobs_before = len(json.loads(run("queue", "--json")))
+    before = walks()
+    t = time.time()
+    proc = start()
+    while walks() == before:
+        if time.time() > t + 600:
+            sys.exit("no 'walked the folder' line within 10 min")
+        time.sleep(0.02)
+    walk_s = time.time() - t
+    time.sleep(3)  # past the settle time: anything it wanted to send is sent by now
+    stop(proc)
+    jobs_after = len(json.loads(run("queue", "--json")))
+    proxy.send_signal(signal.SIGTERM)
+    proxy.wait(timeout=30)
+    with open(counts_file) as f:
+        counts = {k: v for k, v in json.load(f).items() if k != "GET_BYTES"}
+    print(f"    restart over them: idle after {walk_s:.2f} s, jobs added {jobs_after - jobs_before}, "
+          f"requests to the server {sum(counts.values())} {counts}")
 
 if __name__ == "__main__":
     main()
