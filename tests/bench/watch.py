@@ -17,12 +17,16 @@
     (tests/lib/count_proxy.py): the requests that restart sent to the server, by kind.
 No peer watches folders, so (a), (c), (d) and (e) have none to stand beside.
 """
-import argparse, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import argparse, functools, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+print = functools.partial(print, flush=True)  # figures appear as they are measured
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--idle", type=int, default=60)
+    parser.add_argument("--only-restart-requests", action="store_true",
+                        help="skip (a) to (d): make the files and measure (e) alone")
     args = parser.parse_args()
     hoist = os.environ.get("HOIST_BIN", "target/release/hoist")
     root = tempfile.mkdtemp(prefix="hoist-bench-watch-")
@@ -72,6 +76,13 @@ def main():
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    if args.only_restart_requests:
+        big = os.path.join(src, "many")
+        make_files(big, args.files)
+        restart_requests(hoist, root, big, args.files)
+        shutil.rmtree(root)
+        return
+
     run("destination", "add", "out", "--folder", out)
     run("watch", "add", src, "--destination", "out")
 
@@ -98,13 +109,7 @@ def main():
 
     # (b) initial walk of N files
     big = os.path.join(src, "many")
-    os.makedirs(big)
-    for d in range(args.files // 1000):
-        sub = os.path.join(big, f"d{d:03}")
-        os.makedirs(sub)
-        for i in range(1000):
-            with open(os.path.join(sub, f"f{i:04}"), "w") as f:
-                f.write(str(i))
+    make_files(big, args.files)
     time.sleep(3)  # let every file age past the settle time before timing anything
     t = time.time()
     subprocess.run(["find", big, "-type", "f"], check=True, stdout=subprocess.DEVNULL)
@@ -121,12 +126,11 @@ def main():
     walked(before)
     walk_s = time.time() - t
     total = args.files + 50
-    while watch()["uploaded"] + watch()["pending"] < total:
-        time.sleep(0.1)
-    queued_s = time.time() - t
     while watch()["uploaded"] < total:
         time.sleep(0.5)
-    uploaded_s = time.time() - t
+    queued, completed = log_times(os.path.join(root, "run.log"), t)
+    queued_s = time_to(queued, args.files) - t
+    uploaded_s = time_to(completed, args.files) - t
     print(f"    hoist: walk {walk_s:.2f} s, all queued {queued_s:.2f} s, all uploaded {uploaded_s:.1f} s, "
           f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
 
@@ -154,6 +158,50 @@ def main():
         restart_requests(hoist, root, big, args.files)
     if not os.environ.get("HOIST_KEEP_SESSION"):
         shutil.rmtree(root)
+
+
+def log_times(path, since):
+    """From a `hoist -v` log: the times (Unix seconds) at which the files queued by watches, and the
+    uploads completed, each add up to a count, for lines after `since`. Read from the log, not by
+    polling `hoist watch list`, whose answers lag while the engine writes."""
+    import datetime, re
+    ansi = re.compile(r"\x1b\[[0-9;]*m")
+    queued, completed = [], []
+    with open(path) as f:
+        for line in f:
+            line = ansi.sub("", line)
+            try:
+                stamp = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+            except (ValueError, IndexError):
+                continue  # the CLI's own lines carry no time
+            if stamp < since:
+                continue
+            if "queued finished files" in line:
+                queued.append((stamp, int(line.rsplit("files=", 1)[1].split()[0])))
+            elif "upload completed" in line:
+                completed.append((stamp, 1))
+    return queued, completed
+
+
+def time_to(events, count):
+    """When the running sum of `events` first reaches `count`, or None."""
+    total = 0
+    for stamp, n in events:
+        total += n
+        if total >= count:
+            return stamp
+    return None
+
+
+def make_files(folder, files):
+    """`files` small files in folders of 1,000."""
+    os.makedirs(folder)
+    for d in range(files // 1000):
+        sub = os.path.join(folder, f"d{d:03}")
+        os.makedirs(sub)
+        for i in range(1000):
+            with open(os.path.join(sub, f"f{i:04}"), "w") as f:
+                f.write(str(i))
 
 
 def restart_requests(hoist, root, folder, files):
@@ -188,7 +236,7 @@ def restart_requests(hoist, root, folder, files):
 
     endpoint = os.environ["HOIST_GARAGE_ENDPOINT"]
     run("destination", "add", "garage", "--endpoint", endpoint, "--bucket", os.environ["HOIST_GARAGE_BUCKET"],
-        "--region", os.environ["HOIST_GARAGE_REGION"], "--path-style", "true")
+        "--region", os.environ["HOIST_GARAGE_REGION"], "--path-style")
     run("watch", "add", folder, "--destination", "garage", "--prefix", "bench-watch")
     t = time.time()
     proc = start()
@@ -200,29 +248,40 @@ def restart_requests(hoist, root, folder, files):
     print(f"(e) {files} files watched into Garage: all uploaded in {time.time() - t:.0f} s")
     stop(proc)
 
-    counts_file = os.path.join(root, "restart.counts")
-    proxy = subprocess.Popen(["python3", "tests/lib/count_proxy.py", endpoint.removeprefix("http://"), counts_file],
-                             stdout=subprocess.PIPE, text=True)
-    port = proxy.stdout.readline().strip().removeprefix("port=")
-    run("destination", "edit", "garage", "--endpoint", f"http://127.0.0.1:{port}")
-    jobs_before = len(json.loads(run("queue", "--json")))
-    before = walks()
-    t = time.time()
-    proc = start()
-    while walks() == before:
-        if time.time() > t + 600:
-            sys.exit("no 'walked the folder' line within 10 min")
-        time.sleep(0.02)
-    walk_s = time.time() - t
-    time.sleep(3)  # past the settle time: anything it wanted to send is sent by now
-    stop(proc)
-    jobs_after = len(json.loads(run("queue", "--json")))
-    proxy.send_signal(signal.SIGTERM)
-    proxy.wait(timeout=30)
-    with open(counts_file) as f:
-        counts = {k: v for k, v in json.load(f).items() if k != "GET_BYTES"}
-    print(f"    restart over them: idle after {walk_s:.2f} s, jobs added {jobs_after - jobs_before}, "
+    def through_proxy(name, body):
+        """Runs `body` with the destination behind a fresh counting proxy; the requests it saw."""
+        counts_file = os.path.join(root, f"{name}.counts")
+        proxy = subprocess.Popen(["python3", "tests/lib/count_proxy.py", endpoint.removeprefix("http://"),
+                                  counts_file], stdout=subprocess.PIPE, text=True)
+        port = proxy.stdout.readline().strip().removeprefix("port=")
+        run("destination", "edit", "garage", "--endpoint", f"http://127.0.0.1:{port}")
+        result = body()
+        proxy.send_signal(signal.SIGTERM)
+        proxy.wait(timeout=30)
+        with open(counts_file) as f:
+            return result, {k: v for k, v in json.load(f).items() if k != "GET_BYTES"}
+
+    def restart():
+        jobs_before = len(json.loads(run("queue", "--json")))
+        before = walks()
+        t = time.time()
+        proc = start()
+        while walks() == before:
+            if time.time() > t + 600:
+                sys.exit("no 'walked the folder' line within 10 min")
+            time.sleep(0.02)
+        walk_s = time.time() - t
+        time.sleep(3)  # past the settle time: anything it wanted to send is sent by now
+        stop(proc)
+        return walk_s, len(json.loads(run("queue", "--json"))) - jobs_before
+
+    (walk_s, added), counts = through_proxy("restart", restart)
+    # The same proxy in front of a command that does send requests: it counts them.
+    _, tested = through_proxy("check", lambda: run("destination", "test", "garage"))
+    print(f"    restart over them: idle after {walk_s:.2f} s, jobs added {added}, "
           f"requests to the server {sum(counts.values())} {counts}")
+    print(f"    check of the counting: `hoist destination test` through the same proxy sent "
+          f"{sum(tested.values())} {tested}")
 
 if __name__ == "__main__":
     main()
