@@ -312,10 +312,11 @@ impl WatchNames {
                 Err(e) => tracing::warn!(error = %e, "cannot read the watches for a notification"),
             }
         }
+        // A watch removed while its uploads finish: named once, not looked up again per batch.
         self.0
-            .get(&watch)
-            .cloned()
-            .unwrap_or_else(|| "a watched folder".into())
+            .entry(watch)
+            .or_insert_with(|| "a watched folder".into())
+            .clone()
     }
 }
 

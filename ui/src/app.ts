@@ -158,7 +158,8 @@ export class QueueApp {
         this.set(state);
         if (!known) this.scheduleReload();
         if (event.state === 'completed') this.refreshBrowseFor(event.id);
-        if (this.state.jobs.find((j) => j.id === event.id)?.watch != null) this.scheduleWatchesReload();
+        // Only while Watches is shown: finding the job is a walk over the whole queue.
+        if (this.tab === 'watches' && this.state.jobs.find((j) => j.id === event.id)?.watch != null) this.scheduleWatchesReload();
       }),
       this.on('hoist://progress', (snapshot) => {
         const { state, unknown } = applyProgress(this.state, snapshot);
