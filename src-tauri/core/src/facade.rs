@@ -253,8 +253,9 @@ impl Core {
     }
 
     /// Jobs not yet ended (queued, running, paused), oldest first.
-    pub fn unfinished_jobs(&self) -> Result<Vec<Job>> {
-        self.inner.store.unfinished_jobs()
+    /// A progress display's totals of one batch, or of every unfinished job (one query).
+    pub fn transfer_totals(&self, batch: Option<&str>) -> Result<crate::TransferTotals> {
+        self.inner.store.transfer_totals(batch)
     }
 
     pub fn batch_jobs(&self, batch: &str) -> Result<Vec<Job>> {

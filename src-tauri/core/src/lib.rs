@@ -55,7 +55,7 @@ pub use facade::{
     WatchRequest,
 };
 pub use model::{Watch, WatchId, WatchState};
-pub use store::{Preferences, QueueCounts, Removal};
+pub use store::{Preferences, QueueCounts, Removal, TransferTotals};
 pub use tokio_util::sync::CancellationToken;
 pub use watcher::DEFAULT_IGNORES;
 

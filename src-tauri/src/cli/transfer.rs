@@ -6,7 +6,9 @@ use super::output::{bytes, megabytes_per_sec};
 use super::settings::{Limit, parse_limit};
 use clap::Args;
 use hoist_core::model::{Direction, Job, JobState, Outcome};
-use hoist_core::{CancellationToken, Core, EnqueueRequest, ErrorKind, Result, RunUntil};
+use hoist_core::{
+    CancellationToken, Core, EnqueueRequest, ErrorKind, Result, RunUntil, TransferTotals,
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -311,14 +313,12 @@ async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: Canc
     let total = bars.add(ProgressBar::new(0).with_style(total_style));
     let mut per_file: HashMap<i64, ProgressBar> = HashMap::new();
     let mut last_db_read = Instant::now() - Duration::from_secs(10);
-    let mut jobs: Vec<Job> = Vec::new();
+    let mut totals = TransferTotals::default();
     loop {
         if last_db_read.elapsed() >= Duration::from_secs(1) {
-            jobs = match &batch {
-                Some(batch) => core.batch_jobs(batch).unwrap_or_default(),
-                // Not every job: a watched folder's queue holds many thousands of finished ones.
-                None => core.unfinished_jobs().unwrap_or_default(),
-            };
+            // One aggregate, not the jobs themselves: a watched folder's queue can hold 100,000
+            // (reading them every second held some 70 MiB).
+            totals = core.transfer_totals(batch.as_deref()).unwrap_or_default();
             last_db_read = Instant::now();
         }
         let snapshot = core.progress();
@@ -327,19 +327,9 @@ async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: Canc
             .iter()
             .map(|p| (p.id.0, p.bytes_done))
             .collect();
-        let sum_total: u64 = jobs.iter().map(|j| j.bytes_total).sum();
-        let sum_done: u64 = jobs
-            .iter()
-            .map(|j| {
-                if j.state == JobState::Completed {
-                    j.bytes_total
-                } else {
-                    live.get(&j.id.0).copied().unwrap_or(j.bytes_done)
-                }
-            })
-            .sum();
-        total.set_length(sum_total);
-        total.set_position(sum_done);
+        // From the stored progress, which lags the live bytes of running jobs by about a second.
+        total.set_length(totals.bytes_total);
+        total.set_position(totals.bytes_done);
         let waiting = if snapshot.online {
             ""
         } else {
@@ -347,17 +337,15 @@ async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: Canc
         };
         total.set_message(format!(
             "{} of {} done{waiting}",
-            jobs.iter()
-                .filter(|j| j.state == JobState::Completed)
-                .count(),
-            jobs.len()
+            totals.completed, totals.jobs
         ));
         for p in &snapshot.jobs {
             let bar = per_file.entry(p.id.0).or_insert_with(|| {
-                let name = jobs
-                    .iter()
-                    .find(|j| j.id == p.id)
-                    .map(|j| j.key.clone())
+                let name = core
+                    .job(p.id)
+                    .ok()
+                    .flatten()
+                    .map(|j| j.key)
                     .unwrap_or_default();
                 bars.add(
                     ProgressBar::new(p.bytes_total)

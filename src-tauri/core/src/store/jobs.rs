@@ -145,17 +145,6 @@ impl Store {
         Ok(stmt.query_row([id.0], job_from_row).optional()?)
     }
 
-    /// Jobs not yet ended (queued, running, paused), oldest first: read through the state index,
-    /// so a queue with many finished jobs costs nothing here.
-    pub fn unfinished_jobs(&self) -> Result<Vec<Job>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT} WHERE j.state IN ('queued', 'running', 'paused') ORDER BY j.id"
-        ))?;
-        let rows = stmt.query_map([], job_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// The oldest queued jobs, skipping `running` (ids this engine already runs).
     pub fn next_queued(&self, limit: usize, running: &[JobId]) -> Result<Vec<Job>> {
         let conn = self.conn();

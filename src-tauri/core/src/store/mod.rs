@@ -22,7 +22,7 @@ mod watches;
 
 pub use preferences::Preferences;
 pub use removal::Removal;
-pub use summary::QueueCounts;
+pub use summary::{QueueCounts, TransferTotals};
 
 pub use downloads::DownloadRow;
 pub use jobs::NewJob;

@@ -6,6 +6,20 @@ use crate::error::Result;
 use crate::model::JobState;
 use serde::Serialize;
 
+/// What a progress display shows for a set of jobs: how many, how many are done, and their
+/// bytes (a completed job counts whole; the others as far as their stored progress goes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransferTotals {
+    pub jobs: u64,
+    pub completed: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+}
+
+const TOTALS: &str = "SELECT COUNT(*), COALESCE(SUM(state = 'completed'), 0), \
+     COALESCE(SUM(bytes_total), 0), \
+     COALESCE(SUM(CASE WHEN state = 'completed' THEN bytes_total ELSE bytes_done END), 0) FROM jobs";
+
 /// How many jobs are in each state, and the bytes they hold.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct QueueCounts {
@@ -55,6 +69,29 @@ impl Store {
             "SELECT state, COUNT(*), SUM(bytes_total) FROM jobs WHERE batch = ?1 GROUP BY state",
             Some(batch),
         )
+    }
+
+    /// Totals of one batch, or (`None`) of every unfinished job: one query, not a row per job.
+    pub fn transfer_totals(&self, batch: Option<&str>) -> Result<TransferTotals> {
+        let conn = self.conn();
+        let totals = |row: &rusqlite::Row<'_>| {
+            Ok(TransferTotals {
+                jobs: row.get::<_, i64>(0)? as u64,
+                completed: row.get::<_, i64>(1)? as u64,
+                bytes_total: row.get::<_, i64>(2)? as u64,
+                bytes_done: row.get::<_, i64>(3)? as u64,
+            })
+        };
+        Ok(match batch {
+            Some(batch) => conn
+                .prepare_cached(&format!("{TOTALS} WHERE batch = ?1"))?
+                .query_row([batch], totals)?,
+            None => conn
+                .prepare_cached(&format!(
+                    "{TOTALS} WHERE state IN ('queued', 'running', 'paused')"
+                ))?
+                .query_row([], totals)?,
+        })
     }
 
     fn counts(&self, sql: &str, batch: Option<&str>) -> Result<QueueCounts> {
@@ -112,5 +149,20 @@ mod tests {
         let one = store.batch_counts("one").unwrap();
         assert_eq!((one.paused, one.cancelled, one.queued), (1, 1, 0));
         assert_eq!(store.batch_counts("nope").unwrap(), QueueCounts::default());
+
+        // Progress totals: the batch with everything in it, unfinished ones without the
+        // cancelled job; an empty set is all zeros.
+        store.set_progress(&[(first[0], 4)]).unwrap();
+        let one = store.transfer_totals(Some("one")).unwrap();
+        assert_eq!(
+            (one.jobs, one.completed, one.bytes_total, one.bytes_done),
+            (2, 0, 30, 4)
+        );
+        let open = store.transfer_totals(None).unwrap();
+        assert_eq!((open.jobs, open.bytes_total, open.bytes_done), (2, 40, 4));
+        assert_eq!(
+            store.transfer_totals(Some("nope")).unwrap(),
+            TransferTotals::default()
+        );
     }
 }
