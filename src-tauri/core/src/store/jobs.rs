@@ -266,10 +266,8 @@ impl Store {
         Ok(())
     }
 
-    /// The file's size as found when the engine started it (it may differ from enqueue time).
-    /// Records how a job ended when that is worth showing (skipped, renamed).
-    /// Records how the job is ending (before its Complete), with the note people see.
-    /// The job's outcome and its note for people (none when `note` is empty).
+    /// Records how the job is ending (before its Complete), with the note people see (none when
+    /// `note` is empty): skipped, renamed.
     pub fn set_outcome(&self, id: JobId, outcome: Outcome, note: &str) -> Result<()> {
         let note = Some(note).filter(|n| !n.is_empty());
         self.conn().execute(
