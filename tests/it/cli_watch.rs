@@ -4,16 +4,6 @@ use crate::common::*;
 use hoist_test_s3::{Op, TestS3};
 use std::process::Stdio;
 
-fn watches_json(hoist: &Hoist) -> Vec<serde_json::Value> {
-    let out = hoist.run(&["watch", "list", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("watch list --json is JSON")
-}
-
 #[test]
 fn watch_commands_add_list_pause_resume_and_remove_by_id_or_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -44,7 +34,7 @@ fn watch_commands_add_list_pause_resume_and_remove_by_id_or_folder() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let watches = watches_json(&hoist);
+    let watches = hoist.watches_json();
     assert_eq!(watches.len(), 1);
     let watch = &watches[0];
     assert_eq!(
@@ -81,10 +71,10 @@ fn watch_commands_add_list_pause_resume_and_remove_by_id_or_folder() {
             .status
             .success()
     );
-    assert_eq!(watches_json(&hoist)[0]["state"], "paused");
+    assert_eq!(hoist.watches_json()[0]["state"], "paused");
     let id = watch["id"].to_string();
     assert!(hoist.run(&["watch", "resume", &id]).status.success());
-    assert_eq!(watches_json(&hoist)[0]["state"], "starting");
+    assert_eq!(hoist.watches_json()[0]["state"], "starting");
     let table = String::from_utf8_lossy(&hoist.run(&["watch", "list"]).stdout).into_owned();
     assert!(
         table.contains("Scans") && table.contains("mirror deletes"),
@@ -137,7 +127,7 @@ fn watch_commands_add_list_pause_resume_and_remove_by_id_or_folder() {
             .status
             .success()
     );
-    assert!(watches_json(&hoist).is_empty());
+    assert!(hoist.watches_json().is_empty());
 }
 
 /// `hoist run --watch` killed with SIGKILL while it uploads a watched file: the next
@@ -225,7 +215,7 @@ fn run_watch_sigkilled_mid_upload_resumes_it_on_restart() {
         .filter(|r| r.op == Op::CreateMultipartUpload)
         .count();
     assert_eq!(creates, 1, "one upload id only");
-    let watch = &watches_json(&hoist)[0];
+    let watch = &hoist.watches_json()[0];
     assert_eq!(
         (watch["uploaded"].as_u64(), watch["pending"].as_u64()),
         (Some(1), Some(0))
@@ -309,7 +299,8 @@ fn the_kernel_watch_limit_reached_polls_that_watch_says_the_fix_and_keeps_the_ot
         return;
     };
     let state = |prefix: &str| {
-        watches_json(&hoist)
+        hoist
+            .watches_json()
             .into_iter()
             .find(|w| w["prefix"] == format!("{prefix}/"))
             .unwrap()

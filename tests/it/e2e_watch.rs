@@ -26,13 +26,6 @@ async fn watch_text(driver: &Driver, name: &str, selector: &str) -> String {
     text.as_str().unwrap_or_default().to_string()
 }
 
-/// The watch list as `hoist watch list --json` prints it.
-fn watch_list(hoist: &Hoist) -> Vec<serde_json::Value> {
-    let out = hoist.run(&["watch", "list", "--json"]);
-    assert!(out.status.success(), "{out:?}");
-    serde_json::from_slice(&out.stdout).expect("watch list --json is JSON")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_folder_added_in_the_watches_view_uploads_a_file_written_into_it() {
     let test = "a_folder_added_in_the_watches_view_uploads_a_file_written_into_it";
@@ -83,7 +76,7 @@ async fn a_folder_added_in_the_watches_view_uploads_a_file_written_into_it() {
         "the Watches view shows: {}",
         driver.page_text().await
     );
-    let listed = watch_list(&window.hoist);
+    let listed = window.hoist.watches_json();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(
         listed[0]["folder"],
@@ -158,10 +151,10 @@ async fn a_folder_added_in_the_watches_view_uploads_a_file_written_into_it() {
         )
         .await;
     let paused = wait_until(UI_WAIT, || {
-        std::future::ready(watch_list(&window.hoist)[0]["state"] == "paused")
+        std::future::ready(window.hoist.watches_json()[0]["state"] == "paused")
     })
     .await;
-    assert!(paused, "{:?}", watch_list(&window.hoist));
+    assert!(paused, "{:?}", window.hoist.watches_json());
     let shown = wait_until(UI_WAIT, || async {
         watch_text(driver, "Scans", ".watch-state").await == "Paused"
     })

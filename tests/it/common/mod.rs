@@ -91,6 +91,17 @@ impl Hoist {
         serde_json::from_slice(&out.stdout).expect("queue --json is JSON")
     }
 
+    /// `hoist watch list --json`.
+    pub fn watches_json(&self) -> Vec<serde_json::Value> {
+        let out = self.run(&["watch", "list", "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("watch list --json is JSON")
+    }
+
     pub fn committed_parts(&self) -> i64 {
         let db = rusqlite::Connection::open(self.data_dir.join("hoist.db")).unwrap();
         db.query_row("SELECT COUNT(*) FROM parts", [], |r| r.get(0))
