@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// another module of its own layer.
 const LAYERS: &[&[&str]] = &[
     &["error", "http", "limits", "throttle"],
-    &["options", "presets", "watcher"],
+    &["digest", "options", "presets", "watcher"],
     &["model"],
     &["connection", "credentials", "event"],
     &["aws_import", "store"],

@@ -8,7 +8,7 @@
 //! Layers, each using only those below it (checked by the `layers` test, which reads the
 //! `crate::` paths of every file): `facade` -> `browse`, `queue`, `watches` -> `destinations`, `engine` -> `backend`
 //! -> `store` -> the nouns (`model` with the job state machine, `credentials`, `event`,
-//! `connection`) -> `options`, `presets`, `watcher` -> the leaves (`error`, `http`, `limits`, `throttle`).
+//! `connection`) -> `digest`, `options`, `presets`, `watcher` -> the leaves (`error`, `http`, `limits`, `throttle`).
 
 pub mod aws_import;
 #[doc(hidden)]
@@ -18,6 +18,7 @@ pub mod connection;
 #[doc(hidden)]
 pub mod credentials;
 pub mod destinations;
+mod digest;
 mod engine;
 pub mod error;
 pub mod event;

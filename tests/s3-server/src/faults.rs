@@ -52,6 +52,10 @@ pub enum FaultAction {
     /// The request is processed, and its answer (e.g. GetObject's) is cut after this many body
     /// bytes: the headers promise the whole body, the connection closes early.
     CutAnswerAfter(u64),
+    /// The request is processed, and the byte at this offset of its answer's body (the last
+    /// byte when the body is shorter) is flipped; status and headers stay as they were, as a
+    /// faulty middlebox, NIC or disk cache would leave them.
+    FlipAnswerByte(u64),
     /// Reads the whole request, then answers nothing for this long, then drops the connection.
     /// The request is not processed.
     Stall(Duration),

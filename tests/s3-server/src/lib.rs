@@ -160,6 +160,11 @@ impl TestS3 {
             .insert(key.to_owned());
     }
 
+    /// Gives an object another ETag (as SSE-KMS objects have, which is no MD5 of the bytes).
+    pub fn set_etag(&self, bucket: &str, key: &str, etag: &str) {
+        self.shared.storage.set_etag(bucket, key, etag);
+    }
+
     /// When false, ListParts answers 501 NotImplemented (servers without ListParts).
     pub fn set_list_parts_supported(&self, supported: bool) {
         self.shared

@@ -72,6 +72,41 @@ async fn open_object(
     Ok((StreamingBlob::wrap(stream), len))
 }
 
+/// The byte range of part `number` (`partNumber`), as AWS answers it: 1 of an object put in
+/// one request is the whole object, a number past the last part is refused (416, as AWS's
+/// `InvalidPartNumber`).
+fn part_of(object: &StoredObject, number: i32) -> S3Result<std::ops::Range<u64>> {
+    u32::try_from(number)
+        .ok()
+        .and_then(|n| object.part_range(n))
+        .ok_or_else(|| s3_error!(InvalidRange, "The requested partnumber is not satisfiable"))
+}
+
+/// The CRC32C an answer carries with `x-amz-checksum-mode: ENABLED`: a part's own when a part
+/// was asked for, else the whole object's (one put in one request with a checksum); AWS gives
+/// none for a multipart object as a whole from this server's kind of parts, and none without
+/// checksum mode.
+fn checksum_of(
+    object: &StoredObject,
+    part: Option<i32>,
+    mode: Option<&dto::ChecksumMode>,
+) -> Option<String> {
+    if mode.is_none_or(|m| m.as_str() != dto::ChecksumMode::ENABLED) {
+        return None;
+    }
+    match part {
+        Some(n) if !object.parts.is_empty() => usize::try_from(n)
+            .ok()
+            .and_then(|n| object.parts.get(n.checked_sub(1)?))
+            .and_then(|(_, crc)| crc.clone()),
+        _ => object.crc32c.clone(),
+    }
+}
+
+fn size_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 #[async_trait::async_trait]
 impl S3 for Backend {
     async fn create_bucket(
@@ -170,13 +205,23 @@ impl S3 for Backend {
                 "the object's ETag is not the one asked for"
             ));
         }
-        let range = match &input.range {
-            Some(r) => Some(r.check(object.size).map_err(|_| s3_error!(InvalidRange))?),
-            None => None,
+        let part = input.part_number.map(|n| part_of(&object, n)).transpose()?;
+        let range = match (&input.range, &part) {
+            (Some(_), Some(_)) => {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "Cannot specify both Range header and partNumber query parameter"
+                ));
+            }
+            (Some(r), None) => Some(r.check(object.size).map_err(|_| s3_error!(InvalidRange))?),
+            (None, Some(range)) => Some(range.clone()),
+            (None, None) => None,
         };
         let content_range = range
             .as_ref()
             .map(|r| format!("bytes {}-{}/{}", r.start, r.end - 1, object.size));
+        let checksum = checksum_of(&object, input.part_number, input.checksum_mode.as_ref());
+        let whole = range.is_none();
         let (body, len) = open_object(&object, range).await?;
         let output = dto::GetObjectOutput {
             body: Some(body),
@@ -186,6 +231,8 @@ impl S3 for Backend {
             e_tag: etag(&object.etag),
             last_modified: Some(Timestamp::from(object.modified)),
             content_type: object.content_type.clone(),
+            parts_count: part.as_ref().map(|_| size_i32(object.parts_count())),
+            checksum_crc32c: checksum.filter(|_| whole || part.is_some()),
             ..Default::default()
         };
         if content_range.is_some() {
@@ -201,15 +248,17 @@ impl S3 for Backend {
         &self,
         req: S3Request<dto::HeadObjectInput>,
     ) -> S3Result<S3Response<dto::HeadObjectOutput>> {
-        let object = self
-            .shared
-            .storage
-            .object(&req.input.bucket, &req.input.key)?;
+        let input = req.input;
+        let object = self.shared.storage.object(&input.bucket, &input.key)?;
+        let part = input.part_number.map(|n| part_of(&object, n)).transpose()?;
+        let length = part.as_ref().map_or(object.size, |r| r.end - r.start);
         Ok(S3Response::new(dto::HeadObjectOutput {
-            content_length: Some(size_i64(object.size)),
+            content_length: Some(size_i64(length)),
             accept_ranges: Some("bytes".to_owned()),
             e_tag: etag(&object.etag),
             last_modified: Some(Timestamp::from(object.modified)),
+            parts_count: part.as_ref().map(|_| size_i32(object.parts_count())),
+            checksum_crc32c: checksum_of(&object, input.part_number, input.checksum_mode.as_ref()),
             content_type: object.content_type,
             ..Default::default()
         }))

@@ -32,6 +32,29 @@ pub(crate) struct StoredObject {
     pub etag: String,
     pub modified: SystemTime,
     pub content_type: Option<String>,
+    /// A multipart object's parts in order (size, base64 CRC32C if the client sent one); empty
+    /// for an object put in one request.
+    pub parts: Vec<(u64, Option<String>)>,
+    /// The whole object's base64 CRC32C, for an object put in one request with one.
+    pub crc32c: Option<String>,
+}
+
+impl StoredObject {
+    /// The byte range of part `number` (from 1), or `None` past the last part. An object put in
+    /// one request has one part, the whole object, as on AWS.
+    pub fn part_range(&self, number: u32) -> Option<std::ops::Range<u64>> {
+        if self.parts.is_empty() {
+            return (number == 1).then_some(0..self.size);
+        }
+        let index = usize::try_from(number).ok()?.checked_sub(1)?;
+        let start: u64 = self.parts.iter().take(index).map(|(size, _)| size).sum();
+        let (size, _) = self.parts.get(index)?;
+        Some(start..start + size)
+    }
+
+    pub fn parts_count(&self) -> u32 {
+        u32::try_from(self.parts.len().max(1)).unwrap_or(u32::MAX)
+    }
 }
 
 /// One uploaded part of a pending multipart upload.
@@ -206,6 +229,7 @@ impl Storage {
             drain(body).await;
             return Err(e);
         }
+        let crc_sent = expected.crc32c.is_some() || expected.trailers.is_some();
         let written = self.write_body(body, expected).await?;
         let object = StoredObject {
             path: written.path,
@@ -213,9 +237,19 @@ impl Storage {
             etag: hex::encode(written.md5),
             modified: SystemTime::now(),
             content_type,
+            parts: Vec::new(),
+            crc32c: crc_sent.then(|| base64_encode(&written.crc32c.to_be_bytes())),
         };
         self.insert_object(bucket, key, object.clone())?;
         Ok(object)
+    }
+
+    pub fn set_etag(&self, bucket: &str, key: &str, etag: &str) {
+        if let Ok(b) = lock(&self.state).bucket_mut(bucket)
+            && let Some(object) = b.objects.get_mut(key)
+        {
+            object.etag = etag.to_owned();
+        }
     }
 
     fn insert_object(&self, bucket: &str, key: &str, object: StoredObject) -> S3Result<()> {
@@ -371,6 +405,8 @@ impl Storage {
             etag: format!("{}-{}", hex::encode(md5s.finalize()), chosen.len()),
             modified: SystemTime::now(),
             content_type,
+            parts: chosen.iter().map(|p| (p.size, p.crc32c.clone())).collect(),
+            crc32c: None,
         };
         self.insert_object(bucket, key, object.clone())?;
         Ok(object)
@@ -454,6 +490,8 @@ impl Storage {
                 etag: hex::encode(md5::Md5::digest(key.as_bytes())),
                 modified: SystemTime::now(),
                 content_type: None,
+                parts: Vec::new(),
+                crc32c: None,
             };
             self.insert_object(bucket, key, object)
                 .map_err(|e| io::Error::other(format!("{e:?}")))?;

@@ -129,6 +129,20 @@ impl Handler {
                 // the shorter body ends, as a server dying mid-answer would.
                 Ok(Response::from_parts(head, Body::from(cut)))
             }
+            FaultAction::FlipAnswerByte(at) => {
+                let resp = self
+                    .pass(Request::from_parts(parts, incoming), &logged)
+                    .await?;
+                let (head, body) = resp.into_parts();
+                let Ok(whole) = body.collect().await.map(|b| b.to_bytes()) else {
+                    return Err(self.drop_connection());
+                };
+                let mut bytes = whole.to_vec();
+                if let Some(last) = bytes.len().checked_sub(1) {
+                    bytes[usize::try_from(at).unwrap_or(last).min(last)] ^= 0x01;
+                }
+                Ok(Response::from_parts(head, Body::from(Bytes::from(bytes))))
+            }
             FaultAction::Stall(duration) => {
                 read_body(incoming, &counter, u64::MAX).await;
                 tokio::time::sleep(duration).await;

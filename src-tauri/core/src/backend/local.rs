@@ -47,6 +47,7 @@ mod fsops;
 mod parts;
 mod staging;
 
+use super::fetch::{FetchReceipt, FetchRequest};
 use super::{
     Backend, DeleteFailure, ListRequest, Listing, ObjectDetails, ObjectInfo, PartBody, PartDigest,
     PartReceipt, PendingUpload, multipart_etag,
@@ -506,8 +507,8 @@ impl Backend for LocalBackend {
         .await
     }
 
-    async fn get_range(&self, key: &str, into: &PartBody, _if_match: Option<&str>) -> Result<()> {
-        self.copy_range(key, into).await
+    async fn fetch(&self, key: &str, request: &FetchRequest<'_>) -> Result<FetchReceipt> {
+        self.copy_range(key, request).await
     }
 
     async fn list(&self, request: ListRequest<'_>) -> Result<Listing> {

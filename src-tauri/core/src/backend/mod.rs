@@ -7,6 +7,7 @@
 //! backend streams from disk, counting bytes into `progress` as the HTTP stack polls them.
 
 pub mod content_type;
+pub mod fetch;
 pub mod local;
 pub mod s3;
 
@@ -227,11 +228,22 @@ pub trait Backend: Send + Sync {
     /// `Ok(None)` when there is no such object.
     async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>>;
 
-    /// Downloads `into.length` bytes of `key` from `into.offset` and writes them at the same
-    /// offset of the local file `into.path` (which exists), synced before `Ok`; memory stays
-    /// flat. `if_match`: the ETag the object must still have, else `ObjectChanged`. A missing
-    /// object is `NotFound`; a body of the wrong length is `Protocol` or `Interrupted`.
-    async fn get_range(&self, key: &str, into: &PartBody, if_match: Option<&str>) -> Result<()>;
+    /// Downloads a span of `key` (see [`FetchRequest`](fetch::FetchRequest)) into the local
+    /// file at the span's own offset, synced before `Ok`, digested as it arrives; memory stays
+    /// flat. A missing object is `NotFound`, a replaced one (`if_match`) `ObjectChanged`; a body
+    /// of the wrong length or place is `Protocol` or `Interrupted`.
+    async fn fetch(
+        &self,
+        key: &str,
+        request: &fetch::FetchRequest<'_>,
+    ) -> Result<fetch::FetchReceipt>;
+
+    /// HEAD of part `part` (from 1; `partNumber`) of `key`, or of the whole object (`None`),
+    /// with the checksum the server keeps for those bytes, if it keeps one. `Ok(None)` when the
+    /// backend has no parts or checksums to tell of (a local folder), or no such object.
+    async fn head_part(&self, _key: &str, _part: Option<u32>) -> Result<Option<fetch::PartHead>> {
+        Ok(None)
+    }
 
     /// The MD5 of an object's bytes, for backends whose HEAD gives no ETag but which can read
     /// their objects cheaply (a local folder); `Ok(None)` elsewhere.

@@ -26,6 +26,7 @@ mod fetch;
 mod objects;
 mod reach;
 
+use super::fetch::{FetchReceipt, FetchRequest, PartHead};
 use super::{
     Backend, DeleteFailure, ListRequest, Listing, ObjectDetails, ObjectInfo, PartBody, PartDigest,
     PartReceipt, PendingUpload, unquote_etag,
@@ -94,6 +95,9 @@ pub struct S3Backend {
     /// False when the destination's connection test found the server rejects `Content-MD5`, or its
     /// preset sends no integrity header; the digest still verifies ETags.
     send_content_md5: bool,
+    /// Downloads ask for the checksums the server keeps (`x-amz-checksum-mode`), unless the
+    /// connection test found `x-amz-checksum-*` headers refused or the preset sends none.
+    checksum_mode: bool,
 }
 
 impl S3Backend {
@@ -164,6 +168,9 @@ impl S3Backend {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("https://s3.{}.amazonaws.com", destination.region),
         };
+        let sends_integrity = destination.provider.is_none_or(|p| {
+            crate::presets::checksum_policy(p) != crate::presets::ChecksumPolicy::None
+        });
         Ok(S3Backend {
             client: aws_sdk_s3::Client::from_conf(config.build()),
             bucket: destination.bucket.clone(),
@@ -184,9 +191,12 @@ impl S3Backend {
                 .capabilities
                 .as_ref()
                 .is_none_or(|c| c.content_md5)
-                && destination.provider.is_none_or(|p| {
-                    crate::presets::checksum_policy(p) != crate::presets::ChecksumPolicy::None
-                }),
+                && sends_integrity,
+            checksum_mode: destination
+                .capabilities
+                .as_ref()
+                .is_none_or(|c| c.checksum_headers)
+                && sends_integrity,
         })
     }
 
@@ -538,8 +548,12 @@ impl Backend for S3Backend {
         }))
     }
 
-    async fn get_range(&self, key: &str, into: &PartBody, if_match: Option<&str>) -> Result<()> {
-        self.fetch_range(key, into, if_match).await
+    async fn fetch(&self, key: &str, request: &FetchRequest<'_>) -> Result<FetchReceipt> {
+        self.fetch_span(key, request).await
+    }
+
+    async fn head_part(&self, key: &str, part: Option<u32>) -> Result<Option<PartHead>> {
+        self.head_of_part(key, part).await
     }
 
     async fn list(&self, request: ListRequest<'_>) -> Result<Listing> {

@@ -1,29 +1,52 @@
-//! One download: an object into a local file, resumable and verified, never a half file under
-//! the real name.
+//! One download: an object into a local file, resumable and verified, never a half file or
+//! unchecked bytes under the real name.
 //!
 //! The bytes go to a hidden partial file beside the target (`.NAME.hoist-part`), sized to the
-//! object at the start. Ranges of the plan's part size are fetched, several in flight; each is
-//! written at its offset, synced, and only then recorded (`download_ranges`), so a restart
-//! fetches only the ranges not recorded. Every request carries `If-Match` with the ETag seen at
-//! the start: an object replaced mid-download answers 412 and the download starts over from the
-//! new object. The finished file is checked (size; MD5 for a single-part ETag; the multipart ETag
-//! recomputed from the ranges when the object was uploaded with parts of the same size), given
-//! the object's modified time, and renamed onto the target in one step. The if-exists rule is
-//! decided before the first byte, against the local file.
+//! object at the start. A multipart object (ETag `...-N`) is fetched as the parts it was
+//! uploaded in (`partNumber`; the first part's HEAD says how many there are), so its ETag, the
+//! MD5 of the parts' MD5s, can be checked whatever part size it was uploaded with; anything else
+//! in ranges of the plan's part size. Several spans are in flight; each is written at its
+//! offset and digested as it arrives, synced, and only then recorded with its digests
+//! (`download_ranges`), so a restart fetches only the spans not recorded and verifying never
+//! reads the file again (but for a single-part object of several ranges, whose one MD5 needs
+//! the bytes in order). Every request carries `If-Match` with the ETag seen at the start: an
+//! object replaced mid-download answers 412 and the download starts over from the new object.
+//!
+//! What is checked is in [`verify`]. A span whose own checksum (the server's, per part) does
+//! not match is fetched again by the retry rules of [`JobContext::call`]; a whole-object
+//! mismatch cannot be pinned to one span, so the object is fetched once more from scratch, and
+//! a second mismatch fails the job with the partial file removed: bad bytes never get the
+//! target's name. The finished file gets the object's modified time and is renamed onto the
+//! target in one step. The if-exists rule is decided before the first byte, against the local
+//! file.
 
-use super::{JobContext, MAX_ROUNDS, Step, is_md5_etag, is_multipart_etag};
-use crate::backend::{PartBody, digest_range, multipart_etag};
-use crate::error::{Error, ErrorKind, Result, download_write_error, file_error};
+mod verify;
+
+use super::{JobContext, MAX_ROUNDS, is_md5_etag, is_multipart_etag};
+use crate::backend::digest_range;
+use crate::backend::fetch::{FetchRequest, Span};
+use crate::error::{Error, ErrorKind, Result, download_write_error};
 use crate::model::{Job, Outcome};
 use crate::options::IfExists;
-use crate::store::DownloadRow;
+use crate::store::{DownloadRow, SpanRow};
 use futures::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
+use verify::Verdict;
+
+/// What one round of a download ended with.
+enum Round {
+    Done,
+    /// The object changed or the partial file went away: start over (logged).
+    Changed(String),
+    /// The bytes do not match the object (what did not match).
+    Mismatch(String),
+}
 
 /// Downloads the job's object to its path, or skips it by the job's if-exists rule.
 pub async fn run_download(ctx: &JobContext) -> Result<()> {
     let mut last_reason = String::new();
+    let mut mismatch: Option<String> = None;
     for _ in 0..MAX_ROUNDS {
         let row = match ctx.store.download(ctx.job.id)? {
             Some(row) => row,
@@ -33,20 +56,54 @@ pub async fn run_download(ctx: &JobContext) -> Result<()> {
             },
         };
         match fetch(ctx, &row).await? {
-            Step::Done => return Ok(()),
-            Step::Again(reason) => {
+            Round::Done => return Ok(()),
+            Round::Changed(reason) => {
                 tracing::warn!(job = %ctx.job.id, %reason, "starting the download over");
                 forget(ctx, &row);
                 last_reason = reason;
             }
+            Round::Mismatch(what) => {
+                forget(ctx, &row);
+                if let Some(first) = mismatch {
+                    return Err(mismatch_error(ctx, &first, &what));
+                }
+                tracing::warn!(
+                    job = %ctx.job.id, key = %ctx.job.key, %what,
+                    "the downloaded bytes do not match the object: fetching it again"
+                );
+                last_reason = what.clone();
+                mismatch = Some(what);
+            }
         }
     }
-    Err(Error::new(
-        ErrorKind::ObjectChanged,
+    match mismatch {
+        Some(first) => Err(mismatch_error(ctx, &first, &last_reason)),
+        None => Err(Error::new(
+            ErrorKind::ObjectChanged,
+            format!(
+                "gave up after {MAX_ROUNDS} fresh starts: {last_reason}; retry when the object is stable"
+            ),
+        )),
+    }
+}
+
+fn mismatch_error(ctx: &JobContext, first: &str, second: &str) -> Error {
+    let again = if first == second {
+        String::new()
+    } else {
+        format!(" (the first time: {first})")
+    };
+    Error::new(
+        ErrorKind::ChecksumMismatch,
         format!(
-            "gave up after {MAX_ROUNDS} fresh starts: {last_reason}; retry when the object is stable"
+            "'{}' was downloaded twice and its bytes did not match either time: {second}{again}. \
+             Nothing was saved under {}. Something between Hoist and destination '{}' (a proxy, \
+             the network, a disk) is changing bytes; retry once it is fixed",
+            ctx.job.key,
+            ctx.job.path.display(),
+            ctx.job.destination_name
         ),
-    ))
+    )
 }
 
 /// The hidden file a download of `target` is written into.
@@ -65,8 +122,9 @@ fn forget(ctx: &JobContext, row: &DownloadRow) {
     }
 }
 
-/// A fresh start: reads the object's details, applies the if-exists rule, makes the partial
-/// file and records the download. `None`: skipped by the rule.
+/// A fresh start: reads the object's details and how it can be checked, applies the
+/// if-exists rule, makes the partial file and records the download. `None`: skipped by the
+/// rule.
 async fn start(ctx: &JobContext) -> Result<Option<DownloadRow>> {
     let job = &ctx.job;
     let details = ctx
@@ -81,7 +139,16 @@ async fn start(ctx: &JobContext) -> Result<Option<DownloadRow>> {
                 ),
             )
         })?;
-    let etag = details.etag.clone().unwrap_or_default();
+    let mut etag = details.etag.clone().unwrap_or_default();
+    if etag.is_empty()
+        && let Some(md5) = ctx
+            .call("reading", || ctx.backend.object_md5(&job.key))
+            .await?
+    {
+        // A folder keeps no ETag: the MD5 of its object's bytes stands in for one.
+        etag = hex::encode(md5);
+    }
+    let (parts, checksum, first_part) = layout(ctx, &etag, details.size).await?;
     let Some(target) = settle_conflict(ctx, details.size, &etag).await? else {
         return Ok(None);
     };
@@ -100,12 +167,63 @@ async fn start(ctx: &JobContext) -> Result<Option<DownloadRow>> {
         etag,
         size: details.size,
         modified: details.modified,
-        range_size: ctx.config.plan.part_size.max(1),
+        range_size: first_part.unwrap_or(ctx.config.plan.part_size).max(1),
+        parts,
+        checksum,
         partial,
     };
     ctx.store.save_download(job.id, &row)?;
     ctx.store.set_bytes_total(job.id, details.size)?;
     Ok(Some(row))
+}
+
+/// How the object is split and checked: `(parts, whole-object checksum, first part's length)`.
+/// A multipart ETag of `N` parts is fetched by part when the first part's HEAD confirms the
+/// count (a server that ignores `partNumber` does not); where the destination keeps additional
+/// checksums, a whole-object one is asked for.
+async fn layout(
+    ctx: &JobContext,
+    etag: &str,
+    size: u64,
+) -> Result<(Option<u32>, Option<crate::digest::Checksum>, Option<u64>)> {
+    let key = &ctx.job.key;
+    let parts_in_etag = is_multipart_etag(etag)
+        .then(|| {
+            etag.rsplit_once('-')
+                .and_then(|(_, n)| n.parse::<u32>().ok())
+        })
+        .flatten()
+        .filter(|n| *n > 0);
+    if let Some(count) = parts_in_etag {
+        let head = ctx
+            .call("reading the parts of", || {
+                ctx.backend.head_part(key, Some(1))
+            })
+            .await?;
+        let whole = whole_checksum(ctx).await?;
+        return Ok(match head {
+            Some(h) if h.parts_count == Some(count) && h.length <= size => {
+                (Some(count), whole, Some(h.length))
+            }
+            _ => {
+                tracing::info!(job = %ctx.job.id, %key, "the server does not give parts by number: fetching by range");
+                (None, whole, None)
+            }
+        });
+    }
+    Ok((None, whole_checksum(ctx).await?, None))
+}
+
+/// The whole object's checksum, where the server keeps one (a full one: a composite checksum
+/// of parts says nothing checkable about the whole).
+async fn whole_checksum(ctx: &JobContext) -> Result<Option<crate::digest::Checksum>> {
+    let key = &ctx.job.key;
+    Ok(ctx
+        .call("reading the checksum of", || {
+            ctx.backend.head_part(key, None)
+        })
+        .await?
+        .and_then(|h| h.checksum))
 }
 
 /// The path to write to after the if-exists rule, or `None` when the job is skipped.
@@ -167,112 +285,90 @@ fn range(size: u64, range_size: u64, number: u64) -> (u64, u64) {
     (offset, range_size.min(size - offset))
 }
 
-async fn fetch(ctx: &JobContext, row: &DownloadRow) -> Result<Step> {
+async fn fetch(ctx: &JobContext, row: &DownloadRow) -> Result<Round> {
     let job = &ctx.job;
     match tokio::fs::metadata(&row.partial).await {
         Ok(meta) if meta.len() == row.size => {}
         _ => {
-            return Ok(Step::Again(
+            return Ok(Round::Changed(
                 "the partial file was missing or changed".into(),
             ));
         }
     }
-    let count = row.size.div_ceil(row.range_size);
-    let done = ctx.store.download_ranges(job.id)?;
-    let committed: u64 = done
-        .iter()
-        .filter(|n| **n < count)
-        .map(|n| range(row.size, row.range_size, *n).1)
-        .sum();
+    let count = row.span_count();
+    let done = ctx.store.download_spans(job.id)?;
+    let committed: u64 = done.iter().map(|s| s.receipt.length).sum();
     ctx.counters.set_total(row.size);
     ctx.counters.set_committed(committed);
-    let missing: Vec<u64> = (0..count).filter(|n| !done.contains(n)).collect();
+    let missing: Vec<u64> = (0..count)
+        .filter(|n| !done.iter().any(|s| s.number == *n))
+        .collect();
     if !done.is_empty() && !missing.is_empty() {
         tracing::info!(job = %job.id, left = missing.len(), of = count, "resuming a download");
     }
     let mut results = futures::stream::iter(missing)
-        .map(|number| fetch_range(ctx, row, number))
+        .map(|number| fetch_span(ctx, row, number))
         .buffer_unordered(ctx.config.parts_in_flight.max(1));
     while let Some(result) = results.next().await {
         match result {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::ObjectChanged => {
-                return Ok(Step::Again(format!("the object changed: {}", e.message())));
+                return Ok(Round::Changed(format!(
+                    "the object changed: {}",
+                    e.message()
+                )));
             }
             Err(e) => return Err(e),
         }
     }
     drop(results);
-    verify(ctx, row, count).await?;
-    finish(ctx, row).await?;
-    Ok(Step::Done)
+    let spans = ctx.store.download_spans(job.id)?;
+    match verify::verify(row, &spans).await? {
+        Verdict::Verified(how) => {
+            finish(ctx, row, &how).await?;
+            Ok(Round::Done)
+        }
+        Verdict::Mismatch(what) => Ok(Round::Mismatch(what)),
+    }
 }
 
-async fn fetch_range(ctx: &JobContext, row: &DownloadRow, number: u64) -> Result<()> {
-    let (offset, length) = range(row.size, row.range_size, number);
+async fn fetch_span(ctx: &JobContext, row: &DownloadRow, number: u64) -> Result<()> {
+    let span = match row.parts {
+        Some(_) => Span::Part(u32::try_from(number + 1).unwrap_or(u32::MAX)),
+        None => {
+            let (offset, length) = range(row.size, row.range_size, number);
+            Span::Range { offset, length }
+        }
+    };
     let slot = u32::try_from(number + 1).unwrap_or(u32::MAX);
-    let if_match = Some(row.etag.as_str()).filter(|e| !e.is_empty());
-    let what = format!("downloading range {} of", number + 1);
-    ctx.call(&what, || async {
-        let body = PartBody {
-            path: row.partial.clone(),
-            offset,
-            length,
-            progress: ctx.counters.start(slot),
-        };
-        ctx.backend.get_range(&ctx.job.key, &body, if_match).await
-    })
-    .await?;
-    ctx.store.save_download_range(ctx.job.id, number)?;
+    let what = match span {
+        Span::Part(n) => format!("downloading part {n} of"),
+        Span::Range { .. } => format!("downloading range {} of", number + 1),
+    };
+    let wants = verify::wants(row);
+    let receipt = ctx
+        .call(&what, || async {
+            let request = FetchRequest {
+                into: &row.partial,
+                span,
+                object_size: row.size,
+                if_match: Some(row.etag.as_str()).filter(|e| !e.is_empty()),
+                progress: ctx.counters.start(slot),
+                md5: wants.md5,
+                crc: wants.crc,
+            };
+            ctx.backend.fetch(&ctx.job.key, &request).await
+        })
+        .await?;
+    let length = receipt.length;
+    ctx.store
+        .save_download_span(ctx.job.id, &SpanRow { number, receipt })?;
     ctx.counters.finish(slot, length);
     Ok(())
 }
 
-/// Size always; MD5 where the ETag is one; the multipart ETag where our ranges are its parts.
-async fn verify(ctx: &JobContext, row: &DownloadRow, count: u64) -> Result<()> {
-    let key = &ctx.job.key;
-    let size = tokio::fs::metadata(&row.partial)
-        .await
-        .map_err(|e| file_error(&row.partial, e))?
-        .len();
-    let bad = |what: String| {
-        Err(Error::new(
-            ErrorKind::ChecksumMismatch,
-            format!("{key}: {what}"),
-        ))
-    };
-    if size != row.size {
-        return bad(format!(
-            "the file has {size} bytes, the object {}",
-            row.size
-        ));
-    }
-    if is_md5_etag(&row.etag) {
-        let md5 = digest_range(&row.partial, 0, size).await?.md5_hex();
-        if md5 != row.etag {
-            return bad(format!(
-                "the bytes' MD5 {md5} is not the object's ETag {}",
-                row.etag
-            ));
-        }
-    } else if is_multipart_etag(&row.etag) && row.etag.ends_with(&format!("-{count}")) {
-        let mut md5s = Vec::with_capacity(count as usize);
-        for number in 0..count {
-            let (offset, length) = range(row.size, row.range_size, number);
-            md5s.push(digest_range(&row.partial, offset, length).await?.md5);
-        }
-        let computed = multipart_etag(&md5s);
-        if computed != row.etag {
-            // The object may have been uploaded with other part sizes: its ETag then says
-            // nothing about these ranges. Only the size is known to match.
-            tracing::info!(job = %ctx.job.id, etag = %row.etag, "multipart ETag of other part sizes: size verified only");
-        }
-    }
-    Ok(())
-}
-
 /// The object's modified time on the file, then the rename onto the target.
-async fn finish(ctx: &JobContext, row: &DownloadRow) -> Result<()> {
+async fn finish(ctx: &JobContext, row: &DownloadRow, verified: &str) -> Result<()> {
     let job: &Job = &ctx.job;
     let target = ctx
         .store
@@ -295,10 +391,11 @@ async fn finish(ctx: &JobContext, row: &DownloadRow) -> Result<()> {
         let _ = dir.sync_all();
     }
     ctx.store.delete_download(job.id)?;
+    ctx.store.set_verified(job.id, verified)?;
     if ctx.store.job(job.id)?.and_then(|j| j.outcome).is_none() {
         ctx.store.set_outcome(job.id, Outcome::Downloaded, "")?;
     }
-    tracing::info!(job = %job.id, key = %job.key, path = %target.display(), "download completed");
+    tracing::info!(job = %job.id, key = %job.key, path = %target.display(), verified, "download completed");
     Ok(())
 }
 

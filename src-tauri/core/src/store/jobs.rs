@@ -26,7 +26,7 @@ pub struct NewJob {
 
 const SELECT: &str = "SELECT j.id, j.path, j.destination_id, p.name, j.bucket, j.key, j.state, \
      j.bytes_done, j.bytes_total, j.attempts, j.error_code, j.error_message, j.batch, \
-     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome, j.direction, j.watch_id FROM jobs j JOIN destinations p ON p.id = j.destination_id";
+     j.created_at, j.updated_at, j.if_exists, j.note, j.outcome, j.direction, j.watch_id, j.verified FROM jobs j JOIN destinations p ON p.id = j.destination_id";
 
 pub(super) fn path_to_blob(path: &std::path::Path) -> Vec<u8> {
     #[cfg(unix)]
@@ -108,6 +108,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
             .and_then(Outcome::parse),
         direction: Direction::parse(&row.get::<_, String>(18)?).unwrap_or_default(),
         watch: row.get::<_, Option<i64>>(19)?.map(WatchId),
+        verified: row.get(20)?,
     })
 }
 
@@ -273,6 +274,15 @@ impl Store {
         self.conn().execute(
             "UPDATE jobs SET outcome = ?2, note = ?3 WHERE id = ?1",
             params![id.0, outcome.as_str(), note],
+        )?;
+        Ok(())
+    }
+
+    /// How a download was verified (see [`Job::verified`]).
+    pub fn set_verified(&self, id: JobId, verified: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE jobs SET verified = ?2 WHERE id = ?1",
+            params![id.0, verified],
         )?;
         Ok(())
     }

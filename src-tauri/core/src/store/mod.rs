@@ -24,7 +24,7 @@ pub use preferences::Preferences;
 pub use removal::Removal;
 pub use summary::{QueueCounts, TransferTotals};
 
-pub use downloads::DownloadRow;
+pub use downloads::{DownloadRow, SpanRow};
 pub use jobs::NewJob;
 pub use uploads::{PartRow, UploadRow};
 pub use watches::{IndexedFile, WatchedFile};
@@ -56,6 +56,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/006_downloads.sql"),
     // 7: watched folders, their indexes, the watch a job came from.
     include_str!("sql/007_watches.sql"),
+    // 8: verified downloads (parts as uploaded, per-span digests, how a download was checked).
+    include_str!("sql/008_download_checks.sql"),
 ];
 
 pub struct Store {

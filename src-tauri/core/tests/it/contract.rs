@@ -6,6 +6,7 @@
 //! with pages, delete, share links. Each test works under a prefix of its own, so Garage's
 //! shared bucket holds runs side by side.
 
+use hoist_core::backend::fetch::{ChecksumAlgorithm, FetchRequest, Span};
 use hoist_core::backend::local::LocalBackend;
 use hoist_core::backend::s3::{S3Backend, S3Options};
 use hoist_core::backend::{
@@ -538,47 +539,65 @@ async fn a_range_is_written_at_its_offset_and_a_missing_object_is_not_found(s: S
     let target = s.files.path().join("target.part");
     std::fs::write(&target, vec![0u8; source.len()]).unwrap();
     let progress = Arc::new(AtomicU64::new(0));
-    for (offset, length) in [(40_000u64, 60_000u64), (0, 40_000)] {
-        let into = PartBody {
-            path: target.clone(),
-            offset,
-            length,
+    fn request<'a>(
+        into: &'a Path,
+        size: usize,
+        progress: &Arc<AtomicU64>,
+        span: Span,
+        if_match: Option<&'a str>,
+    ) -> FetchRequest<'a> {
+        FetchRequest {
+            into,
+            span,
+            object_size: size as u64,
+            if_match,
             progress: progress.clone(),
-        };
-        let etag = within(s.backend.head_object(&s.key("dl/src.bin")))
-            .await
-            .unwrap()
-            .unwrap()
-            .etag;
-        within(
-            s.backend
-                .get_range(&s.key("dl/src.bin"), &into, etag.as_deref()),
-        )
+            md5: true,
+            crc: Some(ChecksumAlgorithm::Crc32c),
+        }
+    }
+    let request = |span, if_match| request(&target, source.len(), &progress, span, if_match);
+    let etag = within(s.backend.head_object(&s.key("dl/src.bin")))
+        .await
+        .unwrap()
+        .unwrap()
+        .etag;
+    for (offset, length) in [(40_000u64, 60_000u64), (0, 40_000)] {
+        let receipt = within(s.backend.fetch(
+            &s.key("dl/src.bin"),
+            &request(Span::Range { offset, length }, etag.as_deref()),
+        ))
         .await
         .unwrap();
+        let bytes = &source[offset as usize..(offset + length) as usize];
+        assert_eq!((receipt.offset, receipt.length), (offset, length));
+        assert_eq!(
+            receipt.md5,
+            Some(<[u8; 16]>::from(Md5::digest(bytes))),
+            "MD5 computed as the bytes came"
+        );
+        assert_eq!(
+            receipt.crc.map(|c| c.value),
+            Some(crc_fast::checksum(
+                crc_fast::CrcAlgorithm::Crc32Iscsi,
+                bytes
+            ))
+        );
         assert_eq!(progress.load(std::sync::atomic::Ordering::Relaxed), length);
     }
     assert_eq!(std::fs::read(&target).unwrap(), source);
-    let into = PartBody {
-        path: target.clone(),
+    let ten = Span::Range {
         offset: 0,
         length: 10,
-        progress,
     };
-    let missing = within(s.backend.get_range(&s.key("dl/none"), &into, None)).await;
+    let missing = within(s.backend.fetch(&s.key("dl/none"), &request(ten, None))).await;
     assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
     // A backend that keeps ETags refuses a range of another version of the object.
-    if within(s.backend.head_object(&s.key("dl/src.bin")))
-        .await
-        .unwrap()
-        .unwrap()
-        .etag
-        .is_some()
-    {
+    if etag.is_some() {
         let stale = "0123456789abcdef0123456789abcdef";
         let changed = within(
             s.backend
-                .get_range(&s.key("dl/src.bin"), &into, Some(stale)),
+                .fetch(&s.key("dl/src.bin"), &request(ten, Some(stale))),
         )
         .await;
         assert_eq!(changed.unwrap_err().kind(), ErrorKind::ObjectChanged);

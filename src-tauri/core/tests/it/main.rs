@@ -11,6 +11,7 @@ mod conflicts;
 mod connection;
 mod contract;
 mod download;
+mod download_checks;
 mod engine;
 mod enqueue;
 mod keychain;
