@@ -17,4 +17,5 @@ mod e2e_browse;
 mod e2e_watch;
 mod garage;
 mod garage_browse;
+mod garage_checks;
 mod garage_download;

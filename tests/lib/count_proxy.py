@@ -3,12 +3,16 @@
 is (path, query, headers, body: SigV4 signatures stay valid because the Host header is passed
 on unchanged) and counts requests by kind.
 
-  count_proxy.py UPSTREAM_HOST:PORT COUNTS_FILE
+  count_proxy.py UPSTREAM_HOST:PORT COUNTS_FILE [FLIP_MATCH FLIP_COUNT]
 
 Prints `port=N` on stdout once it listens; on SIGTERM writes the counts as JSON to
 COUNTS_FILE ({"LIST": n, "DELETE_OBJECTS": n, ...}) and exits. GET_BYTES counts the bytes of
 GET answer bodies handed to clients (written in 1 MiB pieces, so a client killed mid-answer is
-charged with what reached its socket)."""
+charged with what reached its socket).
+
+With FLIP_MATCH and FLIP_COUNT it also damages answers, as a faulty middlebox, NIC or disk
+cache would: one byte in the middle of the body of the first FLIP_COUNT (-1: every) GET
+answers with a body whose path contains FLIP_MATCH is flipped; status and headers stay."""
 import http.client
 import http.server
 import json
@@ -21,8 +25,26 @@ from collections import Counter
 UPSTREAM = sys.argv[1]
 COUNTS_FILE = sys.argv[2]
 CHUNK = 1024 * 1024
+FLIP_MATCH = sys.argv[3] if len(sys.argv) > 4 else None
+flips_left = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 counts = Counter()
 lock = threading.Lock()
+
+
+def damaged(method, path, status, data):
+    """The answer's body, with one byte flipped when this answer is one to damage."""
+    global flips_left
+    if FLIP_MATCH is None or method != "GET" or status not in (200, 206) or not data:
+        return data
+    if FLIP_MATCH not in path:
+        return data
+    with lock:
+        if flips_left == 0:
+            return data
+        flips_left -= 1
+        counts["FLIPPED"] += 1
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
 
 
 def kind(method, path):
@@ -49,7 +71,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         upstream.request(self.command, self.path, body=body, headers=headers)
         answer = upstream.getresponse()
-        data = answer.read()
+        data = damaged(self.command, self.path, answer.status, answer.read())
         self.send_response(answer.status)
         for key, value in answer.getheaders():
             if key.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -75,6 +75,7 @@ export class DetailPane {
       ['Destination', `${job.destination_name}: ${job.bucket}/${job.key}`],
       ['State', job.state],
     ];
+    if (job.verified) facts.push(['Verified', verificationText(job.verified)]);
     if (job.error_code) facts.push(['Error', job.error_code]);
     if (job.attempts > 0) facts.push(['Attempts', String(job.attempts)]);
     this.facts.replaceChildren(
@@ -115,4 +116,23 @@ export class DetailPane {
 export function messageOf(job: Job): string | null {
   if (job.state === 'failed') return job.error_message ?? job.error_code ?? 'Failed';
   return job.note ?? null;
+}
+
+const CHECK_NAMES: Record<string, string> = {
+  md5: 'MD5 of the bytes',
+  'multipart-etag': 'multipart ETag (MD5 of each part)',
+  crc32c: 'CRC32C',
+  crc32: 'CRC32',
+  crc64nvme: 'CRC64NVME',
+};
+
+/** How a download was checked, for people: "multipart ETag (MD5 of each part) and CRC32C". */
+export function verificationText(verified: string): string {
+  if (verified === 'size-only') {
+    return 'size only: the server gave no MD5 or checksum to check the bytes against';
+  }
+  return verified
+    .split('+')
+    .map((check) => CHECK_NAMES[check] ?? check)
+    .join(' and ');
 }

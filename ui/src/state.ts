@@ -64,6 +64,8 @@ export interface RowView {
   busy: boolean;
   /** "watched: Scans" for an upload a watched folder queued, else null. */
   watch: string | null;
+  /** How a finished download was checked (`md5`, `multipart-etag+crc32c`, `size-only`). */
+  verified: string | null;
 }
 
 export function initialState(): QueueState {
@@ -199,13 +201,19 @@ export function rowView(
     percent: job.state === 'completed' ? 100 : percent(done, total),
     detail,
     error: job.state === 'failed' ? (job.error_message ?? job.error_code ?? 'Failed') : null,
-    note: job.state === 'completed' ? (job.note ?? null) : null,
+    note: job.state === 'completed' ? (job.note ?? sizeOnlyNote(job)) : null,
     attempts: job.attempts > 1 ? `attempt ${job.attempts}` : '',
     speed,
     actions: actionsFor(job.state, job.direction),
     busy,
     watch: job.watch === null ? null : `watched: ${watchNames.get(job.watch) ?? `folder ${job.watch}`}`,
+    verified: job.verified,
   };
+}
+
+/** A download whose bytes could only be checked by their size says so on its row. */
+function sizeOnlyNote(job: Job): string | null {
+  return job.verified === 'size-only' ? 'verified by size only: the server gave nothing else to check' : null;
 }
 
 export function rows(state: QueueState): RowView[] {

@@ -348,7 +348,7 @@ export class QueueView {
       row.message.title = message ?? '';
       row.message.hidden = message === null;
       row.message.className = view.error !== null ? 'message error' : 'message note';
-      row.details.hidden = message === null;
+      row.details.hidden = message === null && view.verified === null;
       row.details.setAttribute('aria-label', `Details of ${view.name}`);
     }
     if (last?.busy !== view.busy || last.actions.join() !== view.actions.join()) {

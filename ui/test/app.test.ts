@@ -94,6 +94,23 @@ describe('queue window', () => {
     expect(pane.hidden).toBe(true);
   });
 
+  it('a finished download says how it was verified, and a size-only one says so on its row', async () => {
+    await mount([
+      makeJob({ id: 6, path: '/tmp/big.bin', key: 'big.bin', state: 'completed', direction: 'download', outcome: 'downloaded', verified: 'multipart-etag+crc32c' }),
+      makeJob({ id: 7, path: '/tmp/kms.bin', key: 'kms.bin', state: 'completed', direction: 'download', outcome: 'downloaded', verified: 'size-only' }),
+    ]);
+    expect(row(6).querySelector<HTMLElement>('.message')!.hidden).toBe(true);
+    expect(row(7).querySelector('.message')!.textContent).toContain('size only');
+    const pane = root.querySelector<HTMLElement>('.job-detail')!;
+    row(6).querySelector<HTMLButtonElement>('.show-detail')!.click();
+    expect(pane.hidden).toBe(false);
+    expect(pane.querySelector('.job-detail-facts')!.textContent).toContain(
+      'Verifiedmultipart ETag (MD5 of each part) and CRC32C',
+    );
+    row(7).querySelector<HTMLButtonElement>('.show-detail')!.click();
+    expect(pane.querySelector('.job-detail-facts')!.textContent).toContain('size only');
+  });
+
   it('pauses a job through the IPC and re-renders the row from the reloaded list', async () => {
     const ipc = await mount([makeJob({ id: 5, state: 'queued' })]);
     click(5, 'Pause');

@@ -43,6 +43,9 @@ struct JobRow<'a> {
     error: Option<&'a str>,
     /// How a completed job ended: uploaded, skipped_identical, skipped_existing, renamed.
     outcome: Option<&'a str>,
+    /// How a finished download was checked: md5, multipart-etag, crc32c, ... (joined with
+    /// '+'), or size-only.
+    verified: Option<&'a str>,
     note: Option<&'a str>,
 }
 
@@ -68,6 +71,7 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
                 attempts: j.attempts,
                 error: j.error_message.as_deref(),
                 outcome: j.outcome.map(|o| o.as_str()),
+                verified: j.verified.as_deref(),
                 note: j.note.as_deref(),
             })
             .collect();

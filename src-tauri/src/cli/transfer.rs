@@ -269,6 +269,23 @@ fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
         count(JobState::Cancelled),
         count(JobState::Queued) + count(JobState::Running),
     );
+    let size_only: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| j.verified.as_deref() == Some("size-only"))
+        .collect();
+    if !size_only.is_empty() {
+        println!(
+            "{} download(s) verified by size only: the server gave no MD5 ETag or checksum to check them against ({})",
+            size_only.len(),
+            size_only
+                .iter()
+                .take(3)
+                .map(|j| j.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if size_only.len() > 3 { ", ..." } else { "" }
+        );
+    }
     if interrupted {
         println!("interrupted: unfinished files stay queued; `hoist run` resumes them");
     }

@@ -57,6 +57,13 @@ if_exists: IfExists,
  */
 outcome: Outcome | null, 
 /**
+ * How a finished download's bytes were checked: `md5`, `multipart-etag`, `crc32c`,
+ * `crc32`, `crc64nvme`, joined with `+` when several were (`multipart-etag+crc32c`), or
+ * `size-only` for an object that gave nothing to check. `None` for uploads and unfinished
+ * or skipped downloads.
+ */
+verified: string | null, 
+/**
  * What is worth telling about how the job went, for people: e.g. "skipped: an identical
  * object exists", "renamed to photo-1.jpg", "the server lost part 3 ...: sent again".
  */

@@ -163,6 +163,7 @@ export function makeJob(fields: Partial<Job> = {}): Job {
     direction: 'upload',
     if_exists: 'overwrite',
     outcome: null,
+    verified: null,
     watch: null,
     note: null,
     created_at: 0,
