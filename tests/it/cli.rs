@@ -468,8 +468,8 @@ fn ls_stat_rm_and_share_on_the_folder_destination() {
 
 /// `hoist get` from the folder destination: a folder downloads keeping its name and paths, a
 /// key that cannot be a file is refused by name while the rest download, the queue shows the
-/// jobs' direction, and a second get of the same files skips them as identical... or, with
-/// `--if-exists rename`, keeps both.
+/// jobs' direction, a second get of the same file skips it as identical (whatever the rule),
+/// and `--if-exists rename` keeps both when the local file differs.
 #[test]
 fn get_downloads_a_folder_and_refuses_keys_that_cannot_be_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -503,16 +503,35 @@ fn get_downloads_a_folder_and_refuses_keys_that_cannot_be_files() {
         "{queue:?}"
     );
 
-    let again = hoist.run(&[
-        "get",
-        "pics/a.jpg",
-        "--to",
-        to.join("pics").to_str().unwrap(),
-        "--if-exists",
-        "rename",
-    ]);
+    // The folder's MD5 of its object finds an identical local file, whatever the rule.
+    let rename = |hoist: &Hoist| {
+        hoist.run(&[
+            "get",
+            "pics/a.jpg",
+            "--to",
+            to.join("pics").to_str().unwrap(),
+            "--if-exists",
+            "rename",
+        ])
+    };
+    let same = rename(&hoist);
+    assert!(same.status.success(), "{}", stderr(&same));
+    assert!(
+        !to.join("pics/a (1).jpg").exists(),
+        "an identical file was kept twice"
+    );
+    let last = hoist.queue_json().last().cloned().unwrap();
+    assert_eq!(last["outcome"], "skipped_identical", "{last:?}");
+    std::fs::write(to.join("pics/a.jpg"), b"mine").unwrap();
+    let again = rename(&hoist);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(std::fs::read(to.join("pics/a (1).jpg")).unwrap(), b"aaaa");
+    assert_eq!(std::fs::read(to.join("pics/a.jpg")).unwrap(), b"mine");
+    let last = hoist.queue_json().last().cloned().unwrap();
+    assert_eq!(
+        last["verified"], "md5",
+        "a folder's copy is checked too: {last:?}"
+    );
     let missing = hoist.run(&["get", "pics/none.jpg", "--to", to.to_str().unwrap()]);
     assert!(!missing.status.success());
     assert!(
