@@ -22,6 +22,11 @@ const CLEANUP_EVERY: Duration = Duration::from_secs(10);
 /// How often running jobs' byte counts are written to the database (for other processes and
 /// for the queue after a restart); every write is a durable commit, so not on every turn.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// Uploads below this size are small: their time goes to request round trips rather than to
+/// bytes, so more of them run at once ([`SMALL_SLOTS_PER_SLOT`] per transfer slot). The
+/// concurrency setting still bounds every other transfer; a setting of 1 bounds all.
+const SMALL_UPLOAD: u64 = 1024 * 1024;
+const SMALL_SLOTS_PER_SLOT: usize = 8;
 
 /// When [`Scheduler::run`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +68,12 @@ pub struct Scheduler {
 struct Running {
     token: CancellationToken,
     total: u64,
+    /// A small upload, which does not take one of the concurrency setting's slots.
+    small: bool,
+}
+
+fn is_small(job: &Job) -> bool {
+    job.direction == Direction::Upload && job.bytes_total < SMALL_UPLOAD
 }
 
 type JobResult = (JobId, Option<Result<()>>);
@@ -96,13 +107,8 @@ impl Scheduler {
                 direction.throttle(&self.throttles).set_setting(limit);
             }
             if !stopping {
-                let limit = self.store.concurrency()?;
-                let free = limit.saturating_sub(running.len());
-                if free > 0 {
-                    let busy: Vec<JobId> = running.keys().copied().collect();
-                    for job in self.store.next_queued(free, &busy)? {
-                        self.start(job, &mut running, &mut tasks, &mut outcome)?;
-                    }
+                for job in self.next_to_start(&running)? {
+                    self.start(job, &mut running, &mut tasks, &mut outcome)?;
                 }
             }
             if Instant::now() >= next_progress {
@@ -132,6 +138,40 @@ impl Scheduler {
                 _ = tokio::time::sleep(TICK) => {}
             }
         }
+    }
+
+    /// The queued jobs that fit in the free slots: at most the concurrency setting of ordinary
+    /// transfers, and small uploads beside them up to [`SMALL_SLOTS_PER_SLOT`] times as many
+    /// transfers in all. A large job waiting for a slot does not hold up the small ones behind.
+    fn next_to_start(&self, running: &HashMap<JobId, Running>) -> Result<Vec<Job>> {
+        let limit = self.store.concurrency()?;
+        let mut total = running.len();
+        let mut ordinary = running.values().filter(|r| !r.small).count();
+        // One at a time means one at a time (a slow or metered link), whatever the sizes.
+        let cap = if limit <= 1 {
+            limit
+        } else {
+            limit * SMALL_SLOTS_PER_SLOT
+        };
+        if total >= cap {
+            return Ok(Vec::new());
+        }
+        let busy: Vec<JobId> = running.keys().copied().collect();
+        self.store.next_queued(&busy, |job| {
+            if total >= cap {
+                return None;
+            }
+            if is_small(job) {
+                total += 1;
+                Some(true)
+            } else if ordinary < limit {
+                ordinary += 1;
+                total += 1;
+                Some(true)
+            } else {
+                Some(false)
+            }
+        })
     }
 
     fn finished(&self, until: &Until) -> Result<bool> {
@@ -192,6 +232,7 @@ impl Scheduler {
             Running {
                 token: token.clone(),
                 total: job.bytes_total,
+                small: is_small(&job),
             },
         );
         tracing::info!(job = %id, path = %job.path.display(), key = %job.key, destination = %backend.describe(), "upload started");

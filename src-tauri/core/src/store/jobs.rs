@@ -147,7 +147,13 @@ impl Store {
     }
 
     /// The oldest queued jobs, skipping `running` (ids this engine already runs).
-    pub fn next_queued(&self, limit: usize, running: &[JobId]) -> Result<Vec<Job>> {
+    /// Queued jobs oldest first (leaving out `running`), each offered to `pick`: `Some(true)`
+    /// takes it, `Some(false)` passes over it, `None` ends the search.
+    pub fn next_queued(
+        &self,
+        running: &[JobId],
+        mut pick: impl FnMut(&Job) -> Option<bool>,
+    ) -> Result<Vec<Job>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare_cached(&format!("{SELECT} WHERE j.state = 'queued' ORDER BY j.id"))?;
@@ -155,11 +161,13 @@ impl Store {
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let job = job_from_row(row)?;
-            if !running.contains(&job.id) {
-                out.push(job);
-                if out.len() == limit {
-                    break;
-                }
+            if running.contains(&job.id) {
+                continue;
+            }
+            match pick(&job) {
+                Some(true) => out.push(job),
+                Some(false) => {}
+                None => break,
             }
         }
         Ok(out)
@@ -485,13 +493,17 @@ mod tests {
     }
 
     #[test]
-    fn next_queued_skips_running_ids_and_respects_the_limit() {
+    fn next_queued_skips_running_ids_and_offers_the_rest_oldest_first_until_told_to_stop() {
         let (store, ids) = store_with_jobs(4);
-        let next = store.next_queued(2, &[ids[0]]).unwrap();
-        assert_eq!(
-            next.iter().map(|j| j.id).collect::<Vec<_>>(),
-            vec![ids[1], ids[2]]
-        );
+        let mut offered = Vec::new();
+        let next = store
+            .next_queued(&[ids[0]], |job| {
+                offered.push(job.id);
+                (offered.len() < 3).then_some(offered.len() != 1)
+            })
+            .unwrap();
+        assert_eq!(offered, vec![ids[1], ids[2], ids[3]]);
+        assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[2]]);
     }
 
     #[test]

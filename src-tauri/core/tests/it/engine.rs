@@ -374,3 +374,57 @@ async fn the_engine_handle_owns_the_lock_and_a_second_engine_is_refused_naming_i
         .unwrap()
         .unwrap();
 }
+
+/// Small uploads spend their time on round trips, not bytes: they run beside the concurrency
+/// setting's slots (up to 8 per slot), while large files stay at the setting (3 by default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_files_run_many_at_once_while_large_ones_keep_the_concurrency_setting() {
+    let f = Fixture::new().await;
+    fn running(f: &Fixture) -> i64 {
+        f.db()
+            .query_row(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'running'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+    }
+    // Every request is held until the test has counted what runs at once.
+    let hold = |op| Fault {
+        op,
+        part_number: None,
+        action: FaultAction::Stall(Duration::from_secs(600)),
+        times: 100,
+    };
+    f.server.inject(hold(Op::PutObject));
+    let small: Vec<std::path::PathBuf> =
+        (0..10).map(|i| f.file(&format!("s{i}"), 1000, i)).collect();
+    let small: Vec<&std::path::Path> = small.iter().map(|p| p.as_path()).collect();
+    let batch = f.enqueue(&small);
+    let run = f.spawn_batch(&batch);
+    f.wait_until("all 10 small uploads running at once", || running(&f) == 10)
+        .await;
+    run.abort();
+    let _ = run.await;
+
+    let f = Fixture::new().await;
+    f.server.inject(hold(Op::CreateMultipartUpload));
+    let large: Vec<std::path::PathBuf> = (0..5)
+        .map(|i| f.file(&format!("l{i}"), 6 * MIB, i))
+        .collect();
+    let large: Vec<&std::path::Path> = large.iter().map(|p| p.as_path()).collect();
+    let batch = f.enqueue(&large);
+    let run = f.spawn_batch(&batch);
+    f.wait_until("3 large uploads started", || {
+        f.server
+            .requests()
+            .iter()
+            .filter(|r| r.op == Op::CreateMultipartUpload)
+            .count()
+            == 3
+    })
+    .await;
+    assert_eq!(running(&f), 3, "the other large files wait for a slot");
+    run.abort();
+    let _ = run.await;
+}

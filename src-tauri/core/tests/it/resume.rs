@@ -192,7 +192,10 @@ async fn cancel_from_another_process_stops_the_job_and_aborts_its_upload() {
 async fn no_more_files_than_the_concurrency_setting_run_at_once() {
     let f = Fixture::new().await;
     f.core.set_concurrency(2).unwrap();
-    let paths: Vec<_> = (0..5).map(|i| f.file(&format!("c{i}"), 1000, i)).collect();
+    // Over 1 MiB: smaller uploads run beside the setting's slots (see engine.rs).
+    let paths: Vec<_> = (0..5)
+        .map(|i| f.file(&format!("c{i}"), 2 * MIB, i))
+        .collect();
     // Slow answers keep each file running long enough to overlap with the others.
     f.server.inject(Fault {
         op: Op::PutObject,
