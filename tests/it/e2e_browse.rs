@@ -417,4 +417,22 @@ async fn download_from_browse_lands_in_downloads_and_shows_in_the_file_manager()
     driver
         .screenshot(&screenshot_dir().join("downloads.png"))
         .await;
+
+    // The job's details say how the download was verified.
+    let details = driver
+        .find(
+            ".row[data-direction=\"download\"][data-state=\"completed\"] .show-detail",
+            UI_WAIT,
+        )
+        .await;
+    driver.click(&details).await;
+    let said = wait_until(UI_WAIT, || async {
+        let text = driver.page_text().await;
+        text.contains("Verified") && text.contains("MD5 of the bytes")
+    })
+    .await;
+    assert!(said, "the details say: {}", driver.page_text().await);
+    driver
+        .screenshot(&screenshot_dir().join("download-verified.png"))
+        .await;
 }

@@ -96,18 +96,27 @@ impl Scheduler {
         let mut next_cleanup = Instant::now();
         let mut next_progress = Instant::now() + PROGRESS_EVERY;
         let mut stopping = false;
+        // What other processes change (pauses, cancels, settings) is read once a tick, or at
+        // once when woken, not after every finished job: with many small files finishing,
+        // those reads were most of the scheduler's work.
+        let mut next_poll = Instant::now();
+        let mut concurrency = 0;
         loop {
-            self.notice_outside_changes(&running)?;
+            if Instant::now() >= next_poll {
+                self.notice_outside_changes(&running)?;
+                for direction in [Direction::Upload, Direction::Download] {
+                    let limit = self.store.bandwidth_limit(direction)?;
+                    direction.throttle(&self.throttles).set_setting(limit);
+                }
+                concurrency = self.store.concurrency()?;
+                next_poll = Instant::now() + TICK;
+            }
             if Instant::now() >= next_cleanup {
                 self.abort_cancelled_uploads(&running).await;
                 next_cleanup = Instant::now() + CLEANUP_EVERY;
             }
-            for direction in [Direction::Upload, Direction::Download] {
-                let limit = self.store.bandwidth_limit(direction)?;
-                direction.throttle(&self.throttles).set_setting(limit);
-            }
             if !stopping {
-                for job in self.next_to_start(&running)? {
+                for job in self.next_to_start(&running, concurrency)? {
                     self.start(job, &mut running, &mut tasks, &mut outcome)?;
                 }
             }
@@ -124,8 +133,11 @@ impl Scheduler {
                         let (id, result) = joined.map_err(|e| {
                             Error::new(crate::error::ErrorKind::Local, format!("an upload task crashed: {e}"))
                         })?;
+                        // A job stopped from outside may leave an upload to abort.
+                        if result.is_none() {
+                            next_cleanup = Instant::now();
+                        }
                         self.finish(id, result, stopping, &mut running, &mut outcome)?;
-                        next_cleanup = Instant::now();
                     }
                 }
                 _ = stop.cancelled(), if !stopping => {
@@ -134,7 +146,7 @@ impl Scheduler {
                         job.token.cancel();
                     }
                 }
-                _ = self.wake.notified() => {}
+                _ = self.wake.notified() => next_poll = Instant::now(),
                 _ = tokio::time::sleep(TICK) => {}
             }
         }
@@ -143,8 +155,7 @@ impl Scheduler {
     /// The queued jobs that fit in the free slots: at most the concurrency setting of ordinary
     /// transfers, and small uploads beside them up to [`SMALL_SLOTS_PER_SLOT`] times as many
     /// transfers in all. A large job waiting for a slot does not hold up the small ones behind.
-    fn next_to_start(&self, running: &HashMap<JobId, Running>) -> Result<Vec<Job>> {
-        let limit = self.store.concurrency()?;
+    fn next_to_start(&self, running: &HashMap<JobId, Running>, limit: usize) -> Result<Vec<Job>> {
         let mut total = running.len();
         let mut ordinary = running.values().filter(|r| !r.small).count();
         // One at a time means one at a time (a slow or metered link), whatever the sizes.
