@@ -44,6 +44,22 @@ impl Settler {
     }
 
     /// Stops waiting for `relative` and everything below it (it was removed).
+    /// A sighting from a walk of a file whose modified time says it has not changed for
+    /// `unchanged`: its clock is taken to have run that long already (at most the settle time),
+    /// so a file found finished at start-up is looked at again at once rather than after
+    /// another settle period. The look still requires the same size and mtime and that it
+    /// opens.
+    pub fn saw_unchanged_for(
+        &mut self,
+        relative: PathBuf,
+        stat: FileStat,
+        now: Instant,
+        unchanged: Duration,
+    ) {
+        let since = now.checked_sub(unchanged.min(self.settle)).unwrap_or(now);
+        self.saw(relative, Some(stat), since);
+    }
+
     pub fn forget(&mut self, relative: &Path) {
         self.waiting.retain(|path, _| !path.starts_with(relative));
     }
@@ -92,6 +108,36 @@ impl Settler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_found_unchanged_for_the_settle_time_is_stable_at_the_first_look() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, fresh) = (dir.path().join("old.bin"), dir.path().join("fresh.bin"));
+        std::fs::write(&old, b"old").unwrap();
+        std::fs::write(&fresh, b"fresh").unwrap();
+        let settle = Duration::from_secs(2);
+        let mut settler = Settler::new(settle);
+        let now = Instant::now() + settle; // a clock that can be set back by the settle time
+        settler.saw_unchanged_for("old.bin".into(), stat(&old), now, Duration::from_secs(3600));
+        settler.saw_unchanged_for(
+            "fresh.bin".into(),
+            stat(&fresh),
+            now,
+            Duration::from_millis(10),
+        );
+        let settled = settler.settle(dir.path(), now);
+        let stable: Vec<_> = settled.stable.iter().map(|(p, _)| p.clone()).collect();
+        assert_eq!(
+            stable,
+            [PathBuf::from("old.bin")],
+            "only the old file is due at once"
+        );
+        assert_eq!(
+            settler.waiting(),
+            1,
+            "the fresh one waits out its settle time"
+        );
+    }
 
     fn stat(path: &Path) -> FileStat {
         FileStat::of(&std::fs::metadata(path).unwrap())

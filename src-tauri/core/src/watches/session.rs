@@ -252,6 +252,7 @@ impl Session {
             tracing::warn!(watch = %self.watch.id, folder = %folder.display(), %reason, "cannot read a folder");
         }
         let now = std::time::Instant::now();
+        let wall = std::time::SystemTime::now();
         let mut present = HashSet::with_capacity(scan.files.len());
         for (relative, stat) in scan.files {
             if self
@@ -259,7 +260,12 @@ impl Session {
                 .get(&relative)
                 .is_none_or(|known| known.stat != stat)
             {
-                settler.saw(relative.clone(), Some(stat), now);
+                // Unchanged since its modified time: a file older than the settle time is
+                // looked at again at once.
+                let modified = std::time::UNIX_EPOCH
+                    + Duration::from_nanos(u64::try_from(stat.mtime_ns).unwrap_or(0));
+                let unchanged = wall.duration_since(modified).unwrap_or_default();
+                settler.saw_unchanged_for(relative.clone(), stat, now, unchanged);
             }
             if full {
                 present.insert(relative);

@@ -416,3 +416,23 @@ fn a_watch_that_would_upload_its_own_output_or_hoists_data_is_refused() {
     assert!(bad_glob.contains("'a[b'"), "{bad_glob}");
     assert!(setup.core.watches().unwrap().is_empty());
 }
+
+/// A file the first walk finds already unchanged for longer than the settle time is queued at
+/// once: with a settle time four times what the test may wait, only that uploads it in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_found_older_than_the_settle_time_at_start_is_queued_at_once() {
+    let setup = Setup::new();
+    let (folder, _) = setup.watch("archive", |r| r.settle = Some(WAIT * 4));
+    let old = folder.join("old.txt");
+    std::fs::write(&old, b"written long ago").unwrap();
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    let engine = setup.start();
+    setup.uploaded("old.txt", b"written long ago").await;
+    stop(engine).await;
+}
