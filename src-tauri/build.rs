@@ -5,6 +5,7 @@
 //! exactly what the capabilities grant.
 
 /// Every `#[tauri::command]` in `src-tauri/src/commands/`, by name.
+#[cfg(feature = "desktop")]
 const COMMANDS: &[&str] = &[
     "list_jobs",
     "pause_jobs",
@@ -45,6 +46,12 @@ const COMMANDS: &[&str] = &[
     "set_watch_ignore",
 ];
 
+#[cfg(not(feature = "desktop"))]
+fn main() {
+    // A headless build has no window: nothing to generate.
+}
+
+#[cfg(feature = "desktop")]
 fn main() {
     // tauri-build watches a custom capabilities path only if told to.
     println!("cargo:rerun-if-changed=src-tauri/capabilities");

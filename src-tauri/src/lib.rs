@@ -1,5 +1,5 @@
 //! Hoist's desktop shell: the Tauri app around a [`hoist_core::Core`]. It owns no business
-//! logic: [`run_window`] builds the window, registers the commands (`commands/`), forwards core
+//! logic: `run_window` (in `desktop.rs`) builds the window, registers the commands (`commands/`), forwards core
 //! events (`events`), turns files dropped on the window into an enqueue, and drives the upload
 //! engine on Tauri's async runtime for as long as the window lives.
 //!
@@ -12,233 +12,24 @@
 pub mod cli;
 pub mod logging;
 
+// The window: absent from a headless build (`--no-default-features`), which links no GTK or
+// WebKit and only runs commands.
+#[cfg(feature = "desktop")]
 mod commands;
+#[cfg(feature = "desktop")]
+mod desktop;
+#[cfg(feature = "desktop")]
 mod error;
+#[cfg(feature = "desktop")]
 mod events;
+#[cfg(feature = "desktop")]
 mod ipc_types;
+#[cfg(feature = "desktop")]
 mod notifications;
+#[cfg(feature = "desktop")]
 mod tray;
 
+#[cfg(feature = "desktop")]
+pub use desktop::{MINIMIZED_FLAG, WindowOptions, run_window};
+#[cfg(feature = "desktop")]
 pub use error::UiError;
-
-use commands::engine::{EngineCell, EngineStatus};
-use hoist_core::{CancellationToken, Core, ErrorKind, RunUntil};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tauri::async_runtime::JoinHandle;
-use tauri::{AppHandle, DragDropEvent, Emitter, Manager, RunEvent, Window, WindowEvent};
-
-/// How often a window whose queue is driven elsewhere tries to take the engine lock.
-const ENGINE_RETRY: Duration = Duration::from_secs(5);
-/// How long the exit waits for the engine to stop in-flight requests and commit.
-const ENGINE_STOP_GRACE: Duration = Duration::from_secs(5);
-
-/// How the window was asked to open.
-#[derive(Debug, Clone, Default)]
-pub struct WindowOptions {
-    /// Start hidden in the tray (`hoist --minimized`, which is how the login entry starts it).
-    pub minimized: bool,
-    /// The data directory given on the command line, if any: the login entry passes it on, so
-    /// Hoist started at login uses the same queue.
-    pub data_dir: Option<std::path::PathBuf>,
-}
-
-/// The flag the login entry starts Hoist with.
-pub const MINIMIZED_FLAG: &str = "--minimized";
-
-/// Opens the queue window and runs until it is closed.
-pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
-    let stop = CancellationToken::new();
-    let mut login_args = vec![MINIMIZED_FLAG.to_string()];
-    if let Some(dir) = &options.data_dir {
-        login_args.push("--data-dir".into());
-        login_args.push(dir.display().to_string());
-    }
-    let engine_task: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
-
-    let app = tauri::Builder::default()
-        // First, so that a second `hoist` hands over to this one before building anything.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            tray::show_main_window(app)
-        }))
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_clipboard_manager::init())
-        .plugin(
-            tauri_plugin_autostart::Builder::new()
-                .app_name("hoist")
-                .args(login_args)
-                .build(),
-        )
-        .manage(core.clone())
-        .manage(EngineCell::default())
-        .manage(commands::queue::DropTarget::default())
-        .manage(commands::destinations::PickedFolder::default())
-        .manage(commands::download::LastDownloadFolder::default())
-        .invoke_handler(tauri::generate_handler![
-            commands::queue::list_jobs,
-            commands::queue::pause_jobs,
-            commands::queue::resume_jobs,
-            commands::queue::cancel_jobs,
-            commands::queue::retry_jobs,
-            commands::queue::remove_jobs,
-            commands::queue::clear_finished,
-            commands::queue::pause_all,
-            commands::queue::resume_all,
-            commands::queue::add_from_picker,
-            commands::queue::set_drop_target,
-            commands::destinations::list_destinations,
-            commands::destinations::choose_destination_folder,
-            commands::destinations::list_presets,
-            commands::destinations::add_destination,
-            commands::destinations::edit_destination,
-            commands::destinations::remove_destination,
-            commands::destinations::test_destination,
-            commands::settings::get_settings,
-            commands::settings::set_settings,
-            commands::settings::get_autostart,
-            commands::settings::set_autostart,
-            commands::watches::list_watches,
-            commands::watches::default_ignores,
-            commands::watches::add_watch,
-            commands::watches::pause_watch,
-            commands::watches::resume_watch,
-            commands::watches::remove_watch,
-            commands::watches::set_watch_ignore,
-            commands::engine::engine_status,
-            commands::clipboard::copy_text,
-            commands::browse::list_objects,
-            commands::browse::object_details,
-            commands::browse::delete_objects,
-            commands::browse::share_link,
-            commands::download::download_objects,
-            commands::download::show_in_folder,
-        ])
-        .on_window_event(on_window_event)
-        .setup({
-            let stop = stop.clone();
-            let engine_task = engine_task.clone();
-            move |app| {
-                events::spawn(app.handle(), &core, &stop);
-                tray::install(app.handle(), &core, &stop)?;
-                tauri::async_runtime::spawn(notifications::run(
-                    app.handle().clone(),
-                    core.clone(),
-                    stop.clone(),
-                ));
-                show_at_start(app.handle(), &core, options.minimized);
-                let task =
-                    tauri::async_runtime::spawn(drive_engine(app.handle().clone(), core, stop));
-                *engine_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
-                Ok(())
-            }
-        })
-        .build(tauri::generate_context!())?;
-
-    let on_exit = stop.clone();
-    let code = app.run_return(move |_, event| {
-        if let RunEvent::Exit = event {
-            on_exit.cancel();
-        }
-    });
-    stop.cancel();
-    let task = engine_task.lock().unwrap_or_else(|p| p.into_inner()).take();
-    if let Some(task) = task {
-        let waited = tauri::async_runtime::block_on(tokio::time::timeout(ENGINE_STOP_GRACE, task));
-        if waited.is_err() {
-            tracing::warn!(
-                "the engine did not stop in time; interrupted uploads resume on next start"
-            );
-        }
-    }
-    if code != 0 {
-        anyhow::bail!("the window's event loop exited with code {code}");
-    }
-    Ok(())
-}
-
-/// Runs the queue until `stop`, or waits for another process's engine to go away.
-async fn drive_engine(app: AppHandle, core: Core, stop: CancellationToken) {
-    let cell = app.state::<EngineCell>();
-    loop {
-        match core.start_engine(RunUntil::Watching, stop.clone()) {
-            Ok(engine) => {
-                cell.set(&app, EngineStatus::Driving);
-                match engine.join().await {
-                    Ok(summary) => tracing::info!(?summary, "engine stopped"),
-                    Err(e) => {
-                        tracing::error!(error = %e, "the upload engine stopped");
-                        let message = e.message().to_owned();
-                        let _ = app.emit(events::ERROR, UiError::from(e));
-                        cell.set(&app, EngineStatus::Stopped { message });
-                    }
-                }
-                return;
-            }
-            Err(e) if e.kind() == ErrorKind::EngineBusy => cell.set(&app, EngineStatus::Elsewhere),
-            Err(e) => {
-                tracing::error!(error = %e, "the upload engine could not start");
-                let message = e.message().to_owned();
-                let _ = app.emit(events::ERROR, UiError::from(e));
-                cell.set(&app, EngineStatus::Stopped { message });
-                return;
-            }
-        }
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(ENGINE_RETRY) => {}
-        }
-    }
-}
-
-/// The window starts hidden (tauri.conf.json) and is shown here unless it was started with
-/// [`MINIMIZED_FLAG`] (at login) or the user chose to start minimized to the tray.
-fn show_at_start(app: &AppHandle, core: &Core, asked_minimized: bool) {
-    if asked_minimized {
-        tracing::info!("started minimized to the tray");
-        return;
-    }
-    let minimized = match core.preferences() {
-        Ok(preferences) => preferences.start_minimized,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read preferences; showing the window");
-            false
-        }
-    };
-    if !minimized {
-        tray::show_main_window(app);
-    }
-}
-
-/// Closing the window hides it to the tray when the user chose so (uploads go on); files
-/// dropped on the window go to the queue, and hovering highlights the drop hint.
-fn on_window_event(window: &Window, event: &WindowEvent) {
-    if let WindowEvent::CloseRequested { api, .. } = event {
-        let core = window.app_handle().state::<Core>();
-        let to_tray = core.preferences().map(|p| p.close_to_tray).unwrap_or(true);
-        if to_tray {
-            api.prevent_close();
-            if let Err(e) = window.hide() {
-                tracing::warn!(error = %e, "could not hide the window");
-            }
-        }
-        return;
-    }
-    let WindowEvent::DragDrop(drag) = event else {
-        return;
-    };
-    let hover = |active: bool| {
-        if let Err(e) = window.emit(events::DROP_HOVER, serde_json::json!({ "active": active })) {
-            tracing::warn!(error = %e, "could not send drop hover");
-        }
-    };
-    match drag {
-        DragDropEvent::Enter { .. } => hover(true),
-        DragDropEvent::Leave => hover(false),
-        DragDropEvent::Drop { paths, .. } => {
-            hover(false);
-            commands::queue::enqueue_dropped(window.app_handle(), paths.clone());
-        }
-        _ => {}
-    }
-}

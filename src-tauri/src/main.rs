@@ -27,23 +27,38 @@ fn main() -> ExitCode {
     let _log_guard = hoist_app::logging::init(&log_dir, args.verbose);
     match args.command {
         Some(command) => cli::run(&data_dir, command),
-        None => match hoist_core::Core::open(&data_dir)
-            .map_err(anyhow::Error::from)
-            .and_then(|core| {
-                let options = hoist_app::WindowOptions {
-                    minimized: args.minimized,
-                    data_dir: args
-                        .data_dir
-                        .as_ref()
-                        .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone())),
-                };
-                hoist_app::run_window(core, options)
-            }) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        None => open_window(&data_dir, &args),
     }
+}
+
+#[cfg(feature = "desktop")]
+fn open_window(data_dir: &std::path::Path, args: &Cli) -> ExitCode {
+    let opened = hoist_core::Core::open(data_dir)
+        .map_err(anyhow::Error::from)
+        .and_then(|core| {
+            let options = hoist_app::WindowOptions {
+                minimized: args.minimized,
+                data_dir: args
+                    .data_dir
+                    .as_ref()
+                    .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone())),
+            };
+            hoist_app::run_window(core, options)
+        });
+    match opened {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "desktop"))]
+fn open_window(_data_dir: &std::path::Path, _args: &Cli) -> ExitCode {
+    eprintln!(
+        "error: this hoist is the headless build, without the window: give it a command \
+         (`hoist --help` lists them; `hoist run --watch` serves watched folders)"
+    );
+    ExitCode::from(2)
 }

@@ -148,7 +148,7 @@ async fn put_parts(
 
 fn bytes_of(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
-        .map(|i| (i as u64 * 2_654_435_761 >> 13) as u8 ^ seed)
+        .map(|i| ((i as u64 * 2_654_435_761) >> 13) as u8 ^ seed)
         .collect()
 }
 
