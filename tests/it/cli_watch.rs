@@ -305,9 +305,25 @@ fn the_kernel_watch_limit_reached_polls_that_watch_says_the_fix_and_keeps_the_ot
             .find(|w| w["prefix"] == format!("{prefix}/"))
             .unwrap()
     };
-    wait_until("both watches started", || {
-        state("big")["state"] == "polling" && state("small")["state"] == "watching"
-    });
+    let started = std::time::Instant::now();
+    while !(state("big")["state"] == "polling" && state("small")["state"] == "watching") {
+        if started.elapsed() > WAIT {
+            let log = std::fs::read_dir(hoist.data_dir.join("logs"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect::<String>();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            panic!(
+                "timed out waiting for both watches started: big {} / small {}; the engine's log ends:\n{}",
+                state("big"),
+                state("small"),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let note = state("big")["note"]
         .as_str()
         .unwrap_or_default()

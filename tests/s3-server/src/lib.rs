@@ -20,6 +20,7 @@
 
 mod faults;
 mod files;
+mod parts;
 mod server;
 mod service;
 mod storage;

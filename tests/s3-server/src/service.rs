@@ -6,6 +6,7 @@
 //! answer 501 NotImplemented, s3s's default.
 
 use crate::files::{self, Expected};
+use crate::parts::{checksum_of, part_of, size_i32};
 use crate::server::Shared;
 use crate::storage::StoredObject;
 
@@ -70,41 +71,6 @@ async fn open_object(
     let len = range.end - range.start;
     let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
     Ok((StreamingBlob::wrap(stream), len))
-}
-
-/// The byte range of part `number` (`partNumber`), as AWS answers it: 1 of an object put in
-/// one request is the whole object, a number past the last part is refused (416, as AWS's
-/// `InvalidPartNumber`).
-fn part_of(object: &StoredObject, number: i32) -> S3Result<std::ops::Range<u64>> {
-    u32::try_from(number)
-        .ok()
-        .and_then(|n| object.part_range(n))
-        .ok_or_else(|| s3_error!(InvalidRange, "The requested partnumber is not satisfiable"))
-}
-
-/// The CRC32C an answer carries with `x-amz-checksum-mode: ENABLED`: a part's own when a part
-/// was asked for, else the whole object's (one put in one request with a checksum); AWS gives
-/// none for a multipart object as a whole from this server's kind of parts, and none without
-/// checksum mode.
-fn checksum_of(
-    object: &StoredObject,
-    part: Option<i32>,
-    mode: Option<&dto::ChecksumMode>,
-) -> Option<String> {
-    if mode.is_none_or(|m| m.as_str() != dto::ChecksumMode::ENABLED) {
-        return None;
-    }
-    match part {
-        Some(n) if !object.parts.is_empty() => usize::try_from(n)
-            .ok()
-            .and_then(|n| object.parts.get(n.checked_sub(1)?))
-            .and_then(|(_, crc)| crc.clone()),
-        _ => object.crc32c.clone(),
-    }
-}
-
-fn size_i32(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[async_trait::async_trait]

@@ -39,24 +39,6 @@ pub(crate) struct StoredObject {
     pub crc32c: Option<String>,
 }
 
-impl StoredObject {
-    /// The byte range of part `number` (from 1), or `None` past the last part. An object put in
-    /// one request has one part, the whole object, as on AWS.
-    pub fn part_range(&self, number: u32) -> Option<std::ops::Range<u64>> {
-        if self.parts.is_empty() {
-            return (number == 1).then_some(0..self.size);
-        }
-        let index = usize::try_from(number).ok()?.checked_sub(1)?;
-        let start: u64 = self.parts.iter().take(index).map(|(size, _)| size).sum();
-        let (size, _) = self.parts.get(index)?;
-        Some(start..start + size)
-    }
-
-    pub fn parts_count(&self) -> u32 {
-        u32::try_from(self.parts.len().max(1)).unwrap_or(u32::MAX)
-    }
-}
-
 /// One uploaded part of a pending multipart upload.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredPart {

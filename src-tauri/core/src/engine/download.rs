@@ -148,10 +148,10 @@ async fn start(ctx: &JobContext) -> Result<Option<DownloadRow>> {
         // A folder keeps no ETag: the MD5 of its object's bytes stands in for one.
         etag = hex::encode(md5);
     }
-    let (parts, checksum, first_part) = layout(ctx, &etag, details.size).await?;
     let Some(target) = settle_conflict(ctx, details.size, &etag).await? else {
         return Ok(None);
     };
+    let (parts, checksum, first_part) = layout(ctx, &etag, details.size).await?;
     let parent = target.parent().unwrap_or(Path::new("/"));
     tokio::fs::create_dir_all(parent)
         .await

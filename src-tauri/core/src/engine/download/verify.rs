@@ -69,9 +69,13 @@ pub(super) async fn verify(row: &DownloadRow, spans: &[SpanRow]) -> Result<Verdi
             checks.push("multipart-etag");
         }
     } else if is_md5_etag(&row.etag) {
-        let md5 = match spans {
-            [one] if one.receipt.md5.is_some() => one.receipt.md5.unwrap_or_default(),
-            _ => digest_range(&row.partial, 0, row.size).await?.md5,
+        let streamed = match spans {
+            [one] => one.receipt.md5,
+            _ => None,
+        };
+        let md5 = match streamed {
+            Some(md5) => md5,
+            None => digest_range(&row.partial, 0, row.size).await?.md5,
         };
         let md5 = hex::encode(md5);
         if md5 != row.etag {

@@ -1,0 +1,59 @@
+//! Parts of stored objects as GetObject and HeadObject answer them with `partNumber`, and the
+//! checksums they give with `x-amz-checksum-mode: ENABLED`.
+
+use crate::storage::StoredObject;
+use s3s::dto;
+use s3s::{S3Result, s3_error};
+
+impl StoredObject {
+    /// The byte range of part `number` (from 1), or `None` past the last part. An object put in
+    /// one request has one part, the whole object, as on AWS.
+    pub fn part_range(&self, number: u32) -> Option<std::ops::Range<u64>> {
+        if self.parts.is_empty() {
+            return (number == 1).then_some(0..self.size);
+        }
+        let index = usize::try_from(number).ok()?.checked_sub(1)?;
+        let start: u64 = self.parts.iter().take(index).map(|(size, _)| size).sum();
+        let (size, _) = self.parts.get(index)?;
+        Some(start..start + size)
+    }
+
+    pub fn parts_count(&self) -> u32 {
+        u32::try_from(self.parts.len().max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// The byte range of part `number` (`partNumber`), as AWS answers it: 1 of an object put in
+/// one request is the whole object, a number past the last part is refused (416, as AWS's
+/// `InvalidPartNumber`).
+pub(crate) fn part_of(object: &StoredObject, number: i32) -> S3Result<std::ops::Range<u64>> {
+    u32::try_from(number)
+        .ok()
+        .and_then(|n| object.part_range(n))
+        .ok_or_else(|| s3_error!(InvalidRange, "The requested partnumber is not satisfiable"))
+}
+
+/// The CRC32C an answer carries with `x-amz-checksum-mode: ENABLED`: a part's own when a part
+/// was asked for, else the whole object's (one put in one request with a checksum); AWS gives
+/// none for a multipart object as a whole from this server's kind of parts, and none without
+/// checksum mode.
+pub(crate) fn checksum_of(
+    object: &StoredObject,
+    part: Option<i32>,
+    mode: Option<&dto::ChecksumMode>,
+) -> Option<String> {
+    if mode.is_none_or(|m| m.as_str() != dto::ChecksumMode::ENABLED) {
+        return None;
+    }
+    match part {
+        Some(n) if !object.parts.is_empty() => usize::try_from(n)
+            .ok()
+            .and_then(|n| object.parts.get(n.checked_sub(1)?))
+            .and_then(|(_, crc)| crc.clone()),
+        _ => object.crc32c.clone(),
+    }
+}
+
+pub(crate) fn size_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
