@@ -24,9 +24,17 @@ const RESCAN_EVERY: Duration = Duration::from_secs(3600);
 /// queues them in pieces: the batch in memory stays small (one piece of 100,000 raised the peak
 /// RSS by some 150 MiB, kept by the allocator afterwards), and uploads start after the first.
 const QUEUE_CHUNK: usize = 2_000;
-/// How often a watch polling because the kernel's watch limit was reached tries events again
-/// (the limit may have been raised, or other folders given watches back).
+/// When a watch polling because the kernel's watch limit was reached tries events again (the
+/// limit may have been raised, or other folders given watches back): soon at first, because
+/// the kernel frees watches given back a little later, not at once, then less and less often,
+/// at least every 5 minutes.
+const LIMIT_RETRY_FIRST: Duration = Duration::from_secs(2);
 const LIMIT_RETRY_EVERY: Duration = Duration::from_secs(300);
+
+/// The wait before the next try after a try that waited `last`.
+fn next_limit_retry(last: Duration) -> Duration {
+    (last * 2).min(LIMIT_RETRY_EVERY)
+}
 /// How soon a watch in the error state tries again.
 const RETRY_EVERY: Duration = Duration::from_secs(10);
 
@@ -120,10 +128,14 @@ impl Session {
             "walked the folder"
         );
         let mut walk_at = Instant::now() + walk_interval(poll_note.is_some());
-        let mut limit_retry_at = Instant::now() + LIMIT_RETRY_EVERY;
+        let mut limit_retry_wait = LIMIT_RETRY_FIRST;
+        let mut limit_retry_at = Instant::now() + limit_retry_wait;
         loop {
             if limited && Instant::now() >= limit_retry_at {
-                limit_retry_at = Instant::now() + LIMIT_RETRY_EVERY;
+                limit_retry_wait = next_limit_retry(limit_retry_wait);
+                // Jittered, so two watches that hit the limit together do not retry in step.
+                limit_retry_at =
+                    Instant::now() + limit_retry_wait.mul_f64(rand::random_range(0.5..1.5));
                 if let Ok(started) = FolderEvents::start(&root, rules.clone(), signals.clone()) {
                     events = Some(started);
                     limited = false;
@@ -440,4 +452,22 @@ fn limit_note() -> String {
      with `sudo sysctl fs.inotify.max_user_watches=524288` (and a line in /etc/sysctl.d/ to keep \
      it); until then this folder is walked every few seconds"
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watch_at_the_kernel_limit_tries_events_again_soon_then_less_often_up_to_five_minutes() {
+        let mut wait = LIMIT_RETRY_FIRST;
+        let mut waits = vec![wait];
+        for _ in 0..10 {
+            wait = next_limit_retry(wait);
+            waits.push(wait);
+        }
+        assert_eq!(waits[..4], [2, 4, 8, 16].map(Duration::from_secs));
+        assert_eq!(*waits.last().unwrap(), LIMIT_RETRY_EVERY);
+        assert!(waits.windows(2).all(|w| w[0] <= w[1]));
+    }
 }
