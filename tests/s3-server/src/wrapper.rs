@@ -117,26 +117,18 @@ impl Handler {
                 Err(self.drop_connection())
             }
             FaultAction::CutAnswerAfter(n) => {
-                let resp = self
-                    .pass(Request::from_parts(parts, incoming), &logged)
+                let (head, whole) = self
+                    .answered(Request::from_parts(parts, incoming), &logged)
                     .await?;
-                let (head, body) = resp.into_parts();
-                let Ok(whole) = body.collect().await.map(|b| b.to_bytes()) else {
-                    return Err(self.drop_connection());
-                };
                 let cut = whole.slice(..(n as usize).min(whole.len()));
                 // Content-Length still names the whole body: hyper closes the connection when
                 // the shorter body ends, as a server dying mid-answer would.
                 Ok(Response::from_parts(head, Body::from(cut)))
             }
             FaultAction::FlipAnswerByte(at) => {
-                let resp = self
-                    .pass(Request::from_parts(parts, incoming), &logged)
+                let (head, whole) = self
+                    .answered(Request::from_parts(parts, incoming), &logged)
                     .await?;
-                let (head, body) = resp.into_parts();
-                let Ok(whole) = body.collect().await.map(|b| b.to_bytes()) else {
-                    return Err(self.drop_connection());
-                };
                 let mut bytes = whole.to_vec();
                 if let Some(last) = bytes.len().checked_sub(1) {
                     bytes[usize::try_from(at).unwrap_or(last).min(last)] ^= 0x01;
@@ -208,6 +200,19 @@ impl Handler {
             .faults
             .set_status(logged, resp.status().as_u16());
         resp
+    }
+
+    /// Processes the request and collects its whole answer, for faults that alter it.
+    async fn answered(
+        &self,
+        req: Request<Incoming>,
+        logged: &Logged,
+    ) -> Result<(http::response::Parts, Bytes), Dropped> {
+        let (head, body) = self.pass(req, logged).await?.into_parts();
+        match body.collect().await {
+            Ok(collected) => Ok((head, collected.to_bytes())),
+            Err(_) => Err(self.drop_connection()),
+        }
     }
 
     fn drop_connection(&self) -> Dropped {

@@ -302,22 +302,7 @@ async fn an_object_without_an_md5_etag_says_size_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copies_out_of_a_folder_destination_are_checked_by_md5_too() {
     let dir = tempfile::tempdir().unwrap();
-    let core = hoist_core::Core::open_with(
-        &dir.path().join("data"),
-        Some(std::sync::Arc::new(MemoryCredentials::default())),
-        test_config(),
-    )
-    .unwrap();
-    let folder = dir.path().join("nas");
-    core.add_destination(
-        hoist_core::NewDestination {
-            name: "nas".into(),
-            folder: Some(folder.clone()),
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+    let (core, folder) = core_with_folder(dir.path());
     std::fs::create_dir_all(&folder).unwrap();
     // One range (5 MiB in the tests) and three.
     let small = pattern(MIB, 8);
@@ -330,16 +315,7 @@ async fn copies_out_of_a_folder_destination_are_checked_by_md5_too() {
         .enqueue_download(&Place::default(), &keys, &to, None)
         .await
         .unwrap();
-    tokio::time::timeout(
-        WAIT,
-        core.run_queue(
-            hoist_core::RunUntil::Batch(report.batch.clone()),
-            hoist_core::CancellationToken::new(),
-        ),
-    )
-    .await
-    .expect("the batch finishes in time")
-    .unwrap();
+    run_core_batch(&core, &report.batch).await;
     assert!(std::fs::read(to.join("small.bin")).unwrap() == small);
     assert!(std::fs::read(to.join("big.bin")).unwrap() == big);
     for job in core.batch_jobs(&report.batch).unwrap() {

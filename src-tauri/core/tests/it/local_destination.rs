@@ -4,39 +4,8 @@
 //! configured.
 
 use crate::support::*;
+use hoist_core::EnqueueRequest;
 use hoist_core::model::{JobState, Selection};
-use hoist_core::{CancellationToken, Core, EnqueueRequest, NewDestination, RunUntil};
-use std::sync::Arc;
-
-fn core_with_folder(dir: &std::path::Path) -> (Core, std::path::PathBuf) {
-    let core = Core::open_with(
-        &dir.join("data"),
-        Some(Arc::new(MemoryCredentials::default())),
-        test_config(),
-    )
-    .unwrap();
-    let folder = dir.join("nas");
-    core.add_destination(
-        NewDestination {
-            name: "nas".into(),
-            folder: Some(folder.clone()),
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
-    (core, folder)
-}
-
-async fn run(core: &Core, batch: &str) {
-    tokio::time::timeout(
-        WAIT,
-        core.run_queue(RunUntil::Batch(batch.into()), CancellationToken::new()),
-    )
-    .await
-    .expect("the batch finishes in time")
-    .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_and_folders_land_in_the_folder_byte_for_byte() {
@@ -52,7 +21,7 @@ async fn files_and_folders_land_in_the_folder_byte_for_byte() {
             ..Default::default()
         })
         .unwrap();
-    run(&core, &report.batch).await;
+    run_core_batch(&core, &report.batch).await;
     let jobs = core.batch_jobs(&report.batch).unwrap();
     assert!(
         jobs.iter().all(|j| j.state == JobState::Completed),
@@ -89,7 +58,7 @@ async fn a_paused_multipart_copy_resumes_without_copying_finished_parts_again() 
     let db = rusqlite::Connection::open(dir.path().join("data/hoist.db")).unwrap();
     let runner = core.clone();
     let batch = report.batch.clone();
-    let handle = tokio::spawn(async move { run(&runner, &batch).await });
+    let handle = tokio::spawn(async move { run_core_batch(&runner, &batch).await });
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let parts: i64 = db
@@ -116,7 +85,7 @@ async fn a_paused_multipart_copy_resumes_without_copying_finished_parts_again() 
             "no partial file at the final path"
         );
         core.resume(&Selection::Ids(vec![id])).unwrap();
-        run(&core, &report.batch).await;
+        run_core_batch(&core, &report.batch).await;
         assert!(committed_before >= 2);
     }
     assert_eq!(
@@ -149,8 +118,8 @@ async fn a_key_that_would_leave_the_folder_fails_that_job_only() {
             ..Default::default()
         })
         .unwrap();
-    run(&core, &escape.batch).await;
-    run(&core, &fine.batch).await;
+    run_core_batch(&core, &escape.batch).await;
+    run_core_batch(&core, &fine.batch).await;
     let bad = &core.batch_jobs(&escape.batch).unwrap()[0];
     assert_eq!(bad.state, JobState::Failed);
     assert_eq!(bad.error_code.as_deref(), Some("invalid_input"));

@@ -202,6 +202,11 @@ impl S3Backend {
         key: &str,
         part: Option<u32>,
     ) -> Result<Option<PartHead>> {
+        // The whole object's HEAD is asked for its checksum alone: without checksum mode
+        // there is nothing to learn from it.
+        if part.is_none() && !self.checksum_mode {
+            return Ok(None);
+        }
         let mut request = self.client.head_object().bucket(&self.bucket).key(key);
         if let Some(n) = part {
             request = request.part_number(i32::try_from(n).unwrap_or(i32::MAX));

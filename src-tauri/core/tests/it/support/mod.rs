@@ -231,3 +231,35 @@ pub async fn next_event(
     .await
     .expect("the event arrives in time")
 }
+
+/// A `Core` with one folder destination, `nas`, at `dir/nas` (not created yet).
+pub fn core_with_folder(dir: &Path) -> (Core, PathBuf) {
+    let core = Core::open_with(
+        &dir.join("data"),
+        Some(Arc::new(MemoryCredentials::default())),
+        test_config(),
+    )
+    .unwrap();
+    let folder = dir.join("nas");
+    core.add_destination(
+        NewDestination {
+            name: "nas".into(),
+            folder: Some(folder.clone()),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    (core, folder)
+}
+
+/// Runs `core`'s queue until `batch` is done, within [`WAIT`].
+pub async fn run_core_batch(core: &Core, batch: &str) {
+    tokio::time::timeout(
+        WAIT,
+        core.run_queue(RunUntil::Batch(batch.into()), CancellationToken::new()),
+    )
+    .await
+    .expect("the batch finishes in time")
+    .unwrap();
+}
