@@ -109,6 +109,84 @@ impl Checksum {
     }
 }
 
+impl Checksum {
+    /// The checksum of `bytes`.
+    pub fn of(algorithm: ChecksumAlgorithm, bytes: &[u8]) -> Checksum {
+        Checksum {
+            algorithm,
+            value: crc_fast::checksum(algorithm.crc(), bytes),
+        }
+    }
+
+    /// The value's big-endian bytes, as S3 concatenates them for a composite checksum.
+    fn be_bytes(&self) -> Vec<u8> {
+        self.value.to_be_bytes()[8 - self.algorithm.width_bytes()..].to_vec()
+    }
+}
+
+/// What S3 keeps for a whole object: a checksum of its bytes (`FULL_OBJECT`: a single PUT, or a
+/// full-object multipart checksum), or a composite one (`<base64>-N`: the checksum of its `N`
+/// parts' checksums in order, which checks the bytes only when they are fetched by those
+/// parts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectChecksum {
+    Full(Checksum),
+    Composite { of_parts: Checksum, parts: u32 },
+}
+
+impl ObjectChecksum {
+    /// Parses a header value of either kind; `None` for junk.
+    pub fn parse(algorithm: ChecksumAlgorithm, header: &str) -> Option<ObjectChecksum> {
+        match header.trim().rsplit_once('-') {
+            Some((value, parts)) => Some(ObjectChecksum::Composite {
+                of_parts: Checksum::parse(algorithm, value)?,
+                parts: parts.parse().ok().filter(|n| *n > 0)?,
+            }),
+            None => Checksum::parse(algorithm, header).map(ObjectChecksum::Full),
+        }
+    }
+
+    /// The composite checksum S3 gives an upload completed from parts with these checksums
+    /// (in part order, all of one algorithm); `None` for no parts or mixed algorithms.
+    pub fn of_parts(parts: &[Checksum]) -> Option<ObjectChecksum> {
+        let algorithm = parts.first()?.algorithm;
+        if parts.iter().any(|c| c.algorithm != algorithm) {
+            return None;
+        }
+        let joined: Vec<u8> = parts.iter().flat_map(Checksum::be_bytes).collect();
+        Some(ObjectChecksum::Composite {
+            of_parts: Checksum::of(algorithm, &joined),
+            parts: u32::try_from(parts.len()).ok()?,
+        })
+    }
+
+    pub fn algorithm(&self) -> ChecksumAlgorithm {
+        match self {
+            ObjectChecksum::Full(c) | ObjectChecksum::Composite { of_parts: c, .. } => c.algorithm,
+        }
+    }
+
+    /// The value as S3 writes it (`<base64>` or `<base64>-N`).
+    pub fn header_value(&self) -> String {
+        match self {
+            ObjectChecksum::Full(c) => c.header_value(),
+            ObjectChecksum::Composite { of_parts, parts } => {
+                format!("{}-{parts}", of_parts.header_value())
+            }
+        }
+    }
+
+    /// `crc32c:<value>`, how the store keeps it.
+    pub fn to_text(&self) -> String {
+        format!("{}:{}", self.algorithm().name(), self.header_value())
+    }
+
+    pub fn from_text(text: &str) -> Option<ObjectChecksum> {
+        let (name, value) = text.split_once(':')?;
+        ObjectChecksum::parse(ChecksumAlgorithm::from_name(name)?, value)
+    }
+}
+
 impl std::fmt::Display for Checksum {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.algorithm.name(), self.header_value())
@@ -225,6 +303,28 @@ mod tests {
             .then(digest(b"1234"), 4)
             .then(digest(b"56789"), 5);
         assert_eq!(combined, whole);
+    }
+
+    #[test]
+    fn a_composite_checksum_is_the_checksum_of_the_parts_checksums() {
+        // Measured on Garage 2.5: parts of CRC32C mzw9jg== and ggA73w== complete as Jc58BA==-2.
+        let parts = [
+            Checksum::parse(ChecksumAlgorithm::Crc32c, "mzw9jg==").unwrap(),
+            Checksum::parse(ChecksumAlgorithm::Crc32c, "ggA73w==").unwrap(),
+        ];
+        let composite = ObjectChecksum::of_parts(&parts).unwrap();
+        assert_eq!(composite.header_value(), "Jc58BA==-2");
+        assert_eq!(
+            ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "Jc58BA==-2"),
+            Some(composite)
+        );
+        assert_eq!(ObjectChecksum::from_text(&composite.to_text()), Some(composite));
+        assert_eq!(ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "Jc58BA==-0"), None);
+        assert_ne!(ObjectChecksum::of_parts(&parts[..1]), Some(composite));
+        assert_eq!(
+            ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "4waSgw=="),
+            Some(ObjectChecksum::Full(Checksum::of(ChecksumAlgorithm::Crc32c, b"123456789")))
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Parts of stored objects as GetObject and HeadObject answer them with `partNumber`, and the
 //! checksums they give with `x-amz-checksum-mode: ENABLED`.
 
-use crate::storage::StoredObject;
+use crate::files::{base64_encode, parse_crc32c};
+use crate::storage::{StoredObject, StoredPart};
 use s3s::dto;
 use s3s::{S3Result, s3_error};
 
@@ -34,9 +35,9 @@ pub(crate) fn part_of(object: &StoredObject, number: i32) -> S3Result<std::ops::
 }
 
 /// The CRC32C an answer carries with `x-amz-checksum-mode: ENABLED`: a part's own when a part
-/// was asked for, else the whole object's (one put in one request with a checksum); AWS gives
-/// none for a multipart object as a whole from this server's kind of parts, and none without
-/// checksum mode.
+/// was asked for, else the whole object's (one put in one request with a checksum, or the
+/// composite `<base64>-N` of an upload whose parts all carried one, as AWS and Garage keep it);
+/// none without checksum mode.
 pub(crate) fn checksum_of(
     object: &StoredObject,
     part: Option<i32>,
@@ -52,6 +53,39 @@ pub(crate) fn checksum_of(
             .and_then(|(_, crc)| crc.clone()),
         _ => object.crc32c.clone(),
     }
+}
+
+/// The composite checksum of an upload completed from `parts`: the CRC32C of their CRC32Cs'
+/// big-endian bytes, a dash and the count; `None` unless every part carried one.
+pub(crate) fn composite_crc32c(parts: &[StoredPart]) -> Option<String> {
+    let mut joined = Vec::with_capacity(parts.len() * 4);
+    for part in parts {
+        joined.extend_from_slice(&parse_crc32c(part.crc32c.as_deref()?).ok()?.to_be_bytes());
+    }
+    Some(format!(
+        "{}-{}",
+        base64_encode(&crc32c::crc32c(&joined).to_be_bytes()),
+        parts.len()
+    ))
+}
+
+/// Complete's list may name each part's CRC32C: one that is not the stored part's is refused,
+/// as AWS refuses it (InvalidPart).
+pub(crate) fn check_listed_checksums(
+    chosen: &[StoredPart],
+    listed: &[Option<String>],
+) -> S3Result<()> {
+    for (part, crc) in chosen.iter().zip(listed) {
+        if let Some(crc) = crc
+            && part.crc32c.as_deref() != Some(crc.as_str())
+        {
+            return Err(s3_error!(
+                InvalidPart,
+                "One or more of the specified parts could not be found: the checksum listed does not match the part's"
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn size_i32(n: u32) -> i32 {

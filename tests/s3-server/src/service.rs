@@ -490,10 +490,12 @@ impl S3 for Backend {
         req: S3Request<dto::CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<dto::CompleteMultipartUploadOutput>> {
         let input = req.input;
-        let listed = input
+        let given = input
             .multipart_upload
             .and_then(|m| m.parts)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let crcs: Vec<Option<String>> = given.iter().map(|p| p.checksum_crc32c.clone()).collect();
+        let listed = given
             .into_iter()
             .map(
                 |p| match (p.part_number.and_then(|n| u32::try_from(n).ok()), p.e_tag) {
@@ -508,13 +510,14 @@ impl S3 for Backend {
         let object = self
             .shared
             .storage
-            .complete(&input.bucket, &input.key, &input.upload_id, &listed)
+            .complete(&input.bucket, &input.key, &input.upload_id, &listed, &crcs)
             .await?;
         Ok(S3Response::new(dto::CompleteMultipartUploadOutput {
             location: Some(format!("/{}/{}", input.bucket, input.key)),
             bucket: Some(input.bucket),
             key: Some(input.key),
             e_tag: etag(&object.etag),
+            checksum_crc32c: object.crc32c,
             ..Default::default()
         }))
     }

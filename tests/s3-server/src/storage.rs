@@ -353,11 +353,13 @@ impl Storage {
         key: &str,
         upload_id: &str,
         listed: &[(u32, String)],
+        listed_crcs: &[Option<String>],
     ) -> S3Result<StoredObject> {
         let (chosen, all_parts, content_type) = {
             let mut st = lock(&self.state);
             let upload = st.upload_mut(bucket, key, upload_id)?;
             let chosen = validate_completion(listed, &upload.parts)?;
+            crate::parts::check_listed_checksums(&chosen, listed_crcs)?;
             let upload = st
                 .bucket_mut(bucket)?
                 .uploads
@@ -388,7 +390,7 @@ impl Storage {
             modified: SystemTime::now(),
             content_type,
             parts: chosen.iter().map(|p| (p.size, p.crc32c.clone())).collect(),
-            crc32c: None,
+            crc32c: crate::parts::composite_crc32c(&chosen),
         };
         self.insert_object(bucket, key, object.clone())?;
         Ok(object)

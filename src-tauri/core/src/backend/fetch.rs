@@ -3,7 +3,7 @@
 //! digests, computed while they arrived, never in a second read: MD5 where the engine needs it,
 //! a CRC where the object carries one).
 
-pub use crate::digest::{Checksum, ChecksumAlgorithm, FetchReceipt, StreamDigest};
+pub use crate::digest::{Checksum, ChecksumAlgorithm, FetchReceipt, ObjectChecksum, StreamDigest};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -48,6 +48,7 @@ pub struct PartHead {
     /// `x-amz-mp-parts-count`: how many parts the object has (absent for a whole-object HEAD
     /// or from a server that ignores `partNumber`).
     pub parts_count: Option<u32>,
-    /// A full checksum of the bytes answered for (never a composite one).
-    pub checksum: Option<Checksum>,
+    /// The checksum the server keeps for the bytes answered for: a part's own (always full),
+    /// or the whole object's (full or composite).
+    pub checksum: Option<ObjectChecksum>,
 }

@@ -253,12 +253,17 @@ impl Backend for LocalBackend {
             Ok(ObjectInfo {
                 size: body.length,
                 etag: Some(hex::encode(md5)),
+                checksum: None,
             })
         })
         .await
     }
 
-    async fn create_multipart(&self, key: &str) -> Result<String> {
+    async fn create_multipart(
+        &self,
+        key: &str,
+        _checksum: Option<crate::digest::ChecksumAlgorithm>,
+    ) -> Result<String> {
         self.object_path(key)?;
         let dirs = Arc::clone(&self.dirs);
         let key = key.to_string();
@@ -310,6 +315,7 @@ impl Backend for LocalBackend {
                     part_number,
                     size: body.length,
                     etag: hex::encode(md5),
+                    crc32c: None,
                 }),
             }
         })
@@ -340,6 +346,7 @@ impl Backend for LocalBackend {
                         part_number: number,
                         size: meta.len(),
                         etag: hex::encode(md5),
+                        crc32c: None,
                     });
                 }
             }
@@ -410,6 +417,7 @@ impl Backend for LocalBackend {
             Ok(ObjectInfo {
                 size: parts.iter().map(|p| p.size).sum(),
                 etag: Some(multipart_etag(&md5s)),
+                checksum: None,
             })
         })
         .await
@@ -449,6 +457,7 @@ impl Backend for LocalBackend {
             Ok(meta) if meta.is_file() => Ok(Some(ObjectInfo {
                 size: meta.len(),
                 etag: None,
+                checksum: None,
             })),
             // A folder is not an object, as on S3 (where `a/` is only a prefix).
             Ok(_) => Ok(None),
@@ -462,7 +471,7 @@ impl Backend for LocalBackend {
             return Ok(None);
         };
         let path = self.object_path(key)?;
-        Ok(Some(super::digest_range(&path, 0, info.size).await?.md5))
+        Ok(Some(super::md5_range(&path, 0, info.size).await?))
     }
 
     /// Upload folders in staging whose `key` file starts with `prefix`; started = the folder's

@@ -11,7 +11,9 @@ pub mod fetch;
 pub mod local;
 pub mod s3;
 
+use crate::digest::{Checksum, ChecksumAlgorithm, ObjectChecksum};
 use crate::error::{Error, ErrorKind, Result, file_error};
+use crate::presets::ChecksumPolicy;
 use async_trait::async_trait;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
@@ -30,34 +32,108 @@ pub struct PartBody {
     pub progress: Arc<AtomicU64>,
 }
 
+/// Which digests [`digest_range`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digests {
+    pub md5: bool,
+    pub crc32c: bool,
+}
+
+impl Digests {
+    pub const MD5: Digests = Digests {
+        md5: true,
+        crc32c: false,
+    };
+    pub const CRC32C: Digests = Digests {
+        md5: false,
+        crc32c: true,
+    };
+    pub const BOTH: Digests = Digests {
+        md5: true,
+        crc32c: true,
+    };
+
+    /// What bodies sent under `policy` need: the CRC32C the server checks, or else the MD5
+    /// (sent as `Content-MD5` where accepted, and checked against the ETag the server answers).
+    pub fn sent_with(policy: ChecksumPolicy) -> Digests {
+        match policy {
+            ChecksumPolicy::Crc32c => Digests::CRC32C,
+            ChecksumPolicy::ContentMd5 | ChecksumPolicy::None => Digests::MD5,
+        }
+    }
+}
+
 /// Integrity values of a byte range, computed in one read pass just before it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartDigest {
-    pub md5: [u8; 16],
+    pub md5: Option<[u8; 16]>,
+    /// Sent as `x-amz-checksum-crc32c`, which the server checks before it stores the bytes.
+    pub crc32c: Option<Checksum>,
 }
 
 impl PartDigest {
     /// The `Content-MD5` header value.
-    pub fn content_md5(&self) -> String {
+    pub fn content_md5(&self) -> Option<String> {
         use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(self.md5)
+        self.md5
+            .map(|md5| base64::engine::general_purpose::STANDARD.encode(md5))
     }
 
     /// The ETag S3 gives a single PUT or a part of these bytes (without quotes).
-    pub fn md5_hex(&self) -> String {
-        hex::encode(self.md5)
+    pub fn md5_hex(&self) -> Option<String> {
+        self.md5.map(hex::encode)
     }
 }
 
 /// Reads `length` bytes of `path` from `offset` once and digests them.
-pub async fn digest_range(path: &Path, offset: u64, length: u64) -> Result<PartDigest> {
+pub async fn digest_range(
+    path: &Path,
+    offset: u64,
+    length: u64,
+    digests: Digests,
+) -> Result<PartDigest> {
+    let mut md5 = digests.md5.then(Md5::new);
+    let mut crc = digests
+        .crc32c
+        .then(|| crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi));
+    read_range(path, offset, length, |bytes| {
+        if let Some(md5) = &mut md5 {
+            md5.update(bytes);
+        }
+        if let Some(crc) = &mut crc {
+            crc.update(bytes);
+        }
+    })
+    .await?;
+    Ok(PartDigest {
+        md5: md5.map(|m| m.finalize().into()),
+        crc32c: crc.map(|c| Checksum {
+            algorithm: ChecksumAlgorithm::Crc32c,
+            value: c.finalize(),
+        }),
+    })
+}
+
+/// The MD5 of `length` bytes of `path` from `offset`, in one read pass.
+pub async fn md5_range(path: &Path, offset: u64, length: u64) -> Result<[u8; 16]> {
+    let mut md5 = Md5::new();
+    read_range(path, offset, length, |bytes| md5.update(bytes)).await?;
+    Ok(md5.finalize().into())
+}
+
+/// Hands `length` bytes of `path` from `offset` to `each`, a buffer at a time.
+async fn read_range(
+    path: &Path,
+    offset: u64,
+    length: u64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<()> {
     let mut file = tokio::fs::File::open(path)
         .await
         .map_err(|e| file_error(path, e))?;
     file.seek(std::io::SeekFrom::Start(offset))
         .await
         .map_err(|e| file_error(path, e))?;
-    let mut hasher = Md5::new();
     let mut remaining = length;
     let mut buf = vec![0u8; 256 * 1024];
     while remaining > 0 {
@@ -75,12 +151,10 @@ pub async fn digest_range(path: &Path, offset: u64, length: u64) -> Result<PartD
                 ),
             ));
         }
-        hasher.update(&buf[..n]);
+        each(&buf[..n]);
         remaining -= n as u64;
     }
-    Ok(PartDigest {
-        md5: hasher.finalize().into(),
-    })
+    Ok(())
 }
 
 /// The server's acknowledgement of one part. `etag` is stored without surrounding quotes.
@@ -89,6 +163,9 @@ pub struct PartReceipt {
     pub part_number: u32,
     pub size: u64,
     pub etag: String,
+    /// The part's CRC32C: the server's (echoed by UploadPart, listed by ListParts) in answers,
+    /// ours in the list given to Complete.
+    pub crc32c: Option<Checksum>,
 }
 
 /// What a HEAD (or a finished upload) says about an object. `etag` without quotes.
@@ -96,6 +173,8 @@ pub struct PartReceipt {
 pub struct ObjectInfo {
     pub size: u64,
     pub etag: Option<String>,
+    /// The checksum the server answered with (a PUT's or a Complete's), if any.
+    pub checksum: Option<ObjectChecksum>,
 }
 
 /// Strips the quotes S3 puts around ETags.
@@ -192,12 +271,20 @@ pub trait Backend: Send + Sync {
     /// A URL to probe for reachability while offline; `None` for backends without a network.
     fn probe_url(&self) -> Option<String>;
 
+    /// The integrity value this destination's server checks for each body: Hoist computes it
+    /// before sending and the server refuses bytes that do not match.
+    fn upload_checksum(&self) -> ChecksumPolicy {
+        ChecksumPolicy::ContentMd5
+    }
+
     /// Uploads a whole object in one request.
     async fn put_object(&self, key: &str, body: PartBody, digest: PartDigest)
     -> Result<ObjectInfo>;
 
-    /// Starts a multipart upload and returns its upload id.
-    async fn create_multipart(&self, key: &str) -> Result<String>;
+    /// Starts a multipart upload and returns its upload id. With `checksum`, every part must
+    /// carry that checksum, and so must the list given to Complete.
+    async fn create_multipart(&self, key: &str, checksum: Option<ChecksumAlgorithm>)
+    -> Result<String>;
 
     /// Uploads one part (numbers start at 1).
     async fn upload_part(
@@ -304,9 +391,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, b"0123456789").unwrap();
-        let d = digest_range(&path, 2, 3).await.unwrap();
-        assert_eq!(d.md5_hex(), hex::encode(Md5::digest(b"234")));
-        let short = digest_range(&path, 8, 5).await.unwrap_err();
+        let d = digest_range(&path, 2, 3, Digests::BOTH).await.unwrap();
+        assert_eq!(d.md5_hex(), Some(hex::encode(Md5::digest(b"234"))));
+        assert_eq!(d.crc32c, Some(Checksum::of(ChecksumAlgorithm::Crc32c, b"234")));
+        let crc_only = digest_range(&path, 2, 3, Digests::CRC32C).await.unwrap();
+        assert_eq!((crc_only.md5, crc_only.crc32c), (None, d.crc32c));
+        let short = digest_range(&path, 8, 5, Digests::MD5).await.unwrap_err();
         assert_eq!(short.kind(), ErrorKind::FileChanged);
     }
 }

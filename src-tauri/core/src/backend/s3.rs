@@ -25,13 +25,16 @@ mod features;
 mod fetch;
 mod objects;
 mod reach;
+mod uploads;
 
 use super::fetch::{FetchReceipt, FetchRequest, PartHead};
 use super::{
     Backend, DeleteFailure, ListRequest, Listing, ObjectDetails, ObjectInfo, PartBody, PartDigest,
-    PartReceipt, PendingUpload, unquote_etag,
+    PartReceipt, PendingUpload,
 };
 use crate::connection::{ConnectionStep, FeatureCheck};
+use crate::digest::ChecksumAlgorithm;
+use crate::presets::ChecksumPolicy;
 use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Destination;
@@ -43,12 +46,10 @@ use aws_sdk_s3::config::{
     StalledStreamProtectionConfig,
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ObjectCannedAcl, StorageClass};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use body::BodyWatch;
-use classify::is_not_implemented;
 use std::future::Future;
 use std::time::Duration;
 
@@ -95,6 +96,8 @@ pub struct S3Backend {
     /// False when the destination's connection test found the server rejects `Content-MD5`, or its
     /// preset sends no integrity header; the digest still verifies ETags.
     send_content_md5: bool,
+    /// The integrity value bodies carry ([`upload_checksum`]).
+    upload_checksum: ChecksumPolicy,
     /// Downloads ask for the checksums the server keeps (`x-amz-checksum-mode`), unless the
     /// connection test found `x-amz-checksum-*` headers refused or the preset sends none.
     checksum_mode: bool,
@@ -197,6 +200,7 @@ impl S3Backend {
                 .as_ref()
                 .is_none_or(|c| c.checksum_headers)
                 && sends_integrity,
+            upload_checksum: upload_checksum(destination),
         })
     }
 
@@ -208,7 +212,7 @@ impl S3Backend {
     }
 
     fn content_md5(&self, digest: &PartDigest) -> Option<String> {
-        self.send_content_md5.then(|| digest.content_md5())
+        digest.content_md5().filter(|_| self.send_content_md5)
     }
 
     /// Paces request bodies by the upload limit and downloaded bodies by the download limit.
@@ -278,60 +282,19 @@ impl Backend for S3Backend {
         body: PartBody,
         digest: PartDigest,
     ) -> Result<ObjectInfo> {
-        let (stream, watch) =
-            body::counted(&body, self.throttles.as_ref().map(|t| t.upload.clone())).await?;
-        let request = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_length(content_length(&body)?)
-            .set_content_md5(self.content_md5(&digest))
-            .set_content_type(self.content_type(key))
-            .set_cache_control(self.headers.cache_control.clone())
-            .set_acl(self.headers.acl.as_deref().map(ObjectCannedAcl::from))
-            .set_storage_class(
-                self.headers
-                    .storage_class
-                    .as_deref()
-                    .map(StorageClass::from),
-            )
-            .body(stream)
-            .send();
-        let out = self.send_body("PutObject", &watch, request).await?;
-        Ok(ObjectInfo {
-            size: body.length,
-            etag: out.e_tag().map(unquote_etag).filter(|e| !e.is_empty()),
-        })
+        self.put(key, body, digest).await
     }
 
-    async fn create_multipart(&self, key: &str) -> Result<String> {
-        let request = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .set_content_type(self.content_type(key))
-            .set_cache_control(self.headers.cache_control.clone())
-            .set_acl(self.headers.acl.as_deref().map(ObjectCannedAcl::from))
-            .set_storage_class(
-                self.headers
-                    .storage_class
-                    .as_deref()
-                    .map(StorageClass::from),
-            )
-            .send();
-        let out = self
-            .send(
-                "CreateMultipartUpload",
-                self.options.answer_timeout,
-                request,
-            )
-            .await?;
-        match out.upload_id() {
-            Some(id) if !id.is_empty() => Ok(id.to_string()),
-            _ => Err(self.protocol("CreateMultipartUpload", "no upload id")),
-        }
+    fn upload_checksum(&self) -> ChecksumPolicy {
+        self.upload_checksum
+    }
+
+    async fn create_multipart(
+        &self,
+        key: &str,
+        checksum: Option<ChecksumAlgorithm>,
+    ) -> Result<String> {
+        self.create_upload(key, checksum).await
     }
 
     async fn upload_part(
@@ -342,83 +305,11 @@ impl Backend for S3Backend {
         body: PartBody,
         digest: PartDigest,
     ) -> Result<PartReceipt> {
-        let number = i32::try_from(part_number).map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("part number {part_number} is too large"),
-            )
-        })?;
-        let (stream, watch) =
-            body::counted(&body, self.throttles.as_ref().map(|t| t.upload.clone())).await?;
-        let request = self
-            .client
-            .upload_part()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .part_number(number)
-            .content_length(content_length(&body)?)
-            .set_content_md5(self.content_md5(&digest))
-            .body(stream)
-            .send();
-        let out = self.send_body("UploadPart", &watch, request).await?;
-        match out.e_tag().map(unquote_etag) {
-            Some(etag) if !etag.is_empty() => Ok(PartReceipt {
-                part_number,
-                size: body.length,
-                etag,
-            }),
-            _ => Err(self.protocol("UploadPart", "no ETag")),
-        }
+        self.send_part(key, upload_id, part_number, body, digest).await
     }
 
     async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<PartReceipt>>> {
-        let mut parts = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let request = self
-                .client
-                .list_parts()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .set_max_parts(self.options.list_parts_page)
-                .set_part_number_marker(marker.clone())
-                .send();
-            let page = match self
-                .answer("ListParts", self.options.answer_timeout, request)
-                .await?
-            {
-                Err(e) if is_not_implemented(&e) => return Ok(None),
-                Err(e) => return Err(self.classify("ListParts", false, e)),
-                Ok(page) => page,
-            };
-            for part in page.parts() {
-                let Some(number) = part.part_number().and_then(|n| u32::try_from(n).ok()) else {
-                    continue;
-                };
-                parts.push(PartReceipt {
-                    part_number: number,
-                    size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-                    // Some servers list parts without ETags: such a part matches nothing.
-                    etag: part.e_tag().map(unquote_etag).unwrap_or_default(),
-                });
-            }
-            if page.is_truncated() != Some(true) {
-                break;
-            }
-            let next = page.next_part_number_marker().map(str::to_string);
-            if next.is_none() || next == marker {
-                return Err(self.protocol(
-                    "ListParts",
-                    "a truncated page without a new part number marker",
-                ));
-            }
-            marker = next;
-        }
-        parts.sort_by_key(|p| p.part_number);
-        parts.dedup_by_key(|p| p.part_number);
-        Ok(Some(parts))
+        self.parts_of(key, upload_id).await
     }
 
     async fn complete_multipart(
@@ -427,117 +318,15 @@ impl Backend for S3Backend {
         upload_id: &str,
         parts: &[PartReceipt],
     ) -> Result<ObjectInfo> {
-        let mut completed = Vec::with_capacity(parts.len());
-        for p in parts {
-            let number = i32::try_from(p.part_number).map_err(|_| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("part number {} is too large", p.part_number),
-                )
-            })?;
-            completed.push(
-                CompletedPart::builder()
-                    .part_number(number)
-                    .e_tag(format!("\"{}\"", p.etag))
-                    .build(),
-            );
-        }
-        let request = self
-            .client
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(completed))
-                    .build(),
-            )
-            .send();
-        // A 200 whose body is an <Error> arrives here as a service error: aws-sdk-s3 checks the
-        // body of CompleteMultipartUpload answers. The ETag check below covers servers that
-        // answer 200 with an empty or unexpected document.
-        let out = self
-            .send(
-                "CompleteMultipartUpload",
-                self.options.complete_timeout,
-                request,
-            )
-            .await?;
-        match out.e_tag().map(unquote_etag) {
-            Some(etag) if !etag.is_empty() => Ok(ObjectInfo {
-                size: parts.iter().map(|p| p.size).sum(),
-                etag: Some(etag),
-            }),
-            _ => Err(self.protocol(
-                "CompleteMultipartUpload",
-                "no ETag: the upload may not be complete",
-            )),
-        }
+        self.complete(key, upload_id, parts).await
     }
 
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
-        let request = self
-            .client
-            .abort_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .send();
-        match self
-            .send("AbortMultipartUpload", self.options.answer_timeout, request)
-            .await
-        {
-            Err(e) if e.kind() == ErrorKind::NoSuchUpload => Ok(()),
-            other => other.map(|_| ()),
-        }
+        self.abort(key, upload_id).await
     }
 
     async fn list_multipart_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>> {
-        let mut uploads = Vec::new();
-        let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);
-        loop {
-            let request = self
-                .client
-                .list_multipart_uploads()
-                .bucket(&self.bucket)
-                .prefix(prefix)
-                .set_key_marker(key_marker.clone())
-                .set_upload_id_marker(id_marker.clone())
-                .send();
-            let page = match self
-                .answer("ListMultipartUploads", self.options.answer_timeout, request)
-                .await?
-            {
-                Err(e) if is_not_implemented(&e) => return Ok(None),
-                Err(e) => return Err(self.classify("ListMultipartUploads", false, e)),
-                Ok(page) => page,
-            };
-            for upload in page.uploads() {
-                if let (Some(key), Some(upload_id)) = (upload.key(), upload.upload_id()) {
-                    uploads.push(PendingUpload {
-                        key: key.to_string(),
-                        upload_id: upload_id.to_string(),
-                        initiated: upload.initiated().map(|t| t.secs()),
-                    });
-                }
-            }
-            if page.is_truncated() != Some(true) {
-                break;
-            }
-            let next = (
-                page.next_key_marker().map(str::to_string),
-                page.next_upload_id_marker().map(str::to_string),
-            );
-            if next.0.is_none() || next == (key_marker.clone(), id_marker.clone()) {
-                return Err(self.protocol(
-                    "ListMultipartUploads",
-                    "a truncated page without new markers",
-                ));
-            }
-            (key_marker, id_marker) = next;
-        }
-        Ok(Some(uploads))
+        self.pending_uploads(prefix).await
     }
 
     /// The same HEAD as [`Backend::stat`], reduced to what the engine compares.
@@ -545,6 +334,7 @@ impl Backend for S3Backend {
         Ok(self.details(key).await?.map(|d| ObjectInfo {
             size: d.size,
             etag: d.etag,
+            checksum: None,
         }))
     }
 
@@ -582,6 +372,22 @@ impl Backend for S3Backend {
 
     async fn feature_checks(&self, scratch: &str) -> Option<Vec<FeatureCheck>> {
         Some(self.try_features(scratch).await)
+    }
+}
+
+/// The integrity value a destination's uploads carry: what its connection test found the
+/// server checks (CRC32C when it refused a wrong one, else Content-MD5 where accepted), or
+/// before any test, its preset's.
+pub fn upload_checksum(destination: &Destination) -> ChecksumPolicy {
+    let preset = destination
+        .provider
+        .map_or(ChecksumPolicy::ContentMd5, crate::presets::checksum_policy);
+    match &destination.capabilities {
+        _ if preset == ChecksumPolicy::None => ChecksumPolicy::None,
+        Some(c) if c.checksum_headers => ChecksumPolicy::Crc32c,
+        Some(c) if c.content_md5 => ChecksumPolicy::ContentMd5,
+        Some(_) => ChecksumPolicy::None,
+        None => preset,
     }
 }
 

@@ -7,7 +7,7 @@
 //! the fix, in words for the CLI and the window alike.
 
 use super::Destinations;
-use crate::backend::{Backend, ListRequest, PartBody, digest_range};
+use crate::backend::{Backend, ListRequest, Digests, PartBody, digest_range};
 use crate::connection::{ConnectionReport, ConnectionStep, Feature, StepOutcome};
 use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{Destination, DestinationKind};
@@ -258,10 +258,17 @@ async fn capabilities(
             match check.result {
                 Ok(()) => {
                     written.push(check.key);
+                    let found = match check.feature {
+                        Feature::ChecksumHeaders => {
+                            "accepted and checked (a wrong one is refused): uploads carry it \
+                             instead of Content-MD5"
+                        }
+                        _ => "accepted",
+                    };
                     steps.push(ConnectionStep::ok(
                         check.feature.step_name(),
                         false,
-                        "accepted",
+                        found,
                     ));
                 }
                 Err(e) => {
@@ -409,7 +416,7 @@ async fn capabilities(
 }
 
 async fn put_and_read_back(backend: &dyn Backend, scratch: &Scratch, key: &str) -> Result<()> {
-    let digest = digest_range(scratch.file.path(), 0, BODY.len() as u64).await?;
+    let digest = digest_range(scratch.file.path(), 0, BODY.len() as u64, Digests::MD5).await?;
     timed(backend.put_object(key, scratch.body(), digest)).await?;
     match timed(backend.head_object(key)).await? {
         Some(info) if info.size == BODY.len() as u64 => Ok(()),
@@ -431,9 +438,9 @@ async fn put_and_read_back(backend: &dyn Backend, scratch: &Scratch, key: &str) 
 /// Create, one part, ListParts, Complete (aborting on failure). Returns whether ListParts
 /// showed the part.
 async fn multipart(backend: &dyn Backend, scratch: &Scratch, key: &str) -> Result<bool> {
-    let upload_id = timed(backend.create_multipart(key)).await?;
+    let upload_id = timed(backend.create_multipart(key, None)).await?;
     let result = async {
-        let digest = digest_range(scratch.file.path(), 0, BODY.len() as u64).await?;
+        let digest = digest_range(scratch.file.path(), 0, BODY.len() as u64, Digests::MD5).await?;
         let part = timed(backend.upload_part(key, &upload_id, 1, scratch.body(), digest)).await?;
         let listed = timed(backend.list_parts(key, &upload_id)).await;
         let list_parts =
@@ -450,7 +457,7 @@ async fn multipart(backend: &dyn Backend, scratch: &Scratch, key: &str) -> Resul
 
 /// Starts an upload, looks for it among the incomplete ones under `base`, aborts it.
 async fn finds_incomplete_upload(backend: &dyn Backend, key: &str, base: &str) -> Result<bool> {
-    let upload_id = timed(backend.create_multipart(key)).await?;
+    let upload_id = timed(backend.create_multipart(key, None)).await?;
     let listed = timed(backend.list_multipart_uploads(base)).await;
     timed(backend.abort_multipart(key, &upload_id)).await?;
     Ok(matches!(listed?, Some(uploads) if uploads.iter().any(|u| u.upload_id == upload_id)))

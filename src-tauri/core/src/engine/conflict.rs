@@ -5,7 +5,7 @@
 //! file. An object whose ETag proves nothing (other part sizes, SSE-KMS) counts as different.
 
 use super::plan::{self, PlanConfig, part_count, part_range};
-use crate::backend::{Backend, digest_range, multipart_etag};
+use crate::backend::{Backend, md5_range, multipart_etag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Outcome;
 use crate::options::IfExists;
@@ -106,11 +106,11 @@ async fn same_content(
             let Some(theirs) = backend.object_md5(key).await? else {
                 return Ok(false);
             };
-            return Ok(digest_range(path, 0, size).await?.md5 == theirs);
+            return Ok(md5_range(path, 0, size).await? == theirs);
         }
     };
     if super::is_md5_etag(&etag) {
-        return Ok(digest_range(path, 0, size).await?.md5_hex() == etag);
+        return Ok(hex::encode(md5_range(path, 0, size).await?) == etag);
     }
     if !super::is_multipart_etag(&etag) {
         return Ok(false);
@@ -126,7 +126,7 @@ async fn same_content(
     let mut md5s = Vec::with_capacity(parts as usize);
     for number in 1..=parts {
         let (offset, length) = part_range(size, part_size, number);
-        md5s.push(digest_range(path, offset, length).await?.md5);
+        md5s.push(md5_range(path, offset, length).await?);
     }
     Ok(multipart_etag(&md5s) == etag)
 }

@@ -23,7 +23,8 @@
 mod verify;
 
 use super::{JobContext, MAX_ROUNDS, is_md5_etag, is_multipart_etag};
-use crate::backend::digest_range;
+use crate::backend::md5_range;
+use crate::digest::ObjectChecksum;
 use crate::backend::fetch::{FetchRequest, Span};
 use crate::error::{Error, ErrorKind, Result, download_write_error};
 use crate::model::{Job, Outcome};
@@ -185,7 +186,7 @@ async fn layout(
     ctx: &JobContext,
     etag: &str,
     size: u64,
-) -> Result<(Option<u32>, Option<crate::digest::Checksum>, Option<u64>)> {
+) -> Result<(Option<u32>, Option<ObjectChecksum>, Option<u64>)> {
     let key = &ctx.job.key;
     let parts_in_etag = is_multipart_etag(etag)
         .then(|| {
@@ -214,9 +215,9 @@ async fn layout(
     Ok((None, whole_checksum(ctx).await?, None))
 }
 
-/// The whole object's checksum, where the server keeps one (a full one: a composite checksum
-/// of parts says nothing checkable about the whole).
-async fn whole_checksum(ctx: &JobContext) -> Result<Option<crate::digest::Checksum>> {
+/// The whole object's checksum, where the server keeps one: full, or composite of its parts
+/// (checkable when the object is fetched by those parts).
+async fn whole_checksum(ctx: &JobContext) -> Result<Option<ObjectChecksum>> {
     let key = &ctx.job.key;
     Ok(ctx
         .call("reading the checksum of", || {
@@ -235,7 +236,7 @@ async fn settle_conflict(ctx: &JobContext, size: u64, etag: &str) -> Result<Opti
     let identical = meta.is_file()
         && meta.len() == size
         && is_md5_etag(etag)
-        && digest_range(&job.path, 0, size).await?.md5_hex() == etag;
+        && hex::encode(md5_range(&job.path, 0, size).await?) == etag;
     let skip = |outcome: Outcome, note: &str| -> Result<Option<PathBuf>> {
         ctx.store.set_outcome(job.id, outcome, note)?;
         ctx.counters.set_total(size);

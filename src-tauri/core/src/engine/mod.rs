@@ -252,7 +252,7 @@ impl JobContext {
 
     /// HEADs the finished object: it must exist with the file's size, and where the server
     /// gives an ETag of the comparable form, the one we expect from the parts we sent.
-    pub(crate) async fn verify(&self, size: u64, expected_etag: &str) -> Result<()> {
+    pub(crate) async fn verify(&self, size: u64, expected_etag: Option<&str>) -> Result<()> {
         let key = self.job.key.as_str();
         let head = self
             .call("verifying", || self.backend.head_object(key))
@@ -272,7 +272,7 @@ impl JobContext {
                 ),
             ));
         }
-        if let Some(etag) = head.etag.as_deref() {
+        if let (Some(etag), Some(expected_etag)) = (head.etag.as_deref(), expected_etag) {
             let comparable = if expected_etag.contains('-') {
                 is_multipart_etag(etag)
             } else {

@@ -6,11 +6,19 @@
 //! the server has it: a part the server holds but the database does not (a crash between the
 //! 2xx and the commit) is adopted only if its size and ETag match the local bytes. Before
 //! Complete the file's fingerprint is checked again: changed bytes are never completed.
+//!
+//! Where the server checks CRC32C ([`ChecksumPolicy::Crc32c`]), the upload is created with that
+//! algorithm and each part carries its CRC32C, which the server verifies before storing it (no
+//! MD5 is computed: CRC32C runs at memory speed); Complete lists the parts' CRCs, and the
+//! object's composite checksum and ETag (from the part ETags the server acknowledged) are
+//! checked afterwards. Elsewhere each part carries its Content-MD5.
 
 use super::plan::{part_count, part_range};
 use super::{JobContext, Step, is_md5_etag, stat};
-use crate::backend::{PartBody, PartReceipt, digest_range, multipart_etag};
+use crate::backend::{Digests, PartBody, PartReceipt, digest_range, multipart_etag};
+use crate::digest::{ChecksumAlgorithm, ObjectChecksum};
 use crate::error::{Error, ErrorKind, Result};
+use crate::presets::ChecksumPolicy;
 use crate::model::Fingerprint;
 use crate::store::{PartRow, UploadRow};
 use futures::{StreamExt, TryStreamExt};
@@ -44,9 +52,11 @@ pub(crate) async fn run(
             )));
         }
         None => {
+            let checksum = (ctx.backend.upload_checksum() == ChecksumPolicy::Crc32c)
+                .then_some(ChecksumAlgorithm::Crc32c);
             let upload_id = ctx
                 .call("starting the upload of", || {
-                    ctx.backend.create_multipart(key)
+                    ctx.backend.create_multipart(key, checksum)
                 })
                 .await?;
             let upload = UploadRow {
@@ -55,6 +65,7 @@ pub(crate) async fn run(
                 key: ctx.job.key.clone(),
                 part_size,
                 fingerprint,
+                checksum,
             };
             ctx.store.save_upload(id, &upload)?;
             tracing::info!(job = %id, upload_id = %upload.upload_id, part_size, "multipart upload created");
@@ -136,8 +147,15 @@ async fn reconcile(
         if part.size != length {
             continue;
         }
-        let digest = digest_range(&ctx.job.path, offset, length).await?;
-        if part.etag != digest.md5_hex() {
+        // Rare (a crash between the server's answer and the commit): both digests, so the part
+        // is checked against whatever the server lists for it.
+        let digest = digest_range(&ctx.job.path, offset, length, Digests::BOTH).await?;
+        let etag_matches = is_md5_etag(&part.etag).then(|| digest.md5_hex() == Some(part.etag.clone()));
+        let crc_matches = part.crc32c.map(|listed| digest.crc32c == Some(listed));
+        if matches!(
+            (etag_matches, crc_matches),
+            (Some(false), _) | (_, Some(false)) | (None, None)
+        ) {
             continue;
         }
         let row = PartRow {
@@ -145,12 +163,21 @@ async fn reconcile(
             size: length,
             etag: part.etag,
             md5: digest.md5_hex(),
+            crc32c: digest.crc32c.filter(|_| upload.checksum.is_some()),
         };
         ctx.store.save_part(ctx.job.id, &row)?;
         tracing::info!(job = %ctx.job.id, part = row.part_number, "adopted a part the server already had");
         done.insert(row.part_number, row);
     }
     Ok(None)
+}
+
+/// The digests each part of `upload` is sent with.
+fn part_digests(upload: &UploadRow) -> Digests {
+    match upload.checksum {
+        Some(_) => Digests::CRC32C,
+        None => Digests::MD5,
+    }
 }
 
 async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32) -> Result<()> {
@@ -160,7 +187,7 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
     let what = format!("uploading part {number} of");
     let (receipt, digest) = ctx
         .call(&what, || async move {
-            let digest = digest_range(path, offset, length).await?;
+            let digest = digest_range(path, offset, length, part_digests(upload)).await?;
             let body = PartBody {
                 path: path.clone(),
                 offset,
@@ -174,20 +201,29 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
             Ok((receipt, digest))
         })
         .await?;
-    if is_md5_etag(&receipt.etag) && receipt.etag != digest.md5_hex() {
-        return Err(Error::new(
+    let other_bytes = |what: String| {
+        Err(Error::new(
             ErrorKind::Protocol,
-            format!(
-                "the server stored other bytes for part {number} of {key} (ETag {})",
-                receipt.etag
-            ),
-        ));
+            format!("the server stored other bytes for part {number} of {key} ({what})"),
+        ))
+    };
+    if let Some(md5) = digest.md5_hex()
+        && is_md5_etag(&receipt.etag)
+        && receipt.etag != md5
+    {
+        return other_bytes(format!("ETag {}", receipt.etag));
+    }
+    if let (Some(sent), Some(stored)) = (digest.crc32c, receipt.crc32c)
+        && sent != stored
+    {
+        return other_bytes(format!("{stored}, the part has {sent}"));
     }
     let row = PartRow {
         part_number: number,
         size: length,
         etag: receipt.etag,
         md5: digest.md5_hex(),
+        crc32c: digest.crc32c,
     };
     ctx.store.save_part(ctx.job.id, &row)?;
     ctx.counters.finish(number, length);
@@ -208,13 +244,14 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
                 ),
             ));
         }
-        let expected = expected_etag(&parts)?;
+        let expected = expected_object(&parts)?;
         let receipts: Vec<PartReceipt> = parts
             .into_iter()
             .map(|p| PartReceipt {
                 part_number: p.part_number,
                 size: p.size,
                 etag: p.etag,
+                crc32c: p.crc32c,
             })
             .collect();
         let completed = ctx
@@ -224,7 +261,21 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
             })
             .await;
         match completed {
-            Ok(_) => {}
+            Ok(info) => {
+                if let (Some(answered), Some(ours)) = (info.checksum, expected.checksum)
+                    && answered.algorithm() == ours.algorithm()
+                    && answered != ours
+                {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "the server completed {key} with the checksum {}, the parts sent give {}",
+                            answered.header_value(),
+                            ours.header_value()
+                        ),
+                    ));
+                }
+            }
             // The first Complete may have succeeded with its answer lost.
             Err(e) if e.kind() == ErrorKind::NoSuchUpload => {
                 return lost_upload(ctx, size, count).await;
@@ -240,7 +291,7 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
             }
             Err(e) => return Err(e),
         }
-        ctx.verify(size, &expected).await?;
+        ctx.verify(size, expected.etag.as_deref()).await?;
         // The upload row goes in the same transaction that marks the job completed, so a crash
         // before that finds it again and checks the object instead of uploading a second time.
         return Ok(Step::Done);
@@ -308,21 +359,47 @@ async fn resend_lost_parts(
     Ok(None)
 }
 
-/// The ETag S3 gives the object completed from these parts.
-fn expected_etag(parts: &[PartRow]) -> Result<String> {
-    let mut md5s = Vec::with_capacity(parts.len());
-    for part in parts {
+/// What the object completed from these parts must show.
+struct Expected {
+    /// Its ETag: the MD5 of the parts' MD5s, ours where we computed them, else the part
+    /// ETags the server acknowledged (where those are MD5s); `None` when neither is known.
+    etag: Option<String>,
+    /// Its composite checksum, where the parts carried CRCs.
+    checksum: Option<ObjectChecksum>,
+}
+
+fn expected_object(parts: &[PartRow]) -> Result<Expected> {
+    let decode = |hex_md5: &str, number: u32| -> Result<[u8; 16]> {
         let mut md5 = [0u8; 16];
-        hex::decode_to_slice(&part.md5, &mut md5).map_err(|e| {
+        hex::decode_to_slice(hex_md5, &mut md5).map_err(|e| {
             Error::new(
                 ErrorKind::Database,
-                format!("part {} has a bad digest", part.part_number),
+                format!("part {number} has a bad digest"),
             )
             .with_source(e)
         })?;
-        md5s.push(md5);
-    }
-    Ok(multipart_etag(&md5s))
+        Ok(md5)
+    };
+    let etag = if parts.iter().all(|p| p.md5.is_some()) {
+        let md5s: Result<Vec<[u8; 16]>> = parts
+            .iter()
+            .map(|p| decode(p.md5.as_deref().unwrap_or_default(), p.part_number))
+            .collect();
+        Some(multipart_etag(&md5s?))
+    } else if parts.iter().all(|p| is_md5_etag(&p.etag)) {
+        let md5s: Result<Vec<[u8; 16]>> = parts
+            .iter()
+            .map(|p| decode(&p.etag, p.part_number))
+            .collect();
+        Some(multipart_etag(&md5s?))
+    } else {
+        None
+    };
+    let crcs: Option<Vec<_>> = parts.iter().map(|p| p.crc32c).collect();
+    Ok(Expected {
+        etag,
+        checksum: crcs.as_deref().and_then(ObjectChecksum::of_parts),
+    })
 }
 
 /// The server no longer knows the upload id. If every part was sent, the upload may have been
@@ -330,8 +407,9 @@ fn expected_etag(parts: &[PartRow]) -> Result<String> {
 /// place with exactly the expected size and ETag. Otherwise forget the upload and start afresh.
 async fn lost_upload(ctx: &JobContext, size: u64, count: u32) -> Result<Step> {
     let parts = ctx.store.parts(ctx.job.id)?;
-    if parts.len() == count as usize {
-        let expected = expected_etag(&parts)?;
+    if parts.len() == count as usize
+        && let Some(expected) = expected_object(&parts)?.etag
+    {
         let key = ctx.job.key.as_str();
         let head = ctx
             .call("checking", || ctx.backend.head_object(key))

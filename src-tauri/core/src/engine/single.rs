@@ -1,9 +1,11 @@
-//! Files up to the multipart threshold: one PUT with Content-MD5. An answer whose ETag is the
-//! MD5 of the bytes sent proves what the server stored; only an answer without one (an
-//! SSE-KMS object's ETag is no MD5, some servers give none) is verified by a HEAD.
+//! Files up to the multipart threshold: one PUT with the integrity value the server checks
+//! (CRC32C where it checks that, else Content-MD5). An answer that echoes that CRC32C, or
+//! whose ETag is the MD5 of the bytes sent, proves what the server stored; only an answer with
+//! neither (an SSE-KMS object's ETag is no MD5, some servers give none) is verified by a HEAD.
 
 use super::{JobContext, Step, is_md5_etag, stat};
-use crate::backend::{PartBody, digest_range};
+use crate::backend::{Digests, PartBody, digest_range};
+use crate::digest::ObjectChecksum;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Fingerprint;
 
@@ -13,7 +15,8 @@ pub(crate) async fn put(ctx: &JobContext, fingerprint: Fingerprint) -> Result<St
     let size = fingerprint.size;
     let (info, digest) = ctx
         .call("uploading", || async move {
-            let digest = digest_range(path, 0, size).await?;
+            let digests = Digests::sent_with(ctx.backend.upload_checksum());
+            let digest = digest_range(path, 0, size, digests).await?;
             let body = PartBody {
                 path: path.clone(),
                 offset: 0,
@@ -24,16 +27,29 @@ pub(crate) async fn put(ctx: &JobContext, fingerprint: Fingerprint) -> Result<St
             Ok((info, digest))
         })
         .await?;
-    let proven = match info.etag.as_deref().filter(|e| is_md5_etag(e)) {
-        Some(etag) if etag != digest.md5_hex() => {
-            return Err(Error::new(
-                ErrorKind::Protocol,
-                format!("the server stored other bytes for {key} (ETag {etag})"),
-            ));
-        }
-        Some(_) => true,
-        None => false,
+    let other_bytes = |what: String| {
+        Err(Error::new(
+            ErrorKind::Protocol,
+            format!("the server stored other bytes for {key} ({what})"),
+        ))
     };
+    let mut proven = false;
+    if let Some(md5) = digest.md5_hex()
+        && let Some(etag) = info.etag.as_deref().filter(|e| is_md5_etag(e))
+    {
+        if etag != md5 {
+            return other_bytes(format!("ETag {etag}"));
+        }
+        proven = true;
+    }
+    if let (Some(sent), Some(ObjectChecksum::Full(stored))) = (digest.crc32c, info.checksum)
+        && stored.algorithm == sent.algorithm
+    {
+        if stored != sent {
+            return other_bytes(format!("{stored}, the file has {sent}"));
+        }
+        proven = true;
+    }
     ctx.counters.finish(0, size);
     if stat(path).await? != fingerprint {
         return Ok(Step::Again(format!(
@@ -42,7 +58,7 @@ pub(crate) async fn put(ctx: &JobContext, fingerprint: Fingerprint) -> Result<St
         )));
     }
     if !proven {
-        ctx.verify(size, &digest.md5_hex()).await?;
+        ctx.verify(size, digest.md5_hex().as_deref()).await?;
     }
     Ok(Step::Done)
 }

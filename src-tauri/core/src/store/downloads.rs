@@ -6,7 +6,7 @@
 //! their digests, computed as they arrived, so verifying never reads the file again.
 
 use super::{Store, jobs::blob_to_path, jobs::path_to_blob};
-use crate::digest::{Checksum, FetchReceipt};
+use crate::digest::{Checksum, FetchReceipt, ObjectChecksum};
 use crate::error::Result;
 use crate::model::JobId;
 use rusqlite::{OptionalExtension, params};
@@ -24,8 +24,8 @@ pub struct DownloadRow {
     /// `Some(n)`: the object is fetched as its `n` parts as uploaded (`partNumber`), so its
     /// multipart ETag can be checked; `None`: by ranges of `range_size`.
     pub parts: Option<u32>,
-    /// The whole object's checksum where the server keeps one.
-    pub checksum: Option<Checksum>,
+    /// The whole object's checksum where the server keeps one (full, or composite of parts).
+    pub checksum: Option<ObjectChecksum>,
     /// The hidden file the bytes are written into, beside the target.
     pub partial: PathBuf,
 }
@@ -66,7 +66,7 @@ impl Store {
                         checksum: r
                             .get::<_, Option<String>>(6)?
                             .as_deref()
-                            .and_then(Checksum::from_text),
+                            .and_then(ObjectChecksum::from_text),
                     })
                 },
             )
@@ -200,7 +200,7 @@ mod tests {
             modified: Some(7),
             range_size: 4,
             parts: Some(3),
-            checksum: Checksum::from_text("crc32c:4waSgw=="),
+            checksum: ObjectChecksum::from_text("crc32c:4waSgw==-3"),
             partial: "/tmp/.target.bin.hoist-part".into(),
         };
         let span = |number: u64, offset: u64| SpanRow {

@@ -478,13 +478,15 @@ mod tests {
                 mtime_ns: 0,
                 inode: 0,
             },
+            checksum: None,
         };
         store.save_upload(ids[0], &upload).unwrap();
         let part = crate::store::PartRow {
             part_number: 1,
             size: 5,
             etag: "e".into(),
-            md5: "m".into(),
+            md5: Some("m".into()),
+            crc32c: None,
         };
         store.save_part(ids[0], &part).unwrap();
         assert_eq!(store.recount_interrupted().unwrap(), 2);

@@ -58,6 +58,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/007_watches.sql"),
     // 8: verified downloads (parts as uploaded, per-span digests, how a download was checked).
     include_str!("sql/008_download_checks.sql"),
+    // 9: CRC32C-checked uploads (the upload's algorithm, each part's checksum).
+    include_str!("sql/009_part_checksums.sql"),
 ];
 
 pub struct Store {

@@ -130,6 +130,7 @@ mod tests {
                         mtime_ns: 1,
                         inode: 1,
                     },
+                    checksum: None,
                 },
             )
             .unwrap();

@@ -5,6 +5,7 @@
 //! only after the server acknowledged the part; `synchronous=FULL` makes that durable.
 
 use super::{Store, now};
+use crate::digest::{Checksum, ChecksumAlgorithm};
 use crate::error::Result;
 use crate::model::{Fingerprint, JobId};
 use rusqlite::{OptionalExtension, params};
@@ -16,6 +17,8 @@ pub struct UploadRow {
     pub key: String,
     pub part_size: u64,
     pub fingerprint: Fingerprint,
+    /// The checksum every part of this upload carries (chosen when it was created).
+    pub checksum: Option<ChecksumAlgorithm>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +26,10 @@ pub struct PartRow {
     pub part_number: u32,
     pub size: u64,
     pub etag: String,
-    /// Hex MD5 of the part's bytes, as sent in Content-MD5.
-    pub md5: String,
+    /// Hex MD5 of the part's bytes, where it was computed (sent as Content-MD5).
+    pub md5: Option<String>,
+    /// The part's CRC32C, where its upload carries them.
+    pub crc32c: Option<Checksum>,
 }
 
 impl Store {
@@ -32,7 +37,7 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT upload_id, bucket, key, part_size, fp_size, fp_mtime_ns, fp_inode \
+                "SELECT upload_id, bucket, key, part_size, fp_size, fp_mtime_ns, fp_inode, checksum \
                  FROM uploads WHERE job_id = ?1",
                 [job.0],
                 |r| {
@@ -46,6 +51,10 @@ impl Store {
                             mtime_ns: r.get(5)?,
                             inode: r.get::<_, i64>(6)? as u64,
                         },
+                        checksum: r
+                            .get::<_, Option<String>>(7)?
+                            .as_deref()
+                            .and_then(ChecksumAlgorithm::from_name),
                     })
                 },
             )
@@ -59,7 +68,8 @@ impl Store {
             tx.execute("DELETE FROM uploads WHERE job_id = ?1", [job.0])?;
             tx.execute(
                 "INSERT INTO uploads (job_id, upload_id, bucket, key, part_size, fp_size, \
-             fp_mtime_ns, fp_inode, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             fp_mtime_ns, fp_inode, created_at, checksum) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     job.0,
                     upload.upload_id,
@@ -69,7 +79,8 @@ impl Store {
                     upload.fingerprint.size as i64,
                     upload.fingerprint.mtime_ns,
                     upload.fingerprint.inode as i64,
-                    now()
+                    now(),
+                    upload.checksum.map(ChecksumAlgorithm::name)
                 ],
             )?;
             tx.commit()?;
@@ -99,14 +110,19 @@ impl Store {
     pub fn parts(&self, job: JobId) -> Result<Vec<PartRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT part_number, size, etag, md5 FROM parts WHERE job_id = ?1 ORDER BY part_number",
+            "SELECT part_number, size, etag, md5, checksum FROM parts WHERE job_id = ?1 \
+             ORDER BY part_number",
         )?;
         let rows = stmt.query_map([job.0], |r| {
             Ok(PartRow {
                 part_number: r.get::<_, i64>(0)? as u32,
                 size: r.get::<_, i64>(1)? as u64,
                 etag: r.get(2)?,
-                md5: r.get(3)?,
+                md5: Some(r.get::<_, String>(3)?).filter(|m| !m.is_empty()),
+                crc32c: r
+                    .get::<_, Option<String>>(4)?
+                    .as_deref()
+                    .and_then(Checksum::from_text),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -116,15 +132,17 @@ impl Store {
     pub fn save_part(&self, job: JobId, part: &PartRow) -> Result<()> {
         self.durably(|conn| {
             conn.execute(
-            "INSERT INTO parts (job_id, part_number, size, etag, md5) VALUES (?1, ?2, ?3, ?4, ?5) \
+            "INSERT INTO parts (job_id, part_number, size, etag, md5, checksum) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
              ON CONFLICT(job_id, part_number) DO UPDATE SET size = excluded.size, \
-             etag = excluded.etag, md5 = excluded.md5",
+             etag = excluded.etag, md5 = excluded.md5, checksum = excluded.checksum",
             params![
                 job.0,
                 part.part_number,
                 part.size as i64,
                 part.etag,
-                part.md5
+                part.md5.as_deref().unwrap_or(""),
+                part.crc32c.map(|c| c.to_text())
             ],
         )?;
             Ok(())
@@ -167,6 +185,7 @@ mod tests {
                 mtime_ns: 5,
                 inode: 7,
             },
+            checksum: Some(ChecksumAlgorithm::Crc32c),
         };
         store.save_upload(job, &upload).unwrap();
         assert_eq!(store.upload(job).unwrap(), Some(upload.clone()));
@@ -174,11 +193,20 @@ mod tests {
             part_number: 2,
             size: 10,
             etag: "e2".into(),
-            md5: "m2".into(),
+            md5: Some("m2".into()),
+            crc32c: None,
         };
         store.save_part(job, &part).unwrap();
         store.save_part(job, &part).unwrap();
-        assert_eq!(store.parts(job).unwrap(), vec![part]);
+        assert_eq!(store.parts(job).unwrap(), vec![part.clone()]);
+        let crc_only = PartRow {
+            part_number: 3,
+            md5: None,
+            crc32c: Checksum::from_text("crc32c:4waSgw=="),
+            ..part.clone()
+        };
+        store.save_part(job, &crc_only).unwrap();
+        assert_eq!(store.parts(job).unwrap(), vec![part, crc_only]);
         // A new upload id for the same job replaces the old one and drops its parts.
         store
             .save_upload(

@@ -3,7 +3,7 @@
 
 use hoist_core::backend::local::{LocalBackend, STAGING_DIR};
 use hoist_core::backend::{
-    Backend, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
+    Backend, PartBody, PartDigest, PartReceipt, Digests, digest_range, multipart_etag,
 };
 use hoist_core::error::{Error, ErrorKind};
 use std::future::Future;
@@ -82,7 +82,7 @@ fn data(len: usize, seed: u8) -> Vec<u8> {
 
 /// A body for `length` bytes of `path` at `offset`, with its correct digest.
 async fn body(path: &Path, offset: u64, length: u64) -> (PartBody, PartDigest) {
-    let digest = digest_range(path, offset, length).await.unwrap();
+    let digest = digest_range(path, offset, length, Digests::MD5).await.unwrap();
     let body = PartBody {
         path: path.to_path_buf(),
         offset,
@@ -110,7 +110,7 @@ async fn put_writes_the_bytes_and_head_reports_the_size() {
         .await
         .unwrap();
     assert_eq!(info.size, bytes.len() as u64);
-    assert_eq!(info.etag.as_deref(), Some(digest.md5_hex().as_str()));
+    assert_eq!(info.etag.as_deref(), Some(digest.md5_hex().unwrap().as_str()));
     assert_eq!(progress.load(Ordering::Relaxed), bytes.len() as u64);
     assert_eq!(
         std::fs::read(f.root.join("photos/2024/a.bin")).unwrap(),
@@ -184,7 +184,10 @@ async fn put_with_a_wrong_digest_is_a_checksum_mismatch_and_writes_nothing() {
     let f = fixture();
     let src = f.source("a", &data(5000, 5));
     let (b, _) = body(&src, 0, 5000).await;
-    let wrong = PartDigest { md5: [7; 16] };
+    let wrong = PartDigest {
+        md5: Some([7; 16]),
+        crc32c: None,
+    };
     let result = within(f.backend.put_object("k", b, wrong)).await;
     assert_kind(result, ErrorKind::ChecksumMismatch, "07070707");
     assert!(!f.root.join("k").exists());
@@ -198,7 +201,7 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
     let bytes = data(sizes.iter().sum::<u64>() as usize, 6);
     let src = f.source("big", &bytes);
     let key = "videos/big.mov";
-    let id = within(f.backend.create_multipart(key)).await.unwrap();
+    let id = within(f.backend.create_multipart(key, None)).await.unwrap();
     assert_eq!(
         std::fs::read(f.staging().join(&id).join("key")).unwrap(),
         key.as_bytes()
@@ -216,14 +219,15 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
         let expected = PartReceipt {
             part_number: n,
             size: sizes[i],
-            etag: digest.md5_hex(),
+            etag: digest.md5_hex().unwrap(),
+            crc32c: None,
         };
         assert_eq!(receipt, expected);
         receipts.push((receipt, digest.md5));
     }
     receipts.sort_by_key(|(r, _)| r.part_number);
     let parts: Vec<PartReceipt> = receipts.iter().map(|(r, _)| r.clone()).collect();
-    let md5s: Vec<[u8; 16]> = receipts.iter().map(|(_, m)| *m).collect();
+    let md5s: Vec<[u8; 16]> = receipts.iter().map(|(_, m)| m.unwrap()).collect();
 
     let listed = within(f.backend.list_parts(key, &id)).await.unwrap();
     assert_eq!(listed.as_deref(), Some(parts.as_slice()));
@@ -252,7 +256,7 @@ async fn uploading_a_part_again_replaces_it() {
     let f = fixture();
     let bytes = data(10_000, 7);
     let src = f.source("s", &bytes);
-    let id = within(f.backend.create_multipart("k")).await.unwrap();
+    let id = within(f.backend.create_multipart("k", None)).await.unwrap();
     let (b, first) = body(&src, 0, 4000).await;
     within(f.backend.upload_part("k", &id, 1, b, first))
         .await
@@ -270,7 +274,8 @@ async fn uploading_a_part_again_replaces_it() {
     let expected = PartReceipt {
         part_number: 1,
         size: 3000,
-        etag: second.md5_hex(),
+        etag: second.md5_hex().unwrap(),
+        crc32c: None,
     };
     assert_eq!(listed, vec![expected.clone()]);
     assert_eq!(
@@ -288,7 +293,7 @@ async fn complete_refuses_parts_that_do_not_match() {
     let f = fixture();
     let bytes = data(9000, 8);
     let src = f.source("s", &bytes);
-    let id = within(f.backend.create_multipart("out/k")).await.unwrap();
+    let id = within(f.backend.create_multipart("out/k", None)).await.unwrap();
     let mut parts = Vec::new();
     for n in 1..=2u32 {
         let (b, digest) = body(&src, (n as u64 - 1) * 4500, 4500).await;
@@ -307,6 +312,7 @@ async fn complete_refuses_parts_that_do_not_match() {
         part_number: 3,
         size: 1,
         etag: hex_md5(b"x"),
+        crc32c: None,
     });
     let unordered = vec![parts[1].clone(), parts[0].clone()];
     let twice = vec![parts[0].clone(), parts[0].clone()];
@@ -340,12 +346,14 @@ fn hex_md5(bytes: &[u8]) -> String {
 async fn a_part_with_a_wrong_digest_is_not_kept() {
     let f = fixture();
     let src = f.source("s", &data(3000, 9));
-    let id = within(f.backend.create_multipart("k")).await.unwrap();
+    let id = within(f.backend.create_multipart("k", None)).await.unwrap();
     let (b, good) = body(&src, 0, 3000).await;
     let mut wrong = good;
-    wrong.md5[0] ^= 1;
+    if let Some(md5) = &mut wrong.md5 {
+        md5[0] ^= 1;
+    }
     let result = within(f.backend.upload_part("k", &id, 1, b, wrong)).await;
-    assert_kind(result, ErrorKind::ChecksumMismatch, &good.md5_hex());
+    assert_kind(result, ErrorKind::ChecksumMismatch, &good.md5_hex().unwrap());
     let listed = within(f.backend.list_parts("k", &id)).await.unwrap();
     assert_eq!(listed, Some(Vec::new()));
     assert_eq!(tree(&f.staging().join(&id)), vec!["key"]);
@@ -355,7 +363,7 @@ async fn a_part_with_a_wrong_digest_is_not_kept() {
 async fn abort_removes_the_upload_and_unknown_ids_are_fine() {
     let f = fixture();
     let src = f.source("s", &data(100, 10));
-    let id = within(f.backend.create_multipart("k")).await.unwrap();
+    let id = within(f.backend.create_multipart("k", None)).await.unwrap();
     let (b, digest) = body(&src, 0, 100).await;
     within(f.backend.upload_part("k", &id, 1, b, digest))
         .await
@@ -373,7 +381,7 @@ async fn abort_removes_the_upload_and_unknown_ids_are_fine() {
     assert!(f.tmp.path().join("src/s").exists());
 
     // Another key's upload is not touched by an abort naming this key.
-    let other = within(f.backend.create_multipart("other")).await.unwrap();
+    let other = within(f.backend.create_multipart("other", None)).await.unwrap();
     within(f.backend.abort_multipart("k", &other))
         .await
         .unwrap();
@@ -384,12 +392,13 @@ async fn abort_removes_the_upload_and_unknown_ids_are_fine() {
 async fn unknown_upload_ids_are_no_such_upload() {
     let f = fixture();
     let src = f.source("s", &data(10, 11));
-    let real = within(f.backend.create_multipart("k")).await.unwrap();
+    let real = within(f.backend.create_multipart("k", None)).await.unwrap();
     let unknown = "0123456789abcdef0123456789abcdef";
     let part = PartReceipt {
         part_number: 1,
         size: 10,
         etag: hex_md5(&data(10, 11)),
+        crc32c: None,
     };
     // (key, id): a well-formed unknown id, a malformed one, and a real id with another key.
     for (key, id) in [("k", unknown), ("k", "../../etc"), ("other", real.as_str())] {
@@ -430,7 +439,7 @@ async fn keys_that_could_escape_the_root_are_refused() {
         let (b, digest) = body(&src, 0, 10).await;
         let put = within(f.backend.put_object(key, b, digest)).await;
         assert_kind(put, ErrorKind::InvalidInput, &format!("'{shown}'"));
-        let create = within(f.backend.create_multipart(key)).await;
+        let create = within(f.backend.create_multipart(key, None)).await;
         assert_kind(create, ErrorKind::InvalidInput, &format!("'{shown}'"));
         let head = within(f.backend.head_object(key)).await;
         assert_kind(head, ErrorKind::InvalidInput, &format!("'{shown}'"));
@@ -504,7 +513,7 @@ async fn a_read_only_root_is_access_denied() {
     }
     let (b, digest) = body(&src, 0, 10).await;
     let put = within(f.backend.put_object("k", b, digest)).await;
-    let create = within(f.backend.create_multipart("k")).await;
+    let create = within(f.backend.create_multipart("k", None)).await;
     std::fs::set_permissions(&f.root, std::fs::Permissions::from_mode(0o755)).unwrap();
     let root = f.root.display().to_string();
     assert_kind(put, ErrorKind::AccessDenied, &root);

@@ -5,7 +5,7 @@
 
 use super::S3Backend;
 use crate::connection::{Feature, FeatureCheck};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
 use md5::{Digest, Md5};
@@ -56,7 +56,10 @@ impl S3Backend {
                 Feature::Acl => put.acl(ObjectCannedAcl::Private),
             };
             let sent = put.body(ByteStream::from_static(BODY)).send();
-            let result: Result<()> = self.send("PutObject", STEP_TIMEOUT, sent).await.map(drop);
+            let mut result: Result<()> = self.send("PutObject", STEP_TIMEOUT, sent).await.map(drop);
+            if feature == Feature::ChecksumHeaders && result.is_ok() {
+                result = self.refuses_a_wrong_crc32c(&key).await;
+            }
             checks.push(FeatureCheck {
                 feature,
                 result,
@@ -64,6 +67,28 @@ impl S3Backend {
             });
         }
         checks
+    }
+
+    /// Uploads with CRC32C rely on the server checking it: a PUT whose CRC32C is wrong must be
+    /// refused (AWS: 400 BadDigest; Garage: InvalidDigest), else the header is only accepted.
+    async fn refuses_a_wrong_crc32c(&self, key: &str) -> Result<()> {
+        let wrong = crc32c(BODY) ^ 1;
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_crc32_c(b64(&wrong.to_be_bytes()))
+            .body(ByteStream::from_static(BODY))
+            .send();
+        match self.answer("PutObject", STEP_TIMEOUT, sent).await? {
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 400) => Ok(()),
+            Err(e) => Err(self.classify("PutObject", false, e)),
+            Ok(_) => Err(Error::new(
+                ErrorKind::Protocol,
+                "the server stored a body whose x-amz-checksum-crc32c was wrong: it does not check it",
+            )),
+        }
     }
 }
 

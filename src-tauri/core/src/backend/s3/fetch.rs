@@ -11,7 +11,7 @@
 
 use super::S3Backend;
 use crate::backend::fetch::{
-    Checksum, ChecksumAlgorithm, FetchReceipt, FetchRequest, PartHead, Span, StreamDigest,
+    Checksum, ChecksumAlgorithm, ObjectChecksum, FetchReceipt, FetchRequest, PartHead, Span, StreamDigest,
 };
 use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::types::ChecksumType;
@@ -33,6 +33,22 @@ fn full_checksum(
     ]
     .into_iter()
     .find_map(|(algorithm, value)| Checksum::parse(algorithm, value?))
+}
+
+/// The object's checksum among a whole-object answer's `x-amz-checksum-*` values, full or
+/// composite.
+fn object_checksum(
+    crc32c: Option<&str>,
+    crc32: Option<&str>,
+    crc64nvme: Option<&str>,
+) -> Option<ObjectChecksum> {
+    [
+        (ChecksumAlgorithm::Crc32c, crc32c),
+        (ChecksumAlgorithm::Crc32, crc32),
+        (ChecksumAlgorithm::Crc64Nvme, crc64nvme),
+    ]
+    .into_iter()
+    .find_map(|(algorithm, value)| ObjectChecksum::parse(algorithm, value?))
 }
 
 /// `(start, length, total)` of a `Content-Range: bytes a-b/total` value.
@@ -238,13 +254,18 @@ impl S3Backend {
         let Some(length) = out.content_length().and_then(|n| u64::try_from(n).ok()) else {
             return Err(self.protocol("HeadObject", "no Content-Length"));
         };
-        let whole_object_checksum = out.checksum_type() == Some(&ChecksumType::FullObject);
-        let checksum = full_checksum(
+        let (crc32c, crc32, crc64nvme) = (
             out.checksum_crc32_c(),
             out.checksum_crc32(),
             out.checksum_crc64_nvme(),
-        )
-        .filter(|_| self.checksum_mode && (part.is_none() || !whole_object_checksum));
+        );
+        let checksum = match part {
+            _ if !self.checksum_mode => None,
+            None => object_checksum(crc32c, crc32, crc64nvme),
+            // A part's own checksum; a part HEAD may also carry the object's, which is not it.
+            Some(_) if out.checksum_type() == Some(&ChecksumType::FullObject) => None,
+            Some(_) => full_checksum(crc32c, crc32, crc64nvme).map(ObjectChecksum::Full),
+        };
         Ok(Some(PartHead {
             length,
             parts_count: out.parts_count().and_then(|n| u32::try_from(n).ok()),

@@ -9,7 +9,7 @@ async fn slow_down_is_throttled_with_retry_after() {
     within(30, async {
         let f = fixture().await;
         let path = f.file("p", 1000, 4);
-        let id = f.backend.create_multipart("k").await.unwrap();
+        let id = f.backend.create_multipart("k", None).await.unwrap();
         f.s3.inject(Fault {
             op: Op::UploadPart,
             part_number: Some(1),
@@ -69,7 +69,7 @@ async fn server_faults_map_to_their_kinds() {
             );
         }
         f.s3.inject(fault(Op::CreateMultipartUpload, FaultAction::AccessDenied));
-        let err = f.backend.create_multipart("k").await.unwrap_err();
+        let err = f.backend.create_multipart("k", None).await.unwrap_err();
         assert_kind(&err, ErrorKind::AccessDenied);
     })
     .await;
@@ -103,7 +103,7 @@ async fn a_dropped_answer_is_interrupted_even_after_the_server_completed() {
     within(30, async {
         let f = fixture().await;
         let path = f.file("p", 1000, 7);
-        let id = f.backend.create_multipart("k").await.unwrap();
+        let id = f.backend.create_multipart("k", None).await.unwrap();
         let part = f.part(&id, 1, &path, 1000).await.unwrap();
         f.s3.inject(fault(
             Op::CompleteMultipartUpload,
@@ -129,7 +129,7 @@ async fn complete_answered_200_with_an_error_body_is_an_error() {
     within(30, async {
         let f = fixture().await;
         let path = f.file("p", 1000, 8);
-        let id = f.backend.create_multipart("k").await.unwrap();
+        let id = f.backend.create_multipart("k", None).await.unwrap();
         let part = f.part(&id, 1, &path, 1000).await.unwrap();
         f.s3.inject(fault(
             Op::CompleteMultipartUpload,
@@ -159,7 +159,7 @@ async fn a_forgotten_upload_is_no_such_upload() {
     within(30, async {
         let f = fixture().await;
         let path = f.file("p", 1000, 9);
-        let id = f.backend.create_multipart("k").await.unwrap();
+        let id = f.backend.create_multipart("k", None).await.unwrap();
         f.s3.inject(fault(Op::UploadPart, FaultAction::ForgetUpload));
         let err = f.part(&id, 1, &path, 1000).await.unwrap_err();
         assert_kind(&err, ErrorKind::NoSuchUpload);
@@ -204,7 +204,7 @@ async fn wrong_credentials_and_a_missing_bucket_fail_fast_with_the_fix() {
 
         let wrong_id = access_key("unknown-key-id", hoist_test_s3::SECRET_KEY);
         let b = S3Backend::new(&destination(&endpoint, BUCKET), &wrong_id).unwrap();
-        let err = b.create_multipart("k").await.unwrap_err();
+        let err = b.create_multipart("k", None).await.unwrap_err();
         assert_kind(&err, ErrorKind::BadCredentials);
 
         let b = S3Backend::new(&destination(&endpoint, "no-such-bucket"), &good_key()).unwrap();
@@ -251,7 +251,7 @@ async fn an_unresolvable_host_is_unreachable() {
             &good_key(),
         )
         .unwrap();
-        let err = b.create_multipart("k").await.unwrap_err();
+        let err = b.create_multipart("k", None).await.unwrap_err();
         assert_kind(&err, ErrorKind::Unreachable);
     })
     .await;
