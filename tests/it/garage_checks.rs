@@ -176,7 +176,9 @@ fn corrupted_answers_from_garage_are_fetched_again_and_persistent_ones_fail_clea
     let hoist = Hoist::new(dir.path());
     let top = format!("checks-{}", std::process::id());
     let shapes: [(&str, usize, &[usize], &str); 4] = [
-        ("single.bin", 3_000_000, &[], "md5"),
+        // The SDK's single PUT carries a CRC32, which Garage keeps: that covers every byte,
+        // so it is the check (no MD5 is computed).
+        ("single.bin", 3_000_000, &[], "crc32"),
         (
             "range-size.bin",
             26 * MIB,
@@ -279,4 +281,100 @@ fn corrupted_answers_from_garage_are_fetched_again_and_persistent_ones_fail_clea
         .unwrap_or_default();
     assert!(left.is_empty(), "nothing is left in the folder: {left:?}");
     assert!(proxy.stop() >= 6, "every part was damaged twice");
+}
+
+/// Issue 19: a destination whose connection test found Garage checking CRC32C uploads with
+/// it (no MD5 computed), Garage keeps the objects' CRC32C (a composite one for the multipart
+/// object), and a download checks the bytes against it, again without MD5: one damaged answer
+/// is caught by the composite checksum (Garage gives no per-part checksums) and the object
+/// fetched again.
+#[test]
+fn uploads_checked_by_crc32c_are_downloaded_and_checked_by_it() {
+    let Some(g) = garage() else { return };
+    if !keychain_available("garage crc32c") {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let s3 = client(&g);
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let top = format!("crc-{}", std::process::id());
+    hoist.add_destination("g", &g.endpoint, &g.bucket, &g.access_key, &g.secret_key);
+    let tested = hoist.run(&["destination", "test", "g"]);
+    let report = String::from_utf8_lossy(&tested.stdout);
+    assert!(tested.status.success(), "{report}");
+    assert!(
+        report.contains("x-amz-checksum-crc32c") && report.contains("a wrong one is refused"),
+        "{report}"
+    );
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let files = [
+        ("big.bin", bytes_of(26 * MIB, 7)),
+        ("small.bin", bytes_of(300_000, 8)),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(src.join(name), bytes).unwrap();
+    }
+    let up = hoist.run(&[
+        "upload",
+        "--destination",
+        "g",
+        "--prefix",
+        &format!("{top}/"),
+        src.join("big.bin").to_str().unwrap(),
+        src.join("small.bin").to_str().unwrap(),
+    ]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    for (name, _) in &files {
+        let head = runtime
+            .block_on(
+                s3.head_object()
+                    .bucket(&g.bucket)
+                    .key(format!("{top}/{name}"))
+                    .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+                    .send(),
+            )
+            .unwrap();
+        let kept = head.checksum_crc32_c().unwrap_or_default().to_string();
+        let multipart = head.e_tag().unwrap_or_default().contains('-');
+        assert!(!kept.is_empty(), "{name}: Garage keeps a CRC32C");
+        assert_eq!(kept.contains('-'), multipart, "{name}: {kept}");
+    }
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        let key = format!("{top}/{name}");
+        let proxy = FlipProxy::start(&g.endpoint, dir.path(), &key, 1);
+        let destination = format!("crcflip{i}");
+        hoist.add_destination(
+            &destination,
+            &proxy.endpoint(),
+            &g.bucket,
+            &g.access_key,
+            &g.secret_key,
+        );
+        let to = dir.path().join(format!("crcto{i}"));
+        let got = hoist.run(&[
+            "get",
+            "--destination",
+            &destination,
+            &key,
+            "--to",
+            to.to_str().unwrap(),
+        ]);
+        assert!(
+            got.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        assert_eq!(proxy.stop(), 1, "{name}: one answer was damaged");
+        assert!(
+            std::fs::read(to.join(name)).unwrap() == *bytes,
+            "{name}: the file is the object"
+        );
+        assert_eq!(verified(&hoist, &key).as_deref(), Some("crc32c"), "{name}");
+    }
 }

@@ -318,12 +318,21 @@ mod tests {
             ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "Jc58BA==-2"),
             Some(composite)
         );
-        assert_eq!(ObjectChecksum::from_text(&composite.to_text()), Some(composite));
-        assert_eq!(ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "Jc58BA==-0"), None);
+        assert_eq!(
+            ObjectChecksum::from_text(&composite.to_text()),
+            Some(composite)
+        );
+        assert_eq!(
+            ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "Jc58BA==-0"),
+            None
+        );
         assert_ne!(ObjectChecksum::of_parts(&parts[..1]), Some(composite));
         assert_eq!(
             ObjectChecksum::parse(ChecksumAlgorithm::Crc32c, "4waSgw=="),
-            Some(ObjectChecksum::Full(Checksum::of(ChecksumAlgorithm::Crc32c, b"123456789")))
+            Some(ObjectChecksum::Full(Checksum::of(
+                ChecksumAlgorithm::Crc32c,
+                b"123456789"
+            )))
         );
     }
 

@@ -102,6 +102,7 @@ pub const RECORDED_HEADERS: &[&str] = &[
     "x-amz-acl",
     "x-amz-storage-class",
     "x-amz-checksum-crc32c",
+    "x-amz-checksum-algorithm",
     "range",
     "if-match",
 ];

@@ -283,8 +283,11 @@ pub trait Backend: Send + Sync {
 
     /// Starts a multipart upload and returns its upload id. With `checksum`, every part must
     /// carry that checksum, and so must the list given to Complete.
-    async fn create_multipart(&self, key: &str, checksum: Option<ChecksumAlgorithm>)
-    -> Result<String>;
+    async fn create_multipart(
+        &self,
+        key: &str,
+        checksum: Option<ChecksumAlgorithm>,
+    ) -> Result<String>;
 
     /// Uploads one part (numbers start at 1).
     async fn upload_part(
@@ -393,7 +396,10 @@ mod tests {
         std::fs::write(&path, b"0123456789").unwrap();
         let d = digest_range(&path, 2, 3, Digests::BOTH).await.unwrap();
         assert_eq!(d.md5_hex(), Some(hex::encode(Md5::digest(b"234"))));
-        assert_eq!(d.crc32c, Some(Checksum::of(ChecksumAlgorithm::Crc32c, b"234")));
+        assert_eq!(
+            d.crc32c,
+            Some(Checksum::of(ChecksumAlgorithm::Crc32c, b"234"))
+        );
         let crc_only = digest_range(&path, 2, 3, Digests::CRC32C).await.unwrap();
         assert_eq!((crc_only.md5, crc_only.crc32c), (None, d.crc32c));
         let short = digest_range(&path, 8, 5, Digests::MD5).await.unwrap_err();

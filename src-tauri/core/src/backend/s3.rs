@@ -33,12 +33,12 @@ use super::{
     PartReceipt, PendingUpload,
 };
 use crate::connection::{ConnectionStep, FeatureCheck};
-use crate::digest::ChecksumAlgorithm;
-use crate::presets::ChecksumPolicy;
 use crate::credentials::AccessKey;
+use crate::digest::ChecksumAlgorithm;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Destination;
 use crate::options::UploadOptions;
+use crate::presets::ChecksumPolicy;
 use crate::throttle::Throttles;
 use async_trait::async_trait;
 use aws_sdk_s3::config::{
@@ -305,7 +305,8 @@ impl Backend for S3Backend {
         body: PartBody,
         digest: PartDigest,
     ) -> Result<PartReceipt> {
-        self.send_part(key, upload_id, part_number, body, digest).await
+        self.send_part(key, upload_id, part_number, body, digest)
+            .await
     }
 
     async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<PartReceipt>>> {

@@ -7,7 +7,7 @@
 //! the fix, in words for the CLI and the window alike.
 
 use super::Destinations;
-use crate::backend::{Backend, ListRequest, Digests, PartBody, digest_range};
+use crate::backend::{Backend, Digests, ListRequest, PartBody, digest_range};
 use crate::connection::{ConnectionReport, ConnectionStep, Feature, StepOutcome};
 use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{Destination, DestinationKind};
@@ -265,11 +265,7 @@ async fn capabilities(
                         }
                         _ => "accepted",
                     };
-                    steps.push(ConnectionStep::ok(
-                        check.feature.step_name(),
-                        false,
-                        found,
-                    ));
+                    steps.push(ConnectionStep::ok(check.feature.step_name(), false, found));
                 }
                 Err(e) => {
                     let consequence = match check.feature {

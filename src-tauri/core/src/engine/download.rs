@@ -23,9 +23,9 @@
 mod verify;
 
 use super::{JobContext, MAX_ROUNDS, is_md5_etag, is_multipart_etag};
+use crate::backend::fetch::{FetchRequest, Span};
 use crate::backend::md5_range;
 use crate::digest::ObjectChecksum;
-use crate::backend::fetch::{FetchRequest, Span};
 use crate::error::{Error, ErrorKind, Result, download_write_error};
 use crate::model::{Job, Outcome};
 use crate::options::IfExists;

@@ -18,8 +18,8 @@ use super::{JobContext, Step, is_md5_etag, stat};
 use crate::backend::{Digests, PartBody, PartReceipt, digest_range, multipart_etag};
 use crate::digest::{ChecksumAlgorithm, ObjectChecksum};
 use crate::error::{Error, ErrorKind, Result};
-use crate::presets::ChecksumPolicy;
 use crate::model::Fingerprint;
+use crate::presets::ChecksumPolicy;
 use crate::store::{PartRow, UploadRow};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
@@ -150,7 +150,8 @@ async fn reconcile(
         // Rare (a crash between the server's answer and the commit): both digests, so the part
         // is checked against whatever the server lists for it.
         let digest = digest_range(&ctx.job.path, offset, length, Digests::BOTH).await?;
-        let etag_matches = is_md5_etag(&part.etag).then(|| digest.md5_hex() == Some(part.etag.clone()));
+        let etag_matches =
+            is_md5_etag(&part.etag).then(|| digest.md5_hex() == Some(part.etag.clone()));
         let crc_matches = part.crc32c.map(|listed| digest.crc32c == Some(listed));
         if matches!(
             (etag_matches, crc_matches),

@@ -132,19 +132,19 @@ impl Store {
     pub fn save_part(&self, job: JobId, part: &PartRow) -> Result<()> {
         self.durably(|conn| {
             conn.execute(
-            "INSERT INTO parts (job_id, part_number, size, etag, md5, checksum) \
+                "INSERT INTO parts (job_id, part_number, size, etag, md5, checksum) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
              ON CONFLICT(job_id, part_number) DO UPDATE SET size = excluded.size, \
              etag = excluded.etag, md5 = excluded.md5, checksum = excluded.checksum",
-            params![
-                job.0,
-                part.part_number,
-                part.size as i64,
-                part.etag,
-                part.md5.as_deref().unwrap_or(""),
-                part.crc32c.map(|c| c.to_text())
-            ],
-        )?;
+                params![
+                    job.0,
+                    part.part_number,
+                    part.size as i64,
+                    part.etag,
+                    part.md5.as_deref().unwrap_or(""),
+                    part.crc32c.map(|c| c.to_text())
+                ],
+            )?;
             Ok(())
         })
     }

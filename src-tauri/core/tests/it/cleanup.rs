@@ -92,7 +92,10 @@ async fn a_local_folder_orphan_is_removed_from_staging() {
         .unwrap();
     let backend = hoist_core::backend::local::LocalBackend::new(nas.clone()).unwrap();
     use hoist_core::backend::Backend;
-    let upload_id = backend.create_multipart("left/behind.bin", None).await.unwrap();
+    let upload_id = backend
+        .create_multipart("left/behind.bin", None)
+        .await
+        .unwrap();
     let report = &f
         .core
         .cleanup(Some("nas"), Duration::ZERO, false)

@@ -10,7 +10,7 @@ use hoist_core::backend::fetch::{ChecksumAlgorithm, FetchRequest, Span};
 use hoist_core::backend::local::LocalBackend;
 use hoist_core::backend::s3::{S3Backend, S3Options};
 use hoist_core::backend::{
-    Backend, ListRequest, Digests, PartBody, PartDigest, digest_range, multipart_etag,
+    Backend, Digests, ListRequest, PartBody, PartDigest, digest_range, multipart_etag,
 };
 use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::ErrorKind;
@@ -185,7 +185,9 @@ impl Subject {
 }
 
 async fn body(path: &Path, offset: u64, length: u64) -> (PartBody, PartDigest) {
-    let digest = digest_range(path, offset, length, Digests::MD5).await.unwrap();
+    let digest = digest_range(path, offset, length, Digests::MD5)
+        .await
+        .unwrap();
     let body = PartBody {
         path: path.to_path_buf(),
         offset,
@@ -266,7 +268,9 @@ async fn multipart_parts_in_any_order(s: Subject) {
     let len = 2 * 5 * MIB + 1;
     let path = s.file("big.bin", len, 3);
     let key = s.key("big.bin");
-    let id = within(s.backend.create_multipart(&key, None)).await.unwrap();
+    let id = within(s.backend.create_multipart(&key, None))
+        .await
+        .unwrap();
     let ranges = [
         (3u32, 10 * MIB as u64, 1u64),
         (1, 0, 5 * MIB as u64),
@@ -310,7 +314,9 @@ async fn multipart_parts_in_any_order(s: Subject) {
 async fn abort_is_idempotent_and_ends_the_upload(s: Subject) {
     let path = s.file("p.bin", 1000, 4);
     let key = s.key("aborted.bin");
-    let id = within(s.backend.create_multipart(&key, None)).await.unwrap();
+    let id = within(s.backend.create_multipart(&key, None))
+        .await
+        .unwrap();
     let (part, digest) = body(&path, 0, 1000).await;
     let receipt = within(s.backend.upload_part(&key, &id, 1, part, digest))
         .await
@@ -337,7 +343,9 @@ async fn an_unknown_upload_id_is_no_such_upload(s: Subject) {
 
 async fn incomplete_uploads_are_listed_under_their_prefix(s: Subject) {
     let key = s.key("pending.bin");
-    let id = within(s.backend.create_multipart(&key, None)).await.unwrap();
+    let id = within(s.backend.create_multipart(&key, None))
+        .await
+        .unwrap();
     let listed = within(s.backend.list_multipart_uploads(&s.prefix))
         .await
         .unwrap();

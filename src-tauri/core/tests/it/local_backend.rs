@@ -3,7 +3,7 @@
 
 use hoist_core::backend::local::{LocalBackend, STAGING_DIR};
 use hoist_core::backend::{
-    Backend, PartBody, PartDigest, PartReceipt, Digests, digest_range, multipart_etag,
+    Backend, Digests, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
 };
 use hoist_core::error::{Error, ErrorKind};
 use std::future::Future;
@@ -82,7 +82,9 @@ fn data(len: usize, seed: u8) -> Vec<u8> {
 
 /// A body for `length` bytes of `path` at `offset`, with its correct digest.
 async fn body(path: &Path, offset: u64, length: u64) -> (PartBody, PartDigest) {
-    let digest = digest_range(path, offset, length, Digests::MD5).await.unwrap();
+    let digest = digest_range(path, offset, length, Digests::MD5)
+        .await
+        .unwrap();
     let body = PartBody {
         path: path.to_path_buf(),
         offset,
@@ -110,7 +112,10 @@ async fn put_writes_the_bytes_and_head_reports_the_size() {
         .await
         .unwrap();
     assert_eq!(info.size, bytes.len() as u64);
-    assert_eq!(info.etag.as_deref(), Some(digest.md5_hex().unwrap().as_str()));
+    assert_eq!(
+        info.etag.as_deref(),
+        Some(digest.md5_hex().unwrap().as_str())
+    );
     assert_eq!(progress.load(Ordering::Relaxed), bytes.len() as u64);
     assert_eq!(
         std::fs::read(f.root.join("photos/2024/a.bin")).unwrap(),
@@ -293,7 +298,9 @@ async fn complete_refuses_parts_that_do_not_match() {
     let f = fixture();
     let bytes = data(9000, 8);
     let src = f.source("s", &bytes);
-    let id = within(f.backend.create_multipart("out/k", None)).await.unwrap();
+    let id = within(f.backend.create_multipart("out/k", None))
+        .await
+        .unwrap();
     let mut parts = Vec::new();
     for n in 1..=2u32 {
         let (b, digest) = body(&src, (n as u64 - 1) * 4500, 4500).await;
@@ -353,7 +360,11 @@ async fn a_part_with_a_wrong_digest_is_not_kept() {
         md5[0] ^= 1;
     }
     let result = within(f.backend.upload_part("k", &id, 1, b, wrong)).await;
-    assert_kind(result, ErrorKind::ChecksumMismatch, &good.md5_hex().unwrap());
+    assert_kind(
+        result,
+        ErrorKind::ChecksumMismatch,
+        &good.md5_hex().unwrap(),
+    );
     let listed = within(f.backend.list_parts("k", &id)).await.unwrap();
     assert_eq!(listed, Some(Vec::new()));
     assert_eq!(tree(&f.staging().join(&id)), vec!["key"]);
@@ -381,7 +392,9 @@ async fn abort_removes_the_upload_and_unknown_ids_are_fine() {
     assert!(f.tmp.path().join("src/s").exists());
 
     // Another key's upload is not touched by an abort naming this key.
-    let other = within(f.backend.create_multipart("other", None)).await.unwrap();
+    let other = within(f.backend.create_multipart("other", None))
+        .await
+        .unwrap();
     within(f.backend.abort_multipart("k", &other))
         .await
         .unwrap();

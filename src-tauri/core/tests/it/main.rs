@@ -10,6 +10,7 @@ mod cleanup;
 mod conflicts;
 mod connection;
 mod contract;
+mod crc_uploads;
 mod download;
 mod download_checks;
 mod engine;

@@ -268,7 +268,10 @@ fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind
         "InternalError" | "ServiceUnavailable" | "RequestTimeout" | "OperationAborted" => {
             K::ServerBusy
         }
-        "BadDigest" | "XAmzContentSHA256Mismatch" => K::ChecksumMismatch,
+        "BadDigest"
+        | "InvalidDigest"
+        | "XAmzContentChecksumMismatch"
+        | "XAmzContentSHA256Mismatch" => K::ChecksumMismatch,
         // NotSignedUp: the key's account may not use the service; s3s answers it for an
         // unknown access key id.
         "InvalidAccessKeyId"
@@ -409,6 +412,7 @@ mod tests {
             (Some("InternalError"), 200, K::ServerBusy),
             (Some("RequestTimeout"), 400, K::ServerBusy),
             (Some("BadDigest"), 400, K::ChecksumMismatch),
+            (Some("InvalidDigest"), 400, K::ChecksumMismatch),
             (Some("InvalidAccessKeyId"), 403, K::BadCredentials),
             (Some("SignatureDoesNotMatch"), 403, K::BadCredentials),
             (Some("AccessDenied"), 403, K::AccessDenied),

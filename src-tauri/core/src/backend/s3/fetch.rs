@@ -11,7 +11,8 @@
 
 use super::S3Backend;
 use crate::backend::fetch::{
-    Checksum, ChecksumAlgorithm, ObjectChecksum, FetchReceipt, FetchRequest, PartHead, Span, StreamDigest,
+    Checksum, ChecksumAlgorithm, FetchReceipt, FetchRequest, ObjectChecksum, PartHead, Span,
+    StreamDigest,
 };
 use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::types::ChecksumType;

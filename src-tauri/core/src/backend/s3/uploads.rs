@@ -125,7 +125,11 @@ impl S3Backend {
         }
     }
 
-    pub(super) async fn parts_of(&self, key: &str, upload_id: &str) -> Result<Option<Vec<PartReceipt>>> {
+    pub(super) async fn parts_of(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Option<Vec<PartReceipt>>> {
         let mut parts = Vec::new();
         let mut marker: Option<String> = None;
         loop {

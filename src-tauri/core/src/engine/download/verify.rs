@@ -31,14 +31,18 @@ pub(super) struct Wants {
     pub crc: Option<ChecksumAlgorithm>,
 }
 
-pub(super) fn wants(row: &DownloadRow) -> Wants {
-    let crc_covers_every_byte = match row.checksum {
+/// Whether the server keeps a CRC the spans of `row` can be checked against.
+fn crc_covers_every_byte(row: &DownloadRow) -> bool {
+    match row.checksum {
         Some(ObjectChecksum::Full(_)) => true,
         Some(ObjectChecksum::Composite { parts, .. }) => row.parts == Some(parts),
         None => false,
-    };
+    }
+}
+
+pub(super) fn wants(row: &DownloadRow) -> Wants {
     Wants {
-        md5: !crc_covers_every_byte
+        md5: !crc_covers_every_byte(row)
             && (row.parts.is_some() || (is_md5_etag(&row.etag) && row.span_count() == 1)),
         crc: row.checksum.map(|c| c.algorithm()),
     }
@@ -69,15 +73,53 @@ pub(super) async fn verify(row: &DownloadRow, spans: &[SpanRow]) -> Result<Verdi
         )));
     }
     let mut checks: Vec<&'static str> = Vec::new();
+    if row.parts.is_some() {
+        let md5s: Option<Vec<[u8; 16]>> = spans.iter().map(|s| s.receipt.md5).collect();
+        if let Some(md5s) = md5s {
+            let computed = multipart_etag(&md5s);
+            if computed != row.etag {
+                return Ok(Verdict::Mismatch(format!(
+                    "the parts' MD5s give the ETag {computed}, the object's is {}",
+                    row.etag
+                )));
+            }
+            checks.push("multipart-etag");
+        }
+    } else if is_md5_etag(&row.etag) {
+        let streamed = match spans {
+            [one] => one.receipt.md5,
+            _ => None,
+        };
+        let md5 = match streamed {
+            Some(md5) => Some(md5),
+            // Nothing else covered the bytes of a single-part object fetched in ranges: its
+            // one MD5 needs them in order, so they are read once more.
+            None if !crc_covers_every_byte(row) => {
+                Some(md5_range(&row.partial, 0, row.size).await?)
+            }
+            None => None,
+        };
+        if let Some(md5) = md5 {
+            let md5 = hex::encode(md5);
+            if md5 != row.etag {
+                return Ok(Verdict::Mismatch(format!(
+                    "the bytes' MD5 {md5} is not the object's ETag {}",
+                    row.etag
+                )));
+            }
+            checks.push("md5");
+        }
+    }
     match row.checksum {
         Some(ObjectChecksum::Full(expected)) => {
-            let combined = placed
-                .iter()
-                .try_fold(Checksum::empty(expected.algorithm), |whole, r| {
-                    r.crc
-                        .filter(|c| c.algorithm == expected.algorithm)
-                        .map(|c| whole.then(c, r.length))
-                });
+            let combined =
+                placed
+                    .iter()
+                    .try_fold(Checksum::empty(expected.algorithm), |whole, r| {
+                        r.crc
+                            .filter(|c| c.algorithm == expected.algorithm)
+                            .map(|c| whole.then(c, r.length))
+                    });
             if let Some(combined) = combined {
                 if combined != expected {
                     return Ok(Verdict::Mismatch(format!(
@@ -102,41 +144,6 @@ pub(super) async fn verify(row: &DownloadRow, spans: &[SpanRow]) -> Result<Verdi
             }
         }
         _ => {}
-    }
-    if row.parts.is_some() {
-        let md5s: Option<Vec<[u8; 16]>> = spans.iter().map(|s| s.receipt.md5).collect();
-        if let Some(md5s) = md5s {
-            let computed = multipart_etag(&md5s);
-            if computed != row.etag {
-                return Ok(Verdict::Mismatch(format!(
-                    "the parts' MD5s give the ETag {computed}, the object's is {}",
-                    row.etag
-                )));
-            }
-            checks.push("multipart-etag");
-        }
-    } else if is_md5_etag(&row.etag) {
-        let streamed = match spans {
-            [one] => one.receipt.md5,
-            _ => None,
-        };
-        let md5 = match streamed {
-            Some(md5) => Some(md5),
-            // Nothing else covered the bytes of a single-part object fetched in ranges: its
-            // one MD5 needs them in order, so they are read once more.
-            None if checks.is_empty() => Some(md5_range(&row.partial, 0, row.size).await?),
-            None => None,
-        };
-        if let Some(md5) = md5 {
-            let md5 = hex::encode(md5);
-            if md5 != row.etag {
-                return Ok(Verdict::Mismatch(format!(
-                    "the bytes' MD5 {md5} is not the object's ETag {}",
-                    row.etag
-                )));
-            }
-            checks.push("md5");
-        }
     }
     // Each span's own checksum, compared as it arrived: named when every span had one.
     if let Some(first) = spans.first().and_then(|s| s.receipt.checked)

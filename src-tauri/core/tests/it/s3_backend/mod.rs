@@ -4,7 +4,7 @@
 
 use hoist_core::backend::s3::{S3Backend, S3Options};
 use hoist_core::backend::{
-    Backend, ObjectInfo, PartBody, PartDigest, PartReceipt, Digests, digest_range, multipart_etag,
+    Backend, Digests, ObjectInfo, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
 };
 use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::{Error, ErrorKind};
@@ -127,7 +127,9 @@ fn body(path: &Path, offset: u64, length: u64) -> PartBody {
 }
 
 async fn digest(path: &Path, offset: u64, length: u64) -> PartDigest {
-    digest_range(path, offset, length, Digests::MD5).await.unwrap()
+    digest_range(path, offset, length, Digests::MD5)
+        .await
+        .unwrap()
 }
 
 fn fault(op: Op, action: FaultAction) -> Fault {
