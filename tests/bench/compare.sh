@@ -137,6 +137,9 @@ hoist_cmd=("$HOIST_BIN" --data-dir "$hoist_data")
 step "hoist destination"
 timeout 60 "${hoist_cmd[@]}" destination add garage --endpoint "$HOIST_GARAGE_ENDPOINT" \
     --bucket "$HOIST_GARAGE_BUCKET" --region "$HOIST_GARAGE_REGION" --path-style </dev/null
+# What the window does after adding one: the connection test finds that Garage checks CRC32C,
+# so uploads carry it instead of Content-MD5.
+timeout 120 "${hoist_cmd[@]}" destination test garage </dev/null | grep -i crc32c || true
 timeout 60 "${hoist_cmd[@]}" settings concurrency 3 </dev/null ||
     warn "hoist settings concurrency 3 failed; hoist runs with its default"
 

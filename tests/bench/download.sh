@@ -10,7 +10,8 @@
 #     from each part's MD5 as it arrives), `s5cmd cp -c 8 -p 16`, `aws s3 cp` tuned (16 MiB
 #     parts, 8 requests) and `rclone copyto --multi-thread-streams 8`, each into an empty folder
 #     in /dev/shm when it has room: wall seconds, CPU seconds (user + system) and peak RSS
-#     (/usr/bin/time), each copy compared with cmp.
+#     (/usr/bin/time), each copy compared with cmp. Then `hoist get` of the same bytes uploaded
+#     by Hoist (CRC32C per part), which checks Garage's composite CRC32C and computes no MD5.
 # (b) SIGKILL `hoist get` once about half of the object is recorded, then `hoist run`; both go
 #     through a counting proxy (tests/lib/count_proxy.py) that adds up the GET bytes it handed
 #     out: what exceeds the object's size was fetched twice.
@@ -90,6 +91,8 @@ hoist_at() {
     if [[ ! -d "$data" ]]; then
         timeout 60 "${hoist_cmd[@]}" destination add garage --endpoint "$endpoint" \
             --bucket "$bucket" --region "$HOIST_GARAGE_REGION" --path-style </dev/null >/dev/null
+        # What the window does after adding one: the test finds that Garage checks CRC32C.
+        timeout 120 "${hoist_cmd[@]}" destination test garage </dev/null >/dev/null
     fi
 }
 hoist_at "$HOIST_GARAGE_ENDPOINT"
@@ -146,6 +149,13 @@ rm -rf "$out/to-hoist" && mkdir "$out/to-hoist"
 measure hoist "${hoist_cmd[@]}" get big.bin --to "$out/to-hoist"
 row "$secs" "hoist get" "$cpu" "$rss_mib" "$(same "$out/to-hoist/big.bin"); $(sqlite3 "file:$hoist_db?mode=ro" "SELECT verified FROM jobs ORDER BY id DESC LIMIT 1" 2>/dev/null)"
 rm -f "$out/to-hoist/big.bin"
+# The same bytes uploaded by Hoist (CRC32C per part): checked by the composite checksum Garage
+# keeps, without MD5.
+timeout "$((MIB / 4 + 120))" "${hoist_cmd[@]}" upload --prefix by-hoist/ "$work/source.bin" </dev/null >/dev/null
+rm -rf "$out/to-hoist" && mkdir "$out/to-hoist"
+measure hoist-crc "${hoist_cmd[@]}" get by-hoist/source.bin --to "$out/to-hoist"
+row "$secs" "hoist get (object uploaded by Hoist)" "$cpu" "$rss_mib" "$(same "$out/to-hoist/source.bin"); $(sqlite3 "file:$hoist_db?mode=ro" "SELECT verified FROM jobs ORDER BY id DESC LIMIT 1" 2>/dev/null)"
+rm -f "$out/to-hoist/source.bin"
 if command -v s5cmd >/dev/null 2>&1; then
     rm -rf "$out/to-s5cmd" && mkdir "$out/to-s5cmd"
     measure s5cmd s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" cp -c 8 -p 16 "s3://$bucket/big.bin" "$out/to-s5cmd/big.bin"

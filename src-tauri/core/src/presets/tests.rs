@@ -67,7 +67,7 @@ fn aws_defaults_to_us_east_1_virtual_hosted() {
             endpoint: Some("https://s3.us-east-1.amazonaws.com".into()),
             region: "us-east-1".into(),
             path_style: false,
-            checksums: ChecksumPolicy::ContentMd5,
+            checksums: ChecksumPolicy::Crc32c,
             equal_part_sizes: false,
             min_part_size: 5 * 1024 * 1024,
         }
@@ -239,7 +239,7 @@ fn generic_needs_an_endpoint_and_defaults_to_us_east_1_path_style() {
 }
 
 #[test]
-fn every_preset_sends_content_md5_and_5_mib_parts_and_only_r2_needs_equal_parts() {
+fn presets_send_crc32c_where_the_server_checks_it_5_mib_parts_and_only_r2_needs_equal_parts() {
     for p in Provider::ALL {
         let r = ok(
             p,
@@ -249,7 +249,12 @@ fn every_preset_sends_content_md5_and_5_mib_parts_and_only_r2_needs_equal_parts(
                 account_id: None,
             },
         );
-        assert_eq!(r.checksums, ChecksumPolicy::ContentMd5, "{p}");
+        let checks_crc32c = matches!(p, Provider::Aws | Provider::Garage);
+        let expected = match checks_crc32c {
+            true => ChecksumPolicy::Crc32c,
+            false => ChecksumPolicy::ContentMd5,
+        };
+        assert_eq!(r.checksums, expected, "{p}");
         assert_eq!(r.min_part_size, MIN_PART_SIZE, "{p}");
         assert_eq!(r.equal_part_sizes, p == Provider::R2, "{p}");
         assert!(r.endpoint.is_some(), "{p}");

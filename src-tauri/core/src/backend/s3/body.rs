@@ -23,6 +23,11 @@ use tokio::sync::Notify;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// How much of the file each read of a body takes. Every read is a hop to tokio's blocking
+/// pool; at the SDK's 64 KiB those hops (context switches) were the largest CPU cost of an
+/// upload after its digest (perf, issue 19). Memory: one such buffer per body in flight.
+const BODY_READ: usize = 512 * 1024;
+
 /// Builds the retryable, counted body of one request, paced by `throttle` when a bandwidth
 /// limit is set.
 pub(super) async fn counted(
@@ -33,6 +38,7 @@ pub(super) async fn counted(
         .path(&part.path)
         .offset(part.offset)
         .length(Length::Exact(part.length))
+        .buffer_size(BODY_READ)
         .build()
         .await
         .map_err(|e| body_build_error(part, e))?;

@@ -21,6 +21,9 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 const CHECKSUM_MODE: &str = "x-amz-checksum-mode";
 
+/// Bytes gathered before each write to the partial file; one such buffer per span in flight.
+const WRITE_BUFFER: usize = 1024 * 1024;
+
 /// The full checksum among an answer's `x-amz-checksum-*` values (composites are dropped).
 fn full_checksum(
     crc32c: Option<&str>,
@@ -131,6 +134,10 @@ impl S3Backend {
         file.seek(std::io::SeekFrom::Start(offset))
             .await
             .map_err(file_error)?;
+        // Answer chunks are small (~16 KiB) and every write to a tokio file is a hop to the
+        // blocking pool: gathered into 1 MiB writes, those hops stop costing more CPU than the
+        // bytes (perf, issue 19).
+        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut body = out.body;
         let (mut skipped, mut written) = (0u64, 0u64);
         while written < length {
@@ -169,7 +176,7 @@ impl S3Backend {
             ));
         }
         file.flush().await.map_err(file_error)?;
-        file.sync_data().await.map_err(file_error)?;
+        file.get_mut().sync_data().await.map_err(file_error)?;
         digest.finish(offset, length, &what)
     }
 
