@@ -309,7 +309,7 @@ async fn fetch(ctx: &JobContext, row: &DownloadRow) -> Result<Round> {
     }
     let mut results = futures::stream::iter(missing)
         .map(|number| fetch_span(ctx, row, number))
-        .buffer_unordered(ctx.config.parts_in_flight.max(1));
+        .buffer_unordered(ctx.config.spans_in_flight.max(1));
     while let Some(result) = results.next().await {
         match result {
             Ok(()) => {}

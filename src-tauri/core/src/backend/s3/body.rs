@@ -38,7 +38,11 @@ pub(super) async fn counted(
         .path(&part.path)
         .offset(part.offset)
         .length(Length::Exact(part.length))
-        .buffer_size(BODY_READ)
+        .buffer_size(
+            BODY_READ
+                .min(usize::try_from(part.length).unwrap_or(BODY_READ))
+                .max(4096),
+        )
         .build()
         .await
         .map_err(|e| body_build_error(part, e))?;

@@ -54,6 +54,7 @@ pub fn test_config() -> EngineConfig {
             part_size: 5 * MIB as u64,
         },
         parts_in_flight: 2,
+        spans_in_flight: 2,
         retry: RetryPolicy {
             base: Duration::from_millis(20),
             cap: Duration::from_millis(500),
