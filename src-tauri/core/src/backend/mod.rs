@@ -29,6 +29,55 @@ pub struct PartBody {
     /// Bytes of this body handed to the network so far. The backend stores 0 at the start of
     /// each attempt and adds as the body is polled.
     pub progress: Arc<AtomicU64>,
+    /// The range's bytes, when they were read with their digest ([`read_small`]): an S3 body is
+    /// then sent from memory, so what is sent is exactly what was digested.
+    pub bytes: Option<bytes::Bytes>,
+}
+
+/// Files up to this size are read once, into memory, with their digest ([`read_small`]):
+/// for many small files the second open and read of the file cost more than its bytes.
+pub const SMALL_BODY: u64 = 1024 * 1024;
+
+/// Reads the first `length` bytes of `path` (at most [`SMALL_BODY`]) into memory and digests
+/// them, in one blocking call.
+pub async fn read_small(
+    path: &Path,
+    length: u64,
+    digests: Digests,
+) -> Result<(PartDigest, bytes::Bytes)> {
+    use std::io::Read;
+    let owned = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
+        let path = owned.as_path();
+        let file = std::fs::File::open(path).map_err(|e| file_error(path, e))?;
+        let mut data = Vec::with_capacity(length.min(SMALL_BODY) as usize);
+        file.take(length)
+            .read_to_end(&mut data)
+            .map_err(|e| file_error(path, e))?;
+        if (data.len() as u64) < length {
+            return Err(Error::new(
+                ErrorKind::FileChanged,
+                format!(
+                    "{} became shorter while it was being uploaded",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(data)
+    });
+    let data = read.await.map_err(|e| {
+        Error::new(
+            ErrorKind::FileUnreadable,
+            format!("reading {} stopped: {e}", path.display()),
+        )
+    })??;
+    let digest = PartDigest {
+        md5: digests.md5.then(|| Md5::digest(&data).into()),
+        crc32c: digests
+            .crc32c
+            .then(|| Checksum::of(ChecksumAlgorithm::Crc32c, &data)),
+    };
+    Ok((digest, bytes::Bytes::from(data)))
 }
 
 /// Which digests [`digest_range`] computes.

@@ -226,6 +226,7 @@ impl Scratch {
             offset: 0,
             length: BODY.len() as u64,
             progress: Arc::new(AtomicU64::new(0)),
+            bytes: None,
         }
     }
 }

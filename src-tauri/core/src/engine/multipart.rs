@@ -194,6 +194,7 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
                 offset,
                 length,
                 progress: ctx.counters.start(number),
+                bytes: None,
             };
             let receipt = ctx
                 .backend

@@ -4,7 +4,7 @@
 //! neither (an SSE-KMS object's ETag is no MD5, some servers give none) is verified by a HEAD.
 
 use super::{JobContext, Step, is_md5_etag, stat};
-use crate::backend::{Digests, PartBody, digest_range};
+use crate::backend::{Digests, PartBody, SMALL_BODY, digest_range, read_small};
 use crate::digest::ObjectChecksum;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Fingerprint;
@@ -16,12 +16,19 @@ pub(crate) async fn put(ctx: &JobContext, fingerprint: Fingerprint) -> Result<St
     let (info, digest) = ctx
         .call("uploading", || async move {
             let digests = Digests::sent_with(ctx.backend.upload_checksum());
-            let digest = digest_range(path, 0, size, digests).await?;
+            let (digest, bytes) = match size <= SMALL_BODY {
+                true => {
+                    let (digest, bytes) = read_small(path, size, digests).await?;
+                    (digest, Some(bytes))
+                }
+                false => (digest_range(path, 0, size, digests).await?, None),
+            };
             let body = PartBody {
                 path: path.clone(),
                 offset: 0,
                 length: size,
                 progress: ctx.counters.start(0),
+                bytes,
             };
             let info = ctx.backend.put_object(key, body, digest).await?;
             Ok((info, digest))

@@ -193,6 +193,7 @@ async fn body(path: &Path, offset: u64, length: u64) -> (PartBody, PartDigest) {
         offset,
         length,
         progress: Arc::new(AtomicU64::new(0)),
+        bytes: None,
     };
     (body, digest)
 }

@@ -90,6 +90,7 @@ async fn body(path: &Path, offset: u64, length: u64) -> (PartBody, PartDigest) {
         offset,
         length,
         progress: Arc::new(AtomicU64::new(12_345)),
+        bytes: None,
     };
     (body, digest)
 }

@@ -34,18 +34,22 @@ pub(super) async fn counted(
     part: &PartBody,
     throttle: Option<Arc<Throttle>>,
 ) -> Result<(ByteStream, Arc<BodyWatch>)> {
-    let stream = ByteStream::read_from()
-        .path(&part.path)
-        .offset(part.offset)
-        .length(Length::Exact(part.length))
-        .buffer_size(
-            BODY_READ
-                .min(usize::try_from(part.length).unwrap_or(BODY_READ))
-                .max(4096),
-        )
-        .build()
-        .await
-        .map_err(|e| body_build_error(part, e))?;
+    let stream = match &part.bytes {
+        // Read already, with its digest: sent from memory (cloned per attempt, no copy).
+        Some(bytes) => ByteStream::from(bytes.clone()),
+        None => ByteStream::read_from()
+            .path(&part.path)
+            .offset(part.offset)
+            .length(Length::Exact(part.length))
+            .buffer_size(
+                BODY_READ
+                    .min(usize::try_from(part.length).unwrap_or(BODY_READ))
+                    .max(4096),
+            )
+            .build()
+            .await
+            .map_err(|e| body_build_error(part, e))?,
+    };
     let watch = Arc::new(BodyWatch {
         progress: Arc::clone(&part.progress),
         polled: AtomicBool::new(false),

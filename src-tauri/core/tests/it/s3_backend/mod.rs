@@ -123,6 +123,7 @@ fn body(path: &Path, offset: u64, length: u64) -> PartBody {
         offset,
         length,
         progress: Arc::new(AtomicU64::new(0)),
+        bytes: None,
     }
 }
 
