@@ -23,9 +23,10 @@
 #                          date with cargo build --release first)
 #   AWS_BIN                aws CLI (default /usr/bin/aws from Debian's awscli, else `aws` on PATH)
 #   BENCH_AWS_CONCURRENCY  see above
-#   TMPDIR                 where data and Garage's store go (needs ~6 GiB; removed at the end)
+#   TMPDIR                 where data and Garage's store go (needs ~10 GiB; removed at the end)
 #   HOIST_KEEP_SESSION=1   keep the temp directory (data, logs) for a look afterwards
 #   BENCH_BIG_MIB, BENCH_SMALL_FILES   smaller cases for a smoke run of this script (1024, 2000)
+#   BENCH_ROUNDS           each case this many times (2), each round starting with another tool
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -38,6 +39,7 @@ RUN_TIMEOUT=1800        # seconds for one tool on one case
 BIG_BYTES=$((${BENCH_BIG_MIB:-1024} * 1024 * 1024))
 SMALL_COUNT="${BENCH_SMALL_FILES:-2000}"
 SMALL_BYTES=$((64 * 1024))
+ROUNDS="${BENCH_ROUNDS:-2}"   # each case this many times, each round in another order of tools
 
 # ---------------------------------------------------------------- outer: set-up
 if [[ "${_HOIST_BENCH_INNER:-}" != 1 ]]; then
@@ -65,7 +67,8 @@ if [[ "${_HOIST_BENCH_INNER:-}" != 1 ]]; then
     note "hoist: $HOIST_BIN"
 
     avail_kib="$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 {print $4}')"
-    ((avail_kib > 6 * 1024 * 1024)) || die "need ~6 GiB free in ${TMPDIR:-/tmp} (have $((avail_kib / 1024)) MiB)"
+    need_gib=$((2 + 4 * ${BENCH_ROUNDS:-2} * ${BENCH_BIG_MIB:-1024} / 1024))   # the data, and each tool's copies in Garage
+    ((avail_kib > need_gib * 1024 * 1024)) || die "need ~$need_gib GiB free in ${TMPDIR:-/tmp} (have $((avail_kib / 1024)) MiB)"
 
     export HOIST_BIN _HOIST_BENCH_INNER=1
     exec bash tests/lib/session.sh --garage -- bash "$self" "$@"
@@ -149,9 +152,10 @@ head -c $((SMALL_COUNT * SMALL_BYTES)) /dev/urandom | (cd "$data/small" && split
 note "big:   1 file of $BIG_BYTES bytes"
 note "small: $(find "$data/small" -type f | wc -l) files of $SMALL_BYTES bytes"
 
-# upload TOOL CASE : the command line for one upload, into the array `cmd`.
+# upload TOOL CASE ROUND : the command line for one upload, into the array `cmd`; it goes to
+# TOOL/CASE-rROUND/.
 upload_cmd() {
-    local tool="$1" case="$2" src="$data/$2"
+    local tool="$1" src="$data/$2" case="$2-r$3"
     case "$tool" in
         hoist) cmd=("${hoist_cmd[@]}" upload --destination garage --prefix "hoist/$case/" "$src") ;;
         s5cmd) if [[ "$case" == big ]]; then
@@ -211,9 +215,12 @@ note "ceiling: ${ceiling_secs}s"
 
 for case in big small; do
     if [[ "$case" == big ]]; then count=1 bytes=$BIG_BYTES; else count=$SMALL_COUNT bytes=$((SMALL_COUNT * SMALL_BYTES)); fi
-    for tool in "${tools[@]}"; do
-        step "$tool: $case"
-        upload_cmd "$tool" "$case"
+    for ((round = 1; round <= ROUNDS; round++)); do
+    # Each round starts with another tool: whoever runs first after a big case meets a busier server.
+    order=("${tools[@]:round - 1}" "${tools[@]:0:round - 1}")
+    for tool in "${order[@]}"; do
+        step "$tool: $case, round $round"
+        upload_cmd "$tool" "$case" "$round"
         timeout 300 sync || true   # the previous run's writes must not be flushed on this run's clock
         log="$logs/$tool-$case.log"
         rc=0
@@ -221,19 +228,20 @@ for case in big small; do
         if ((rc != 0)); then
             warn "$tool exited $rc on $case; last lines of its output:"
             tail -n 20 "$log" >&2
-            rows+=("$(printf '%-8s %-7s %10s %10s %8s %14s' "$tool" "$case" FAILED - - -)")
+            rows+=("$(printf '%-8s %-7s %10s %10s %8s %14s' "$tool" "$case-r$round" FAILED - - -)")
             bench_failed=1
             continue
         fi
         read -r secs rss_kib user sys <"$work/time"
-        if ! landed "$tool" "$case" "$count" "$bytes"; then
-            rows+=("$(printf '%-8s %-7s %10s %10s %8s %14s' "$tool" "$case" INCOMPLETE - - -)")
+        if ! landed "$tool" "$case-r$round" "$count" "$bytes"; then
+            rows+=("$(printf '%-8s %-7s %10s %10s %8s %14s' "$tool" "$case-r$round" INCOMPLETE - - -)")
             bench_failed=1
             continue
         fi
-        rows+=("$(awk -v t="$tool" -v c="$case" -v s="$secs" -v b="$bytes" -v m="$rss_kib" -v u="$user" -v y="$sys" \
+        rows+=("$(awk -v t="$tool" -v c="$case-r$round" -v s="$secs" -v b="$bytes" -v m="$rss_kib" -v u="$user" -v y="$sys" \
             'BEGIN { printf "%-8s %-7s %10.2f %10.1f %8.2f %14.1f", t, c, s, (s > 0 ? b / 1e6 / s : 0), u + y, m / 1024 }')")
         note "done in ${secs}s, peak RSS $((rss_kib / 1024)) MiB, upload verified"
+    done
     done
 done
 

@@ -22,7 +22,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 const CHECKSUM_MODE: &str = "x-amz-checksum-mode";
 
 /// Bytes gathered before each write to the partial file; one such buffer per span in flight.
-const WRITE_BUFFER: usize = 1024 * 1024;
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// The full checksum among an answer's `x-amz-checksum-*` values (composites are dropped).
 fn full_checksum(
@@ -135,7 +135,7 @@ impl S3Backend {
             .await
             .map_err(file_error)?;
         // Answer chunks are small (~16 KiB) and every write to a tokio file is a hop to the
-        // blocking pool: gathered into 1 MiB writes, those hops stop costing more CPU than the
+        // blocking pool: gathered into 256 KiB writes, those hops stop costing more CPU than the
         // bytes (perf, issue 19).
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut body = out.body;
