@@ -211,6 +211,10 @@ pub struct Capabilities {
     pub content_md5: bool,
     /// The server accepts `x-amz-checksum-*` headers.
     pub checksum_headers: bool,
+    /// The server refused a body whose `x-amz-checksum-crc32c` was wrong, so uploads may rely
+    /// on it instead of Content-MD5. False in what tests before this check remembered: those
+    /// destinations keep Content-MD5 until tested again.
+    pub crc32c_checked: bool,
     /// A presigned GET URL works.
     pub presign: bool,
     /// Canned ACLs are accepted.
@@ -226,6 +230,7 @@ impl Default for Capabilities {
             list_multipart_uploads: true,
             content_md5: true,
             checksum_headers: true,
+            crc32c_checked: false,
             presign: true,
             acl: true,
         }

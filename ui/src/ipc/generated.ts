@@ -155,6 +155,12 @@ content_md5: boolean,
  */
 checksum_headers: boolean, 
 /**
+ * The server refused a body whose `x-amz-checksum-crc32c` was wrong, so uploads may rely
+ * on it instead of Content-MD5. False in what tests before this check remembered: those
+ * destinations keep Content-MD5 until tested again.
+ */
+crc32c_checked: boolean, 
+/**
  * A presigned GET URL works.
  */
 presign: boolean, 

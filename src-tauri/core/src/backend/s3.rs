@@ -378,14 +378,15 @@ impl Backend for S3Backend {
 
 /// The integrity value a destination's uploads carry: what its connection test found the
 /// server checks (CRC32C when it refused a wrong one, else Content-MD5 where accepted), or
-/// before any test, its preset's.
+/// before any test, its preset's. (A test from before Hoist tried a wrong CRC32C remembered
+/// no `crc32c_checked`: Content-MD5 until the destination is tested again.)
 pub fn upload_checksum(destination: &Destination) -> ChecksumPolicy {
     let preset = destination
         .provider
         .map_or(ChecksumPolicy::ContentMd5, crate::presets::checksum_policy);
     match &destination.capabilities {
         _ if preset == ChecksumPolicy::None => ChecksumPolicy::None,
-        Some(c) if c.checksum_headers => ChecksumPolicy::Crc32c,
+        Some(c) if c.checksum_headers && c.crc32c_checked => ChecksumPolicy::Crc32c,
         Some(c) if c.content_md5 => ChecksumPolicy::ContentMd5,
         Some(_) => ChecksumPolicy::None,
         None => preset,
@@ -406,4 +407,45 @@ fn content_length(body: &PartBody) -> Result<i64> {
             format!("a body of {} bytes is too large", body.length),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Capabilities;
+    use crate::presets::Provider;
+    use crate::store::destinations::tests::sample_destination;
+
+    #[test]
+    fn crc32c_is_sent_only_where_the_server_is_known_to_refuse_a_wrong_one() {
+        let mut d = sample_destination("d");
+        d.provider = None;
+        d.capabilities = None;
+        assert_eq!(upload_checksum(&d), ChecksumPolicy::ContentMd5, "untested");
+        d.provider = Some(Provider::Garage);
+        assert_eq!(
+            upload_checksum(&d),
+            ChecksumPolicy::Crc32c,
+            "Garage's preset"
+        );
+        // A test from before the wrong-CRC32C check remembered only "accepted".
+        d.capabilities = Some(Capabilities::default());
+        assert_eq!(
+            upload_checksum(&d),
+            ChecksumPolicy::ContentMd5,
+            "accepted only"
+        );
+        d.provider = None;
+        d.capabilities = Some(Capabilities {
+            crc32c_checked: true,
+            ..Capabilities::default()
+        });
+        assert_eq!(upload_checksum(&d), ChecksumPolicy::Crc32c, "tested");
+        d.capabilities = Some(Capabilities {
+            content_md5: false,
+            checksum_headers: false,
+            ..Capabilities::default()
+        });
+        assert_eq!(upload_checksum(&d), ChecksumPolicy::None, "refuses both");
+    }
 }

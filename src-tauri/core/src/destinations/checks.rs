@@ -247,6 +247,7 @@ async fn capabilities(
         // A backend without optional headers sends none, so none can be refused.
         content_md5: true,
         checksum_headers: false,
+        crc32c_checked: false,
         presign: false,
         acl: false,
     };
@@ -283,7 +284,11 @@ async fn capabilities(
             }
             match check.feature {
                 Feature::ContentMd5 => caps.content_md5 = accepted,
-                Feature::ChecksumHeaders => caps.checksum_headers = accepted,
+                // The feature check also sent a wrong CRC32C, which had to be refused.
+                Feature::ChecksumHeaders => {
+                    caps.checksum_headers = accepted;
+                    caps.crc32c_checked = accepted;
+                }
                 Feature::Acl => caps.acl = accepted,
             }
         }

@@ -10,7 +10,7 @@
 //! migrations, applied in order and recorded in `PRAGMA user_version`; each table's module keeps
 //! its own steps.
 
-mod destinations;
+pub(crate) mod destinations;
 mod downloads;
 mod jobs;
 mod preferences;

@@ -16,7 +16,11 @@ async fn tested(f: &Fixture) {
         .expect("the connection test ends in time")
         .unwrap();
     let caps = report.capabilities.clone().unwrap();
-    assert!(caps.checksum_headers, "{:#?}", report.steps);
+    assert!(
+        caps.checksum_headers && caps.crc32c_checked,
+        "{:#?}",
+        report.steps
+    );
 }
 
 /// The composite checksum S3 keeps for `bytes` uploaded in parts of `part_size`.
