@@ -69,6 +69,27 @@ pub(crate) fn composite_crc32c(parts: &[StoredPart]) -> Option<String> {
     ))
 }
 
+/// Complete's list of parts: `(number, ETag)` each, and the CRC32C each names, if any.
+pub(crate) type ListedParts = (Vec<(u32, String)>, Vec<Option<String>>);
+
+pub(crate) fn listed_parts(upload: Option<dto::CompletedMultipartUpload>) -> S3Result<ListedParts> {
+    let given = upload.and_then(|m| m.parts).unwrap_or_default();
+    let crcs = given.iter().map(|p| p.checksum_crc32c.clone()).collect();
+    let listed = given
+        .into_iter()
+        .map(
+            |p| match (p.part_number.and_then(|n| u32::try_from(n).ok()), p.e_tag) {
+                (Some(n), Some(tag)) => Ok((n, tag.into_value())),
+                _ => Err(s3_error!(
+                    MalformedXML,
+                    "Each part needs a PartNumber and an ETag"
+                )),
+            },
+        )
+        .collect::<S3Result<Vec<_>>>()?;
+    Ok((listed, crcs))
+}
+
 /// Complete's list may name each part's CRC32C: one that is not the stored part's is refused,
 /// as AWS refuses it (InvalidPart).
 pub(crate) fn check_listed_checksums(

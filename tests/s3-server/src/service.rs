@@ -490,23 +490,7 @@ impl S3 for Backend {
         req: S3Request<dto::CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<dto::CompleteMultipartUploadOutput>> {
         let input = req.input;
-        let given = input
-            .multipart_upload
-            .and_then(|m| m.parts)
-            .unwrap_or_default();
-        let crcs: Vec<Option<String>> = given.iter().map(|p| p.checksum_crc32c.clone()).collect();
-        let listed = given
-            .into_iter()
-            .map(
-                |p| match (p.part_number.and_then(|n| u32::try_from(n).ok()), p.e_tag) {
-                    (Some(n), Some(tag)) => Ok((n, tag.into_value())),
-                    _ => Err(s3_error!(
-                        MalformedXML,
-                        "Each part needs a PartNumber and an ETag"
-                    )),
-                },
-            )
-            .collect::<S3Result<Vec<_>>>()?;
+        let (listed, crcs) = crate::parts::listed_parts(input.multipart_upload)?;
         let object = self
             .shared
             .storage
