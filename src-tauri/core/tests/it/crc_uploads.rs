@@ -8,7 +8,6 @@ use crate::support::*;
 use hoist_core::backend::fetch::{Checksum, ChecksumAlgorithm, ObjectChecksum};
 use hoist_core::model::{JobState, Selection};
 use hoist_test_s3::{Fault, FaultAction, Op};
-use std::time::Duration;
 
 async fn tested(f: &Fixture) {
     let report = tokio::time::timeout(WAIT, f.core.test_destination("test"))
@@ -121,21 +120,9 @@ async fn a_part_refused_for_its_digest_is_sent_again_and_the_upload_completes() 
 async fn a_paused_crc32c_upload_resumes_from_the_database_with_its_checksums() {
     let f = Fixture::new().await;
     tested(&f).await;
-    let path = f.file("resumed.bin", 20 * MIB, 3);
     let before = f.server.requests().len();
-    f.server.inject(Fault {
-        op: Op::UploadPart,
-        part_number: Some(3),
-        action: FaultAction::Stall(Duration::from_secs(600)),
-        times: 1,
-    });
-    let batch = f.enqueue(&[&path]);
-    let run = f.spawn_batch(&batch);
+    let (batch, run) = start_and_hold_at_part_three(&f, "resumed.bin").await;
     let id = f.job(&batch).id;
-    f.wait_until("parts 1, 2 and 4 committed", || {
-        f.committed_parts(id.0) == 3
-    })
-    .await;
     let checksums: i64 = f
         .db()
         .query_row(

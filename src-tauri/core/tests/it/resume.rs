@@ -43,29 +43,6 @@ fn upload_ids_created(f: &Fixture) -> usize {
         .count()
 }
 
-/// Starts a 4-part upload whose part 3 stalls, and waits until parts 1, 2 and 4 are committed.
-async fn start_and_hold_at_part_three(
-    f: &Fixture,
-    name: &str,
-) -> (
-    String,
-    tokio::task::JoinHandle<hoist_core::Result<hoist_core::RunSummary>>,
-) {
-    let path = f.file(name, 20 * MIB, 3);
-    f.server.inject(Fault {
-        op: Op::UploadPart,
-        part_number: Some(3),
-        action: FaultAction::Stall(Duration::from_secs(600)),
-        times: 1,
-    });
-    let batch = f.enqueue(&[&path]);
-    let run = f.spawn_batch(&batch);
-    let id = f.job(&batch).id.0;
-    f.wait_until("parts 1, 2 and 4 committed", || f.committed_parts(id) == 3)
-        .await;
-    (batch, run)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_and_resume_send_only_the_missing_parts_on_the_same_upload() {
     let f = Fixture::new().await;

@@ -5,6 +5,7 @@
 
 use super::S3Backend;
 use crate::connection::{Feature, FeatureCheck};
+use crate::digest::{Checksum, ChecksumAlgorithm};
 use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
@@ -16,20 +17,9 @@ const BODY: &[u8] = b"Hoist connection test: this object is deleted right away."
 
 type Put = aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 
-/// CRC32C (Castagnoli), bitwise: the test sends one tiny body.
+/// The CRC32C of `bytes`, as the engine computes it.
 fn crc32c(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0x82F6_3B78
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    Checksum::of(ChecksumAlgorithm::Crc32c, bytes).value as u32
 }
 
 fn b64(bytes: &[u8]) -> String {

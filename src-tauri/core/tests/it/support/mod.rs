@@ -8,7 +8,7 @@ use hoist_core::{
     AccessKey, CancellationToken, Core, CredentialStore, EngineConfig, Event, NewDestination,
     PlanConfig, Result, RetryPolicy, RunSummary, RunUntil, S3Options, Secret,
 };
-use hoist_test_s3::TestS3;
+use hoist_test_s3::{Fault, FaultAction, Op, TestS3};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -263,4 +263,27 @@ pub async fn run_core_batch(core: &Core, batch: &str) {
     .await
     .expect("the batch finishes in time")
     .unwrap();
+}
+
+/// Starts a 4-part upload whose part 3 stalls, and waits until parts 1, 2 and 4 are committed.
+pub async fn start_and_hold_at_part_three(
+    f: &Fixture,
+    name: &str,
+) -> (
+    String,
+    tokio::task::JoinHandle<hoist_core::Result<hoist_core::RunSummary>>,
+) {
+    let path = f.file(name, 20 * MIB, 3);
+    f.server.inject(Fault {
+        op: Op::UploadPart,
+        part_number: Some(3),
+        action: FaultAction::Stall(Duration::from_secs(600)),
+        times: 1,
+    });
+    let batch = f.enqueue(&[&path]);
+    let run = f.spawn_batch(&batch);
+    let id = f.job(&batch).id.0;
+    f.wait_until("parts 1, 2 and 4 committed", || f.committed_parts(id) == 3)
+        .await;
+    (batch, run)
 }
