@@ -21,6 +21,9 @@ pub const JOBS_ADDED: &str = "hoist://jobs-added";
 pub const JOB_STATE: &str = "hoist://job-state";
 /// `{ online: boolean }`
 pub const NETWORK: &str = "hoist://network";
+/// `{ ids: number[] }`: jobs the core took off the queue on its own (a watch's oldest completed
+/// uploads).
+pub const JOBS_REMOVED: &str = "hoist://jobs-removed";
 /// A watch was added, removed, paused, resumed or edited: reload the Watches view.
 pub const WATCHES_CHANGED: &str = "hoist://watches-changed";
 /// `ProgressSnapshot`
@@ -55,6 +58,7 @@ pub fn ui_event(event: &Event) -> (&'static str, Value) {
         ),
         Event::Network { online } => (NETWORK, json!({ "online": online })),
         Event::WatchesChanged => (WATCHES_CHANGED, json!({})),
+        Event::JobsRemoved { ids } => (JOBS_REMOVED, json!({ "ids": ids })),
     }
 }
 

@@ -7,9 +7,10 @@
 //! holds the data directory's engine lock; then the window shows the queue from the database
 //! and tries to take over every [`ENGINE_RETRY`], so uploads go on after that process ends.
 
-// The headless CLI and logging belong to main.rs; they are declared here so the binary reaches
-// them as `hoist_app::cli` and `hoist_app::logging`.
+// The CLI, logging and the start-up both binaries share (main.rs is `hoist`, window_main.rs is
+// `hoist-window`); declared here so the binaries reach them as `hoist_app::cli` and so on.
 pub mod cli;
+pub mod launch;
 pub mod logging;
 
 // The window: absent from a headless build (`--no-default-features`), which links no GTK or

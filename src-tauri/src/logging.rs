@@ -8,6 +8,11 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, fmt};
 
+/// Lines the log writer thread may lag behind before lines are dropped. The library's default
+/// (128,000) is a 4 MiB channel allocated up front, the largest single allocation of a 1 GiB
+/// transfer (heaptrack, issue 19); Hoist logs a few lines per job, and the writer keeps up.
+const LOG_LINES_BUFFERED: usize = 8192;
+
 /// Creates the log folder 0700 and makes the logs already in it 0600 (new ones are, through
 /// the process's umask: see main.rs).
 fn private_dir(log_dir: &Path) -> std::io::Result<()> {
@@ -50,7 +55,9 @@ pub fn init(log_dir: &Path, verbose: bool) -> Option<WorkerGuard> {
     });
     let (file, guard) = match appender {
         Some(appender) => {
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_LINES_BUFFERED)
+                .finish(appender);
             let layer = fmt::layer()
                 .with_writer(writer)
                 .with_ansi(false)

@@ -1,61 +1,45 @@
-//! `hoist`: with no command, the window; with a command, the headless CLI (see cli/).
-
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+//! `hoist`: the command line. With a command it runs it here; with none it hands over to the
+//! window binary beside it (`hoist-window`), so no command ever loads GTK or WebKit and the
+//! CLI stays as light as the headless build (see cli/).
 
 use clap::Parser;
 use hoist_app::cli::{self, Cli};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Everything Hoist creates (database, lock, logs, the window's caches) is the user's alone.
-    // Files it writes into a folder destination get their source's mode set explicitly.
-    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    let args = Cli::parse();
-    let data_dir = match args
-        .data_dir
-        .clone()
-        .map(Ok)
-        .unwrap_or_else(hoist_core::default_data_dir)
-    {
-        Ok(dir) => dir,
+    hoist_app::launch::one_malloc_arena();
+    hoist_app::launch::restrict_new_files();
+    let mut args = Cli::parse();
+    let Some(command) = args.command.take() else {
+        return open_window();
+    };
+    match hoist_app::launch::prepare(&args) {
+        Ok(launched) => cli::run(&launched.data_dir, command),
+        Err(code) => code,
+    }
+}
+
+/// Replaces this process with `hoist-window`, giving it the same arguments: the window keeps
+/// this process id, so whoever started `hoist` (a desktop entry, a test) holds the window.
+#[cfg(feature = "desktop")]
+fn open_window() -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let window = match hoist_app::launch::window_binary() {
+        Ok(path) => path,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let log_dir = hoist_core::log_dir(&data_dir, args.data_dir.is_some());
-    let _log_guard = hoist_app::logging::init(&log_dir, args.verbose);
-    match args.command {
-        Some(command) => cli::run(&data_dir, command),
-        None => open_window(&data_dir, &args),
-    }
-}
-
-#[cfg(feature = "desktop")]
-fn open_window(data_dir: &std::path::Path, args: &Cli) -> ExitCode {
-    let opened = hoist_core::Core::open(data_dir)
-        .map_err(anyhow::Error::from)
-        .and_then(|core| {
-            let options = hoist_app::WindowOptions {
-                minimized: args.minimized,
-                data_dir: args
-                    .data_dir
-                    .as_ref()
-                    .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone())),
-            };
-            hoist_app::run_window(core, options)
-        });
-    match opened {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    let e = std::process::Command::new(&window)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    eprintln!("error: cannot start the window ({}): {e}", window.display());
+    ExitCode::FAILURE
 }
 
 #[cfg(not(feature = "desktop"))]
-fn open_window(_data_dir: &std::path::Path, _args: &Cli) -> ExitCode {
+fn open_window() -> ExitCode {
     eprintln!(
         "error: this hoist is the headless build, without the window: give it a command \
          (`hoist --help` lists them; `hoist run --watch` serves watched folders)"

@@ -257,7 +257,7 @@ pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
                     on_job_state(&core, &mut policy, &mut dirty_batches, id, state, error)
                 }
                 Ok(Event::Network { online }) => policy.network(online, Instant::now()),
-                Ok(Event::JobsAdded { .. } | Event::WatchesChanged) => None,
+                Ok(Event::JobsAdded { .. } | Event::WatchesChanged | Event::JobsRemoved { .. }) => None,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "notifications lagged behind the queue");
                     None

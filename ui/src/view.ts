@@ -5,7 +5,8 @@
 // job id and updated in place. Buttons are handled by one delegated listener.
 import type { Action, Filter, Notice, QueueState, RowView } from './state';
 import { rowView, statusLine, summary, totals, totalsLine, visibleJobs } from './state';
-import type { Job, JobId, JobState, Destination } from './ipc/types';
+import type { JobId, JobState, Destination } from './ipc/types';
+import type { ShownJobs } from './job-list';
 import { JOB_STATES } from './ipc/types';
 import { DetailPane } from './detail';
 import type { UploadedActions } from './detail';
@@ -97,8 +98,6 @@ export class QueueView {
   private readonly rowEls = new Map<JobId, RowElements>();
   readonly detail: DetailPane;
   private state: QueueState | null = null;
-  /** The filtered jobs of the last render, reused while only progress changes. */
-  private shown: { jobs: Job[]; filter: Filter; list: Job[] } | null = null;
 
   constructor(
     root: HTMLElement,
@@ -166,7 +165,7 @@ export class QueueView {
     this.list.addEventListener('click', (event) => {
       const opener = (event.target as Element | null)?.closest('button[data-detail]');
       if (opener instanceof HTMLButtonElement) {
-        const job = this.state?.jobs.find((j) => j.id === Number(opener.dataset['detail']));
+        const job = this.state?.jobs.get(Number(opener.dataset['detail']));
         if (job) this.detail.show(job);
         return;
       }
@@ -210,18 +209,14 @@ export class QueueView {
     if (this.filterSelect.value !== state.filter) this.filterSelect.value = state.filter;
     this.renderRows(state);
     if (this.detail.shownId !== null) {
-      const job = state.jobs.find((j) => j.id === this.detail.shownId);
+      const job = state.jobs.get(this.detail.shownId);
       if (job) this.detail.update(job);
       else this.detail.close();
     }
   }
 
-  private filtered(state: QueueState): Job[] {
-    const cached = this.shown;
-    if (cached && cached.jobs === state.jobs && cached.filter === state.filter) return cached.list;
-    const list = visibleJobs(state);
-    this.shown = { jobs: state.jobs, filter: state.filter, list };
-    return list;
+  private filtered(state: QueueState): ShownJobs {
+    return visibleJobs(state);
   }
 
   /** Draws the rows in the scrolled-to window only. */
@@ -234,7 +229,7 @@ export class QueueView {
     const last = Math.min(jobs.length, Math.ceil((this.list.scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
     const seen = new Set<JobId>();
     for (let i = first; i < last; i++) {
-      const job = jobs[i]!;
+      const job = jobs.at(i);
       seen.add(job.id);
       let row = this.rowEls.get(job.id);
       if (!row) {
@@ -266,7 +261,7 @@ export class QueueView {
     else if (event.key === 'Home') next = 0;
     else if (event.key === 'End') next = jobs.length - 1;
     else if (event.key === 'Delete') {
-      const job = jobs[index];
+      const job = index < jobs.length ? jobs.at(index) : undefined;
       if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) this.callbacks.onAction('remove', job.id);
       return;
     } else return;
@@ -276,7 +271,7 @@ export class QueueView {
     if (top < this.list.scrollTop) this.list.scrollTop = top;
     else if (top + ROW_HEIGHT > this.list.scrollTop + height) this.list.scrollTop = top + ROW_HEIGHT - height;
     this.renderRows(this.state);
-    this.rowEls.get(jobs[next]!.id)?.row.focus();
+    if (next >= 0 && next < jobs.length) this.rowEls.get(jobs.at(next).id)?.row.focus();
   }
 
   private createRow(id: JobId): RowElements {

@@ -186,6 +186,16 @@ describe('queue window', () => {
     expect(root.querySelectorAll('.row').length).toBe(3);
   });
 
+  it('drops the rows of jobs the core took off the queue without reloading the list', async () => {
+    const ipc = await mount([makeJob({ id: 1, state: 'completed' }), makeJob({ id: 2, state: 'completed' }), makeJob({ id: 3 })]);
+    const before = ipc.count('listJobs');
+    ipc.emit('hoist://jobs-removed', { ids: [1, 2] });
+    expect([...root.querySelectorAll<HTMLElement>('.row')].map((r) => r.dataset['id'])).toEqual(['3']);
+    expect(root.querySelector('.summary')?.textContent).toBe('1 queued');
+    await app!.whenIdle();
+    expect(ipc.count('listJobs')).toBe(before);
+  });
+
   it('shows errors and enqueue reports sent by the shell, and dismisses them', async () => {
     const ipc = await mount([]);
     ipc.emit('hoist://error', { code: 'not_found', message: 'No destination is configured' });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JobList } from '../src/job-list';
 import { makeJob } from '../src/ipc/mock';
 import { JOB_STATES } from '../src/ipc/types';
 import {
@@ -73,9 +74,12 @@ describe('applyJobState', () => {
     const state = withJobs(initialState(), [makeJob({ id: 7, state: 'running' })]);
     const { state: next, known } = applyJobState(state, { id: 7, state: 'failed', error: 'No such bucket' });
     expect(known).toBe(true);
-    expect(next.jobs[0]!.state).toBe('failed');
-    expect(next.jobs[0]!.error_message).toBe('No such bucket');
-    expect(state.jobs[0]!.state).toBe('running');
+    expect(next.jobs.get(7)!.state).toBe('failed');
+    expect(next.jobs.get(7)!.error_message).toBe('No such bucket');
+    // The event changes the job in its list (O(1)), not a copy of the list.
+    expect(next.jobs).toBe(state.jobs);
+    expect(next.jobs.countOf('running')).toBe(0);
+    expect(next.jobs.countOf('failed')).toBe(1);
   });
 
   it('reports an unknown job so the caller reloads', () => {
@@ -89,16 +93,16 @@ describe('applyJobState', () => {
       .state;
     const next = applyJobState(state, { id: 3, state: 'paused', error: null }).state;
     expect(next.progress.has(3)).toBe(false);
-    expect(next.jobs[0]!.bytes_done).toBe(60);
+    expect(next.jobs.all()[0]!.bytes_done).toBe(60);
     const done = applyJobState(state, { id: 3, state: 'completed', error: null }).state;
-    expect(done.jobs[0]!.bytes_done).toBe(100);
+    expect(done.jobs.all()[0]!.bytes_done).toBe(100);
   });
 
   it('clears the error when a failed job is queued again', () => {
     const state = withJobs(initialState(), [makeJob({ id: 4, state: 'failed', error_message: 'boom', error_code: 'local' })]);
     const next = applyJobState(state, { id: 4, state: 'queued', error: null }).state;
-    expect(next.jobs[0]!.error_message).toBeNull();
-    expect(next.jobs[0]!.error_code).toBeNull();
+    expect(next.jobs.all()[0]!.error_message).toBeNull();
+    expect(next.jobs.all()[0]!.error_code).toBeNull();
   });
 });
 
@@ -135,8 +139,8 @@ describe('summary and statusLine', () => {
       makeJob({ state: 'running' }),
       makeJob({ state: 'queued' }),
     ];
-    expect(summary(jobs)).toBe('1 uploading · 2 queued · 1 failed');
-    expect(summary([])).toBe('');
+    expect(summary(new JobList(jobs))).toBe('1 uploading · 2 queued · 1 failed');
+    expect(summary(new JobList())).toBe('');
   });
 
   it('says when another process drives the queue or the engine stopped', () => {

@@ -19,6 +19,9 @@ pub enum Event {
     Network { online: bool },
     /// A watch was added, removed, paused, resumed or edited (by this process).
     WatchesChanged,
+    /// Jobs were taken off the queue by this process on its own (a watch's oldest completed
+    /// uploads: the store's `prune_watched_finished`).
+    JobsRemoved { ids: Vec<JobId> },
 }
 
 /// Byte progress of one running job.

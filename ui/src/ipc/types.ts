@@ -74,6 +74,8 @@ export interface EventMap {
   'hoist://drop-hover': DropHoverEvent;
   /** A watch was added, removed, paused, resumed or edited, or its engine noted a new state. */
   'hoist://watches-changed': Record<string, never>;
+  /** The core took jobs off the queue on its own (a watch's oldest completed uploads). */
+  'hoist://jobs-removed': JobsAddedEvent;
 }
 
 export type EventName = keyof EventMap;

@@ -25,6 +25,7 @@ mod features;
 mod fetch;
 mod objects;
 mod reach;
+mod span_file;
 mod uploads;
 
 use super::fetch::{FetchReceipt, FetchRequest, PartHead};

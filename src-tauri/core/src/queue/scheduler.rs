@@ -27,6 +27,13 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// concurrency setting still bounds every other transfer; a setting of 1 bounds all.
 const SMALL_UPLOAD: u64 = 1024 * 1024;
 const SMALL_SLOTS_PER_SLOT: usize = 8;
+/// Completed uploads of each watch that stay in the queue; older ones are taken off it (the
+/// watch's index remembers them), so a watch that runs for months keeps the list and the
+/// window bounded.
+pub const WATCHED_FINISHED_KEPT: usize = 1000;
+/// Watched uploads that complete between two prunes: a prune reads the completed jobs of
+/// every watch, so it is done once per this many, not per job.
+const PRUNE_EVERY: usize = 100;
 
 /// When [`Scheduler::run`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +108,8 @@ impl Scheduler {
         // those reads were most of the scheduler's work.
         let mut next_poll = Instant::now();
         let mut concurrency = 0;
+        self.prune_watched_finished();
+        let mut watched_completed = 0;
         loop {
             if Instant::now() >= next_poll {
                 self.notice_outside_changes(&running)?;
@@ -137,7 +146,13 @@ impl Scheduler {
                         if result.is_none() {
                             next_cleanup = Instant::now();
                         }
-                        self.finish(id, result, stopping, &mut running, &mut outcome)?;
+                        if self.finish(id, result, stopping, &mut running, &mut outcome)? {
+                            watched_completed += 1;
+                            if watched_completed >= PRUNE_EVERY {
+                                self.prune_watched_finished();
+                                watched_completed = 0;
+                            }
+                        }
                     }
                 }
                 _ = stop.cancelled(), if !stopping => {
@@ -277,6 +292,7 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Records how a job's transfer ended; true when it was a watched upload that completed.
     fn finish(
         &self,
         id: JobId,
@@ -284,13 +300,14 @@ impl Scheduler {
         stopping: bool,
         running: &mut HashMap<JobId, Running>,
         outcome: &mut SchedulerOutcome,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let total = running.remove(&id).map(|r| r.total).unwrap_or(0);
         // In-flight bytes of a job that stopped or failed did not make it: keep committed ones.
         let committed = self.board.untrack(id);
         match result {
             Some(Ok(())) => {
                 let job = self.store.job(id)?;
+                let watched = job.as_ref().is_some_and(|j| j.watch.is_some());
                 let total = job.as_ref().map(|j| j.bytes_total).unwrap_or(total);
                 // The engine recorded a skip as the job's outcome before returning.
                 let skipped = job.and_then(|j| j.outcome).is_some_and(|o| o.is_skipped());
@@ -308,6 +325,7 @@ impl Scheduler {
                         tracing::info!(job = %id, bytes = total, "upload completed");
                     }
                     self.send(id, JobState::Completed, None);
+                    return Ok(watched);
                 }
             }
             Some(Err(e)) => {
@@ -323,7 +341,20 @@ impl Scheduler {
                 }
             }
         }
-        Ok(())
+        Ok(false)
+    }
+
+    /// Takes each watch's oldest completed uploads off the queue (see
+    /// [`WATCHED_FINISHED_KEPT`]) and tells listeners which.
+    fn prune_watched_finished(&self) {
+        match self.store.prune_watched_finished(WATCHED_FINISHED_KEPT) {
+            Ok(ids) if ids.is_empty() => {}
+            Ok(ids) => {
+                tracing::debug!(jobs = ids.len(), "took watched uploads that completed long ago off the queue");
+                let _ = self.events.send(Event::JobsRemoved { ids });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot take old watched uploads off the queue"),
+        }
     }
 
     fn fail(&self, id: JobId, error: &Error) -> Result<()> {

@@ -60,6 +60,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/008_download_checks.sql"),
     // 9: CRC32C-checked uploads (the upload's algorithm, each part's checksum).
     include_str!("sql/009_part_checksums.sql"),
+    // 10: the completed uploads of each watch, to bound how many stay in the queue.
+    include_str!("sql/010_watched_finished.sql"),
 ];
 
 pub struct Store {

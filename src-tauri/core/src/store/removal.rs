@@ -90,6 +90,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Deletes the completed uploads of each watch but its newest `keep`: a folder that is
+    /// watched for months would otherwise grow the queue without end. Their files stay in the
+    /// watch's index (their `job_id` becomes NULL), so they are not queued again and still
+    /// count as uploaded. Returns the ids removed.
+    pub fn prune_watched_finished(&self, keep: usize) -> Result<Vec<JobId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let ids: Vec<JobId> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY watch_id                  ORDER BY id DESC) AS newer FROM jobs                  WHERE state = 'completed' AND watch_id IS NOT NULL)                  WHERE newer > ?1 ORDER BY id",
+            )?;
+            stmt.query_map([i64::try_from(keep).unwrap_or(i64::MAX)], |r| {
+                Ok(JobId(r.get(0)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
+            for id in &ids {
+                delete.execute([id.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +236,84 @@ mod tests {
         assert_eq!(store.clear_finished().unwrap(), vec![done, cancelled]);
         let left: Vec<JobId> = store.jobs().unwrap().into_iter().map(|j| j.id).collect();
         assert_eq!(left, vec![failed, cancelled_with_upload]);
+    }
+
+    #[test]
+    fn a_watch_kept_every_completed_upload_in_the_queue() {
+        let (store, _) = store_with(0);
+        let destination = store.destinations().unwrap().remove(0);
+        let watch = |folder: &str| {
+            store
+                .add_watch(&crate::model::NewWatch {
+                    folder: folder.into(),
+                    destination_id: destination.id.clone(),
+                    bucket: "b".into(),
+                    prefix: String::new(),
+                    key_template: None,
+                    ignore: Vec::new(),
+                    if_exists: None,
+                    settle_ms: 1000,
+                    mirror_deletes: false,
+                    poll: false,
+                })
+                .unwrap()
+        };
+        let (scans, music) = (watch("/scans"), watch("/music"));
+        let queue = |watch, n: usize| {
+            let files: Vec<crate::store::WatchedFile> = (0..n)
+                .map(|i| crate::store::WatchedFile {
+                    job: NewJob {
+                        direction: crate::model::Direction::Upload,
+                        path: format!("/w{}/f{i}", watch).into(),
+                        destination_id: destination.id.clone(),
+                        bucket: "b".into(),
+                        key: format!("w{watch}/f{i}"),
+                        bytes_total: 10,
+                        if_exists: Default::default(),
+                    },
+                    relative: format!("f{i}").into(),
+                    stat: crate::watcher::FileStat { size: 10, mtime_ns: 1, inode: i as u64 },
+                })
+                .collect();
+            store.queue_watched(watch, "batch", &files).unwrap()
+        };
+        let scanned = queue(scans, 5);
+        let played = queue(music, 3);
+        // Scans: four completed, one still queued; music: all three completed.
+        for id in scanned[..4].iter().chain(&played) {
+            act(&store, *id, Action::Complete);
+        }
+        let by_hand = store_jobs_by_hand(&store, &destination);
+        act(&store, by_hand, Action::Complete);
+
+        let removed = store.prune_watched_finished(2).unwrap();
+        assert_eq!(removed, vec![scanned[0], scanned[1], played[0]]);
+        let left: Vec<JobId> = store.jobs().unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(
+            left,
+            vec![scanned[2], scanned[3], scanned[4], played[1], played[2], by_hand],
+            "the newest two of each watch, the queued one and the one added by hand stay"
+        );
+        // The files stay in the index, counted as uploaded, so they are not queued again.
+        let counts: Vec<(u64, u64)> = store.watches().unwrap().iter().map(|w| (w.uploaded, w.pending)).collect();
+        assert_eq!(counts, vec![(4, 1), (3, 0)]);
+        assert!(store.prune_watched_finished(2).unwrap().is_empty());
+    }
+
+    fn store_jobs_by_hand(store: &Store, destination: &crate::model::Destination) -> JobId {
+        store
+            .insert_jobs(
+                "by-hand",
+                &[NewJob {
+                    direction: crate::model::Direction::Upload,
+                    path: "/tmp/by-hand".into(),
+                    destination_id: destination.id.clone(),
+                    bucket: "b".into(),
+                    key: "by-hand".into(),
+                    bytes_total: 10,
+                    if_exists: Default::default(),
+                }],
+            )
+            .unwrap()[0]
     }
 }

@@ -10,6 +10,7 @@
 //! socket is read no faster than the limit and TCP slows the server down.
 
 use super::S3Backend;
+use super::span_file::SpanFile;
 use crate::backend::fetch::{
     Checksum, ChecksumAlgorithm, FetchReceipt, FetchRequest, ObjectChecksum, PartHead, Span,
     StreamDigest,
@@ -17,12 +18,8 @@ use crate::backend::fetch::{
 use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::types::ChecksumType;
 use std::sync::atomic::Ordering;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 const CHECKSUM_MODE: &str = "x-amz-checksum-mode";
-
-/// Bytes gathered before each write to the partial file; one such buffer per span in flight.
-const WRITE_BUFFER: usize = 256 * 1024;
 
 /// The full checksum among an answer's `x-amz-checksum-*` values (composites are dropped).
 fn full_checksum(
@@ -126,18 +123,9 @@ impl S3Backend {
         let mut digest = StreamDigest::new(fetch.md5, fetch.crc, server);
 
         let file_error = |e: std::io::Error| crate::error::download_write_error(fetch.into, e);
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(fetch.into)
+        let mut file = SpanFile::open(fetch.into, offset)
             .await
             .map_err(file_error)?;
-        file.seek(std::io::SeekFrom::Start(offset))
-            .await
-            .map_err(file_error)?;
-        // Answer chunks are small (~16 KiB) and every write to a tokio file is a hop to the
-        // blocking pool: gathered into 256 KiB writes, those hops stop costing more CPU than the
-        // bytes (perf, issue 19).
-        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut body = out.body;
         let (mut skipped, mut written) = (0u64, 0u64);
         while written < length {
@@ -154,18 +142,18 @@ impl S3Backend {
                     ));
                 }
             };
-            let mut slice = &bytes[..];
+            let mut drop = 0;
             if skipped < skip {
-                let drop = (skip - skipped).min(slice.len() as u64) as usize;
+                drop = (skip - skipped).min(bytes.len() as u64) as usize;
                 skipped += drop as u64;
-                slice = &slice[drop..];
             }
-            let take = (length - written).min(slice.len() as u64) as usize;
+            let take = (length - written).min((bytes.len() - drop) as u64) as usize;
             if let Some(throttles) = &self.throttles {
                 tokio::time::sleep(throttles.download.reserve(take)).await;
             }
-            digest.update(&slice[..take]);
-            file.write_all(&slice[..take]).await.map_err(file_error)?;
+            let kept = bytes.slice(drop..drop + take);
+            digest.update(&kept);
+            file.push(kept).await.map_err(file_error)?;
             written += take as u64;
             fetch.progress.fetch_add(take as u64, Ordering::Relaxed);
         }
@@ -175,8 +163,7 @@ impl S3Backend {
                 format!("GetObject {key}: the body ended after {written} of {length} bytes"),
             ));
         }
-        file.flush().await.map_err(file_error)?;
-        file.get_mut().sync_data().await.map_err(file_error)?;
+        file.finish().await.map_err(file_error)?;
         digest.finish(offset, length, &what)
     }
 
