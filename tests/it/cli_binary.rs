@@ -15,10 +15,7 @@ fn linked_libraries(binary: &str) -> String {
 fn the_cli_loaded_gtk_and_webkit() {
     let cli = linked_libraries(env!("CARGO_BIN_EXE_hoist"));
     for library in ["gtk", "webkit", "gdk", "glib", "soup"] {
-        assert!(
-            !cli.contains(library),
-            "hoist links {library}:\n{cli}"
-        );
+        assert!(!cli.contains(library), "hoist links {library}:\n{cli}");
     }
     #[cfg(feature = "desktop")]
     assert!(
@@ -53,5 +50,9 @@ fn hoist_with_no_command_says_which_window_binary_is_missing() {
         .args(["destination", "list"])
         .output()
         .unwrap();
-    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
 }

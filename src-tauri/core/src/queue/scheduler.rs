@@ -350,7 +350,10 @@ impl Scheduler {
         match self.store.prune_watched_finished(WATCHED_FINISHED_KEPT) {
             Ok(ids) if ids.is_empty() => {}
             Ok(ids) => {
-                tracing::debug!(jobs = ids.len(), "took watched uploads that completed long ago off the queue");
+                tracing::debug!(
+                    jobs = ids.len(),
+                    "took watched uploads that completed long ago off the queue"
+                );
                 let _ = self.events.send(Event::JobsRemoved { ids });
             }
             Err(e) => tracing::warn!(error = %e, "cannot take old watched uploads off the queue"),

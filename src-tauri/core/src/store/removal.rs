@@ -272,7 +272,11 @@ mod tests {
                         if_exists: Default::default(),
                     },
                     relative: format!("f{i}").into(),
-                    stat: crate::watcher::FileStat { size: 10, mtime_ns: 1, inode: i as u64 },
+                    stat: crate::watcher::FileStat {
+                        size: 10,
+                        mtime_ns: 1,
+                        inode: i as u64,
+                    },
                 })
                 .collect();
             store.queue_watched(watch, "batch", &files).unwrap()
@@ -291,11 +295,18 @@ mod tests {
         let left: Vec<JobId> = store.jobs().unwrap().into_iter().map(|j| j.id).collect();
         assert_eq!(
             left,
-            vec![scanned[2], scanned[3], scanned[4], played[1], played[2], by_hand],
+            vec![
+                scanned[2], scanned[3], scanned[4], played[1], played[2], by_hand
+            ],
             "the newest two of each watch, the queued one and the one added by hand stay"
         );
         // The files stay in the index, counted as uploaded, so they are not queued again.
-        let counts: Vec<(u64, u64)> = store.watches().unwrap().iter().map(|w| (w.uploaded, w.pending)).collect();
+        let counts: Vec<(u64, u64)> = store
+            .watches()
+            .unwrap()
+            .iter()
+            .map(|w| (w.uploaded, w.pending))
+            .collect();
         assert_eq!(counts, vec![(4, 1), (3, 0)]);
         assert!(store.prune_watched_finished(2).unwrap().is_empty());
     }

@@ -121,7 +121,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("partial");
         std::fs::write(&path, vec![0u8; 3 * WRITE_BATCH]).unwrap();
-        let expected: Vec<u8> = (0..2 * WRITE_BATCH + 123).map(|i| (i % 251) as u8).collect();
+        let expected: Vec<u8> = (0..2 * WRITE_BATCH + 123)
+            .map(|i| (i % 251) as u8)
+            .collect();
         let mut file = SpanFile::open(&path, 7).await.unwrap();
         // Chunks of odd sizes, so batches end inside them.
         for chunk in expected.chunks(16_411) {
