@@ -8,6 +8,7 @@
 #[cfg(feature = "desktop")]
 const COMMANDS: &[&str] = &[
     "list_jobs",
+    "jobs_by_id",
     "pause_jobs",
     "resume_jobs",
     "cancel_jobs",

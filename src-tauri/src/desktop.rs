@@ -59,6 +59,7 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
         .manage(commands::download::LastDownloadFolder::default())
         .invoke_handler(tauri::generate_handler![
             commands::queue::list_jobs,
+            commands::queue::jobs_by_id,
             commands::queue::pause_jobs,
             commands::queue::resume_jobs,
             commands::queue::cancel_jobs,

@@ -2,28 +2,29 @@
 //! ui/src/ipc/types.ts `EventMap`).
 //!
 //! Two tasks run for the life of the app, both ending when the stop token is cancelled:
-//! - the forwarder turns each lifecycle [`Event`] from [`Core::subscribe`] into one UI event
-//!   (`hoist://jobs-added`, `hoist://job-state`, `hoist://network`). If the broadcast channel
-//!   overflowed, it sends `hoist://resync` and the UI reloads the list.
+//! - the forwarder gathers the queue's lifecycle [`Event`]s from [`Core::subscribe`] (jobs
+//!   added, state changes, jobs removed) for at most [`QUEUE_CHANGES_PERIOD`] and sends them as
+//!   one `hoist://queue-changes` message ([`QueueChanges`]); other events (`hoist://network`,
+//!   `hoist://watches-changed`) go at once. Each message is a script evaluation in the web view:
+//!   one per event, a watch finishing 20,000 small files held its main thread for seconds
+//!   (tests/bench/window.py, issue 19). If the broadcast channel overflowed, it sends
+//!   `hoist://resync` and the UI reloads the list.
 //! - the progress sampler reads [`Core::progress`] every [`PROGRESS_PERIOD`] and sends the whole
 //!   snapshot as one `hoist://progress` message while anything runs, plus one empty snapshot when
 //!   the last job stops, so the UI never receives an event per byte nor more than 5 a second.
 
+use hoist_core::model::{JobId, JobState};
 use hoist_core::{CancellationToken, Core, Event, ProgressSnapshot};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
-/// `{ ids: number[] }`
-pub const JOBS_ADDED: &str = "hoist://jobs-added";
-/// `{ id: number, state: JobState, error: string | null }`
-pub const JOB_STATE: &str = "hoist://job-state";
+/// [`QueueChanges`]
+pub const QUEUE_CHANGES: &str = "hoist://queue-changes";
 /// `{ online: boolean }`
 pub const NETWORK: &str = "hoist://network";
-/// `{ ids: number[] }`: jobs the core took off the queue on its own (a watch's oldest completed
-/// uploads).
-pub const JOBS_REMOVED: &str = "hoist://jobs-removed";
 /// A watch was added, removed, paused, resumed or edited: reload the Watches view.
 pub const WATCHES_CHANGED: &str = "hoist://watches-changed";
 /// `ProgressSnapshot`
@@ -41,6 +42,46 @@ pub const DROP_HOVER: &str = "hoist://drop-hover";
 
 /// At most 5 progress messages a second.
 pub const PROGRESS_PERIOD: Duration = Duration::from_millis(200);
+/// How long the queue's events are gathered before they are sent: the most a change waits.
+pub const QUEUE_CHANGES_PERIOD: Duration = Duration::from_millis(100);
+
+/// One job's new state; `error` carries the message when it failed.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct JobStateChange {
+    pub id: JobId,
+    pub state: JobState,
+    pub error: Option<String>,
+}
+
+/// What happened to the queue since the last message, in order within each list: jobs added
+/// (the UI fetches them by id, which gives their state after every change listed here), state
+/// changes, and jobs the core took off the queue on its own (a watch's oldest completed
+/// uploads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+pub struct QueueChanges {
+    pub added: Vec<JobId>,
+    pub states: Vec<JobStateChange>,
+    pub removed: Vec<JobId>,
+}
+
+impl QueueChanges {
+    /// Adds a queue event; gives back any other event, which is not about the queue.
+    pub fn gather(&mut self, event: Event) -> Option<Event> {
+        match event {
+            Event::JobsAdded { ids } => self.added.extend(ids),
+            Event::JobState { id, state, error } => {
+                self.states.push(JobStateChange { id, state, error })
+            }
+            Event::JobsRemoved { ids } => self.removed.extend(ids),
+            other => return Some(other),
+        }
+        None
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.states.is_empty() && self.removed.is_empty()
+    }
+}
 
 /// Starts the forwarder and the progress sampler.
 pub fn spawn(app: &AppHandle, core: &Core, stop: &CancellationToken) {
@@ -48,40 +89,56 @@ pub fn spawn(app: &AppHandle, core: &Core, stop: &CancellationToken) {
     tauri::async_runtime::spawn(sample_progress(app.clone(), core.clone(), stop.clone()));
 }
 
-/// The UI event for one core event: its name and payload.
-pub fn ui_event(event: &Event) -> (&'static str, Value) {
+/// The UI event for a core event that is not about the queue: its name and payload.
+pub fn ui_event(event: &Event) -> Option<(&'static str, Value)> {
     match event {
-        Event::JobsAdded { ids } => (JOBS_ADDED, json!({ "ids": ids })),
-        Event::JobState { id, state, error } => (
-            JOB_STATE,
-            json!({ "id": id, "state": state, "error": error }),
-        ),
-        Event::Network { online } => (NETWORK, json!({ "online": online })),
-        Event::WatchesChanged => (WATCHES_CHANGED, json!({})),
-        Event::JobsRemoved { ids } => (JOBS_REMOVED, json!({ "ids": ids })),
+        Event::Network { online } => Some((NETWORK, json!({ "online": online }))),
+        Event::WatchesChanged => Some((WATCHES_CHANGED, json!({}))),
+        Event::JobsAdded { .. } | Event::JobState { .. } | Event::JobsRemoved { .. } => None,
     }
 }
 
 async fn forward(app: AppHandle, mut events: Receiver<Event>, stop: CancellationToken) {
+    let mut gathered = QueueChanges::default();
+    let mut send_at: Option<tokio::time::Instant> = None;
     loop {
         let received = tokio::select! {
             _ = stop.cancelled() => return,
+            _ = tokio::time::sleep_until(send_at.unwrap_or_else(tokio::time::Instant::now)), if send_at.is_some() => {
+                send_at = None;
+                report(app.emit(QUEUE_CHANGES, std::mem::take(&mut gathered)));
+                continue;
+            }
             received = events.recv() => received,
         };
-        let sent = match received {
+        match received {
             Ok(event) => {
-                let (name, payload) = ui_event(&event);
-                app.emit(name, payload)
+                if let Some((name, payload)) = gathered.gather(event).as_ref().and_then(ui_event) {
+                    report(app.emit(name, payload));
+                }
             }
             Err(RecvError::Lagged(missed)) => {
                 tracing::debug!(missed, "event forwarder lagged; asking the UI to reload");
-                app.emit(RESYNC, ())
+                gathered = QueueChanges::default();
+                send_at = None;
+                report(app.emit(RESYNC, ()));
             }
-            Err(RecvError::Closed) => return,
-        };
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "could not send an event to the window");
+            Err(RecvError::Closed) => {
+                if !gathered.is_empty() {
+                    report(app.emit(QUEUE_CHANGES, gathered));
+                }
+                return;
+            }
         }
+        if send_at.is_none() && !gathered.is_empty() {
+            send_at = Some(tokio::time::Instant::now() + QUEUE_CHANGES_PERIOD);
+        }
+    }
+}
+
+fn report(sent: tauri::Result<()>) {
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "could not send an event to the window");
     }
 }
 
@@ -126,33 +183,48 @@ mod tests {
     use hoist_core::model::{JobId, JobState};
 
     #[test]
-    fn lifecycle_events_become_the_payloads_the_ui_types_declare() {
-        let (name, payload) = ui_event(&Event::JobsAdded {
-            ids: vec![JobId(1), JobId(2)],
-        });
-        assert_eq!((name, payload), (JOBS_ADDED, json!({ "ids": [1, 2] })));
-
-        let (name, payload) = ui_event(&Event::JobState {
-            id: JobId(7),
-            state: JobState::Failed,
-            error: Some("access denied".into()),
-        });
-        assert_eq!(name, JOB_STATE);
+    fn queue_events_are_gathered_in_order_and_others_pass_through() {
+        let mut gathered = QueueChanges::default();
+        assert!(gathered.is_empty());
+        for event in [
+            Event::JobsAdded {
+                ids: vec![JobId(1), JobId(2)],
+            },
+            Event::JobState {
+                id: JobId(1),
+                state: JobState::Running,
+                error: None,
+            },
+            Event::JobState {
+                id: JobId(1),
+                state: JobState::Failed,
+                error: Some("access denied".into()),
+            },
+            Event::JobsRemoved {
+                ids: vec![JobId(9)],
+            },
+        ] {
+            assert_eq!(gathered.gather(event), None);
+        }
         assert_eq!(
-            payload,
-            json!({ "id": 7, "state": "failed", "error": "access denied" })
+            serde_json::to_value(&gathered).unwrap(),
+            json!({
+                "added": [1, 2],
+                "states": [
+                    { "id": 1, "state": "running", "error": null },
+                    { "id": 1, "state": "failed", "error": "access denied" },
+                ],
+                "removed": [9],
+            })
         );
-
-        let (_, payload) = ui_event(&Event::JobState {
-            id: JobId(7),
-            state: JobState::Running,
-            error: None,
-        });
-        assert_eq!(payload["error"], Value::Null);
-
+        let network = gathered.gather(Event::Network { online: false });
         assert_eq!(
-            ui_event(&Event::Network { online: false }),
-            (NETWORK, json!({ "online": false }))
+            network.as_ref().and_then(ui_event),
+            Some((NETWORK, json!({ "online": false })))
+        );
+        assert_eq!(
+            ui_event(&Event::WatchesChanged),
+            Some((WATCHES_CHANGED, json!({})))
         );
     }
 

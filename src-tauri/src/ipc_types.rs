@@ -1,8 +1,9 @@
 //! The UI's IPC types are generated from the Rust types (ts-rs): `ui/src/ipc/generated.ts`
 //! holds one TypeScript declaration per type that crosses the bridge, so the two sides cannot
 //! drift. The test below fails when the file differs from what the Rust types say; regenerate
-//! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. Event payloads built with
-//! `json!` in `events.rs` are checked by that module's own tests instead.
+//! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. The queue's events
+//! (`QueueChanges`) are generated too; the few payloads built with `json!` in `events.rs` are
+//! checked by that module's own tests instead.
 
 #[cfg(test)]
 mod tests {
@@ -10,6 +11,7 @@ mod tests {
     use crate::commands::engine::EngineStatus;
     use crate::commands::watches::WatchForm;
     use crate::error::UiError;
+    use crate::events::{JobStateChange, QueueChanges};
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
     use hoist_core::model::{
         Destination, DestinationId, DestinationKind, Direction, Job, JobId, JobState, Outcome,
@@ -58,6 +60,8 @@ mod tests {
             declaration::<Removal>(&config),
             declaration::<JobProgress>(&config),
             declaration::<ProgressSnapshot>(&config),
+            declaration::<JobStateChange>(&config),
+            declaration::<QueueChanges>(&config),
             declaration::<Skipped>(&config),
             declaration::<EnqueueReport>(&config),
             declaration::<Place>(&config),

@@ -41,13 +41,14 @@ it('prints queue view figures for 100,000 jobs', async () => {
     batches.push(performance.now() - t);
   }
 
-  // Lifecycle events, as a watch finishing small files sends them: each one re-renders.
+  // Lifecycle events one per message (the shell gathers those of 100 ms into one; this is the
+  // worst case): each one re-renders.
   const lifecycle = (from: number): number[] => {
     const costs: number[] = [];
     for (let i = 0; i < 1000; i++) {
       const id = from + i;
       const t = performance.now();
-      ipc.emit('hoist://job-state', { id, state: i % 2 === 0 ? 'running' : 'completed', error: null });
+      ipc.emit('hoist://queue-changes', { added: [], states: [{ id, state: i % 2 === 0 ? 'running' : 'completed', error: null }], removed: [] });
       costs.push(performance.now() - t);
     }
     return costs;

@@ -1,10 +1,10 @@
 // The queue window's controller: subscribes to the shell's events, keeps the QueueState, calls
 // commands for the row buttons, and hands every new state to the view. Reloads of the job list
 // are coalesced: a burst of lifecycle events causes one `list_jobs` call, not one per event.
-import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, UiError, Unlisten } from './ipc/types';
+import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, QueueChanges, UiError, Unlisten } from './ipc/types';
 import { toUiError } from './ipc/types';
 import type { Action, Filter, Notice, QueueState } from './state';
-import { applyJobState, applyProgress, initialState, withBusy, withFilter, withJobs, withoutJobs, withWatches } from './state';
+import { applyJobState, applyProgress, initialState, withAddedJobs, withBusy, withFilter, withJobs, withoutJobs, withWatches } from './state';
 import type { BulkAction } from './view';
 import { QueueView, button, el } from './view';
 import { DestinationsView } from './destinations';
@@ -56,6 +56,9 @@ export class QueueApp {
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
+  /** Ids of added jobs being fetched: their state changes are already in what the fetch gets. */
+  private readonly fetching = new Set<JobId>();
+  private readonly fetches = new Set<Promise<void>>();
   private disposed = false;
 
   constructor(
@@ -147,24 +150,13 @@ export class QueueApp {
   /** Subscribes first, then loads, so no change between the two is lost. */
   async start(): Promise<void> {
     await Promise.all([
-      this.on('hoist://jobs-added', () => {
-        this.scheduleReload();
-        this.scheduleWatchesReload();
-      }),
+      this.on('hoist://queue-changes', (changes) => this.applyChanges(changes)),
       this.on('hoist://watches-changed', () => this.scheduleWatchesReload(true)),
       this.on('hoist://resync', () => this.scheduleReload()),
-      this.on('hoist://jobs-removed', ({ ids }) => this.set(withoutJobs(this.state, ids))),
-      this.on('hoist://job-state', (event) => {
-        const { state, known } = applyJobState(this.state, event);
-        this.set(state);
-        if (!known) this.scheduleReload();
-        if (event.state === 'completed') this.refreshBrowseFor(event.id);
-        if (this.tab === 'watches' && this.state.jobs.get(event.id)?.watch != null) this.scheduleWatchesReload();
-      }),
       this.on('hoist://progress', (snapshot) => {
         const { state, unknown } = applyProgress(this.state, snapshot);
         this.set(state);
-        if (unknown.length > 0) this.scheduleReload();
+        if (unknown.some((id) => !this.fetching.has(id))) this.scheduleReload();
       }),
       this.on('hoist://network', ({ online }) => this.set({ ...this.state, online })),
       this.on('hoist://engine', (status) => this.setEngine(status)),
@@ -246,12 +238,59 @@ export class QueueApp {
     return this.reloading;
   }
 
-  /** Resolves once no reload is scheduled or running (for tests and callers that need a settled list). */
+  /** Resolves once no reload or fetch is scheduled or running (for tests and callers that need a settled list). */
   async whenIdle(): Promise<void> {
-    while (this.reloadTimer || this.reloading) {
+    while (this.reloadTimer || this.reloading || this.fetches.size > 0) {
       if (this.reloading) await this.reloading;
+      else if (this.fetches.size > 0) await Promise.all([...this.fetches]);
       else await new Promise((resolve) => setTimeout(resolve, this.reloadDelayMs + 1));
     }
+  }
+
+  /**
+   * One `hoist://queue-changes` message: jobs the core took off the queue leave the list, state
+   * changes apply in place (O(1) each), and added jobs are fetched by id and appended, so a
+   * burst of a watch's files never reloads the whole queue. A change to a job the list does not
+   * know (another process added it) reloads it.
+   */
+  private applyChanges(changes: QueueChanges): void {
+    let state = this.state;
+    if (changes.removed.length > 0) state = withoutJobs(state, changes.removed);
+    const added = new Set(changes.added);
+    let unknown = false;
+    let watched = false;
+    for (const change of changes.states) {
+      if (added.has(change.id) || this.fetching.has(change.id)) continue;
+      const applied = applyJobState(state, change);
+      state = applied.state;
+      unknown ||= !applied.known;
+      watched ||= state.jobs.get(change.id)?.watch != null;
+      if (change.state === 'completed') this.refreshBrowseFor(change.id);
+    }
+    this.set(state);
+    if (unknown) this.scheduleReload();
+    if (watched) this.scheduleWatchesReload();
+    if (changes.added.length > 0) {
+      this.fetchAdded(changes.added);
+      this.scheduleWatchesReload();
+    }
+  }
+
+  private fetchAdded(ids: JobId[]): void {
+    for (const id of ids) this.fetching.add(id);
+    const fetch: Promise<void> = this.ipc
+      .jobsById(ids)
+      .then(
+        (jobs) => {
+          if (!this.disposed) this.set(withAddedJobs(this.state, jobs));
+        },
+        () => this.scheduleReload(),
+      )
+      .finally(() => {
+        for (const id of ids) this.fetching.delete(id);
+        this.fetches.delete(fetch);
+      });
+    this.fetches.add(fetch);
   }
 
   private async on<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<void> {

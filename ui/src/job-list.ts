@@ -19,11 +19,7 @@ export class JobList {
   constructor(jobs: readonly Job[] = []) {
     this.items = jobs.slice();
     for (const state of JOB_STATES) this.byState.set(state, []);
-    this.items.forEach((job, i) => {
-      this.position.set(job.id, i);
-      this.byState.get(job.state)!.push(i);
-      this.count(job, 1);
-    });
+    this.items.forEach((job, i) => this.index(job, i));
   }
 
   get length(): number {
@@ -70,6 +66,19 @@ export class JobList {
     return this.restingBytesDone;
   }
 
+  /** Appends `jobs` in place if each comes after the last job (ids ascending, none known);
+   * false, changing nothing, otherwise. */
+  append(jobs: readonly Job[]): boolean {
+    let last = this.items.length > 0 ? this.items[this.items.length - 1]!.id : -Infinity;
+    for (const job of jobs) {
+      if (job.id <= last) return false;
+      last = job.id;
+    }
+    for (const job of jobs) this.index(job, this.items.push(job) - 1);
+    if (jobs.length > 0) this.version++;
+    return true;
+  }
+
   /** A new list without `ids`: O(n), for the rare batch the core takes off the queue. */
   without(ids: readonly JobId[]): JobList {
     const gone = new Set(ids);
@@ -92,6 +101,13 @@ export class JobList {
     this.items[i] = job;
     this.version++;
     return true;
+  }
+
+  /** Records the job at position `i` (the last so far) in the lookups and totals. */
+  private index(job: Job, i: number): void {
+    this.position.set(job.id, i);
+    this.byState.get(job.state)!.push(i);
+    this.count(job, 1);
   }
 
   private count(job: Job, sign: 1 | -1): void {

@@ -11,7 +11,7 @@ import type {
   JobId,
   JobProgress,
   JobState,
-  JobStateEvent,
+  JobStateChange,
   ProgressSnapshot,
   Watch,
   WatchId,
@@ -122,6 +122,17 @@ export function withJobs(state: QueueState, jobs: readonly Job[]): QueueState {
   return { ...state, jobs: list, progress, busy };
 }
 
+/** Adds jobs fetched after the core said they were added: appended in place when they come
+ * after the list (the usual case: ids grow), else merged in queue (id) order. A job the list
+ * holds already (a reload got it first) is replaced by the fetched one. */
+export function withAddedJobs(state: QueueState, jobs: readonly Job[]): QueueState {
+  if (state.jobs.append(jobs)) return { ...state };
+  const fetched = new Map(jobs.map((j) => [j.id, j]));
+  const merged = state.jobs.all().filter((j) => !fetched.has(j.id)).concat(jobs);
+  merged.sort((a, b) => a.id - b.id);
+  return withJobs(state, merged);
+}
+
 /** Drops jobs the core took off the queue, with their progress and busy marks. */
 export function withoutJobs(state: QueueState, ids: readonly JobId[]): QueueState {
   return withJobs(state, state.jobs.without(ids).all());
@@ -132,7 +143,7 @@ export function withoutJobs(state: QueueState, ids: readonly JobId[]): QueueStat
  * the job is not in the list yet (added by another process, or the list is stale): the caller
  * should reload.
  */
-export function applyJobState(state: QueueState, event: JobStateEvent): { state: QueueState; known: boolean } {
+export function applyJobState(state: QueueState, event: JobStateChange): { state: QueueState; known: boolean } {
   const old = state.jobs.get(event.id);
   if (!old) return { state, known: false };
   const job: Job = {

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeEnqueue, QueueApp } from '../src/app';
 import { makeJob, MockIpc } from '../src/ipc/mock';
 import { mountApp, settle } from './helpers';
-import type { Job } from '../src/ipc/types';
+import type { Job, QueueChanges } from '../src/ipc/types';
+
+/** A `hoist://queue-changes` payload with only the given lists filled. */
+function changes(some: Partial<QueueChanges>): QueueChanges {
+  return { added: [], states: [], removed: [], ...some };
+}
 
 let root: HTMLElement;
 let app: QueueApp | null = null;
@@ -170,26 +175,45 @@ describe('queue window', () => {
     expect(ipc.count('listJobs')).toBe(before);
   });
 
-  it('applies state events in place and reloads once for a burst of unknown jobs', async () => {
+  it('applies state changes in place, fetches added jobs by id and reloads once for a burst of unknown jobs', async () => {
     const ipc = await mount([makeJob({ id: 1, state: 'running' })]);
-    ipc.emit('hoist://job-state', { id: 1, state: 'failed', error: 'Bucket does not exist' });
+    ipc.emit('hoist://queue-changes', changes({ states: [{ id: 1, state: 'failed', error: 'Bucket does not exist' }] }));
     expect(row(1).querySelector('.message')?.textContent).toBe('Bucket does not exist');
     expect(buttons(1)).toEqual(['Retry', 'Cancel', 'Remove']);
 
+    // Added jobs are fetched by id, not by reloading the list; their state changes in the same
+    // message are already in what the fetch gets.
     const before = ipc.count('listJobs');
-    ipc.jobs.push(makeJob({ id: 2 }), makeJob({ id: 3 }));
-    ipc.emit('hoist://jobs-added', { ids: [2, 3] });
-    ipc.emit('hoist://job-state', { id: 2, state: 'running', error: null });
-    ipc.emit('hoist://job-state', { id: 3, state: 'running', error: null });
+    ipc.jobs.push(makeJob({ id: 2, state: 'running' }), makeJob({ id: 3, state: 'running' }));
+    ipc.emit(
+      'hoist://queue-changes',
+      changes({
+        added: [2, 3],
+        states: [
+          { id: 2, state: 'running', error: null },
+          { id: 3, state: 'running', error: null },
+        ],
+      }),
+    );
+    await app!.whenIdle();
+    expect(ipc.count('listJobs')).toBe(before);
+    expect(ipc.count('jobsById')).toBe(1);
+    expect(root.querySelectorAll('.row').length).toBe(3);
+    expect(row(3).dataset['state']).toBe('running');
+
+    // A change to a job nobody said was added (another process queued it) reloads once.
+    ipc.jobs.push(makeJob({ id: 4 }), makeJob({ id: 5 }));
+    ipc.emit('hoist://queue-changes', changes({ states: [{ id: 4, state: 'running', error: null }] }));
+    ipc.emit('hoist://queue-changes', changes({ states: [{ id: 5, state: 'running', error: null }] }));
     await app!.whenIdle();
     expect(ipc.count('listJobs')).toBe(before + 1);
-    expect(root.querySelectorAll('.row').length).toBe(3);
+    expect(root.querySelectorAll('.row').length).toBe(5);
   });
 
   it('drops the rows of jobs the core took off the queue without reloading the list', async () => {
     const ipc = await mount([makeJob({ id: 1, state: 'completed' }), makeJob({ id: 2, state: 'completed' }), makeJob({ id: 3 })]);
     const before = ipc.count('listJobs');
-    ipc.emit('hoist://jobs-removed', { ids: [1, 2] });
+    ipc.emit('hoist://queue-changes', changes({ removed: [1, 2] }));
     expect([...root.querySelectorAll<HTMLElement>('.row')].map((r) => r.dataset['id'])).toEqual(['3']);
     expect(root.querySelector('.summary')?.textContent).toBe('1 queued');
     await app!.whenIdle();
@@ -250,7 +274,7 @@ describe('queue window', () => {
     expect(ipc.listenerCount('hoist://progress')).toBe(1);
     app!.dispose();
     expect(ipc.listenerCount('hoist://progress')).toBe(0);
-    expect(ipc.listenerCount('hoist://job-state')).toBe(0);
+    expect(ipc.listenerCount('hoist://queue-changes')).toBe(0);
   });
 });
 

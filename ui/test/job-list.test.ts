@@ -55,4 +55,14 @@ describe('JobList', () => {
     source.reverse();
     expect(ids(list, 'all')).toEqual([1, 2, 3, 4]);
   });
+
+  it('appends jobs that come after it, and refuses ones that do not', () => {
+    const list = new JobList(jobs);
+    expect(list.append([makeJob({ id: 5, state: 'queued', bytes_total: 50 })])).toBe(true);
+    expect(ids(list, 'queued')).toEqual([1, 3, 5]);
+    expect(list.bytes).toBe(1050);
+    expect(list.append([makeJob({ id: 9 }), makeJob({ id: 7 })])).toBe(false);
+    expect(list.append([makeJob({ id: 3 })])).toBe(false);
+    expect(ids(list, 'all')).toEqual([1, 2, 3, 4, 5]);
+  });
 });

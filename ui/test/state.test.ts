@@ -10,6 +10,7 @@ import {
   rowView,
   statusLine,
   summary,
+  withAddedJobs,
   withJobs,
 } from '../src/state';
 
@@ -103,6 +104,18 @@ describe('applyJobState', () => {
     const next = applyJobState(state, { id: 4, state: 'queued', error: null }).state;
     expect(next.jobs.all()[0]!.error_message).toBeNull();
     expect(next.jobs.all()[0]!.error_code).toBeNull();
+  });
+});
+
+describe('withAddedJobs', () => {
+  it('merges jobs that do not come after the list in id order, replacing ones it holds', () => {
+    const state = withJobs(initialState(), [makeJob({ id: 2 }), makeJob({ id: 5 })]);
+    const next = withAddedJobs(state, [makeJob({ id: 3, state: 'running' }), makeJob({ id: 5, state: 'completed' })]);
+    expect(next.jobs.all().map((j) => [j.id, j.state])).toEqual([
+      [2, 'queued'],
+      [3, 'running'],
+      [5, 'completed'],
+    ]);
   });
 });
 

@@ -238,6 +238,11 @@ impl Core {
         self.inner.store.jobs()
     }
 
+    /// The jobs with these ids that are in the queue, in queue order.
+    pub fn jobs_by_id(&self, ids: &[JobId]) -> Result<Vec<Job>> {
+        self.inner.store.jobs_by_id(ids)
+    }
+
     pub fn job(&self, id: JobId) -> Result<Option<Job>> {
         self.inner.store.job(id)
     }

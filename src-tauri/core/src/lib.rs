@@ -46,6 +46,7 @@ pub use credentials::{AccessKey, CredentialStore, Secret};
 pub use destinations::edit::{DestinationChanges, EndpointChange};
 pub use destinations::{BUILTIN_LOCAL_NAME, NewDestination};
 pub use engine::EngineConfig;
+pub use queue::WATCHED_FINISHED_KEPT;
 pub use engine::plan::PlanConfig;
 pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};

@@ -17,6 +17,15 @@ pub async fn list_jobs(core: State<'_, Core>) -> Result<Vec<Job>, UiError> {
     blocking(&core, |core| core.jobs()).await
 }
 
+/// The jobs with these ids, in queue order (ids no longer in the queue are left out): what the
+/// window fetches for the jobs a `hoist://queue-changes` message says were added, instead of the
+/// whole list.
+#[tauri::command]
+pub async fn jobs_by_id(core: State<'_, Core>, ids: Vec<i64>) -> Result<Vec<Job>, UiError> {
+    let ids: Vec<JobId> = ids.into_iter().map(JobId).collect();
+    blocking(&core, move |core| core.jobs_by_id(&ids)).await
+}
+
 #[tauri::command]
 pub async fn pause_jobs(core: State<'_, Core>, ids: Vec<i64>) -> Result<Vec<JobId>, UiError> {
     act(&core, ids, Core::pause).await

@@ -368,6 +368,21 @@ export type ProgressSnapshot = { jobs: Array<JobProgress>,
  */
 online: boolean, };
 
+/**
+ * One job's new state; `error` carries the message when it failed.
+ */
+
+export type JobStateChange = { id: JobId, state: JobState, error: string | null, };
+
+/**
+ * What happened to the queue since the last message, in order within each list: jobs added
+ * (the UI fetches them by id, which gives their state after every change listed here), state
+ * changes, and jobs the core took off the queue on its own (a watch's oldest completed
+ * uploads).
+ */
+
+export type QueueChanges = { added: Array<JobId>, states: Array<JobStateChange>, removed: Array<JobId>, };
+
 export type Skipped = { path: string, reason: string, };
 
 export type EnqueueReport = { 

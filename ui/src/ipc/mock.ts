@@ -59,6 +59,7 @@ export function makeDestination(fields: Partial<Destination> = {}): Destination 
 
 type Command =
   | 'listJobs'
+  | 'jobsById'
   | 'pauseJobs'
   | 'resumeJobs'
   | 'cancelJobs'
@@ -225,6 +226,11 @@ export class MockIpc implements Ipc {
 
   listJobs(): Promise<Job[]> {
     return this.run('listJobs', [], () => this.jobs.map((j) => ({ ...j })));
+  }
+
+  jobsById(ids: JobId[]): Promise<Job[]> {
+    const wanted = new Set(ids);
+    return this.run('jobsById', [ids], () => this.jobs.filter((j) => wanted.has(j.id)).map((j) => ({ ...j })));
   }
 
   pauseJobs(ids: JobId[]): Promise<JobId[]> {

@@ -33,6 +33,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const tauriIpc: Ipc = {
   listJobs: () => call<Job[]>('list_jobs'),
+  jobsById: (ids) => call<Job[]>('jobs_by_id', { ids }),
   pauseJobs: (ids) => call<JobId[]>('pause_jobs', { ids }),
   resumeJobs: (ids) => call<JobId[]>('resume_jobs', { ids }),
   cancelJobs: (ids) => call<JobId[]>('cancel_jobs', { ids }),

@@ -21,6 +21,7 @@ import type {
   Place,
   PresetView,
   ProgressSnapshot,
+  QueueChanges,
   Removal,
   Settings,
   UiError,
@@ -40,16 +41,6 @@ void statesComplete;
 /** A provider preset the add form offers. */
 export type Preset = PresetView;
 
-export interface JobsAddedEvent {
-  ids: JobId[];
-}
-
-export interface JobStateEvent {
-  id: JobId;
-  state: JobState;
-  error: string | null;
-}
-
 export interface NetworkEvent {
   online: boolean;
 }
@@ -60,8 +51,8 @@ export interface DropHoverEvent {
 
 /** Event name -> payload, as emitted by src-tauri/src/events.rs. */
 export interface EventMap {
-  'hoist://jobs-added': JobsAddedEvent;
-  'hoist://job-state': JobStateEvent;
+  /** The queue's changes of the last 100 ms at most: jobs added, state changes, jobs removed. */
+  'hoist://queue-changes': QueueChanges;
   'hoist://network': NetworkEvent;
   'hoist://progress': ProgressSnapshot;
   /** The core's event stream lagged: reload everything. */
@@ -74,8 +65,6 @@ export interface EventMap {
   'hoist://drop-hover': DropHoverEvent;
   /** A watch was added, removed, paused, resumed or edited, or its engine noted a new state. */
   'hoist://watches-changed': Record<string, never>;
-  /** The core took jobs off the queue on its own (a watch's oldest completed uploads). */
-  'hoist://jobs-removed': JobsAddedEvent;
 }
 
 export type EventName = keyof EventMap;
@@ -85,6 +74,8 @@ export type Unlisten = () => void;
 /** The commands and events the UI uses; implemented by ipc/tauri.ts and ipc/mock.ts. */
 export interface Ipc {
   listJobs(): Promise<Job[]>;
+  /** The jobs with these ids still in the queue, in queue order. */
+  jobsById(ids: JobId[]): Promise<Job[]>;
   /** Each returns the ids that actually changed state. */
   pauseJobs(ids: JobId[]): Promise<JobId[]>;
   resumeJobs(ids: JobId[]): Promise<JobId[]>;

@@ -10,4 +10,4 @@
 mod scheduler;
 
 pub use crate::model::transition::{Action, refusal_message, transition};
-pub use scheduler::{Scheduler, Until};
+pub use scheduler::{Scheduler, Until, WATCHED_FINISHED_KEPT};

@@ -140,6 +140,26 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The jobs with these ids that exist, by id (the queue's order), in one read transaction.
+    pub fn jobs_by_id(&self, ids: &[JobId]) -> Result<Vec<Job>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut jobs = Vec::with_capacity(ids.len());
+        {
+            let mut stmt = tx.prepare_cached(&format!("{SELECT} WHERE j.id = ?1"))?;
+            for id in ids {
+                if let Some(job) = stmt.query_row([id.0], job_from_row).optional()? {
+                    jobs.push(job);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(jobs)
+    }
+
     pub fn job(&self, id: JobId) -> Result<Option<Job>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE j.id = ?1"))?;

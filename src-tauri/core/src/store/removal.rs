@@ -284,11 +284,11 @@ mod tests {
         let scanned = queue(scans, 5);
         let played = queue(music, 3);
         // Scans: four completed, one still queued; music: all three completed.
-        for id in scanned[..4].iter().chain(&played) {
+        let by_hand = store_jobs_by_hand(&store, &destination);
+        for id in scanned[..4].iter().chain(&played).chain([&by_hand]) {
+            act(&store, *id, Action::Start);
             act(&store, *id, Action::Complete);
         }
-        let by_hand = store_jobs_by_hand(&store, &destination);
-        act(&store, by_hand, Action::Complete);
 
         let removed = store.prune_watched_finished(2).unwrap();
         assert_eq!(removed, vec![scanned[0], scanned[1], played[0]]);

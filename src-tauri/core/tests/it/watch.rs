@@ -342,7 +342,7 @@ async fn a_paused_watch_queues_nothing_until_resumed_then_finds_what_came_meanwh
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_burst_of_twenty_thousand_files_is_uploaded_completely() {
+async fn a_burst_of_twenty_thousand_files_is_uploaded_completely_and_the_queue_keeps_the_newest() {
     let setup = Setup::new();
     let (folder, watch) = setup.watch("burst", |_| {});
     let engine = setup.start();
@@ -374,7 +374,30 @@ async fn a_burst_of_twenty_thousand_files_is_uploaded_completely() {
             format!("{batch}/{i}").as_bytes()
         );
     }
-    assert_eq!(setup.core.jobs().unwrap().len(), 20_000, "each file once");
+    // Each file once: the newest job is the 20,000th ever queued (job ids count up, and the
+    // newest are the ones kept). The queue keeps the newest completed uploads only, the
+    // watch's index the rest.
+    let jobs = setup.core.jobs().unwrap();
+    assert_eq!(jobs.iter().map(|j| j.id.0).max(), Some(20_000));
+    assert!(
+        (hoist_core::WATCHED_FINISHED_KEPT..=hoist_core::WATCHED_FINISHED_KEPT + 100)
+            .contains(&jobs.len()),
+        "{} jobs stayed in the queue",
+        jobs.len()
+    );
+    let mut keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), jobs.len(), "a file was queued twice");
+    stop(engine).await;
+    // The next start prunes the rest down to the newest 1,000.
+    let engine = setup.start();
+    until("the queue holds the newest 1,000", || {
+        setup.core.jobs().unwrap().len() == hoist_core::WATCHED_FINISHED_KEPT
+    })
+    .await;
+    let watch = setup.core.find_watch(&watch.id.to_string()).unwrap();
+    assert_eq!(watch.uploaded, 20_000, "pruned uploads still count");
     stop(engine).await;
 }
 
