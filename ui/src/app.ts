@@ -1,7 +1,7 @@
 // The queue window's controller: subscribes to the shell's events, keeps the QueueState, calls
 // commands for the row buttons, and hands every new state to the view. Reloads of the job list
 // are coalesced: a burst of lifecycle events causes one `list_jobs` call, not one per event.
-import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, QueueChanges, UiError, Unlisten } from './ipc/types';
+import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, JobStateChange, QueueChanges, UiError, Unlisten } from './ipc/types';
 import { toUiError } from './ipc/types';
 import type { Action, Filter, Notice, QueueState } from './state';
 import { applyJobState, applyProgress, initialState, withAddedJobs, withBusy, withFilter, withJobs, withoutJobs, withWatches } from './state';
@@ -56,8 +56,11 @@ export class QueueApp {
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
-  /** Ids of added jobs being fetched: their state changes are already in what the fetch gets. */
-  private readonly fetching = new Set<JobId>();
+  /**
+   * Added jobs being fetched, each with the state changes that arrived after its fetch was sent:
+   * the answer may have been read before them, so they are applied to it once it is in.
+   */
+  private readonly fetching = new Map<JobId, JobStateChange[]>();
   private readonly fetches = new Set<Promise<void>>();
   private disposed = false;
 
@@ -260,12 +263,18 @@ export class QueueApp {
     let unknown = false;
     let watched = false;
     for (const change of changes.states) {
-      if (added.has(change.id) || this.fetching.has(change.id)) continue;
+      if (change.state === 'completed') this.refreshBrowseFor(change.id);
+      // A job added in this message is fetched after it, so the fetch reads these changes.
+      if (added.has(change.id)) continue;
+      const pending = this.fetching.get(change.id);
+      if (pending) {
+        pending.push(change);
+        continue;
+      }
       const applied = applyJobState(state, change);
       state = applied.state;
       unknown ||= !applied.known;
       watched ||= state.jobs.get(change.id)?.watch != null;
-      if (change.state === 'completed') this.refreshBrowseFor(change.id);
     }
     this.set(state);
     if (unknown) this.scheduleReload();
@@ -277,12 +286,17 @@ export class QueueApp {
   }
 
   private fetchAdded(ids: JobId[]): void {
-    for (const id of ids) this.fetching.add(id);
+    for (const id of ids) this.fetching.set(id, []);
     const fetch: Promise<void> = this.ipc
       .jobsById(ids)
       .then(
         (jobs) => {
-          if (!this.disposed) this.set(withAddedJobs(this.state, jobs));
+          if (this.disposed) return;
+          let state = withAddedJobs(this.state, jobs);
+          for (const id of ids) {
+            for (const change of this.fetching.get(id) ?? []) state = applyJobState(state, change).state;
+          }
+          this.set(state);
         },
         () => this.scheduleReload(),
       )

@@ -210,6 +210,18 @@ describe('queue window', () => {
     expect(root.querySelectorAll('.row').length).toBe(5);
   });
 
+  it('a job that finished while it was being fetched showed the state the fetch read, not its last one', async () => {
+    const ipc = await mount([]);
+    ipc.jobs.push(makeJob({ id: 2, state: 'running' }));
+    // The mock answers jobsById when it is called, so the fetch holds 'running'; the completion
+    // comes in the next message, before the answer is applied.
+    ipc.emit('hoist://queue-changes', changes({ added: [2] }));
+    ipc.jobs[0]!.state = 'completed';
+    ipc.emit('hoist://queue-changes', changes({ states: [{ id: 2, state: 'completed', error: null }] }));
+    await app!.whenIdle();
+    expect(row(2).dataset['state']).toBe('completed');
+  });
+
   it('drops the rows of jobs the core took off the queue without reloading the list', async () => {
     const ipc = await mount([makeJob({ id: 1, state: 'completed' }), makeJob({ id: 2, state: 'completed' }), makeJob({ id: 3 })]);
     const before = ipc.count('listJobs');

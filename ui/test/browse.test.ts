@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { QueueApp } from '../src/app';
 import { OBJECT_ROW_HEIGHT } from '../src/browse';
 import { crumbs, deleteQuestion, initialBrowse, matchesSearch, nameOf, parentOf, select, visibleEntries } from '../src/browse-state';
@@ -94,6 +94,14 @@ describe('the Browse view', () => {
     q<HTMLButtonElement>('.crumb:not(.current)').click();
     await settle();
     expect(names()).toEqual(['a/', 'b.txt', 'c.txt']);
+  });
+
+  it('an upload queued and finished within one message of the core refreshed the folder shown', async () => {
+    const ipc = await browse(['a.jpg']);
+    ipc.jobs.push(makeJob({ id: 7, state: 'completed', key: 'new.jpg', destination_name: 'photos' }));
+    ipc.objects.set('new.jpg', makeObject('new.jpg'));
+    ipc.emit('hoist://queue-changes', { added: [7], states: [{ id: 7, state: 'completed', error: null }], removed: [] });
+    await vi.waitFor(() => expect(names()).toEqual(['a.jpg', 'new.jpg']), { timeout: 3000, interval: 50 });
   });
 
   it('loads pages as the list scrolls and keeps the DOM small with 100,000 keys', async () => {

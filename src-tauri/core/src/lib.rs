@@ -46,7 +46,6 @@ pub use credentials::{AccessKey, CredentialStore, Secret};
 pub use destinations::edit::{DestinationChanges, EndpointChange};
 pub use destinations::{BUILTIN_LOCAL_NAME, NewDestination};
 pub use engine::EngineConfig;
-pub use queue::WATCHED_FINISHED_KEPT;
 pub use engine::plan::PlanConfig;
 pub use engine::retry::RetryPolicy;
 pub use error::{Error, ErrorKind, Result};
@@ -57,6 +56,7 @@ pub use facade::{
     WatchRequest,
 };
 pub use model::{Watch, WatchId, WatchState};
+pub use queue::WATCHED_FINISHED_KEPT;
 pub use store::{Preferences, QueueCounts, Removal, TransferTotals};
 pub use tokio_util::sync::CancellationToken;
 pub use watcher::DEFAULT_IGNORES;

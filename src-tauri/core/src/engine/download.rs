@@ -362,8 +362,9 @@ async fn fetch_span(ctx: &JobContext, row: &DownloadRow, number: u64) -> Result<
         })
         .await?;
     let length = receipt.length;
-    ctx.store
-        .save_download_span(ctx.job.id, &SpanRow { number, receipt })?;
+    let id = ctx.job.id;
+    ctx.commit(move |store| store.save_download_span(id, &SpanRow { number, receipt }))
+        .await?;
     ctx.counters.finish(slot, length);
     Ok(())
 }

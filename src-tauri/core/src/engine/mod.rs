@@ -192,6 +192,19 @@ fn is_multipart_etag(etag: &str) -> bool {
 }
 
 impl JobContext {
+    /// Runs a write to the store on the blocking pool. Each is a durable commit (an fsync of
+    /// the WAL): on a disk that took milliseconds, which a runtime thread then spent not reading
+    /// the sockets of the other parts in flight (issue 19).
+    pub(crate) async fn commit<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || write(&store))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Local, format!("a database write crashed: {e}")))?
+    }
+
     /// The same job under another key.
     fn with_key(&self, key: String) -> JobContext {
         let mut job = self.job.clone();

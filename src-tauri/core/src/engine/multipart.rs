@@ -227,7 +227,8 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
         md5: digest.md5_hex(),
         crc32c: digest.crc32c,
     };
-    ctx.store.save_part(ctx.job.id, &row)?;
+    let id = ctx.job.id;
+    ctx.commit(move |store| store.save_part(id, &row)).await?;
     ctx.counters.finish(number, length);
     Ok(())
 }
