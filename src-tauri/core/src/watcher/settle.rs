@@ -43,7 +43,6 @@ impl Settler {
         self.waiting.insert(relative, Sighting { stat, since: now });
     }
 
-    /// Stops waiting for `relative` and everything below it (it was removed).
     /// A sighting from a walk of a file whose modified time says it has not changed for
     /// `unchanged`: its clock is taken to have run that long already (at most the settle time),
     /// so a file found finished at start-up is looked at again at once rather than after
@@ -60,6 +59,7 @@ impl Settler {
         self.saw(relative, Some(stat), since);
     }
 
+    /// Stops waiting for `relative` and everything below it (it was removed).
     pub fn forget(&mut self, relative: &Path) {
         self.waiting.retain(|path, _| !path.starts_with(relative));
     }
