@@ -1,9 +1,11 @@
 //! The one error type commands return to the web view. It serializes to
-//! `{ "code": "...", "message": "..." }` (ui/src/ipc/types.ts `UiError`): `code` is the core's
-//! stable [`hoist_core::ErrorKind::code`] so the UI can branch on it, `message` is the human text
-//! that names the fix. Failures of the shell itself (a task that panicked) use the code
-//! `internal`.
+//! `{ "code": "...", "message": "...", "hint": "..." }` (ui/src/ipc/types.ts `UiError`): `code`
+//! is the core's stable [`hoist_core::ErrorKind::code`] so the UI can branch on it, `message` is
+//! the human text, and `hint`, when the core said what the user can do ([`Fix`]), says how in
+//! the window's words (the CLI says it in flags, `cli::hint`). Failures of the shell itself (a
+//! task that panicked) use the code `internal`.
 
+use hoist_core::error::Fix;
 use serde::Serialize;
 use std::fmt;
 
@@ -11,6 +13,9 @@ use std::fmt;
 pub struct UiError {
     pub code: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hint: Option<String>,
 }
 
 impl UiError {
@@ -18,6 +23,7 @@ impl UiError {
         UiError {
             code: "internal".to_owned(),
             message: message.into(),
+            hint: None,
         }
     }
 }
@@ -27,7 +33,27 @@ impl From<hoist_core::Error> for UiError {
         UiError {
             code: err.kind().code().to_owned(),
             message: err.message().to_owned(),
+            hint: err.fix().map(window_hint),
         }
+    }
+}
+
+/// What to do about `fix` in the window: where the control is, not a command.
+fn window_hint(fix: &Fix) -> String {
+    match fix {
+        Fix::ChooseDestination => "Choose a destination in the toolbar.".into(),
+        Fix::NameBucket { destination } => {
+            format!("Give '{destination}' a bucket: Destinations, Edit.")
+        }
+        Fix::Give { setting } => format!("Fill in the {setting} field."),
+        Fix::EditDestination {
+            destination,
+            setting: "keys",
+        } => format!("Enter new keys for '{destination}': Destinations, Edit."),
+        Fix::EditDestination {
+            destination,
+            setting,
+        } => format!("Change the {setting} of '{destination}': Destinations, Edit."),
     }
 }
 
@@ -58,6 +84,25 @@ mod tests {
         ));
         assert_eq!(err.code, "no_such_bucket");
         assert_eq!(err.message, "bucket 'x' does not exist");
+        assert_eq!(err.hint, None);
+    }
+
+    #[test]
+    fn a_core_fix_reached_the_window_as_a_hint_in_its_words() {
+        let err = UiError::from(
+            Error::new(ErrorKind::AccessDenied, "the keys of 'r2' were refused").with_fix(
+                Fix::EditDestination {
+                    destination: "r2".into(),
+                    setting: "keys",
+                },
+            ),
+        );
+        assert_eq!(
+            err.hint.as_deref(),
+            Some("Enter new keys for 'r2': Destinations, Edit.")
+        );
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["hint"], "Enter new keys for 'r2': Destinations, Edit.");
     }
 
     #[test]

@@ -2,11 +2,12 @@
 // commands for the row buttons, and hands every new state to the view. Reloads of the job list
 // are coalesced: a burst of lifecycle events causes one `list_jobs` call, not one per event.
 import type { EngineStatus, EnqueueReport, EventMap, EventName, Ipc, JobId, JobStateChange, QueueChanges, UiError, Unlisten } from './ipc/types';
-import { toUiError } from './ipc/types';
+import { errorText, toUiError } from './ipc/types';
 import type { Action, Filter, Notice, QueueState } from './state';
 import { applyJobState, applyProgress, initialState, withAddedJobs, withBusy, withFilter, withJobs, withoutJobs, withWatches } from './state';
 import type { BulkAction } from './view';
-import { QueueView, button, el } from './view';
+import { QueueView } from './view';
+import { button, el } from './dom';
 import { DestinationsView } from './destinations';
 import { BrowseView } from './browse';
 import { SettingsView } from './settings';
@@ -395,7 +396,7 @@ export class QueueApp {
   }
 
   private showError(error: UiError): void {
-    this.setNotice({ kind: 'error', text: error.message });
+    this.setNotice({ kind: 'error', text: errorText(error) });
   }
 
   private setNotice(notice: Notice | null): void {

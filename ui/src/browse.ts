@@ -5,8 +5,8 @@
 // or the keyboard; act on the selection: Download (into a folder picked in the system's picker),
 // Delete (asks first), Copy link, Copy key, Details.
 // Files dropped while this view is shown upload into the folder shown.
-import type { Destination, Ipc, ObjectDetails, Place } from './ipc/types';
-import { toUiError } from './ipc/types';
+import type { Destination, Ipc, ObjectDetails, Place, UiError } from './ipc/types';
+import { errorText, toUiError } from './ipc/types';
 import type { BrowseState, Entry, SortKey } from './browse-state';
 import {
   addPage,
@@ -23,7 +23,7 @@ import {
   visibleEntries,
 } from './browse-state';
 import { formatBytes } from './format';
-import { button, el } from './view';
+import { button, el } from './dom';
 
 /** Row height in pixels; keep in step with `.object-row` in styles.css. */
 export const OBJECT_ROW_HEIGHT = 36;
@@ -161,7 +161,7 @@ export class BrowseView {
     try {
       this.destinations = await this.ipc.listDestinations();
     } catch (e) {
-      this.showMessage(toUiError(e).message);
+      this.showMessage(errorText(e));
       return;
     }
     this.chooser.replaceChildren(
@@ -404,7 +404,7 @@ export class BrowseView {
       await this.ipc.copyText(url);
       this.status(`Link copied; it works for ${this.expiry.selectedOptions[0]?.textContent ?? ''}`);
     } catch (e) {
-      this.showMessage(toUiError(e).message);
+      this.showMessage(errorText(e));
     }
   }
 
@@ -424,7 +424,7 @@ export class BrowseView {
     try {
       this.renderDetails(await this.ipc.objectDetails(this.place(), chosen[0]!.key));
     } catch (e) {
-      this.showMessage(toUiError(e).message);
+      this.showMessage(errorText(e));
     }
   }
 
@@ -535,7 +535,7 @@ export class BrowseView {
 }
 
 /** A listing failure in words that say what to do. */
-function explain(error: { code: string; message: string }): string {
+function explain(error: UiError): string {
   switch (error.code) {
     case 'access_denied':
       return `${error.message}. The key may write but not list: it needs s3:ListBucket to browse.`;
@@ -544,6 +544,6 @@ function explain(error: { code: string; message: string }): string {
     case 'no_such_bucket':
       return `${error.message}. Check the destination's bucket in Destinations.`;
     default:
-      return error.message;
+      return errorText(error);
   }
 }

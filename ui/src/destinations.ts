@@ -2,7 +2,7 @@
 // form for adding and editing (provider presets, S3 or folder). Secret fields are write-only:
 // they start empty, are sent once when filled, and nothing the shell returns holds a secret.
 import type { Ipc, Preset, ConnectionReport, Destination, DestinationEdit, DestinationForm } from './ipc/types';
-import { toUiError } from './ipc/types';
+import { errorText } from './ipc/types';
 
 /** The fields that are set, as the Rust side takes them: a field left out, never an undefined
  * one. Every field must be named, so a new Rust field cannot be forgotten here. */
@@ -22,7 +22,7 @@ const NO_FORM_FIELDS = {
   secret_access_key: undefined,
   options: undefined,
 } as const;
-import { button, el } from './view';
+import { button, el, FormMessage } from './dom';
 
 /** Which form fields a provider needs (the rest come from its preset). */
 export function fieldsFor(kind: 's3' | 'local', provider: string): Set<string> {
@@ -68,7 +68,7 @@ export class DestinationsView {
   private readonly listEl: HTMLElement;
   private readonly form: HTMLFormElement;
   private readonly formTitle: HTMLElement;
-  private readonly messageEl: HTMLElement;
+  private readonly message = new FormMessage();
   private readonly testEl: HTMLElement;
   private readonly inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
   private readonly kindSelect: HTMLSelectElement;
@@ -86,8 +86,6 @@ export class DestinationsView {
     this.element = el('section', 'destinations-view');
     this.listEl = el('div', 'destination-list');
     this.listEl.setAttribute('role', 'list');
-    this.messageEl = el('div', 'form-message');
-    this.messageEl.setAttribute('role', 'alert');
     this.testEl = el('div', 'connection-test');
     this.testEl.setAttribute('aria-live', 'polite');
 
@@ -140,7 +138,7 @@ export class DestinationsView {
     this.kindSelect.addEventListener('change', () => this.showFields());
     this.inputs.get('provider')!.addEventListener('change', () => this.showFields());
 
-    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, this.testEl, this.form, this.messageEl);
+    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, this.testEl, this.form, this.message.element);
     root.append(this.element);
     this.startAdd();
   }
@@ -158,7 +156,7 @@ export class DestinationsView {
       this.setPresets(presets);
       this.setDestinations(destinations);
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
   }
 
@@ -214,7 +212,7 @@ export class DestinationsView {
       this.inputs.get('folder')!.value = folder;
       this.folderPicked = true;
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
   }
 
@@ -320,17 +318,17 @@ export class DestinationsView {
         const p = this.editing;
         const edit = this.changes(p);
         await this.ipc.editDestination(p.name, edit);
-        this.say(`Saved ${edit.rename ?? p.name}.`, 'info');
+        this.message.say(`Saved ${edit.rename ?? p.name}.`, 'info');
       } else {
         const form = this.formValues();
-        if (typeof form === 'string') return this.say(form, 'error');
+        if (typeof form === 'string') return this.message.say(form, 'error');
         await this.ipc.addDestination(form);
-        this.say(`Added ${form.name}.`, 'info');
+        this.message.say(`Added ${form.name}.`, 'info');
       }
       this.startAdd();
       this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
   }
 
@@ -341,7 +339,7 @@ export class DestinationsView {
       this.showTest(report);
       this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
-      this.testEl.replaceChildren(el('p', 'error', toUiError(e).message));
+      this.testEl.replaceChildren(el('p', 'error', errorText(e)));
     }
   }
 
@@ -362,15 +360,10 @@ export class DestinationsView {
   private async remove(name: string): Promise<void> {
     try {
       await this.ipc.removeDestination(name);
-      this.say(`Removed ${name}.`, 'info');
+      this.message.say(`Removed ${name}.`, 'info');
       this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
-  }
-
-  private say(text: string, kind: 'info' | 'error'): void {
-    this.messageEl.textContent = text;
-    this.messageEl.dataset['kind'] = kind;
   }
 }

@@ -4,7 +4,7 @@
 // as the queue changes and closes with Escape or its Close button.
 import type { Job } from './ipc/types';
 import { fileName } from './format';
-import { button, el } from './view';
+import { button, el } from './dom';
 
 /** What the pane offers for a completed upload. */
 export interface UploadedActions {

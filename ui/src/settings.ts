@@ -2,8 +2,8 @@
 // start minimized, following symbolic links. Stored in the database by the shell; a value the core refuses is reported and
 // nothing is saved. Starting at login is the desktop's (an autostart entry), read and written on its own.
 import type { Ipc, Settings } from './ipc/types';
-import { toUiError } from './ipc/types';
-import { el } from './view';
+import { errorText } from './ipc/types';
+import { el, FormMessage } from './dom';
 
 const MIB = 1024 * 1024;
 
@@ -48,7 +48,7 @@ function mibText(rate: number | null): string {
 export class SettingsView {
   readonly element: HTMLElement;
   private readonly form: HTMLFormElement;
-  private readonly messageEl: HTMLElement;
+  private readonly message = new FormMessage();
   private readonly fields = new Map<string, HTMLInputElement>();
 
   constructor(
@@ -80,13 +80,11 @@ export class SettingsView {
     const save = el('button', 'save', 'Save settings');
     save.type = 'submit';
     this.form.append(save);
-    this.messageEl = el('div', 'form-message');
-    this.messageEl.setAttribute('role', 'alert');
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.save();
     });
-    this.element.append(el('h2', undefined, 'Settings'), this.form, this.messageEl);
+    this.element.append(el('h2', undefined, 'Settings'), this.form, this.message.element);
     root.append(this.element);
   }
 
@@ -96,7 +94,7 @@ export class SettingsView {
       this.show(settings);
       this.fields.get('autostart')!.checked = autostart;
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
   }
 
@@ -115,19 +113,14 @@ export class SettingsView {
     const values: Record<string, string | boolean> = {};
     for (const [name, input] of this.fields) values[name] = input.type === 'checkbox' ? input.checked : input.value;
     const settings = settingsFrom(values);
-    if (typeof settings === 'string') return this.say(settings, 'error');
+    if (typeof settings === 'string') return this.message.say(settings, 'error');
     try {
       this.show(await this.ipc.setSettings(settings));
       const autostart = this.fields.get('autostart')!;
       autostart.checked = await this.ipc.setAutostart(autostart.checked);
-      this.say('Saved.', 'info');
+      this.message.say('Saved.', 'info');
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
-  }
-
-  private say(text: string, kind: 'info' | 'error'): void {
-    this.messageEl.textContent = text;
-    this.messageEl.dataset['kind'] = kind;
   }
 }

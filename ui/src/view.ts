@@ -9,6 +9,7 @@ import type { JobId, JobState, Destination } from './ipc/types';
 import type { ShownJobs } from './job-list';
 import { JOB_STATES } from './ipc/types';
 import { DetailPane } from './detail';
+import { button, el } from './dom';
 import type { UploadedActions } from './detail';
 
 /** Row height in pixels; keep in step with `.row` in styles.css. */
@@ -53,20 +54,6 @@ interface RowElements {
   details: HTMLButtonElement;
   actions: HTMLElement;
   last: RowView | null;
-}
-
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-export function button(label: string, className: string, onClick?: () => void): HTMLButtonElement {
-  const b = el('button', className, label);
-  b.type = 'button';
-  if (onClick) b.addEventListener('click', onClick);
-  return b;
 }
 
 export interface ViewCallbacks {

@@ -3,9 +3,9 @@
 // Resume, Ignore rules and Remove; below, the form that adds one. The folder is chosen in the
 // system's picker, which Rust opens (the web view never sends a path).
 import type { Destination, Ipc, Watch, WatchForm } from './ipc/types';
-import { toUiError } from './ipc/types';
+import { errorText } from './ipc/types';
 import { fileName } from './format';
-import { button, el } from './view';
+import { button, el, FormMessage } from './dom';
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago" (for last activity). */
 export function formatAgo(unixSecs: number, nowMs: number): string {
@@ -74,7 +74,7 @@ export function globsFrom(text: string): string[] {
 export class WatchesView {
   readonly element: HTMLElement;
   private readonly listEl: HTMLElement;
-  private readonly messageEl: HTMLElement;
+  private readonly message = new FormMessage();
   private readonly destinationSelect: HTMLSelectElement;
   private readonly inputs: Record<'prefix' | 'settle' | 'ignore', HTMLInputElement>;
   private readonly mirror: HTMLInputElement;
@@ -93,8 +93,6 @@ export class WatchesView {
     this.element = el('section', 'watches-view');
     this.listEl = el('div', 'watch-list');
     this.listEl.setAttribute('role', 'list');
-    this.messageEl = el('div', 'form-message');
-    this.messageEl.setAttribute('role', 'alert');
 
     const form = el('form', 'watch-form');
     this.destinationSelect = el('select');
@@ -145,7 +143,7 @@ export class WatchesView {
     this.element.append(
       el('h2', undefined, 'Watched folders'),
       el('p', 'view-intro', 'Every finished file that lands in a watched folder is uploaded, also files added while Hoist was not running.'),
-      this.messageEl,
+      this.message.element,
       this.listEl,
       form,
     );
@@ -171,7 +169,7 @@ export class WatchesView {
     try {
       this.show(await this.ipc.listWatches());
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
   }
 
@@ -252,7 +250,7 @@ export class WatchesView {
     const reset = button('Reset to defaults', 'reset-ignore', () => {
       void this.ipc.defaultIgnores().then(
         (globs) => (text.value = globs.join('\n')),
-        (e: unknown) => this.say(toUiError(e).message, 'error'),
+        (e: unknown) => this.message.say(errorText(e), 'error'),
       );
     });
     box.append(el('span', 'field-hint', 'One glob per line: a name (*.tmp) anywhere, or a path below the folder (drafts/**).'), text, save, reset);
@@ -268,15 +266,15 @@ export class WatchesView {
       mirror: this.mirror.checked,
       poll: this.poll.checked,
     });
-    if (typeof form === 'string') return this.say(form, 'error');
+    if (typeof form === 'string') return this.message.say(form, 'error');
     try {
       const watch = await this.ipc.addWatch(form);
       if (watch === null) return;
-      this.say(`Watching ${watch.folder}.`, 'info');
+      this.message.say(`Watching ${watch.folder}.`, 'info');
       this.inputs.ignore.value = '';
       await this.load();
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
   }
 
@@ -284,15 +282,10 @@ export class WatchesView {
   private async run(command: () => Promise<unknown>, done?: string): Promise<void> {
     try {
       await command();
-      if (done) this.say(done, 'info');
+      if (done) this.message.say(done, 'info');
     } catch (e) {
-      this.say(toUiError(e).message, 'error');
+      this.message.say(errorText(e), 'error');
     }
     await this.load();
-  }
-
-  private say(text: string, kind: 'info' | 'error'): void {
-    this.messageEl.textContent = text;
-    this.messageEl.dataset['kind'] = kind;
   }
 }

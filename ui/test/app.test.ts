@@ -148,6 +148,20 @@ describe('queue window', () => {
     expect(buttons(2)).toEqual(['Retry', 'Remove']);
   });
 
+  it("a refused upload said what was wrong but not the core's hint of what to do", async () => {
+    await mount([], (m) =>
+      m.failNext('addFromPicker', {
+        code: 'access_denied',
+        message: "the keys of 'r2' were refused",
+        hint: "Enter new keys for 'r2': Destinations, Edit.",
+      }),
+    );
+    root.querySelector<HTMLButtonElement>('.bulk-add-files')!.click();
+    await settle();
+    const notice = root.querySelector<HTMLElement>('.notice')!;
+    expect(notice.textContent).toContain("the keys of 'r2' were refused. Enter new keys for 'r2': Destinations, Edit.");
+  });
+
   it('shows the message of a command that failed', async () => {
     const ipc = await mount([makeJob({ id: 1 })], (m) =>
       m.failNext('pauseJobs', { code: 'database', message: 'database is locked' }),

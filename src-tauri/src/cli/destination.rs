@@ -1,12 +1,12 @@
 //! `hoist destination add|list|rm`. Secrets come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or
 //! a prompt, and go straight to the keychain through the core; they are never echoed.
 
+use super::access_key;
 use super::destination_edit::{self, EditArgs, ImportArgs, OptionFlags};
 use super::output;
 use clap::Subcommand;
 use hoist_core::presets::{self, PresetInput, Provider};
-use hoist_core::{AccessKey, Core, Error, ErrorKind, NewDestination, Result, Secret};
-use std::io::{BufRead, IsTerminal, Write};
+use hoist_core::{Core, NewDestination, Result};
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -106,7 +106,7 @@ pub async fn run(core: &Core, command: DestinationCommand) -> Result<ExitCode> {
                 account_id,
             };
             let (endpoint, region, path_style) = presets::connection(provider, &input, path_style)?;
-            let key = read_access_key()?;
+            let key = access_key::read_access_key()?;
             let new = NewDestination {
                 name,
                 endpoint,
@@ -178,49 +178,5 @@ fn parse_provider(name: &str) -> std::result::Result<Provider, String> {
     Provider::parse(name).ok_or_else(|| {
         let known: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
         format!("unknown provider '{name}'; known: {}", known.join(", "))
-    })
-}
-
-pub(super) fn read_access_key() -> Result<AccessKey> {
-    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let (Some(id), Some(secret)) = (
-        from_env("AWS_ACCESS_KEY_ID"),
-        from_env("AWS_SECRET_ACCESS_KEY"),
-    ) {
-        return Ok(AccessKey {
-            access_key_id: Secret::new(id),
-            secret_access_key: Secret::new(secret),
-        });
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run in a terminal to be asked",
-        ));
-    }
-    let io_error = |e: std::io::Error| {
-        Error::new(
-            ErrorKind::InvalidInput,
-            format!("cannot read the credentials: {e}"),
-        )
-    };
-    eprint!("Access key id: ");
-    std::io::stderr().flush().map_err(io_error)?;
-    let mut id = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut id)
-        .map_err(io_error)?;
-    let secret = rpassword::prompt_password("Secret access key: ").map_err(io_error)?;
-    let (id, secret) = (id.trim().to_string(), secret.trim().to_string());
-    if id.is_empty() || secret.is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            "the access key id and secret must not be empty",
-        ));
-    }
-    Ok(AccessKey {
-        access_key_id: Secret::new(id),
-        secret_access_key: Secret::new(secret),
     })
 }

@@ -118,7 +118,7 @@ pub fn edit(core: &Core, args: EditArgs) -> Result<ExitCode> {
         folder: args.folder.map(|f| std::path::absolute(&f).unwrap_or(f)),
         options: (!args.options.is_empty()).then(|| args.options.apply(current.options.clone())),
         key: if args.keys {
-            Some(super::destination::read_access_key()?)
+            Some(super::access_key::read_access_key()?)
         } else {
             None
         },

@@ -2,6 +2,7 @@
 //! that later tooling relies on: extend it, do not rename it. Every command maps onto one or two
 //! calls into `hoist_core::Core`; no upload logic lives here.
 
+mod access_key;
 mod browse;
 mod cleanup;
 mod destination;

@@ -481,7 +481,7 @@ batch: string, jobs: Array<JobId>,
  */
 bytes: number, refused: Array<RefusedKey>, };
 
-export type UiError = { code: string, message: string, };
+export type UiError = { code: string, message: string, hint?: string, };
 
 export type EngineStatus = { "state": "driving" } | { "state": "elsewhere" } | { "state": "stopped", message: string, };
 

@@ -145,7 +145,13 @@ export function isUiError(value: unknown): value is UiError {
 
 /** Whatever a command rejected with, as a UiError (the shell always sends one; JS bugs do not). */
 export function toUiError(value: unknown): UiError {
-  if (isUiError(value)) return { code: value.code, message: value.message };
+  if (isUiError(value)) return value.hint ? { code: value.code, message: value.message, hint: value.hint } : { code: value.code, message: value.message };
   if (value instanceof Error) return { code: 'internal', message: value.message };
   return { code: 'internal', message: String(value) };
+}
+
+/** An error as the window says it: the message, then what to do about it when the core said. */
+export function errorText(value: unknown): string {
+  const error = toUiError(value);
+  return error.hint ? `${error.message}. ${error.hint}` : error.message;
 }

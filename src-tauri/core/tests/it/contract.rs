@@ -6,6 +6,7 @@
 //! with pages, delete, share links. Each test works under a prefix of its own, so Garage's
 //! shared bucket holds runs side by side.
 
+use crate::support::within;
 use hoist_core::backend::fetch::{ChecksumAlgorithm, FetchRequest, Span};
 use hoist_core::backend::local::LocalBackend;
 use hoist_core::backend::s3::{S3Backend, S3Options};
@@ -16,13 +17,14 @@ use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::ErrorKind;
 use hoist_core::model::{Destination, DestinationId, DestinationKind};
 use md5::{Digest, Md5};
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 const MIB: usize = 1024 * 1024;
+/// How long one call on a backend may take before the test fails.
+const WAIT_SECS: u64 = 60;
 
 /// One backend under test, with what keeps it alive and a scratch folder for source files.
 struct Subject {
@@ -114,13 +116,6 @@ async fn garage() -> Option<Subject> {
     Some(subject(Arc::new(backend)))
 }
 
-/// Fails the test instead of hanging.
-async fn within<F: Future>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), fut)
-        .await
-        .expect("the backend answers within 60 s")
-}
-
 impl Subject {
     fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
@@ -150,7 +145,7 @@ impl Subject {
             page,
             limit,
         };
-        within(self.backend.list(request)).await
+        within(WAIT_SECS, self.backend.list(request)).await
     }
 
     /// Every page of a listing, following `next`.
@@ -178,9 +173,12 @@ impl Subject {
     async fn put(&self, name: &str, path: &Path) -> hoist_core::Result<()> {
         let len = std::fs::metadata(path).unwrap().len();
         let (body, digest) = body(path, 0, len).await;
-        within(self.backend.put_object(&self.key(name), body, digest))
-            .await
-            .map(drop)
+        within(
+            WAIT_SECS,
+            self.backend.put_object(&self.key(name), body, digest),
+        )
+        .await
+        .map(drop)
     }
 }
 
@@ -239,14 +237,14 @@ contract!(
 
 async fn put_then_head(s: Subject) {
     assert_eq!(
-        within(s.backend.head_object(&s.key("a.bin")))
+        within(WAIT_SECS, s.backend.head_object(&s.key("a.bin")))
             .await
             .unwrap(),
         None
     );
     let path = s.file("a.bin", 70_000, 1);
     s.put("a.bin", &path).await.unwrap();
-    let info = within(s.backend.head_object(&s.key("a.bin")))
+    let info = within(WAIT_SECS, s.backend.head_object(&s.key("a.bin")))
         .await
         .unwrap()
         .unwrap();
@@ -258,7 +256,7 @@ async fn put_then_head(s: Subject) {
     // A second PUT replaces the object.
     let smaller = s.file("b.bin", 10, 2);
     s.put("a.bin", &smaller).await.unwrap();
-    let info = within(s.backend.head_object(&s.key("a.bin")))
+    let info = within(WAIT_SECS, s.backend.head_object(&s.key("a.bin")))
         .await
         .unwrap()
         .unwrap();
@@ -269,7 +267,7 @@ async fn multipart_parts_in_any_order(s: Subject) {
     let len = 2 * 5 * MIB + 1;
     let path = s.file("big.bin", len, 3);
     let key = s.key("big.bin");
-    let id = within(s.backend.create_multipart(&key, None))
+    let id = within(WAIT_SECS, s.backend.create_multipart(&key, None))
         .await
         .unwrap();
     let ranges = [
@@ -282,28 +280,40 @@ async fn multipart_parts_in_any_order(s: Subject) {
     for (number, offset, length) in ranges {
         let (body, digest) = body(&path, offset, length).await;
         md5s.insert(number, digest.md5.unwrap());
-        let receipt = within(s.backend.upload_part(&key, &id, number, body, digest))
-            .await
-            .unwrap();
+        let receipt = within(
+            WAIT_SECS,
+            s.backend.upload_part(&key, &id, number, body, digest),
+        )
+        .await
+        .unwrap();
         assert_eq!((receipt.part_number, receipt.size), (number, length));
         receipts.push(receipt);
     }
-    if let Some(listed) = within(s.backend.list_parts(&key, &id)).await.unwrap() {
+    if let Some(listed) = within(WAIT_SECS, s.backend.list_parts(&key, &id))
+        .await
+        .unwrap()
+    {
         let numbers: Vec<(u32, u64)> = listed.iter().map(|p| (p.part_number, p.size)).collect();
         assert_eq!(numbers, [(1, 5 * MIB as u64), (2, 5 * MIB as u64), (3, 1)]);
     }
     receipts.sort_by_key(|r| r.part_number);
-    let done = within(s.backend.complete_multipart(&key, &id, &receipts))
-        .await
-        .unwrap();
+    let done = within(
+        WAIT_SECS,
+        s.backend.complete_multipart(&key, &id, &receipts),
+    )
+    .await
+    .unwrap();
     assert_eq!(done.size, len as u64);
-    let info = within(s.backend.head_object(&key)).await.unwrap().unwrap();
+    let info = within(WAIT_SECS, s.backend.head_object(&key))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(info.size, len as u64);
     let expected = multipart_etag(&md5s.values().copied().collect::<Vec<_>>());
     if let Some(etag) = info.etag.or(done.etag) {
         assert_eq!(etag, expected);
     }
-    let md5 = within(s.backend.object_md5(&key)).await.unwrap();
+    let md5 = within(WAIT_SECS, s.backend.object_md5(&key)).await.unwrap();
     if let Some(md5) = md5 {
         assert_eq!(
             md5,
@@ -315,18 +325,31 @@ async fn multipart_parts_in_any_order(s: Subject) {
 async fn abort_is_idempotent_and_ends_the_upload(s: Subject) {
     let path = s.file("p.bin", 1000, 4);
     let key = s.key("aborted.bin");
-    let id = within(s.backend.create_multipart(&key, None))
+    let id = within(WAIT_SECS, s.backend.create_multipart(&key, None))
         .await
         .unwrap();
     let (part, digest) = body(&path, 0, 1000).await;
-    let receipt = within(s.backend.upload_part(&key, &id, 1, part, digest))
+    let receipt = within(WAIT_SECS, s.backend.upload_part(&key, &id, 1, part, digest))
         .await
         .unwrap();
-    within(s.backend.abort_multipart(&key, &id)).await.unwrap();
-    within(s.backend.abort_multipart(&key, &id)).await.unwrap();
-    let completed = within(s.backend.complete_multipart(&key, &id, &[receipt])).await;
+    within(WAIT_SECS, s.backend.abort_multipart(&key, &id))
+        .await
+        .unwrap();
+    within(WAIT_SECS, s.backend.abort_multipart(&key, &id))
+        .await
+        .unwrap();
+    let completed = within(
+        WAIT_SECS,
+        s.backend.complete_multipart(&key, &id, &[receipt]),
+    )
+    .await;
     assert_eq!(completed.unwrap_err().kind(), ErrorKind::NoSuchUpload);
-    assert_eq!(within(s.backend.head_object(&key)).await.unwrap(), None);
+    assert_eq!(
+        within(WAIT_SECS, s.backend.head_object(&key))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn an_unknown_upload_id_is_no_such_upload(s: Subject) {
@@ -334,27 +357,31 @@ async fn an_unknown_upload_id_is_no_such_upload(s: Subject) {
     let key = s.key("never.bin");
     let unknown = hex::encode(rand::random::<[u8; 16]>());
     let (part, digest) = body(&path, 0, 100).await;
-    let sent = within(s.backend.upload_part(&key, &unknown, 1, part, digest)).await;
+    let sent = within(
+        WAIT_SECS,
+        s.backend.upload_part(&key, &unknown, 1, part, digest),
+    )
+    .await;
     assert_eq!(sent.unwrap_err().kind(), ErrorKind::NoSuchUpload);
     // Aborting what does not exist is fine: a cancelled job may abort twice.
-    within(s.backend.abort_multipart(&key, &unknown))
+    within(WAIT_SECS, s.backend.abort_multipart(&key, &unknown))
         .await
         .unwrap();
 }
 
 async fn incomplete_uploads_are_listed_under_their_prefix(s: Subject) {
     let key = s.key("pending.bin");
-    let id = within(s.backend.create_multipart(&key, None))
+    let id = within(WAIT_SECS, s.backend.create_multipart(&key, None))
         .await
         .unwrap();
-    let listed = within(s.backend.list_multipart_uploads(&s.prefix))
+    let listed = within(WAIT_SECS, s.backend.list_multipart_uploads(&s.prefix))
         .await
         .unwrap();
     if let Some(uploads) = listed {
         let mine: Vec<_> = uploads.iter().filter(|u| u.upload_id == id).collect();
         assert_eq!(mine.len(), 1, "{uploads:?}");
         assert_eq!(mine[0].key, key);
-        let elsewhere = within(s.backend.list_multipart_uploads("elsewhere/"))
+        let elsewhere = within(WAIT_SECS, s.backend.list_multipart_uploads("elsewhere/"))
             .await
             .unwrap();
         assert!(
@@ -364,8 +391,10 @@ async fn incomplete_uploads_are_listed_under_their_prefix(s: Subject) {
                 .any(|u| u.upload_id == id)
         );
     }
-    within(s.backend.abort_multipart(&key, &id)).await.unwrap();
-    let after = within(s.backend.list_multipart_uploads(&s.prefix))
+    within(WAIT_SECS, s.backend.abort_multipart(&key, &id))
+        .await
+        .unwrap();
+    let after = within(WAIT_SECS, s.backend.list_multipart_uploads(&s.prefix))
         .await
         .unwrap();
     assert!(!after.unwrap_or_default().iter().any(|u| u.upload_id == id));
@@ -429,14 +458,14 @@ async fn delete_removes_and_a_missing_object_is_fine(s: Subject) {
     let small = s.file("s", 3, 7);
     s.put("dir/only.txt", &small).await.unwrap();
     s.put("kept.txt", &small).await.unwrap();
-    within(s.backend.delete_object(&s.key("dir/only.txt")))
+    within(WAIT_SECS, s.backend.delete_object(&s.key("dir/only.txt")))
         .await
         .unwrap();
-    within(s.backend.delete_object(&s.key("dir/only.txt")))
+    within(WAIT_SECS, s.backend.delete_object(&s.key("dir/only.txt")))
         .await
         .unwrap();
     assert_eq!(
-        within(s.backend.head_object(&s.key("dir/only.txt")))
+        within(WAIT_SECS, s.backend.head_object(&s.key("dir/only.txt")))
             .await
             .unwrap(),
         None
@@ -454,6 +483,7 @@ async fn a_share_link_serves_the_bytes(s: Subject) {
     let path = s.file("shared.bin", 5000, 8);
     s.put("shared.bin", &path).await.unwrap();
     let url = within(
+        WAIT_SECS,
         s.backend
             .share_url(&s.key("shared.bin"), Duration::from_secs(120)),
     )
@@ -462,7 +492,7 @@ async fn a_share_link_serves_the_bytes(s: Subject) {
     let Some(url) = url else {
         return; // a folder has no links to share
     };
-    let got = within(reqwest::get(&url)).await.unwrap();
+    let got = within(WAIT_SECS, reqwest::get(&url)).await.unwrap();
     assert!(got.status().is_success(), "{}", got.status());
     assert_eq!(
         got.bytes().await.unwrap().as_ref(),
@@ -473,7 +503,7 @@ async fn a_share_link_serves_the_bytes(s: Subject) {
         .backend
         .share_url(&key, Duration::from_secs(8 * 24 * 3600));
     assert_eq!(
-        within(too_long).await.unwrap_err().kind(),
+        within(WAIT_SECS, too_long).await.unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
 }
@@ -503,7 +533,7 @@ async fn a_recursive_listing_gives_every_key_in_byte_order_in_pages(s: Subject) 
 async fn details_name_size_type_and_time(s: Subject) {
     let path = s.file("page.html", 1234, 10);
     s.put("site/page.html", &path).await.unwrap();
-    let details = within(s.backend.stat(&s.key("site/page.html")))
+    let details = within(WAIT_SECS, s.backend.stat(&s.key("site/page.html")))
         .await
         .unwrap()
         .unwrap();
@@ -514,10 +544,17 @@ async fn details_name_size_type_and_time(s: Subject) {
         assert!(content_type.starts_with("text/html"), "{content_type}");
     }
     assert_eq!(
-        within(s.backend.stat(&s.key("site/none"))).await.unwrap(),
+        within(WAIT_SECS, s.backend.stat(&s.key("site/none")))
+            .await
+            .unwrap(),
         None
     );
-    assert_eq!(within(s.backend.stat(&s.key("site"))).await.unwrap(), None);
+    assert_eq!(
+        within(WAIT_SECS, s.backend.stat(&s.key("site")))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn a_batch_delete_removes_every_key_and_misses_are_fine(s: Subject) {
@@ -529,12 +566,14 @@ async fn a_batch_delete_removes_every_key_and_misses_are_fine(s: Subject) {
         keys.push(s.key(&name));
     }
     keys.push(s.key("batch/never-there"));
-    let failed = within(s.backend.delete_objects(&keys)).await.unwrap();
+    let failed = within(WAIT_SECS, s.backend.delete_objects(&keys))
+        .await
+        .unwrap();
     assert!(failed.is_empty(), "{failed:?}");
     let (left, _) = s.list_all(&s.prefix, true, 1000).await;
     assert!(left.is_empty(), "{left:?}");
     assert!(
-        within(s.backend.delete_objects(&[]))
+        within(WAIT_SECS, s.backend.delete_objects(&[]))
             .await
             .unwrap()
             .is_empty()
@@ -566,16 +605,19 @@ async fn a_range_is_written_at_its_offset_and_a_missing_object_is_not_found(s: S
         }
     }
     let request = |span, if_match| request(&target, source.len(), &progress, span, if_match);
-    let etag = within(s.backend.head_object(&s.key("dl/src.bin")))
+    let etag = within(WAIT_SECS, s.backend.head_object(&s.key("dl/src.bin")))
         .await
         .unwrap()
         .unwrap()
         .etag;
     for (offset, length) in [(40_000u64, 60_000u64), (0, 40_000)] {
-        let receipt = within(s.backend.fetch(
-            &s.key("dl/src.bin"),
-            &request(Span::Range { offset, length }, etag.as_deref()),
-        ))
+        let receipt = within(
+            WAIT_SECS,
+            s.backend.fetch(
+                &s.key("dl/src.bin"),
+                &request(Span::Range { offset, length }, etag.as_deref()),
+            ),
+        )
         .await
         .unwrap();
         let bytes = &source[offset as usize..(offset + length) as usize];
@@ -599,12 +641,17 @@ async fn a_range_is_written_at_its_offset_and_a_missing_object_is_not_found(s: S
         offset: 0,
         length: 10,
     };
-    let missing = within(s.backend.fetch(&s.key("dl/none"), &request(ten, None))).await;
+    let missing = within(
+        WAIT_SECS,
+        s.backend.fetch(&s.key("dl/none"), &request(ten, None)),
+    )
+    .await;
     assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
     // A backend that keeps ETags refuses a range of another version of the object.
     if etag.is_some() {
         let stale = "0123456789abcdef0123456789abcdef";
         let changed = within(
+            WAIT_SECS,
             s.backend
                 .fetch(&s.key("dl/src.bin"), &request(ten, Some(stale))),
         )

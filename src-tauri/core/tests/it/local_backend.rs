@@ -1,26 +1,19 @@
 //! The folder backend against real temp directories: atomic PUTs, multipart staging and
 //! completion, key validation, and the error kinds of local failures.
 
+use crate::support::within;
 use hoist_core::backend::local::{LocalBackend, STAGING_DIR};
 use hoist_core::backend::{
     Backend, Digests, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
 };
 use hoist_core::error::{Error, ErrorKind};
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 const KIB: usize = 1024;
-
-/// Fails the test instead of hanging when something never finishes.
-async fn within<F: Future>(fut: F) -> F::Output {
-    match tokio::time::timeout(Duration::from_secs(20), fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("timed out after 20 s"),
-    }
-}
+/// How long a call on the folder backend may take before the test fails.
+const WAIT_SECS: u64 = 20;
 
 /// A temp dir holding the destination `root` (not created: the backend makes it) and the
 /// source files in `src`, outside the root.
@@ -109,9 +102,12 @@ async fn put_writes_the_bytes_and_head_reports_the_size() {
     let src = f.source("a.bin", &bytes);
     let (b, digest) = body(&src, 0, bytes.len() as u64).await;
     let progress = Arc::clone(&b.progress);
-    let info = within(f.backend.put_object("photos/2024/a.bin", b, digest))
-        .await
-        .unwrap();
+    let info = within(
+        WAIT_SECS,
+        f.backend.put_object("photos/2024/a.bin", b, digest),
+    )
+    .await
+    .unwrap();
     assert_eq!(info.size, bytes.len() as u64);
     assert_eq!(
         info.etag.as_deref(),
@@ -123,19 +119,23 @@ async fn put_writes_the_bytes_and_head_reports_the_size() {
         bytes
     );
 
-    let head = within(f.backend.head_object("photos/2024/a.bin")).await;
+    let head = within(WAIT_SECS, f.backend.head_object("photos/2024/a.bin")).await;
     let head = head.unwrap().expect("the object exists");
     assert_eq!((head.size, head.etag), (bytes.len() as u64, None));
     assert_eq!(
-        within(f.backend.head_object("photos/2024")).await.unwrap(),
+        within(WAIT_SECS, f.backend.head_object("photos/2024"))
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
-        within(f.backend.head_object("nothing")).await.unwrap(),
+        within(WAIT_SECS, f.backend.head_object("nothing"))
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
-        within(f.backend.head_object("photos/2024/a.bin/x"))
+        within(WAIT_SECS, f.backend.head_object("photos/2024/a.bin/x"))
             .await
             .unwrap(),
         None
@@ -150,7 +150,7 @@ async fn put_of_a_range_and_of_nothing() {
     let bytes = data(1000, 2);
     let src = f.source("r.bin", &bytes);
     let (b, digest) = body(&src, 100, 250).await;
-    within(f.backend.put_object("range", b, digest))
+    within(WAIT_SECS, f.backend.put_object("range", b, digest))
         .await
         .unwrap();
     assert_eq!(
@@ -159,7 +159,7 @@ async fn put_of_a_range_and_of_nothing() {
     );
 
     let (b, digest) = body(&src, 0, 0).await;
-    let info = within(f.backend.put_object("empty", b, digest))
+    let info = within(WAIT_SECS, f.backend.put_object("empty", b, digest))
         .await
         .unwrap();
     assert_eq!(info.size, 0);
@@ -174,7 +174,7 @@ async fn put_replaces_an_object_atomically_and_leaves_no_temp_files() {
     for (name, bytes) in [("old", &old), ("new", &new)] {
         let src = f.source(name, bytes);
         let (b, digest) = body(&src, 0, bytes.len() as u64).await;
-        within(f.backend.put_object("dir/obj", b, digest))
+        within(WAIT_SECS, f.backend.put_object("dir/obj", b, digest))
             .await
             .unwrap();
     }
@@ -194,7 +194,7 @@ async fn put_with_a_wrong_digest_is_a_checksum_mismatch_and_writes_nothing() {
         md5: Some([7; 16]),
         crc32c: None,
     };
-    let result = within(f.backend.put_object("k", b, wrong)).await;
+    let result = within(WAIT_SECS, f.backend.put_object("k", b, wrong)).await;
     assert_kind(result, ErrorKind::ChecksumMismatch, "07070707");
     assert!(!f.root.join("k").exists());
     assert_eq!(f.tree(), vec![STAGING_DIR.to_string()]);
@@ -207,7 +207,9 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
     let bytes = data(sizes.iter().sum::<u64>() as usize, 6);
     let src = f.source("big", &bytes);
     let key = "videos/big.mov";
-    let id = within(f.backend.create_multipart(key, None)).await.unwrap();
+    let id = within(WAIT_SECS, f.backend.create_multipart(key, None))
+        .await
+        .unwrap();
     assert_eq!(
         std::fs::read(f.staging().join(&id).join("key")).unwrap(),
         key.as_bytes()
@@ -218,7 +220,7 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
         let (b, digest) = body(&src, offsets[i], sizes[i]).await;
         let progress = Arc::clone(&b.progress);
         let n = i as u32 + 1;
-        let receipt = within(f.backend.upload_part(key, &id, n, b, digest))
+        let receipt = within(WAIT_SECS, f.backend.upload_part(key, &id, n, b, digest))
             .await
             .unwrap();
         assert_eq!(progress.load(Ordering::Relaxed), sizes[i]);
@@ -235,10 +237,12 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
     let parts: Vec<PartReceipt> = receipts.iter().map(|(r, _)| r.clone()).collect();
     let md5s: Vec<[u8; 16]> = receipts.iter().map(|(_, m)| m.unwrap()).collect();
 
-    let listed = within(f.backend.list_parts(key, &id)).await.unwrap();
+    let listed = within(WAIT_SECS, f.backend.list_parts(key, &id))
+        .await
+        .unwrap();
     assert_eq!(listed.as_deref(), Some(parts.as_slice()));
 
-    let info = within(f.backend.complete_multipart(key, &id, &parts))
+    let info = within(WAIT_SECS, f.backend.complete_multipart(key, &id, &parts))
         .await
         .unwrap();
     assert_eq!(info.size, bytes.len() as u64);
@@ -253,7 +257,7 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
         ]
     );
     // The upload is gone once completed.
-    let again = within(f.backend.list_parts(key, &id)).await;
+    let again = within(WAIT_SECS, f.backend.list_parts(key, &id)).await;
     assert_kind(again, ErrorKind::NoSuchUpload, &id);
 }
 
@@ -262,18 +266,20 @@ async fn uploading_a_part_again_replaces_it() {
     let f = fixture();
     let bytes = data(10_000, 7);
     let src = f.source("s", &bytes);
-    let id = within(f.backend.create_multipart("k", None)).await.unwrap();
+    let id = within(WAIT_SECS, f.backend.create_multipart("k", None))
+        .await
+        .unwrap();
     let (b, first) = body(&src, 0, 4000).await;
-    within(f.backend.upload_part("k", &id, 1, b, first))
+    within(WAIT_SECS, f.backend.upload_part("k", &id, 1, b, first))
         .await
         .unwrap();
     let (b, second) = body(&src, 5000, 3000).await;
-    within(f.backend.upload_part("k", &id, 1, b, second))
+    within(WAIT_SECS, f.backend.upload_part("k", &id, 1, b, second))
         .await
         .unwrap();
     assert_ne!(first, second);
 
-    let listed = within(f.backend.list_parts("k", &id))
+    let listed = within(WAIT_SECS, f.backend.list_parts("k", &id))
         .await
         .unwrap()
         .unwrap();
@@ -288,9 +294,12 @@ async fn uploading_a_part_again_replaces_it() {
         tree(&f.staging().join(&id)),
         vec!["key", "part-1", "part-1.md5"]
     );
-    within(f.backend.complete_multipart("k", &id, &[expected]))
-        .await
-        .unwrap();
+    within(
+        WAIT_SECS,
+        f.backend.complete_multipart("k", &id, &[expected]),
+    )
+    .await
+    .unwrap();
     assert_eq!(std::fs::read(f.root.join("k")).unwrap(), &bytes[5000..8000]);
 }
 
@@ -299,14 +308,14 @@ async fn complete_refuses_parts_that_do_not_match() {
     let f = fixture();
     let bytes = data(9000, 8);
     let src = f.source("s", &bytes);
-    let id = within(f.backend.create_multipart("out/k", None))
+    let id = within(WAIT_SECS, f.backend.create_multipart("out/k", None))
         .await
         .unwrap();
     let mut parts = Vec::new();
     for n in 1..=2u32 {
         let (b, digest) = body(&src, (n as u64 - 1) * 4500, 4500).await;
         parts.push(
-            within(f.backend.upload_part("out/k", &id, n, b, digest))
+            within(WAIT_SECS, f.backend.upload_part("out/k", &id, n, b, digest))
                 .await
                 .unwrap(),
         );
@@ -334,14 +343,17 @@ async fn complete_refuses_parts_that_do_not_match() {
         (twice, ErrorKind::Rejected, "part 1"),
         (Vec::new(), ErrorKind::Rejected, "without parts"),
     ] {
-        let result = within(f.backend.complete_multipart("out/k", &id, &bad)).await;
+        let result = within(WAIT_SECS, f.backend.complete_multipart("out/k", &id, &bad)).await;
         assert_kind(result, kind, needle);
         assert!(!f.root.join("out/k").exists());
     }
     // Nothing was lost: the right list still completes.
-    within(f.backend.complete_multipart("out/k", &id, &parts))
-        .await
-        .unwrap();
+    within(
+        WAIT_SECS,
+        f.backend.complete_multipart("out/k", &id, &parts),
+    )
+    .await
+    .unwrap();
     assert_eq!(std::fs::read(f.root.join("out/k")).unwrap(), bytes);
 }
 
@@ -354,19 +366,23 @@ fn hex_md5(bytes: &[u8]) -> String {
 async fn a_part_with_a_wrong_digest_is_not_kept() {
     let f = fixture();
     let src = f.source("s", &data(3000, 9));
-    let id = within(f.backend.create_multipart("k", None)).await.unwrap();
+    let id = within(WAIT_SECS, f.backend.create_multipart("k", None))
+        .await
+        .unwrap();
     let (b, good) = body(&src, 0, 3000).await;
     let mut wrong = good;
     if let Some(md5) = &mut wrong.md5 {
         md5[0] ^= 1;
     }
-    let result = within(f.backend.upload_part("k", &id, 1, b, wrong)).await;
+    let result = within(WAIT_SECS, f.backend.upload_part("k", &id, 1, b, wrong)).await;
     assert_kind(
         result,
         ErrorKind::ChecksumMismatch,
         &good.md5_hex().unwrap(),
     );
-    let listed = within(f.backend.list_parts("k", &id)).await.unwrap();
+    let listed = within(WAIT_SECS, f.backend.list_parts("k", &id))
+        .await
+        .unwrap();
     assert_eq!(listed, Some(Vec::new()));
     assert_eq!(tree(&f.staging().join(&id)), vec!["key"]);
 }
@@ -375,28 +391,34 @@ async fn a_part_with_a_wrong_digest_is_not_kept() {
 async fn abort_removes_the_upload_and_unknown_ids_are_fine() {
     let f = fixture();
     let src = f.source("s", &data(100, 10));
-    let id = within(f.backend.create_multipart("k", None)).await.unwrap();
+    let id = within(WAIT_SECS, f.backend.create_multipart("k", None))
+        .await
+        .unwrap();
     let (b, digest) = body(&src, 0, 100).await;
-    within(f.backend.upload_part("k", &id, 1, b, digest))
+    within(WAIT_SECS, f.backend.upload_part("k", &id, 1, b, digest))
         .await
         .unwrap();
     assert!(f.staging().join(&id).is_dir());
-    within(f.backend.abort_multipart("k", &id)).await.unwrap();
-    assert_eq!(f.tree(), vec![STAGING_DIR.to_string()]);
-    within(f.backend.abort_multipart("k", &id)).await.unwrap();
-    within(f.backend.abort_multipart("k", "not-an-id"))
+    within(WAIT_SECS, f.backend.abort_multipart("k", &id))
         .await
         .unwrap();
-    within(f.backend.abort_multipart("k", "../../.."))
+    assert_eq!(f.tree(), vec![STAGING_DIR.to_string()]);
+    within(WAIT_SECS, f.backend.abort_multipart("k", &id))
+        .await
+        .unwrap();
+    within(WAIT_SECS, f.backend.abort_multipart("k", "not-an-id"))
+        .await
+        .unwrap();
+    within(WAIT_SECS, f.backend.abort_multipart("k", "../../.."))
         .await
         .unwrap();
     assert!(f.tmp.path().join("src/s").exists());
 
     // Another key's upload is not touched by an abort naming this key.
-    let other = within(f.backend.create_multipart("other", None))
+    let other = within(WAIT_SECS, f.backend.create_multipart("other", None))
         .await
         .unwrap();
-    within(f.backend.abort_multipart("k", &other))
+    within(WAIT_SECS, f.backend.abort_multipart("k", &other))
         .await
         .unwrap();
     assert!(f.staging().join(&other).join("key").exists());
@@ -406,7 +428,9 @@ async fn abort_removes_the_upload_and_unknown_ids_are_fine() {
 async fn unknown_upload_ids_are_no_such_upload() {
     let f = fixture();
     let src = f.source("s", &data(10, 11));
-    let real = within(f.backend.create_multipart("k", None)).await.unwrap();
+    let real = within(WAIT_SECS, f.backend.create_multipart("k", None))
+        .await
+        .unwrap();
     let unknown = "0123456789abcdef0123456789abcdef";
     let part = PartReceipt {
         part_number: 1,
@@ -417,12 +441,13 @@ async fn unknown_upload_ids_are_no_such_upload() {
     // (key, id): a well-formed unknown id, a malformed one, and a real id with another key.
     for (key, id) in [("k", unknown), ("k", "../../etc"), ("other", real.as_str())] {
         let (b, digest) = body(&src, 0, 10).await;
-        let put = within(f.backend.upload_part(key, id, 1, b, digest)).await;
+        let put = within(WAIT_SECS, f.backend.upload_part(key, id, 1, b, digest)).await;
         let needle = format!("of {key} is not in");
         assert_kind(put, ErrorKind::NoSuchUpload, &needle);
-        let list = within(f.backend.list_parts(key, id)).await;
+        let list = within(WAIT_SECS, f.backend.list_parts(key, id)).await;
         assert_kind(list, ErrorKind::NoSuchUpload, &needle);
         let done = within(
+            WAIT_SECS,
             f.backend
                 .complete_multipart(key, id, std::slice::from_ref(&part)),
         )
@@ -451,11 +476,11 @@ async fn keys_that_could_escape_the_root_are_refused() {
     for key in keys {
         let shown = key.escape_debug().to_string();
         let (b, digest) = body(&src, 0, 10).await;
-        let put = within(f.backend.put_object(key, b, digest)).await;
+        let put = within(WAIT_SECS, f.backend.put_object(key, b, digest)).await;
         assert_kind(put, ErrorKind::InvalidInput, &format!("'{shown}'"));
-        let create = within(f.backend.create_multipart(key, None)).await;
+        let create = within(WAIT_SECS, f.backend.create_multipart(key, None)).await;
         assert_kind(create, ErrorKind::InvalidInput, &format!("'{shown}'"));
-        let head = within(f.backend.head_object(key)).await;
+        let head = within(WAIT_SECS, f.backend.head_object(key)).await;
         assert_kind(head, ErrorKind::InvalidInput, &format!("'{shown}'"));
     }
     // Nothing was written anywhere: the temp dir holds the empty root and the source only.
@@ -467,13 +492,15 @@ async fn a_file_in_the_way_of_a_folder_is_rejected() {
     let f = fixture();
     let src = f.source("s", &data(10, 13));
     let (b, digest) = body(&src, 0, 10).await;
-    within(f.backend.put_object("a", b, digest)).await.unwrap();
+    within(WAIT_SECS, f.backend.put_object("a", b, digest))
+        .await
+        .unwrap();
     let (b, digest) = body(&src, 0, 10).await;
-    let nested = within(f.backend.put_object("a/b", b, digest)).await;
+    let nested = within(WAIT_SECS, f.backend.put_object("a/b", b, digest)).await;
     assert_kind(nested, ErrorKind::Rejected, "same name");
     std::fs::create_dir_all(f.root.join("d/e")).unwrap();
     let (b, digest) = body(&src, 0, 10).await;
-    let onto_dir = within(f.backend.put_object("d", b, digest)).await;
+    let onto_dir = within(WAIT_SECS, f.backend.put_object("d", b, digest)).await;
     assert_kind(onto_dir, ErrorKind::Rejected, "same name");
     assert_eq!(f.tree(), vec![STAGING_DIR, "a", "d", "d/e"]);
 }
@@ -484,11 +511,11 @@ async fn source_file_errors_keep_their_kinds() {
     let src = f.source("s", &data(100, 14));
     let (mut b, digest) = body(&src, 0, 100).await;
     b.length = 200;
-    let short = within(f.backend.put_object("k", b, digest)).await;
+    let short = within(WAIT_SECS, f.backend.put_object("k", b, digest)).await;
     assert_kind(short, ErrorKind::FileChanged, "became shorter");
     let (mut b, digest) = body(&src, 0, 100).await;
     b.path = f.tmp.path().join("src/gone");
-    let gone = within(f.backend.put_object("k", b, digest)).await;
+    let gone = within(WAIT_SECS, f.backend.put_object("k", b, digest)).await;
     assert_kind(gone, ErrorKind::FileMissing, "gone");
     assert_eq!(f.tree(), vec![STAGING_DIR.to_string()]);
 }
@@ -526,8 +553,8 @@ async fn a_read_only_root_is_access_denied() {
         return;
     }
     let (b, digest) = body(&src, 0, 10).await;
-    let put = within(f.backend.put_object("k", b, digest)).await;
-    let create = within(f.backend.create_multipart("k", None)).await;
+    let put = within(WAIT_SECS, f.backend.put_object("k", b, digest)).await;
+    let create = within(WAIT_SECS, f.backend.create_multipart("k", None)).await;
     std::fs::set_permissions(&f.root, std::fs::Permissions::from_mode(0o755)).unwrap();
     let root = f.root.display().to_string();
     assert_kind(put, ErrorKind::AccessDenied, &root);

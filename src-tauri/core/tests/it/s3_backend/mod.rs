@@ -2,6 +2,7 @@
 //! multipart bookkeeping; the classification of every injected fault into an ErrorKind is in
 //! [`faults`]. The contract every backend keeps is tested once, in `contract`.
 
+use crate::support::within;
 use hoist_core::backend::s3::{S3Backend, S3Options};
 use hoist_core::backend::{
     Backend, Digests, ObjectInfo, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
@@ -10,7 +11,6 @@ use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::{Error, ErrorKind};
 use hoist_core::model::{Destination, DestinationId, DestinationKind};
 use hoist_test_s3::{Fault, FaultAction, Op, TestS3};
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,14 +20,6 @@ const BUCKET: &str = "hoist-bucket";
 const MIB: u64 = 1024 * 1024;
 
 mod faults;
-
-/// Fails the test instead of hanging when something never finishes.
-async fn within<F: Future>(secs: u64, fut: F) -> F::Output {
-    match tokio::time::timeout(Duration::from_secs(secs), fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("timed out after {secs} s"),
-    }
-}
 
 fn destination(endpoint: &str, bucket: &str) -> Destination {
     Destination {

@@ -205,6 +205,14 @@ impl Fixture {
     }
 }
 
+/// Fails the test instead of hanging when `fut` has not finished after `secs` seconds.
+pub async fn within<F: std::future::Future>(secs: u64, fut: F) -> F::Output {
+    match tokio::time::timeout(Duration::from_secs(secs), fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("timed out after {secs} s"),
+    }
+}
+
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| ((i / 7) as u8).wrapping_mul(31).wrapping_add(seed) ^ (i as u8))
