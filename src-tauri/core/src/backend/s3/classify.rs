@@ -259,7 +259,22 @@ const CHANGING: &str = "the file may be changing";
 /// HTTP status. `region_hint`: the answer named the bucket's region (x-amz-bucket-region).
 fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind {
     use ErrorKind as K;
-    match code.unwrap_or("") {
+    code.and_then(code_kind).unwrap_or(match status {
+        429 => K::Throttled,
+        500 | 502 | 503 | 504 => K::ServerBusy,
+        301 | 307 if region_hint => K::WrongRegion,
+        412 => K::ObjectChanged,
+        403 => K::AccessDenied,
+        400..=499 => K::Rejected,
+        _ => K::Protocol,
+    })
+}
+
+/// The kind an S3 error code stands for, wherever it is met: a whole answer's, or one key's
+/// in a DeleteObjects answer. None for a code this map does not know.
+pub(super) fn code_kind(code: &str) -> Option<ErrorKind> {
+    use ErrorKind as K;
+    Some(match code {
         "SlowDown"
         | "Throttling"
         | "ThrottlingException"
@@ -290,16 +305,8 @@ fn service_kind(code: Option<&str>, status: u16, region_hint: bool) -> ErrorKind
         "PermanentRedirect"
         | "AuthorizationHeaderMalformed"
         | "IllegalLocationConstraintException" => K::WrongRegion,
-        _ => match status {
-            429 => K::Throttled,
-            500 | 502 | 503 | 504 => K::ServerBusy,
-            301 | 307 if region_hint => K::WrongRegion,
-            412 => K::ObjectChanged,
-            403 => K::AccessDenied,
-            400..=499 => K::Rejected,
-            _ => K::Protocol,
-        },
-    }
+        _ => return None,
+    })
 }
 
 fn retry_after(raw: &HttpResponse) -> Option<Duration> {

@@ -3,6 +3,7 @@
 //! used as paths here.
 
 use super::S3Backend;
+use super::classify::code_kind;
 use crate::backend::{
     DeleteFailure, ListRequest, Listing, MAX_DELETE_BATCH, MAX_SHARE_LIFETIME, ObjectDetails,
     ObjectEntry, unquote_etag,
@@ -131,25 +132,7 @@ impl S3Backend {
         let out = self
             .send("DeleteObjects", self.options.answer_timeout, request)
             .await?;
-        Ok(out
-            .errors()
-            .iter()
-            .map(|e| {
-                let code = e.code().unwrap_or("Unknown");
-                let kind = match code {
-                    "AccessDenied" => ErrorKind::AccessDenied,
-                    "NoSuchBucket" => ErrorKind::NoSuchBucket,
-                    "SlowDown" => ErrorKind::Throttled,
-                    "InternalError" | "ServiceUnavailable" => ErrorKind::ServerBusy,
-                    _ => ErrorKind::Rejected,
-                };
-                DeleteFailure {
-                    key: e.key().unwrap_or_default().to_string(),
-                    error: kind.code().to_string(),
-                    message: format!("{code}: {}", e.message().unwrap_or("no message")),
-                }
-            })
-            .collect())
+        Ok(out.errors().iter().map(delete_failure).collect())
     }
 
     pub(super) async fn delete(&self, key: &str) -> Result<()> {
@@ -182,5 +165,45 @@ impl S3Backend {
             .await
             .map_err(|e| Error::new(ErrorKind::Local, format!("cannot sign the link: {e}")))?;
         Ok(request.uri().to_string())
+    }
+}
+
+/// One key's failure in a DeleteObjects answer, its code mapped as any answer's is.
+fn delete_failure(e: &aws_sdk_s3::types::Error) -> DeleteFailure {
+    let code = e.code().unwrap_or("Unknown");
+    let kind = code_kind(code).unwrap_or(ErrorKind::Rejected);
+    DeleteFailure {
+        key: e.key().unwrap_or_default().to_string(),
+        error: kind.code().to_string(),
+        message: format!("{code}: {}", e.message().unwrap_or("no message")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_credentials_in_a_batch_delete_were_called_rejected() {
+        let failure = |code: &str| {
+            delete_failure(
+                &aws_sdk_s3::types::Error::builder()
+                    .key("photos/a.jpg")
+                    .code(code)
+                    .message("says the server")
+                    .build(),
+            )
+        };
+        let slow = failure("SlowDown");
+        assert_eq!(slow.key, "photos/a.jpg");
+        assert_eq!(slow.error, ErrorKind::Throttled.code());
+        assert_eq!(slow.message, "SlowDown: says the server");
+        // Codes the first map did not have: each as any answer with it is classified.
+        assert_eq!(
+            failure("InvalidAccessKeyId").error,
+            ErrorKind::BadCredentials.code()
+        );
+        assert_eq!(failure("NoSuchKey").error, ErrorKind::NotFound.code());
+        assert_eq!(failure("SomethingNew").error, ErrorKind::Rejected.code());
     }
 }
