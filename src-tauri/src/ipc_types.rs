@@ -2,8 +2,10 @@
 //! holds one TypeScript declaration per type that crosses the bridge, so the two sides cannot
 //! drift. The test below fails when the file differs from what the Rust types say; regenerate
 //! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. The queue's events
-//! (`QueueChanges`) are generated too; the few payloads built with `json!` in `events.rs` are
-//! checked by that module's own tests instead.
+//! (`QueueChanges`) are generated too, and so is the job state machine's table of user actions
+//! (`JOB_MOVES`, from `model/transition.rs`), which the window's buttons and the mock IPC follow;
+//! the few payloads built with `json!` in `events.rs` are checked by that module's own tests
+//! instead.
 
 #[cfg(test)]
 mod tests {
@@ -13,6 +15,7 @@ mod tests {
     use crate::error::UiError;
     use crate::events::{JobStateChange, QueueChanges};
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
+    use hoist_core::model::transition::Action;
     use hoist_core::model::{
         Destination, DestinationId, DestinationKind, Direction, Job, JobId, JobState, Outcome,
         WatchId,
@@ -80,8 +83,33 @@ mod tests {
         ];
         format!(
             "// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.\n\
-             // HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types writes it again.\n\n{}",
-            declarations.join("\n")
+             // HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types writes it again.\n\n{}\n{}",
+            declarations.join("\n"),
+            job_moves()
+        )
+    }
+
+    /// The job state machine's user actions (`model/transition.rs`) as a TypeScript table, so
+    /// the window's buttons and the mock IPC follow the core's rules instead of a copy.
+    fn job_moves() -> String {
+        let entries: Vec<String> = Action::BY_USER
+            .into_iter()
+            .map(|action| {
+                let (from, to) = action.moves();
+                let to = to.expect("every user action moves some state");
+                format!(
+                    "  {}: {{ from: {}, to: {} }},\n",
+                    action.as_str(),
+                    serde_json::to_string(&from).unwrap(),
+                    serde_json::to_string(&to).unwrap()
+                )
+            })
+            .collect();
+        format!(
+            "/** Which states each user action moves a job out of, and where to, in the order the \
+             window shows them (model/transition.rs). */\n\
+             export const JOB_MOVES = {{\n{}}} as const;\n",
+            entries.concat()
         )
     }
 

@@ -13,11 +13,14 @@ import type {
   JobState,
   JobStateChange,
   ProgressSnapshot,
+  JobMove,
   Watch,
   WatchId,
 } from './ipc/types';
+import { JOB_MOVES, JOB_STATES } from './ipc/types';
 
-export type Action = 'pause' | 'resume' | 'retry' | 'cancel' | 'remove' | 'show';
+/** A row's button: a move of the job's state (the core's), or taking it off the list, or showing it. */
+export type Action = JobMove | 'remove' | 'show';
 
 /** Which jobs the list shows. */
 export type Filter = JobState | 'all';
@@ -90,14 +93,18 @@ export function withWatches(state: QueueState, watches: Watch[]): QueueState {
   return { ...state, watchNames: new Map(watches.map((w) => [w.id, fileName(w.folder)])) };
 }
 
-const ACTIONS: Record<JobState, Action[]> = {
-  queued: ['pause', 'cancel'],
-  running: ['pause', 'cancel'],
-  paused: ['resume', 'cancel'],
-  failed: ['retry', 'cancel', 'remove'],
-  cancelled: ['retry', 'remove'],
-  completed: ['remove'],
-};
+/** The states whose rows offer Remove: finished jobs. (The core would also take an unfinished
+ * one off the list, cancelling it; the window asks for Cancel first.) */
+const REMOVABLE: readonly JobState[] = ['failed', 'cancelled', 'completed'];
+
+/** Each state's buttons: the user actions the core's state machine allows from it (JOB_MOVES,
+ * in its order), then Remove where it applies. */
+const ACTIONS = Object.fromEntries(
+  JOB_STATES.map((state) => {
+    const moves = (Object.keys(JOB_MOVES) as JobMove[]).filter((move) => (JOB_MOVES[move].from as readonly JobState[]).includes(state));
+    return [state, REMOVABLE.includes(state) ? [...moves, 'remove'] : moves];
+  }),
+) as Record<JobState, Action[]>;
 
 /** The buttons a job in `state` offers, in display order; a finished download can also be shown
  * in its folder. */

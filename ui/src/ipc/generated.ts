@@ -563,3 +563,11 @@ ignore?: Array<string>,
  * How long a file must stay unchanged, in milliseconds; not given: 2 s.
  */
 settle_ms?: number, if_exists?: IfExists, mirror_deletes?: boolean, poll?: boolean, };
+
+/** Which states each user action moves a job out of, and where to, in the order the window shows them (model/transition.rs). */
+export const JOB_MOVES = {
+  pause: { from: ["queued","running"], to: "paused" },
+  resume: { from: ["paused"], to: "queued" },
+  retry: { from: ["failed","cancelled"], to: "queued" },
+  cancel: { from: ["queued","running","paused","failed"], to: "cancelled" },
+} as const;

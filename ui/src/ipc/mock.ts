@@ -8,6 +8,7 @@ import type {
   Ipc,
   Job,
   JobId,
+  JobMove,
   JobState,
   Preset,
   ConnectionReport,
@@ -29,6 +30,7 @@ import type {
   WatchForm,
   WatchId,
 } from './types';
+import { JOB_MOVES } from './types';
 
 /** A destination with sensible defaults. */
 export function makeDestination(fields: Partial<Destination> = {}): Destination {
@@ -132,14 +134,6 @@ export function makeObject(key: string, fields: Partial<ObjectEntry> = {}): Obje
 }
 
 type Handler = (payload: never) => void;
-
-/** Which states each command moves a job out of, and where to (mirrors the core's rules). */
-const MOVES: Record<'pause' | 'resume' | 'cancel' | 'retry', { from: JobState[]; to: JobState }> = {
-  pause: { from: ['queued', 'running'], to: 'paused' },
-  resume: { from: ['paused'], to: 'queued' },
-  cancel: { from: ['queued', 'running', 'paused', 'failed'], to: 'cancelled' },
-  retry: { from: ['failed', 'cancelled'], to: 'queued' },
-};
 
 let nextId = 1;
 
@@ -388,11 +382,12 @@ export class MockIpc implements Ipc {
     return Promise.resolve(() => set.delete(handler as Handler));
   }
 
-  private move(ids: JobId[], action: keyof typeof MOVES): JobId[] {
-    const { from, to } = MOVES[action];
+  private move(ids: JobId[], action: JobMove): JobId[] {
+    const { from, to } = JOB_MOVES[action];
+    const moved: readonly JobState[] = from;
     const changed: JobId[] = [];
     for (const job of this.jobs) {
-      if (ids.includes(job.id) && from.includes(job.state)) {
+      if (ids.includes(job.id) && moved.includes(job.state)) {
         job.state = to;
         if (to === 'queued') {
           job.error_code = null;

@@ -31,6 +31,9 @@ import type {
 } from './generated';
 
 export type * from './generated';
+export { JOB_MOVES } from './generated';
+/** An action the user takes on a job, moving its state (the core's table, generated). */
+export type JobMove = keyof typeof import('./generated').JOB_MOVES;
 
 export const JOB_STATES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 // Fails to compile when the Rust enum gains or loses a state this list does not have.

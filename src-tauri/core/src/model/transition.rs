@@ -26,6 +26,37 @@ pub enum Action {
     Requeue,
 }
 
+impl Action {
+    /// The actions a user takes on a job (a button in the window, a command in the CLI), in the
+    /// order the window shows them.
+    pub const BY_USER: [Action; 4] = [Action::Pause, Action::Resume, Action::Retry, Action::Cancel];
+
+    /// Its name in the IPC and the window ("pause").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::Cancel => "cancel",
+            Action::Retry => "retry",
+            Action::Complete => "complete",
+            Action::Fail => "fail",
+            Action::Requeue => "requeue",
+        }
+    }
+
+    /// The states `self` moves a job out of, and the one it moves it to (every move of one
+    /// action ends in the same state).
+    pub fn moves(self) -> (Vec<JobState>, Option<JobState>) {
+        let from: Vec<JobState> = JobState::ALL
+            .into_iter()
+            .filter(|s| transition(*s, self).is_some())
+            .collect();
+        let to = from.first().and_then(|s| transition(*s, self));
+        (from, to)
+    }
+}
+
 /// The state `from` moves to under `action`, or `None` when the action does not apply.
 pub fn transition(from: JobState, action: Action) -> Option<JobState> {
     use Action::*;
@@ -87,6 +118,19 @@ mod tests {
     use JobState::*;
 
     const ACTIONS: [Action; 8] = [Start, Pause, Resume, Cancel, Retry, Complete, Fail, Requeue];
+
+    #[test]
+    fn each_user_action_moves_every_state_it_takes_to_one_state() {
+        // The window's table (JOB_MOVES, generated from moves()) has one target per action.
+        for action in Action::BY_USER {
+            let (from, to) = action.moves();
+            assert!(!from.is_empty(), "{action:?} moves nothing");
+            for state in from {
+                assert_eq!(transition(state, action), to, "{action:?} from {state:?}");
+            }
+        }
+        assert_eq!(Pause.moves(), (vec![Queued, Running], Some(Paused)));
+    }
 
     /// The full table, row by row: every (state, action) pair not listed must be refused.
     const ALLOWED: &[(JobState, Action, JobState)] = &[
