@@ -211,7 +211,7 @@ fn on_window_event(window: &Window, event: &WindowEvent) {
         return;
     };
     let hover = |active: bool| {
-        if let Err(e) = window.emit(events::DROP_HOVER, serde_json::json!({ "active": active })) {
+        if let Err(e) = window.emit(events::DROP_HOVER, events::DropHover { active }) {
             tracing::warn!(error = %e, "could not send drop hover");
         }
     };

@@ -1,5 +1,6 @@
-//! What the window hears from the core, as namespaced Tauri events (typed on the UI side in
-//! ui/src/ipc/types.ts `EventMap`).
+//! What the window hears from the core, as namespaced Tauri events. Every payload is a typed
+//! struct, and `EventMap` in ui/src/ipc/generated.ts (event name -> payload type) is generated
+//! from these names and types by src-tauri/src/ipc_types.rs.
 //!
 //! Two tasks run for the life of the app, both ending when the stop token is cancelled:
 //! - the forwarder gathers the queue's lifecycle [`Event`]s from [`Core::subscribe`] (jobs
@@ -16,16 +17,17 @@
 use hoist_core::model::{JobId, JobState};
 use hoist_core::{CancellationToken, Core, Event, ProgressSnapshot};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 /// [`QueueChanges`]
 pub const QUEUE_CHANGES: &str = "hoist://queue-changes";
-/// `{ online: boolean }`
+/// [`NetworkChange`]
 pub const NETWORK: &str = "hoist://network";
-/// A watch was added, removed, paused, resumed or edited: reload the Watches view.
+/// [`WatchesChanged`]: a watch was added, removed, paused, resumed or edited: reload the
+/// Watches view.
 pub const WATCHES_CHANGED: &str = "hoist://watches-changed";
 /// `ProgressSnapshot`
 pub const PROGRESS: &str = "hoist://progress";
@@ -37,13 +39,29 @@ pub const ENGINE: &str = "hoist://engine";
 pub const ENQUEUED: &str = "hoist://enqueued";
 /// `UiError` for failures outside a command (a drop, the engine).
 pub const ERROR: &str = "hoist://error";
-/// `{ active: boolean }` while files are dragged over the window.
+/// [`DropHover`] while files are dragged over the window.
 pub const DROP_HOVER: &str = "hoist://drop-hover";
 
 /// At most 5 progress messages a second.
 pub const PROGRESS_PERIOD: Duration = Duration::from_millis(200);
 /// How long the queue's events are gathered before they are sent: the most a change waits.
 pub const QUEUE_CHANGES_PERIOD: Duration = Duration::from_millis(100);
+
+/// The storage answers again (`online`) or stopped answering: the queue holds until it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct NetworkChange {
+    pub online: bool,
+}
+
+/// A watch was added, removed, paused, resumed or edited, or its engine noted a new state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct WatchesChanged {}
+
+/// Files are being dragged over the window (`active`), or no longer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct DropHover {
+    pub active: bool,
+}
 
 /// One job's new state; `error` carries the message when it failed.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -92,10 +110,14 @@ pub fn spawn(app: &AppHandle, core: &Core, stop: &CancellationToken) {
 /// The UI event for a core event that is not about the queue: its name and payload.
 pub fn ui_event(event: &Event) -> Option<(&'static str, Value)> {
     match event {
-        Event::Network { online } => Some((NETWORK, json!({ "online": online }))),
-        Event::WatchesChanged => Some((WATCHES_CHANGED, json!({}))),
+        Event::Network { online } => Some((NETWORK, payload(NetworkChange { online: *online }))),
+        Event::WatchesChanged => Some((WATCHES_CHANGED, payload(WatchesChanged {}))),
         Event::JobsAdded { .. } | Event::JobState { .. } | Event::JobsRemoved { .. } => None,
     }
+}
+
+fn payload(value: impl Serialize) -> Value {
+    serde_json::to_value(value).expect("an event payload is plain data")
 }
 
 async fn forward(app: AppHandle, mut events: Receiver<Event>, stop: CancellationToken) {
@@ -181,6 +203,7 @@ mod tests {
     use super::*;
     use hoist_core::JobProgress;
     use hoist_core::model::{JobId, JobState};
+    use serde_json::json;
 
     #[test]
     fn queue_events_are_gathered_in_order_and_others_pass_through() {

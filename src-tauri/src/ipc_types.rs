@@ -1,11 +1,10 @@
 //! The UI's IPC types are generated from the Rust types (ts-rs): `ui/src/ipc/generated.ts`
 //! holds one TypeScript declaration per type that crosses the bridge, so the two sides cannot
 //! drift. The test below fails when the file differs from what the Rust types say; regenerate
-//! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. The queue's events
-//! (`QueueChanges`) are generated too, and so is the job state machine's table of user actions
-//! (`JOB_MOVES`, from `model/transition.rs`), which the window's buttons and the mock IPC follow;
-//! the few payloads built with `json!` in `events.rs` are checked by that module's own tests
-//! instead.
+//! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. The events are generated
+//! too (`EventMap`: each name in `events.rs` and its payload type), and so is the job state
+//! machine's table of user actions (`JOB_MOVES`, from `model/transition.rs`), which the
+//! window's buttons and the mock IPC follow.
 
 #[cfg(test)]
 mod tests {
@@ -13,7 +12,9 @@ mod tests {
     use crate::commands::engine::EngineStatus;
     use crate::commands::watches::WatchForm;
     use crate::error::UiError;
-    use crate::events::{JobStateChange, QueueChanges};
+    use crate::events::{
+        self, DropHover, JobStateChange, NetworkChange, QueueChanges, WatchesChanged,
+    };
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
     use hoist_core::model::transition::Action;
     use hoist_core::model::{
@@ -65,6 +66,9 @@ mod tests {
             declaration::<ProgressSnapshot>(&config),
             declaration::<JobStateChange>(&config),
             declaration::<QueueChanges>(&config),
+            declaration::<NetworkChange>(&config),
+            declaration::<WatchesChanged>(&config),
+            declaration::<DropHover>(&config),
             declaration::<Skipped>(&config),
             declaration::<EnqueueReport>(&config),
             declaration::<Place>(&config),
@@ -85,7 +89,28 @@ mod tests {
             "// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.\n\
              // HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types writes it again.\n\n{}\n{}",
             declarations.join("\n"),
-            job_moves()
+            [event_map(&config), job_moves()].join("\n")
+        )
+    }
+
+    /// `EventMap`: each event the shell sends (`events.rs`) and its payload's type.
+    fn event_map(config: &Config) -> String {
+        let entry = |name: &str, payload: String| format!("  '{name}': {payload};\n");
+        let entries = [
+            entry(events::QUEUE_CHANGES, QueueChanges::name(config)),
+            entry(events::NETWORK, NetworkChange::name(config)),
+            entry(events::WATCHES_CHANGED, WatchesChanged::name(config)),
+            entry(events::PROGRESS, ProgressSnapshot::name(config)),
+            entry(events::RESYNC, "null".into()),
+            entry(events::ENGINE, EngineStatus::name(config)),
+            entry(events::ENQUEUED, EnqueueReport::name(config)),
+            entry(events::ERROR, UiError::name(config)),
+            entry(events::DROP_HOVER, DropHover::name(config)),
+        ];
+        format!(
+            "/** Each event the shell sends the window, and its payload (src-tauri/src/events.rs). */\n\
+             export interface EventMap {{\n{}}}\n",
+            entries.concat()
         )
     }
 

@@ -383,6 +383,24 @@ export type JobStateChange = { id: JobId, state: JobState, error: string | null,
 
 export type QueueChanges = { added: Array<JobId>, states: Array<JobStateChange>, removed: Array<JobId>, };
 
+/**
+ * The storage answers again (`online`) or stopped answering: the queue holds until it does.
+ */
+
+export type NetworkChange = { online: boolean, };
+
+/**
+ * A watch was added, removed, paused, resumed or edited, or its engine noted a new state.
+ */
+
+export type WatchesChanged = Record<symbol, never>;
+
+/**
+ * Files are being dragged over the window (`active`), or no longer.
+ */
+
+export type DropHover = { active: boolean, };
+
 export type Skipped = { path: string, reason: string, };
 
 export type EnqueueReport = { 
@@ -563,6 +581,19 @@ ignore?: Array<string>,
  * How long a file must stay unchanged, in milliseconds; not given: 2 s.
  */
 settle_ms?: number, if_exists?: IfExists, mirror_deletes?: boolean, poll?: boolean, };
+
+/** Each event the shell sends the window, and its payload (src-tauri/src/events.rs). */
+export interface EventMap {
+  'hoist://queue-changes': QueueChanges;
+  'hoist://network': NetworkChange;
+  'hoist://watches-changed': WatchesChanged;
+  'hoist://progress': ProgressSnapshot;
+  'hoist://resync': null;
+  'hoist://engine': EngineStatus;
+  'hoist://enqueued': EnqueueReport;
+  'hoist://error': UiError;
+  'hoist://drop-hover': DropHover;
+}
 
 /** Which states each user action moves a job out of, and where to, in the order the window shows them (model/transition.rs). */
 export const JOB_MOVES = {

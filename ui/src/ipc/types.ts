@@ -1,7 +1,7 @@
 // The IPC contract between the web UI and the Rust shell. The data types are generated from the
-// Rust types (./generated.ts, by src-tauri/src/ipc_types.rs), so the two sides cannot drift;
-// this file adds the event payloads (built in src-tauri/src/events.rs), the command list and
-// helpers. Field names are the serde names (snake_case), ids are SQLite rowids (safe as JS
+// Rust types (./generated.ts, by src-tauri/src/ipc_types.rs), so the two sides cannot drift,
+// and so are the events and their payloads (EventMap) and the state machine's moves; this file
+// adds the command list and helpers. Field names are the serde names (snake_case), ids are SQLite rowids (safe as JS
 // numbers).
 
 import type {
@@ -13,6 +13,7 @@ import type {
   DeleteReport,
   EngineStatus,
   EnqueueReport,
+  EventMap,
   Job,
   JobId,
   JobState,
@@ -20,8 +21,6 @@ import type {
   ObjectDetails,
   Place,
   PresetView,
-  ProgressSnapshot,
-  QueueChanges,
   Removal,
   Settings,
   UiError,
@@ -43,32 +42,6 @@ void statesComplete;
 
 /** A provider preset the add form offers. */
 export type Preset = PresetView;
-
-export interface NetworkEvent {
-  online: boolean;
-}
-
-export interface DropHoverEvent {
-  active: boolean;
-}
-
-/** Event name -> payload, as emitted by src-tauri/src/events.rs. */
-export interface EventMap {
-  /** The queue's changes of the last 100 ms at most: jobs added, state changes, jobs removed. */
-  'hoist://queue-changes': QueueChanges;
-  'hoist://network': NetworkEvent;
-  'hoist://progress': ProgressSnapshot;
-  /** The core's event stream lagged: reload everything. */
-  'hoist://resync': null;
-  'hoist://engine': EngineStatus;
-  /** Files dropped on the window were enqueued. */
-  'hoist://enqueued': EnqueueReport;
-  /** Something failed outside a command (a drop, the engine). */
-  'hoist://error': UiError;
-  'hoist://drop-hover': DropHoverEvent;
-  /** A watch was added, removed, paused, resumed or edited, or its engine noted a new state. */
-  'hoist://watches-changed': Record<string, never>;
-}
 
 export type EventName = keyof EventMap;
 
