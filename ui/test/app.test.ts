@@ -3,6 +3,7 @@ import { describeEnqueue, QueueApp } from '../src/app';
 import { makeJob, MockIpc } from '../src/ipc/mock';
 import { mountApp, settle } from './helpers';
 import type { Job, QueueChanges } from '../src/ipc/types';
+import { errorText } from '../src/ipc/types';
 
 /** A `hoist://queue-changes` payload with only the given lists filled. */
 function changes(some: Partial<QueueChanges>): QueueChanges {
@@ -301,6 +302,15 @@ describe('queue window', () => {
     app!.dispose();
     expect(ipc.listenerCount('hoist://progress')).toBe(0);
     expect(ipc.listenerCount('hoist://queue-changes')).toBe(0);
+  });
+});
+
+describe('errorText', () => {
+  it('a message that ended in a period gave two before the hint', () => {
+    expect(errorText({ code: 'invalid_input', message: 'No bucket given.', hint: 'Fill in the bucket field.' })).toBe(
+      'No bucket given. Fill in the bucket field.',
+    );
+    expect(errorText({ code: 'internal', message: 'boom' })).toBe('boom');
   });
 });
 

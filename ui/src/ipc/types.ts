@@ -129,5 +129,5 @@ export function toUiError(value: unknown): UiError {
 /** An error as the window says it: the message, then what to do about it when the core said. */
 export function errorText(value: unknown): string {
   const error = toUiError(value);
-  return error.hint ? `${error.message}. ${error.hint}` : error.message;
+  return error.hint ? `${error.message.replace(/[.\s]+$/, '')}. ${error.hint}` : error.message;
 }
