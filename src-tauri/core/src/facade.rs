@@ -289,29 +289,22 @@ impl Core {
     /// action applies to: the others still change, and the error names each refused job, its
     /// state and the states the action takes. `Selection::All` acts on what it can.
     fn act(&self, selection: &Selection, action: Action) -> Result<Vec<JobId>> {
-        let mut refused = Vec::new();
-        if let Selection::Ids(ids) = selection {
-            let states = self.inner.store.states(ids)?;
-            if let Some(unknown) = ids.iter().find(|id| !states.iter().any(|(k, _)| k == *id)) {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("no job with id {unknown}: the queue lists the ids"),
-                ));
-            }
-            refused = states
-                .into_iter()
-                .filter(|(_, state)| crate::queue::transition(*state, action).is_none())
-                .collect();
+        let applied = self.inner.store.apply_chosen(selection, action)?;
+        if let Some(unknown) = applied.missing.first() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("no job with id {unknown}: the queue lists the ids"),
+            ));
         }
-        let changed = self.inner.store.apply(selection, action, None)?;
-        self.changed(&changed);
-        let changed: Vec<JobId> = changed.into_iter().map(|(id, _)| id).collect();
-        if refused.is_empty() {
+        self.changed(&applied.changed);
+        let changed: Vec<JobId> = applied.changed.into_iter().map(|(id, _)| id).collect();
+        // `Selection::All` acts on what it can: a job it does not apply to is no refusal.
+        if applied.refused.is_empty() || matches!(selection, Selection::All) {
             return Ok(changed);
         }
         Err(Error::new(
             ErrorKind::InvalidInput,
-            crate::queue::refusal_message(action, &refused, &changed),
+            crate::queue::refusal_message(action, &applied.refused, &changed),
         ))
     }
     /// Takes jobs off the list; those whose multipart upload must be aborted first, or that are

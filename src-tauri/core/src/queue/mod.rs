@@ -9,5 +9,5 @@
 
 mod scheduler;
 
-pub use crate::model::transition::{Action, refusal_message, transition};
+pub use crate::model::transition::{Action, refusal_message};
 pub use scheduler::{Scheduler, Until, WATCHED_FINISHED_KEPT};

@@ -1,6 +1,6 @@
 //! The `jobs` table: one row per file to upload, written before anything touches the network.
 //!
-//! State changes go through [`crate::queue::transition`]: a change that the table does not allow
+//! State changes go through [`crate::model::transition::transition`]: a change that the table does not allow
 //! from the row's current state is skipped, inside the same transaction that read the state, so
 //! two processes changing one row cannot leave it in an impossible state.
 
@@ -11,6 +11,17 @@ use crate::model::{DestinationId, Direction, Job, JobId, JobState, Outcome, Sele
 use crate::options::IfExists;
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::PathBuf;
+
+/// What a user's action did (see [`Store::apply_chosen`]).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The jobs that moved, with their new state.
+    pub changed: Vec<(JobId, JobState)>,
+    /// The jobs the action does not apply to, with the state they are in.
+    pub refused: Vec<(JobId, JobState)>,
+    /// Ids that name no job (then nothing changed).
+    pub missing: Vec<JobId>,
+}
 
 /// A job to insert.
 #[derive(Debug, Clone)]
@@ -216,6 +227,25 @@ impl Store {
         action: Action,
         error: Option<(&str, &str)>,
     ) -> Result<Vec<(JobId, JobState)>> {
+        Ok(self
+            .apply_all_or_none(selection, action, error, false)?
+            .changed)
+    }
+
+    /// A user's action on chosen jobs: as [`Store::apply`], and also says which jobs the
+    /// transition table refused, with their state, read in the same transaction. When an id
+    /// names no job, nothing changes and it is in [`Applied::missing`].
+    pub fn apply_chosen(&self, selection: &Selection, action: Action) -> Result<Applied> {
+        self.apply_all_or_none(selection, action, None, true)
+    }
+
+    fn apply_all_or_none(
+        &self,
+        selection: &Selection,
+        action: Action,
+        error: Option<(&str, &str)>,
+        every_id_must_exist: bool,
+    ) -> Result<Applied> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let current: Vec<(i64, String)> = match selection {
@@ -227,18 +257,27 @@ impl Store {
             Selection::Ids(ids) => {
                 let mut stmt = tx.prepare_cached("SELECT id, state FROM jobs WHERE id = ?1")?;
                 let mut out = Vec::new();
+                let mut missing = Vec::new();
                 for id in ids {
-                    if let Some(row) = stmt
+                    match stmt
                         .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))
                         .optional()?
                     {
-                        out.push(row);
+                        Some(row) => out.push(row),
+                        None => missing.push(*id),
                     }
+                }
+                if every_id_must_exist && !missing.is_empty() {
+                    return Ok(Applied {
+                        missing,
+                        ..Applied::default()
+                    });
                 }
                 out
             }
         };
         let mut changed = Vec::new();
+        let mut refused = Vec::new();
         {
             let mut update = tx.prepare_cached(
                 "UPDATE jobs SET state = ?2, error_code = ?3, error_message = ?4, \
@@ -250,6 +289,7 @@ impl Store {
                     continue;
                 };
                 let Some(to) = transition(from, action) else {
+                    refused.push((JobId(id), from));
                     continue;
                 };
                 let (code, message) = match (action, error) {
@@ -278,7 +318,11 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(changed)
+        Ok(Applied {
+            changed,
+            refused,
+            missing: Vec::new(),
+        })
     }
 
     /// Records bytes done for running jobs (a few times a second at most).
@@ -460,6 +504,35 @@ mod tests {
             store.job(ids[0]).unwrap().unwrap().state,
             JobState::Completed
         );
+    }
+
+    #[test]
+    fn a_users_action_was_checked_against_states_read_outside_its_transaction() {
+        let (store, ids) = store_with_jobs(3);
+        store
+            .apply(&Selection::Ids(vec![ids[0]]), Action::Start, None)
+            .unwrap();
+        store
+            .apply(&Selection::Ids(vec![ids[0]]), Action::Complete, None)
+            .unwrap();
+        // The refusal comes from the same transaction that paused the others.
+        let applied = store
+            .apply_chosen(&Selection::Ids(ids.clone()), Action::Pause)
+            .unwrap();
+        assert_eq!(
+            applied.changed,
+            vec![(ids[1], JobState::Paused), (ids[2], JobState::Paused)]
+        );
+        assert_eq!(applied.refused, vec![(ids[0], JobState::Completed)]);
+        assert!(applied.missing.is_empty());
+        // An id that names no job: nothing changes, and it is named.
+        let ghost = JobId(ids[2].0 + 100);
+        let applied = store
+            .apply_chosen(&Selection::Ids(vec![ids[1], ghost]), Action::Resume)
+            .unwrap();
+        assert_eq!(applied.missing, vec![ghost]);
+        assert!(applied.changed.is_empty());
+        assert_eq!(store.job(ids[1]).unwrap().unwrap().state, JobState::Paused);
     }
 
     #[test]
