@@ -12,6 +12,7 @@
 
 pub(crate) mod destinations;
 mod downloads;
+mod job_states;
 mod jobs;
 mod preferences;
 mod removal;
