@@ -1,7 +1,7 @@
 // The Destinations view: the list of destinations with Edit, Test connection and Remove, and one
 // form for adding and editing (provider presets, S3 or folder). Secret fields are write-only:
 // they start empty, are sent once when filled, and nothing the shell returns holds a secret.
-import type { Ipc, Preset, ConnectionReport, Destination, DestinationEdit, DestinationForm } from './ipc/types';
+import type { Ipc, Preset, ConnectionReport, Destination, DestinationEdit, DestinationForm, Provider } from './ipc/types';
 import { errorText } from './ipc/types';
 
 /** The fields that are set, as the Rust side takes them: a field left out, never an undefined
@@ -269,7 +269,8 @@ export class DestinationsView {
       if (!this.folderPicked) return 'Choose the folder to upload into.';
       return setFields<DestinationForm>({ ...NO_FORM_FIELDS, name, kind, prefix: this.value('prefix') ?? '' });
     }
-    const provider = this.value('provider');
+    // The select's options are the presets' ids (listPresets).
+    const provider = this.value('provider') as Provider | undefined;
     if (!this.value('bucket')) return 'Enter the bucket name.';
     if (!provider && !this.value('endpoint')) return 'Choose a provider or enter the endpoint URL.';
     if (provider === 'r2' && !this.value('account_id')) return 'Enter your Cloudflare account id.';

@@ -151,6 +151,7 @@ impl Core {
 
     // ---- destinations (see [`crate::destinations`])
 
+    /// Creates a destination from what the user gave: the one way in, for every shell.
     pub fn add_destination(
         &self,
         new: NewDestination,

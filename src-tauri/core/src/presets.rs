@@ -253,6 +253,11 @@ pub fn check_endpoint(value: &str) -> Result<String> {
     endpoint_url(value)
 }
 
+/// Checks a region the way presets do: one hostname label (it is put into host names).
+pub fn check_region(value: &str) -> Result<String> {
+    label("the region", value)
+}
+
 /// Fills in the preset for `provider` from `input`. An explicit endpoint or region wins over the
 /// preset's; a missing required value, a malformed endpoint, or a region / account id that is
 /// not a plain hostname label is [`ErrorKind::InvalidInput`] with a message naming the flag.

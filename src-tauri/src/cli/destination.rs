@@ -5,7 +5,7 @@ use super::access_key;
 use super::destination_edit::{self, EditArgs, ImportArgs, OptionFlags};
 use super::output;
 use clap::Subcommand;
-use hoist_core::presets::{self, PresetInput, Provider};
+use hoist_core::presets::Provider;
 use hoist_core::{Core, NewDestination, Result};
 use std::process::ExitCode;
 
@@ -79,50 +79,37 @@ pub async fn run(core: &Core, command: DestinationCommand) -> Result<ExitCode> {
             prefix,
             options,
         } => {
-            let options = options.apply(Default::default());
-            options.validate()?;
-            if let Some(folder) = folder {
-                let folder = std::path::absolute(&folder).unwrap_or(folder);
-                let new = NewDestination {
-                    name,
-                    folder: Some(folder),
-                    prefix,
-                    options,
-                    ..Default::default()
-                };
-                let destination = core.add_destination(new, None)?;
-                let shown = destination
-                    .folder
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""))
-                    .display();
-                println!("added destination '{}' (folder {shown})", destination.name);
-                return Ok(ExitCode::SUCCESS);
-            }
-            let bucket = bucket.unwrap_or_default();
-            let input = PresetInput {
-                region,
-                endpoint,
-                account_id,
-            };
-            let (endpoint, region, path_style) = presets::connection(provider, &input, path_style)?;
-            let key = access_key::read_access_key()?;
+            let folder = folder.map(|f| std::path::absolute(&f).unwrap_or(f));
             let new = NewDestination {
                 name,
+                provider,
                 endpoint,
                 region,
-                bucket,
+                account_id,
+                bucket: bucket.unwrap_or_default(),
                 path_style,
                 prefix,
-                provider,
-                options,
-                ..Default::default()
+                folder,
+                options: options.apply(Default::default()),
             };
-            let destination = core.add_destination(new, Some(key))?;
-            println!(
-                "added destination '{}' (s3://{}); its keys are in the OS keychain",
-                destination.name, destination.bucket
-            );
+            // Checked before the keys are asked for: a typo is reported without a prompt.
+            hoist_core::destinations::rules::resolve(new.clone())?;
+            let key = match new.folder {
+                Some(_) => None,
+                None => Some(access_key::read_access_key()?),
+            };
+            let destination = core.add_destination(new, key)?;
+            match &destination.folder {
+                Some(folder) => println!(
+                    "added destination '{}' (folder {})",
+                    destination.name,
+                    folder.display()
+                ),
+                None => println!(
+                    "added destination '{}' (s3://{}); its keys are in the OS keychain",
+                    destination.name, destination.bucket
+                ),
+            }
         }
         DestinationCommand::Test { name, json } => return test(core, &name, json).await,
         DestinationCommand::Edit(args) => return destination_edit::edit(core, args),

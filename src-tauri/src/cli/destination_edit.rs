@@ -278,7 +278,7 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
         let new = NewDestination {
             name: name.clone(),
             endpoint: aws.endpoint.clone(),
-            region,
+            region: Some(region),
             bucket,
             path_style: aws.path_style,
             ..Default::default()

@@ -3,14 +3,15 @@
 //! holds no secret). A folder destination's folder never comes from the web view either: the
 //! user picks it in the system's picker ([`choose_destination_folder`]) and the form only says
 //! "use the folder picked". Endpoints, regions and options go through the same core rules as
-//! the CLI's (`presets::connection`, `Core::add_destination`, `Core::edit_destination`).
+//! the CLI's: these commands only turn the forms into `NewDestination` and `DestinationChanges`
+//! for `Core::add_destination` and `Core::edit_destination`.
 
 use super::blocking;
 use crate::error::UiError;
 use hoist_core::connection::ConnectionReport;
-use hoist_core::model::Destination;
+use hoist_core::model::{Destination, DestinationKind};
 use hoist_core::options::UploadOptions;
-use hoist_core::presets::{self, PresetInput, Provider};
+use hoist_core::presets::Provider;
 use hoist_core::{
     AccessKey, Core, DestinationChanges, EndpointChange, Error, ErrorKind, NewDestination, Secret,
 };
@@ -18,14 +19,14 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::State;
 
-/// The add form (ui/src/ipc/types.ts `DestinationForm`). Empty strings count as "not given".
+/// The add form. Empty strings count as "not given". A folder destination's folder is the one
+/// last picked ([`choose_destination_folder`]).
 #[derive(Debug, Deserialize, ts_rs::TS)]
 #[ts(optional_fields)]
 pub struct DestinationForm {
     pub name: String,
-    /// "s3" or "local".
-    pub kind: String,
-    pub provider: Option<String>,
+    pub kind: DestinationKind,
+    pub provider: Option<Provider>,
     pub endpoint: Option<String>,
     pub region: Option<String>,
     pub account_id: Option<String>,
@@ -89,7 +90,7 @@ pub async fn choose_destination_folder(
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct PresetView {
-    pub id: &'static str,
+    pub id: Provider,
 }
 
 fn given(value: Option<String>) -> Option<String> {
@@ -122,10 +123,7 @@ pub async fn list_destinations(core: State<'_, Core>) -> Result<Vec<Destination>
 
 #[tauri::command]
 pub fn list_presets() -> Vec<PresetView> {
-    Provider::ALL
-        .iter()
-        .map(|p| PresetView { id: p.name() })
-        .collect()
+    Provider::ALL.iter().map(|&id| PresetView { id }).collect()
 }
 
 #[tauri::command]
@@ -134,48 +132,23 @@ pub async fn add_destination(
     picked: State<'_, PickedFolder>,
     form: DestinationForm,
 ) -> Result<Destination, UiError> {
-    let options = form.options.unwrap_or_default();
-    options.validate()?;
-    let new = if form.kind == "local" {
-        NewDestination {
-            name: form.name,
-            folder: Some(picked.take()?),
-            prefix: form.prefix.clone().unwrap_or_default(),
-            options,
-            ..Default::default()
-        }
-    } else {
-        let bucket = given(form.bucket).ok_or_else(|| invalid("enter the bucket name"))?;
-        let provider = match given(form.provider) {
-            Some(name) => Some(
-                Provider::parse(&name)
-                    .ok_or_else(|| invalid(format!("unknown provider '{name}'")))?,
-            ),
-            None => None,
-        };
-        let input = PresetInput {
-            region: given(form.region),
-            endpoint: given(form.endpoint),
-            account_id: given(form.account_id),
-        };
-        let (endpoint, region, path_style) =
-            presets::connection(provider, &input, form.path_style.unwrap_or(false))?;
-        NewDestination {
-            name: form.name,
-            endpoint,
-            region,
-            bucket,
-            path_style,
-            prefix: form.prefix.clone().unwrap_or_default(),
-            folder: None,
-            provider,
-            options,
-        }
+    let folder = match form.kind {
+        DestinationKind::Local => Some(picked.take()?),
+        DestinationKind::S3 => None,
     };
     let key = key_pair(form.access_key_id, form.secret_access_key)?;
-    if new.folder.is_none() && key.is_none() {
-        return Err(invalid("enter the access key id and secret access key"));
-    }
+    let new = NewDestination {
+        name: form.name,
+        provider: form.provider,
+        endpoint: form.endpoint,
+        region: form.region,
+        account_id: form.account_id,
+        bucket: form.bucket.unwrap_or_default(),
+        path_style: form.path_style.unwrap_or(false),
+        prefix: form.prefix.unwrap_or_default(),
+        folder,
+        options: form.options.unwrap_or_default(),
+    };
     blocking(&core, move |core| core.add_destination(new, key)).await
 }
 

@@ -205,14 +205,11 @@ options: UploadOptions,
 capabilities: Capabilities | null, };
 
 /**
- * The add form (ui/src/ipc/types.ts `DestinationForm`). Empty strings count as "not given".
+ * The add form. Empty strings count as "not given". A folder destination's folder is the one
+ * last picked ([`choose_destination_folder`]).
  */
 
-export type DestinationForm = { name: string, 
-/**
- * "s3" or "local".
- */
-kind: string, provider?: string, endpoint?: string, region?: string, account_id?: string, bucket?: string, path_style?: boolean, prefix?: string, access_key_id?: string, secret_access_key?: string, options?: UploadOptions, };
+export type DestinationForm = { name: string, kind: DestinationKind, provider?: Provider, endpoint?: string, region?: string, account_id?: string, bucket?: string, path_style?: boolean, prefix?: string, access_key_id?: string, secret_access_key?: string, options?: UploadOptions, };
 
 /**
  * The edit form: only what is set changes (an empty string is "not given", never "none"). A
@@ -225,7 +222,7 @@ export type DestinationEdit = { rename?: string, endpoint?: string, region?: str
  */
 folder_picked?: boolean, access_key_id?: string, secret_access_key?: string, options?: UploadOptions, };
 
-export type PresetView = { id: string, };
+export type PresetView = { id: Provider, };
 
 export type StepOutcome = "ok" | "failed" | "skipped";
 

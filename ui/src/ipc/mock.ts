@@ -306,7 +306,7 @@ export class MockIpc implements Ipc {
 
   listPresets(): Promise<Preset[]> {
     return this.run('listPresets', [], () =>
-      ['aws', 'r2', 'spaces', 'minio', 'b2', 'wasabi', 'garage', 'generic'].map((id) => ({ id })),
+      (['aws', 'r2', 'spaces', 'minio', 'b2', 'wasabi', 'garage', 'generic'] as Provider[]).map((id) => ({ id })),
     );
   }
 
@@ -319,7 +319,7 @@ export class MockIpc implements Ipc {
         region: form.region ?? 'us-east-1',
         bucket: form.bucket ?? '',
         folder: form.kind === 'local' ? this.takeFolder() : null,
-        provider: (form.provider as Provider | undefined) ?? null,
+        provider: form.provider ?? null,
         prefix: form.prefix ?? '',
       });
       if (form.secret_access_key) this.secrets.set(form.name, form.secret_access_key);

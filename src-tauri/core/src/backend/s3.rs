@@ -117,28 +117,6 @@ impl S3Backend {
         if destination.bucket.trim().is_empty() {
             return Err(invalid(destination, "bucket is empty: set the bucket name"));
         }
-        if destination.region.trim().is_empty() {
-            return Err(invalid(
-                destination,
-                "region is empty: set it (e.g. us-east-1)",
-            ));
-        }
-        if let Some(url) = &destination.endpoint {
-            let parsed = reqwest::Url::parse(url).map_err(|e| {
-                let example = "https://s3.example.com or http://127.0.0.1:3900";
-                invalid(
-                    destination,
-                    &format!("endpoint '{url}' is not a URL: use e.g. {example}"),
-                )
-                .with_source(e)
-            })?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-                return Err(invalid(
-                    destination,
-                    &format!("endpoint '{url}' must be an http:// or https:// URL with a host"),
-                ));
-            }
-        }
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(options.connect_timeout)
             .disable_read_timeout()

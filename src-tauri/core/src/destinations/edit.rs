@@ -1,7 +1,8 @@
 //! Changing a destination after it was added (the CLI's `destination edit`, the window's edit
-//! form): [`Destinations::edit`] checks every change against the destination's kind.
+//! form): [`Destinations::edit`] applies the changes and checks the result with the same rule
+//! as a new destination ([`super::rules::check`]).
 
-use super::Destinations;
+use super::{Destinations, rules};
 use crate::credentials::AccessKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Destination, DestinationKind};
@@ -56,20 +57,10 @@ impl Destinations {
                  endpoint, region, bucket, path style or keys"
             ));
         }
-        if is_s3 && changes.folder.is_some() {
-            return invalid(format!(
-                "'{name}' is an S3 destination: only folder destinations have a folder"
-            ));
-        }
         if let Some(new_name) = changes.rename {
-            if new_name.trim().is_empty() || new_name.chars().any(char::is_control) {
-                return invalid("the new name must not be empty".into());
-            }
-            if new_name != destination.name && self.store.destination_by_name(&new_name)?.is_some()
-            {
-                return invalid(format!(
-                    "a destination named '{new_name}' already exists: choose another name"
-                ));
+            rules::check_name(&new_name)?;
+            if new_name != destination.name {
+                self.name_is_free(&new_name)?;
             }
             destination.name = new_name;
         }
@@ -91,19 +82,9 @@ impl Destinations {
             },
         }
         if let Some(region) = changes.region {
-            if region.trim().is_empty() || region.contains(char::is_whitespace) {
-                return invalid(format!(
-                    "the region '{region}' is not a region name: use e.g. us-east-1"
-                ));
-            }
             destination.region = region;
         }
         if let Some(bucket) = changes.bucket {
-            if bucket.trim().is_empty() || bucket.contains(['/', ' ']) {
-                return invalid(format!(
-                    "the bucket '{bucket}' is not a bucket name (no spaces or slashes)"
-                ));
-            }
             destination.bucket = bucket;
         }
         if let Some(path_style) = changes.path_style {
@@ -113,18 +94,12 @@ impl Destinations {
             destination.prefix = prefix;
         }
         if let Some(folder) = changes.folder {
-            if !folder.is_absolute() {
-                return invalid(format!(
-                    "the folder must be an absolute path, not '{}'",
-                    folder.display()
-                ));
-            }
             destination.folder = Some(folder);
         }
         if let Some(options) = changes.options {
-            options.validate()?;
             destination.options = options;
         }
+        rules::check(&destination)?;
         if let Some(key) = changes.key {
             self.credentials()?.set(&destination.id, &key)?;
         }

@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod edit;
+pub mod rules;
 
 use crate::backend::Backend;
 use crate::backend::local::LocalBackend;
@@ -26,19 +27,26 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// The name of the built-in local destination.
 pub const BUILTIN_LOCAL_NAME: &str = "local";
 
-/// A destination to create. An S3 secret goes to the keychain, the rest to the database.
+/// A destination to create, as the user gave it: from the window's form, a command's flags or
+/// an AWS profile, every shell fills this in and [`Destinations::add`] does the rest (preset,
+/// checks, keychain). Blank strings count as not given.
 #[derive(Debug, Clone, Default)]
 pub struct NewDestination {
     pub name: String,
+    /// The preset that fills in what is not given (endpoint, region, addressing).
+    pub provider: Option<Provider>,
+    /// None: the provider's, or AWS's without a provider.
     pub endpoint: Option<String>,
-    pub region: String,
+    /// None: the provider's, or us-east-1.
+    pub region: Option<String>,
+    /// Cloudflare's account id (R2 only).
+    pub account_id: Option<String>,
+    /// May be empty (AWS profiles name none): uploads then name one.
     pub bucket: String,
     pub path_style: bool,
     pub prefix: String,
-    /// Set for a local-folder destination (then endpoint, region and bucket are unused).
+    /// Set for a local-folder destination, which takes none of the S3 settings.
     pub folder: Option<PathBuf>,
-    /// The preset it was made from, if any.
-    pub provider: Option<Provider>,
     pub options: UploadOptions,
 }
 
@@ -83,39 +91,12 @@ impl Destinations {
         Ok(self.credentials.get_or_init(|| keychain).clone())
     }
 
-    /// Creates a destination. An S3 one needs its access key, which goes to the keychain first
+    /// Creates a destination: the one way in, for every shell. [`rules::resolve`] fills in the
+    /// preset and checks it. An S3 one needs its access key, which goes to the keychain first
     /// (a destination without its secret would fail every upload); a local folder needs none.
     pub fn add(&self, new: NewDestination, key: Option<AccessKey>) -> Result<Destination> {
-        validate(&new)?;
-        if self.store.destination_by_name(&new.name)?.is_some() {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "a destination named '{}' already exists: choose another name, or remove \
-                     that one first",
-                    new.name
-                ),
-            ));
-        }
-        let destination = Destination {
-            id: DestinationId(new_id()),
-            kind: if new.folder.is_some() {
-                DestinationKind::Local
-            } else {
-                DestinationKind::S3
-            },
-            name: new.name,
-            endpoint: new.endpoint,
-            region: new.region,
-            bucket: new.bucket,
-            path_style: new.path_style,
-            prefix: new.prefix,
-            folder: new.folder,
-            builtin: false,
-            provider: new.provider,
-            options: new.options,
-            capabilities: None,
-        };
+        let destination = rules::resolve(new)?;
+        self.name_is_free(&destination.name)?;
         if destination.kind == DestinationKind::Local {
             self.store.insert_destination(&destination)?;
             return Ok(destination);
@@ -123,7 +104,8 @@ impl Destinations {
         let key = key.ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidInput,
-                "an S3 destination needs an access key pair",
+                "an S3 destination needs an access key pair: its access key id and secret \
+                 access key",
             )
         })?;
         let credentials = self.credentials()?;
@@ -276,6 +258,20 @@ impl Destinations {
         Ok(Arc::new(backend))
     }
 
+    /// `InvalidInput` when another destination is called `name`.
+    fn name_is_free(&self, name: &str) -> Result<()> {
+        if self.store.destination_by_name(name)?.is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "a destination named '{name}' already exists: choose another name, or \
+                     remove that one first"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn forget_backends(&self, id: &DestinationId) {
         self.built().retain(|(built_for, _), _| built_for != id);
     }
@@ -285,40 +281,6 @@ impl Destinations {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-fn validate(new: &NewDestination) -> Result<()> {
-    let bad = |what: String| Err(Error::new(ErrorKind::InvalidInput, what));
-    if new.name.trim().is_empty() || new.name.chars().any(|c| c.is_control()) {
-        return bad("the destination's name must not be empty".into());
-    }
-    if let Some(folder) = &new.folder {
-        if !folder.is_absolute() {
-            return bad(format!(
-                "the folder must be an absolute path, not '{}'",
-                folder.display()
-            ));
-        }
-        if new.endpoint.is_some() || !new.bucket.is_empty() {
-            return bad("a folder destination has no endpoint or bucket".into());
-        }
-        return Ok(());
-    }
-    // An S3 destination may name no bucket (AWS profiles do not): its uploads then name one
-    // until the destination is given one.
-    if new.region.trim().is_empty() {
-        return bad(
-            "the region must not be empty (use us-east-1 when the provider does not care)".into(),
-        );
-    }
-    if let Some(endpoint) = &new.endpoint
-        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-    {
-        return bad(format!(
-            "the endpoint must be an http:// or https:// URL, not '{endpoint}'"
-        ));
-    }
-    Ok(())
 }
 
 /// Where the built-in destination writes: `HOIST_LOCAL_DIR`, else `~/Hoist`, else (no home)

@@ -14,7 +14,7 @@ fn add(f: &Fixture, name: &str, endpoint: &str, bucket: &str, key_id: &str, secr
             NewDestination {
                 name: name.into(),
                 endpoint: Some(endpoint.into()),
-                region: hoist_test_s3::REGION.into(),
+                region: Some(hoist_test_s3::REGION.into()),
                 bucket: bucket.into(),
                 path_style: true,
                 ..Default::default()

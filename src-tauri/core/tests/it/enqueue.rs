@@ -123,7 +123,7 @@ async fn with_several_destinations_the_destination_must_be_named() {
             hoist_core::NewDestination {
                 name: "second".into(),
                 endpoint: Some(f.server.endpoint()),
-                region: "us-east-1".into(),
+                region: Some("us-east-1".into()),
                 bucket: BUCKET.into(),
                 path_style: true,
                 prefix: String::new(),
@@ -215,7 +215,7 @@ async fn an_edit_with_an_empty_endpoint_pointed_an_r2_destination_at_aws() {
             hoist_core::NewDestination {
                 name: "cf".into(),
                 endpoint: Some(r2.into()),
-                region: "auto".into(),
+                region: Some("auto".into()),
                 bucket: "photos".into(),
                 provider: Some(Provider::R2),
                 ..Default::default()

@@ -310,17 +310,9 @@ async fn local_file_problems_are_file_errors() {
     .await;
 }
 
+/// A destination's endpoint is checked where every destination is (destinations/rules.rs).
 #[test]
-fn destinations_are_checked_and_described() {
-    let bad = destination("not a url", BUCKET);
-    let err = S3Backend::new(&bad, &good_key()).err().unwrap();
-    assert_kind(&err, ErrorKind::InvalidInput);
-    assert!(err.message().contains("endpoint"), "{}", err.message());
-    let err = S3Backend::new(&destination("ftp://example.com", BUCKET), &good_key())
-        .err()
-        .unwrap();
-    assert_kind(&err, ErrorKind::InvalidInput);
-
+fn destinations_are_described() {
     let b = S3Backend::new(&destination("http://127.0.0.1:3900/", BUCKET), &good_key()).unwrap();
     assert_eq!(b.describe(), "s3://hoist-bucket (http://127.0.0.1:3900)");
     assert_eq!(b.probe_url().as_deref(), Some("http://127.0.0.1:3900"));

@@ -93,7 +93,7 @@ impl Fixture {
             NewDestination {
                 name: "test".into(),
                 endpoint: Some(server.endpoint()),
-                region: hoist_test_s3::REGION.into(),
+                region: Some(hoist_test_s3::REGION.into()),
                 bucket: BUCKET.into(),
                 path_style: true,
                 prefix: String::new(),
