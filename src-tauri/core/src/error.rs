@@ -146,6 +146,13 @@ pub enum Fix {
         destination: String,
         setting: &'static str,
     },
+    /// Jobs that are not finished (or keep multipart uploads on the server) stand in the way:
+    /// cancel them first.
+    CancelJobs,
+    /// Watches stand in the way (their ids): remove them first.
+    RemoveWatches { ids: Vec<i64> },
+    /// The list of watches shows what is meant (the watch that exists already, or the ids).
+    SeeWatches,
 }
 
 impl Error {

@@ -162,6 +162,17 @@ fn hint(fix: &Fix) -> String {
             "`hoist destination edit {destination} --{setting} {}`",
             setting.to_uppercase()
         ),
+        Fix::CancelJobs => {
+            "cancel them with `hoist cancel ID...` (`hoist queue` lists them)".into()
+        }
+        Fix::RemoveWatches { ids } => {
+            let commands: Vec<String> = ids
+                .iter()
+                .map(|id| format!("`hoist watch rm {id}`"))
+                .collect();
+            commands.join(", ")
+        }
+        Fix::SeeWatches => "`hoist watch list` shows the watches, their ids and folders".into(),
     }
 }
 
@@ -231,5 +242,10 @@ mod tests {
             })
             .contains("`hoist destination edit aws --bucket B`")
         );
+        assert_eq!(
+            hint(&Fix::RemoveWatches { ids: vec![2, 5] }),
+            "`hoist watch rm 2`, `hoist watch rm 5`"
+        );
+        assert!(hint(&Fix::CancelJobs).contains("`hoist cancel ID...`"));
     }
 }

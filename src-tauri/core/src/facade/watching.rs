@@ -7,7 +7,7 @@ use super::Core;
 use super::enqueue::bucket_for;
 use super::keys::{KeyContext, folder_prefix};
 use crate::browse::Place;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::event::Event;
 use crate::model::{DestinationKind, Direction, NewWatch, Watch, WatchId, WatchState, new_id};
 use crate::options::{DEFAULT_KEY_TEMPLATE, IfExists};
@@ -165,10 +165,10 @@ impl Core {
             .collect();
         match matching.as_slice() {
             [one] => Ok(one.clone()),
-            [] => Err(Error::new(
-                ErrorKind::NotFound,
-                format!("no watch '{spec}': see `hoist watch list` for ids and folders"),
-            )),
+            [] => Err(
+                Error::new(ErrorKind::NotFound, format!("no watch '{spec}'"))
+                    .with_fix(Fix::SeeWatches),
+            ),
             several => Err(invalid(format!(
                 "{} is watched {} times (ids {}): name the watch by its id",
                 folder.display(),

@@ -2,7 +2,7 @@
 
 use super::jobs::{blob_to_path, path_to_blob};
 use super::{Store, now};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{Destination, DestinationId, DestinationKind};
 use crate::options::options_from_json;
 use crate::presets::Provider;
@@ -85,9 +85,9 @@ impl Store {
                 Err(Error::new(
                     ErrorKind::InvalidInput,
                     format!(
-                        "a destination named '{}' already exists: choose another name or remove it \
-                         first with `hoist destination rm {}`",
-                        destination.name, destination.name
+                        "a destination named '{}' already exists: choose another name, or remove \
+                         that one first",
+                        destination.name
                     ),
                 ))
             }
@@ -168,10 +168,11 @@ impl Store {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "the destination still has {unfinished} unfinished upload(s): let them finish or \
-                     cancel them (`hoist cancel ID...`) before removing it"
+                    "the destination still has {unfinished} unfinished upload(s): let them finish \
+                     or cancel them before removing it"
                 ),
-            ));
+            )
+            .with_fix(Fix::CancelJobs));
         }
         let pending_uploads: i64 = tx.query_row(
             "SELECT COUNT(*) FROM uploads u JOIN jobs j ON j.id = u.job_id WHERE j.destination_id = ?1",
@@ -181,10 +182,11 @@ impl Store {
         if pending_uploads > 0 {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
-                "the destination has unfinished multipart uploads on the server (kept so failed jobs can be \
-                 retried): cancel those jobs with `hoist cancel ID...`, which aborts the uploads, \
-                 then remove the destination",
-            ));
+                "the destination has unfinished multipart uploads on the server (kept so failed \
+                 jobs can be retried): cancelling those jobs aborts the uploads; then remove the \
+                 destination",
+            )
+            .with_fix(Fix::CancelJobs));
         }
         let watches: Vec<i64> = tx
             .prepare("SELECT id FROM watches WHERE destination_id = ?1 ORDER BY id")?
@@ -196,10 +198,11 @@ impl Store {
                 ErrorKind::InvalidInput,
                 format!(
                     "folders are watched into this destination (watch {}): remove those watches \
-                     first (`hoist watch rm ID`)",
+                     first",
                     ids.join(", ")
                 ),
-            ));
+            )
+            .with_fix(Fix::RemoveWatches { ids: watches }));
         }
         tx.execute("DELETE FROM jobs WHERE destination_id = ?1", [&id.0])?;
         tx.execute("DELETE FROM destinations WHERE id = ?1", [&id.0])?;
@@ -299,6 +302,10 @@ pub(crate) mod tests {
             .unwrap();
         let err = store.delete_destination(&p.id).unwrap_err();
         assert!(err.message().contains("unfinished"), "{}", err.message());
+        // The store says what stands in the way; the shell says how to fix it in its words (the
+        // window showed `hoist cancel ID...` as it was).
+        assert!(!err.message().contains("hoist "), "{}", err.message());
+        assert_eq!(err.fix(), Some(&crate::error::Fix::CancelJobs));
         store
             .apply(
                 &crate::model::Selection::All,

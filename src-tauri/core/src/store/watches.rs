@@ -2,7 +2,7 @@
 
 use super::jobs::{blob_to_path, insert_job_rows, path_to_blob};
 use super::{NewJob, Store, now};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::model::{DestinationId, JobId, JobState, NewWatch, Watch, WatchId, WatchState};
 use crate::options::IfExists;
 use crate::watcher::FileStat;
@@ -97,10 +97,11 @@ impl Store {
                 Err(Error::new(
                     ErrorKind::InvalidInput,
                     format!(
-                        "{} is already watched into that place (see `hoist watch list`)",
+                        "{} is already watched into that place",
                         watch.folder.display()
                     ),
-                ))
+                )
+                .with_fix(Fix::SeeWatches))
             }
             Err(e) => Err(e.into()),
         }
