@@ -11,6 +11,8 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct UiError {
+    /// The core's [`hoist_core::ErrorKind`] code, or `internal`.
+    #[ts(type = "ErrorKind | 'internal'")]
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

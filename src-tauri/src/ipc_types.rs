@@ -4,7 +4,8 @@
 //! it with `HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types`. The events are generated
 //! too (`EventMap`: each name in `events.rs` and its payload type), and so is the job state
 //! machine's table of user actions (`JOB_MOVES`, from `model/transition.rs`), which the
-//! window's buttons and the mock IPC follow.
+//! window's buttons and the mock IPC follow, and the command table (`Commands`, read from the
+//! commands' own signatures by `ipc_commands.rs`), which `tauri.ts` calls through.
 
 #[cfg(test)]
 mod tests {
@@ -15,6 +16,7 @@ mod tests {
     use crate::events::{
         self, DropHover, JobStateChange, NetworkChange, QueueChanges, WatchesChanged,
     };
+    use hoist_core::ErrorKind;
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
     use hoist_core::model::transition::Action;
     use hoist_core::model::{
@@ -79,6 +81,7 @@ mod tests {
             declaration::<DeleteReport>(&config),
             declaration::<RefusedKey>(&config),
             declaration::<DownloadReport>(&config),
+            declaration::<ErrorKind>(&config),
             declaration::<UiError>(&config),
             declaration::<EngineStatus>(&config),
             declaration::<WatchState>(&config),
@@ -89,7 +92,14 @@ mod tests {
             "// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.\n\
              // HOIST_WRITE_IPC_TYPES=1 cargo test -p hoist ipc_types writes it again.\n\n{}\n{}",
             declarations.join("\n"),
-            [event_map(&config), job_moves()].join("\n")
+            [
+                event_map(&config),
+                job_moves(),
+                crate::ipc_commands::commands_table(
+                    &Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src/commands")
+                ),
+            ]
+            .join("\n")
         )
     }
 

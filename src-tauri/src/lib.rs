@@ -23,6 +23,8 @@ mod desktop;
 mod error;
 #[cfg(feature = "desktop")]
 mod events;
+#[cfg(all(test, feature = "desktop"))]
+mod ipc_commands;
 #[cfg(feature = "desktop")]
 mod ipc_types;
 #[cfg(feature = "desktop")]

@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// What went wrong, as far as deciding what to do next is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -496,7 +496,17 @@ batch: string, jobs: Array<JobId>,
  */
 bytes: number, refused: Array<RefusedKey>, };
 
-export type UiError = { code: string, message: string, hint?: string, };
+/**
+ * What went wrong, as far as deciding what to do next is concerned.
+ */
+
+export type ErrorKind = "unreachable" | "interrupted" | "throttled" | "server_busy" | "checksum_mismatch" | "bad_credentials" | "access_denied" | "no_such_bucket" | "no_such_upload" | "object_changed" | "part_lost" | "untrusted_certificate" | "wrong_region" | "clock_skew" | "protocol" | "rejected" | "file_missing" | "file_changed" | "file_unreadable" | "invalid_input" | "not_found" | "keychain" | "engine_busy" | "database" | "local";
+
+export type UiError = { 
+/**
+ * The core's [`hoist_core::ErrorKind`] code, or `internal`.
+ */
+code: ErrorKind | 'internal', message: string, hint?: string, };
 
 export type EngineStatus = { "state": "driving" } | { "state": "elsewhere" } | { "state": "stopped", message: string, };
 
@@ -599,3 +609,45 @@ export const JOB_MOVES = {
   retry: { from: ["failed","cancelled"], to: "queued" },
   cancel: { from: ["queued","running","paused","failed"], to: "cancelled" },
 } as const;
+
+/** Each command the shell answers (src-tauri/src/commands/): its arguments, as Tauri takes them, and its result. */
+export interface Commands {
+  add_destination: { args: { form: DestinationForm }; result: Destination };
+  add_from_picker: { args: { folders: boolean, destination: string | null, prefix: string | null }; result: EnqueueReport | null };
+  add_watch: { args: { form: WatchForm }; result: Watch | null };
+  cancel_jobs: { args: { ids: number[] }; result: JobId[] };
+  choose_destination_folder: { args: {}; result: string | null };
+  clear_finished: { args: {}; result: JobId[] };
+  copy_text: { args: { text: string }; result: void };
+  default_ignores: { args: {}; result: string[] };
+  delete_objects: { args: { place: Place, keys: string[] }; result: DeleteReport };
+  download_objects: { args: { place: Place, keys: string[] }; result: DownloadReport | null };
+  edit_destination: { args: { name: string, edit: DestinationEdit }; result: Destination };
+  engine_status: { args: {}; result: EngineStatus };
+  get_autostart: { args: {}; result: boolean };
+  get_settings: { args: {}; result: Settings };
+  jobs_by_id: { args: { ids: number[] }; result: Job[] };
+  list_destinations: { args: {}; result: Destination[] };
+  list_jobs: { args: {}; result: Job[] };
+  list_objects: { args: { place: Place, prefix: string, recursive: boolean, page: string | null, limit: number }; result: Listing };
+  list_presets: { args: {}; result: PresetView[] };
+  list_watches: { args: {}; result: Watch[] };
+  object_details: { args: { place: Place, key: string }; result: ObjectDetails };
+  pause_all: { args: {}; result: JobId[] };
+  pause_jobs: { args: { ids: number[] }; result: JobId[] };
+  pause_watch: { args: { id: number }; result: void };
+  remove_destination: { args: { name: string }; result: void };
+  remove_jobs: { args: { ids: number[] }; result: Removal };
+  remove_watch: { args: { id: number }; result: void };
+  resume_all: { args: {}; result: JobId[] };
+  resume_jobs: { args: { ids: number[] }; result: JobId[] };
+  resume_watch: { args: { id: number }; result: void };
+  retry_jobs: { args: { ids: number[] }; result: JobId[] };
+  set_autostart: { args: { enabled: boolean }; result: boolean };
+  set_drop_target: { args: { destination: string | null, prefix: string | null }; result: void };
+  set_settings: { args: { settings: Settings }; result: Settings };
+  set_watch_ignore: { args: { id: number, ignore: string[] }; result: Watch };
+  share_link: { args: { place: Place, key: string, expiresSecs: number }; result: string };
+  show_in_folder: { args: { id: number }; result: void };
+  test_destination: { args: { name: string }; result: ConnectionReport };
+}
