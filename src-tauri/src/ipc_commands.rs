@@ -12,8 +12,18 @@ use syn::{FnArg, GenericArgument, Item, Pat, PathArguments, ReturnType, Type};
 /// Types the shell fills in itself; the web view never passes them.
 const INJECTED: &[&str] = &["State", "AppHandle", "Window", "WebviewWindow"];
 
-/// Each command in `dir`'s files, sorted by name: (name, [(argument, TS type)], TS result).
-pub fn commands(dir: &Path) -> Vec<(String, Vec<(String, String)>, String)> {
+/// One command as the web view calls it.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Command {
+    pub name: String,
+    /// Each argument's name (camelCase) and TypeScript type.
+    pub args: Vec<(String, String)>,
+    /// The TypeScript type of what it answers.
+    pub result: String,
+}
+
+/// Each command in `dir`'s files, sorted by name.
+pub fn commands(dir: &Path) -> Vec<Command> {
     let mut found = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -53,7 +63,11 @@ pub fn commands(dir: &Path) -> Vec<(String, Vec<(String, String)>, String)> {
                     None => ts_type(ty),
                 },
             };
-            found.push((function.sig.ident.to_string(), args, result));
+            found.push(Command {
+                name: function.sig.ident.to_string(),
+                args,
+                result,
+            });
         }
     }
     found.sort();
@@ -64,7 +78,7 @@ pub fn commands(dir: &Path) -> Vec<(String, Vec<(String, String)>, String)> {
 pub fn commands_table(dir: &Path) -> String {
     let entries: Vec<String> = commands(dir)
         .into_iter()
-        .map(|(name, args, result)| {
+        .map(|Command { name, args, result }| {
             let args: Vec<String> = args.iter().map(|(n, t)| format!(" {n}: {t}")).collect();
             format!(
                 "  {name}: {{ args: {{{}{}}}; result: {result} }};\n",
@@ -184,7 +198,7 @@ mod tests {
         listed.sort();
         let found: Vec<String> = commands(&root.join("src-tauri/src/commands"))
             .into_iter()
-            .map(|(name, _, _)| name)
+            .map(|command| command.name)
             .collect();
         assert_eq!(found, listed);
     }
@@ -193,19 +207,19 @@ mod tests {
     fn arguments_were_named_and_typed_as_tauri_takes_them() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let all = commands(&root.join("src-tauri/src/commands"));
-        let share = all.iter().find(|(n, _, _)| n == "share_link").unwrap();
+        let share = all.iter().find(|c| c.name == "share_link").unwrap();
         assert!(
             share
-                .1
+                .args
                 .contains(&("expiresSecs".to_owned(), "number".to_owned())),
             "{share:?}"
         );
-        assert_eq!(share.2, "string");
-        let pick = all.iter().find(|(n, _, _)| n == "add_from_picker").unwrap();
+        assert_eq!(share.result, "string");
+        let pick = all.iter().find(|c| c.name == "add_from_picker").unwrap();
         assert!(
-            pick.1
+            pick.args
                 .contains(&("destination".to_owned(), "string | null".to_owned()))
         );
-        assert!(pick.1.iter().all(|(n, _)| n != "core" && n != "app"));
+        assert!(pick.args.iter().all(|(n, _)| n != "core" && n != "app"));
     }
 }
