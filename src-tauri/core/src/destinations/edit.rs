@@ -58,6 +58,7 @@ impl Destinations {
             ));
         }
         if let Some(new_name) = changes.rename {
+            let new_name = new_name.trim().to_owned();
             rules::check_name(&new_name)?;
             if new_name != destination.name {
                 self.name_is_free(&new_name)?;
@@ -82,10 +83,10 @@ impl Destinations {
             },
         }
         if let Some(region) = changes.region {
-            destination.region = region;
+            destination.region = region.trim().to_owned();
         }
         if let Some(bucket) = changes.bucket {
-            destination.bucket = bucket;
+            destination.bucket = bucket.trim().to_owned();
         }
         if let Some(path_style) = changes.path_style {
             destination.path_style = path_style;

@@ -105,7 +105,12 @@ pub fn check(destination: &Destination) -> Result<()> {
                     destination.name
                 )));
             }
-            presets::check_region(&destination.region)?;
+            if presets::check_region(&destination.region)? != destination.region {
+                return Err(invalid(format!(
+                    "the region '{}' has spaces around it",
+                    destination.region
+                )));
+            }
             if let Some(endpoint) = &destination.endpoint {
                 presets::check_endpoint(endpoint)?;
             }
@@ -208,6 +213,14 @@ mod tests {
                 .message()
                 .contains("absolute")
         );
+    }
+
+    #[test]
+    fn a_region_with_spaces_around_it_was_not_saved() {
+        // An edit stored the region as typed; it is signed into every request.
+        let mut d = resolve(s3(None)).unwrap();
+        d.region = " us-east-1".into();
+        assert!(check(&d).unwrap_err().message().contains("spaces"));
     }
 
     #[test]
