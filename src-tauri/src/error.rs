@@ -56,6 +56,7 @@ fn window_hint(fix: &Fix) -> String {
             destination,
             setting,
         } => format!("Change the {setting} of '{destination}': Destinations, Edit."),
+        Fix::UseRegion { region } => format!("Set the region to {region}: Destinations, Edit."),
         Fix::CancelJobs => "Cancel those jobs in the Queue first.".into(),
         Fix::RemoveWatches { .. } => "Remove those watches in Watches first.".into(),
         Fix::SeeWatches => "See the list in Watches.".into(),

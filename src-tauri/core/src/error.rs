@@ -151,6 +151,8 @@ pub enum Fix {
     CancelJobs,
     /// Watches stand in the way (their ids): remove them first.
     RemoveWatches { ids: Vec<i64> },
+    /// The server said which region the bucket is in: the destination's region should be it.
+    UseRegion { region: String },
     /// The list of watches shows what is meant (the watch that exists already, or the ids).
     SeeWatches,
 }

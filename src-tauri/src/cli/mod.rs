@@ -162,6 +162,9 @@ fn hint(fix: &Fix) -> String {
             "`hoist destination edit {destination} --{setting} {}`",
             setting.to_uppercase()
         ),
+        Fix::UseRegion { region } => {
+            format!("`hoist destination edit DESTINATION --region {region}`")
+        }
         Fix::CancelJobs => {
             "cancel them with `hoist cancel ID...` (`hoist queue` lists them)".into()
         }
@@ -247,5 +250,11 @@ mod tests {
             "`hoist watch rm 2`, `hoist watch rm 5`"
         );
         assert!(hint(&Fix::CancelJobs).contains("`hoist cancel ID...`"));
+        assert!(
+            hint(&Fix::UseRegion {
+                region: "eu-west-1".into()
+            })
+            .contains("--region eu-west-1")
+        );
     }
 }

@@ -150,7 +150,10 @@ fn access_step(destination: &Destination) -> &'static str {
 fn access_failure(destination: &Destination, e: &Error) -> ConnectionStep {
     let fix = match e.kind() {
         ErrorKind::WrongRegion => {
-            let region = named_region(e.message()).unwrap_or("the bucket's region");
+            let region = match e.fix() {
+                Some(Fix::UseRegion { region }) => region.as_str(),
+                _ => "the bucket's region",
+            };
             format!("set the destination's region to {region}")
         }
         ErrorKind::BadCredentials => "give the destination the right access key pair".into(),
@@ -175,21 +178,6 @@ fn access_failure(destination: &Destination, e: &Error) -> ConnectionStep {
         Some(e.kind()),
         format!("{}: {fix}", e.message()),
     )
-}
-
-/// The region a wrong-region answer names: AWS says "server says R" or "expecting 'R'",
-/// Garage "expected: 'DATE/REGION/s3/aws4_request'".
-fn named_region(message: &str) -> Option<&str> {
-    let after = |marker: &str, end: char| {
-        message
-            .split(marker)
-            .nth(1)
-            .and_then(|rest| rest.split(end).next())
-    };
-    after("server says ", ')')
-        .or_else(|| after("expecting '", '\''))
-        .or_else(|| after("expected: '", '\'').and_then(|scope| scope.split('/').nth(1)))
-        .filter(|region| !region.is_empty())
 }
 
 /// The local file every scratch upload sends (removed when dropped).
@@ -528,28 +516,4 @@ async fn timed<T>(request: impl Future<Output = Result<T>>) -> Result<T> {
                 format!("no answer within {} s", STEP_TIMEOUT.as_secs()),
             ))
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::named_region;
-
-    #[test]
-    fn the_right_region_is_read_from_each_servers_wording() {
-        assert_eq!(
-            named_region("wrong region (server says eu-west-1)"),
-            Some("eu-west-1")
-        );
-        assert_eq!(
-            named_region("the region 'us-east-1' is wrong; expecting 'eu-central-1'"),
-            Some("eu-central-1")
-        );
-        assert_eq!(
-            named_region(
-                "Authorization header malformed, expected: '20260101/garage/s3/aws4_request'"
-            ),
-            Some("garage")
-        );
-        assert_eq!(named_region("access denied"), None);
-    }
 }

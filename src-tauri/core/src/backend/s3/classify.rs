@@ -10,7 +10,7 @@
 
 use super::S3Backend;
 use super::body::BodyEndedEarly;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Fix};
 use aws_sdk_s3::error::{ConnectorError, ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::dns::ResolveDnsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -42,6 +42,7 @@ impl S3Backend {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        let mut fix = None;
         let (kind, message, retry_after) = match &err {
             SdkError::ServiceError(_) => {
                 let raw = err.raw_response();
@@ -50,6 +51,15 @@ impl S3Backend {
                 let region = raw.and_then(|r| r.headers().get("x-amz-bucket-region"));
                 let (kind, message) =
                     self.service_failure(op, status, err.code(), err.message(), region);
+                if kind == ErrorKind::WrongRegion {
+                    // The header says it; without one, the answer's text may.
+                    fix = region
+                        .or_else(|| err.message().and_then(named_region))
+                        .filter(|r| crate::presets::check_region(r).is_ok())
+                        .map(|region| Fix::UseRegion {
+                            region: region.to_owned(),
+                        });
+                }
                 (kind, message, retry_after)
             }
             SdkError::DispatchFailure(failure) => {
@@ -83,9 +93,13 @@ impl S3Backend {
                 None,
             ),
         };
-        Error::new(kind, message)
+        let error = Error::new(kind, message)
             .with_retry_after(retry_after)
-            .with_source(err)
+            .with_source(err);
+        match fix {
+            Some(fix) => error.with_fix(fix),
+            None => error,
+        }
     }
 
     /// A request that got no HTTP answer. Whether the connection had been established is
@@ -252,6 +266,20 @@ impl S3Backend {
     }
 }
 
+/// The region a wrong-region answer's text names, when it has no `x-amz-bucket-region` header:
+/// AWS says "expecting 'R'", Garage "expected: 'DATE/REGION/s3/aws4_request'".
+fn named_region(message: &str) -> Option<&str> {
+    let after = |marker: &str, end: char| {
+        message
+            .split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split(end).next())
+    };
+    after("expecting '", '\'')
+        .or_else(|| after("expected: '", '\'').and_then(|scope| scope.split('/').nth(1)))
+        .filter(|region| !region.is_empty())
+}
+
 const FIX_KEY: &str = "check the destination's credentials";
 const CHANGING: &str = "the file may be changing";
 
@@ -381,6 +409,22 @@ fn chain_io_kind(err: &DynError) -> Option<std::io::ErrorKind> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_right_region_is_read_from_each_servers_wording() {
+        use super::named_region;
+        assert_eq!(
+            named_region("the region 'us-east-1' is wrong; expecting 'eu-central-1'"),
+            Some("eu-central-1")
+        );
+        assert_eq!(
+            named_region(
+                "Authorization header malformed, expected: '20260101/garage/s3/aws4_request'"
+            ),
+            Some("garage")
+        );
+        assert_eq!(named_region("access denied"), None);
+    }
+
     use super::{parse_retry_after, service_kind};
     use crate::error::ErrorKind as K;
     use std::time::{Duration, SystemTime};
