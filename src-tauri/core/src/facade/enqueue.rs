@@ -12,9 +12,8 @@ use crate::model::{Destination, DestinationKind, JobId};
 use crate::options::DEFAULT_KEY_TEMPLATE;
 use crate::options::IfExists;
 use crate::store::NewJob;
+use crate::watcher::{Links, WalkRules};
 use serde::Serialize;
-use std::collections::HashSet;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default)]
@@ -52,41 +51,58 @@ impl Core {
     /// Turns a request into the rows it would insert (and the paths it cannot take), touching
     /// neither the queue nor the network.
     pub(super) fn plan_request(&self, request: &EnqueueRequest) -> Result<PlannedRequest> {
-        let destination = self.resolve_destination(request.destination.as_deref())?;
+        let destination = self
+            .inner
+            .destinations
+            .resolve(request.destination.as_deref())?;
         let prefix = folder_prefix(request.prefix.as_deref().unwrap_or(&destination.prefix));
         let bucket = bucket_for(&destination, request.bucket.as_deref())?;
         let if_exists = request.if_exists.unwrap_or(destination.options.if_exists);
         let batch = new_id();
-        let template = destination
-            .options
-            .key_template
-            .as_deref()
-            .unwrap_or(DEFAULT_KEY_TEMPLATE);
         let follow_links = match request.follow_links {
             Some(follow) => follow,
             None => self.inner.store.preferences()?.follow_links,
         };
-        let mut walk = Walk {
-            destination: &destination,
-            follow_links,
-            folders_seen: HashSet::new(),
-            keys: KeyContext {
-                template,
-                prefix: &prefix,
-                batch: &batch,
-                queued_at: chrono::Local::now(),
+        let rules = WalkRules {
+            links: if follow_links {
+                Links::All
+            } else {
+                Links::Given
             },
-            bucket: &bucket,
-            if_exists,
-            jobs: Vec::new(),
-            skipped: Vec::new(),
+            ignore: None,
         };
+        let uploads = UploadBatch::new(&destination, &bucket, &prefix, None, if_exists, &batch);
+        let mut jobs = Vec::new();
+        let mut skipped = Vec::new();
         for path in &request.paths {
             let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-            walk.add(&path, &name, true);
+            // A folder's keys start with its own name.
+            let (root, under) = match (path.parent(), path.file_name()) {
+                (Some(parent), Some(name)) => (parent.to_path_buf(), PathBuf::from(name)),
+                _ => (path.clone(), PathBuf::new()),
+            };
+            let at = |relative: &Path| {
+                if relative.as_os_str().is_empty() {
+                    root.clone()
+                } else {
+                    root.join(relative)
+                }
+            };
+            let walk = crate::watcher::walk(&root, &under, rules);
+            for (relative, stat) in walk.files {
+                match uploads.job(at(&relative), &relative, stat.size) {
+                    Ok(job) => jobs.push(job),
+                    Err(reason) => skipped.push(Skipped {
+                        path: at(&relative),
+                        reason,
+                    }),
+                }
+            }
+            skipped.extend(walk.skipped.into_iter().map(|(relative, reason)| Skipped {
+                path: at(&relative),
+                reason: reason.to_string(),
+            }));
         }
-        let (jobs, skipped) = (walk.jobs, walk.skipped);
         Ok(PlannedRequest {
             destination,
             bucket,
@@ -105,25 +121,31 @@ impl Core {
             skipped,
             ..
         } = self.plan_request(&request)?;
-        let jobs = self.inner.store.insert_jobs(&batch, &walked)?;
-        let bytes = walked.iter().map(|j| j.bytes_total).sum();
         for skipped in &skipped {
             tracing::warn!(path = %skipped.path.display(), reason = %skipped.reason, "not queued");
         }
-        if !jobs.is_empty() {
-            tracing::info!(jobs = jobs.len(), bytes, %batch, "queued");
-            let _ = self
-                .inner
-                .events
-                .send(Event::JobsAdded { ids: jobs.clone() });
-            self.inner.wake.notify_one();
-        }
+        let jobs = self.inner.store.insert_jobs(&batch, &walked)?;
+        let bytes = walked.iter().map(|j| j.bytes_total).sum();
+        self.queued(&batch, &jobs, bytes);
         Ok(EnqueueReport {
             batch: batch.clone(),
             jobs,
             bytes,
             skipped,
         })
+    }
+
+    /// What every way of queueing does once its rows are in: tell the window, wake the engine.
+    pub(super) fn queued(&self, batch: &str, jobs: &[JobId], bytes: u64) {
+        if jobs.is_empty() {
+            return;
+        }
+        tracing::info!(jobs = jobs.len(), bytes, %batch, "queued");
+        let _ = self
+            .inner
+            .events
+            .send(Event::JobsAdded { ids: jobs.to_vec() });
+        self.inner.wake.notify_one();
     }
 }
 
@@ -138,7 +160,10 @@ impl Core {
         to: &std::path::Path,
         if_exists: Option<crate::options::IfExists>,
     ) -> Result<crate::browse::download::DownloadReport> {
-        let destination = self.resolve_destination(place.destination.as_deref())?;
+        let destination = self
+            .inner
+            .destinations
+            .resolve(place.destination.as_deref())?;
         let if_exists = if_exists.unwrap_or(destination.options.if_exists);
         let plan = self
             .inner
@@ -146,18 +171,11 @@ impl Core {
             .plan_download(place, items, to, if_exists)
             .await?;
         let batch = new_id();
-        let jobs = self.inner.store.insert_jobs(&batch, &plan.jobs)?;
         for refused in &plan.refused {
             tracing::warn!(key = %refused.key, reason = %refused.reason, "not queued for download");
         }
-        if !jobs.is_empty() {
-            tracing::info!(jobs = jobs.len(), %batch, "downloads queued");
-            let _ = self
-                .inner
-                .events
-                .send(Event::JobsAdded { ids: jobs.clone() });
-            self.inner.wake.notify_one();
-        }
+        let jobs = self.inner.store.insert_jobs(&batch, &plan.jobs)?;
+        self.queued(&batch, &jobs, plan.jobs.iter().map(|j| j.bytes_total).sum());
         Ok(crate::browse::download::DownloadReport {
             batch,
             jobs,
@@ -196,84 +214,57 @@ pub(super) struct PlannedRequest {
     pub skipped: Vec<Skipped>,
 }
 
-struct Walk<'a> {
+/// How the files of one batch become upload jobs: the one rule for files added by hand and
+/// files a watch found.
+pub(super) struct UploadBatch<'a> {
     destination: &'a Destination,
-    follow_links: bool,
-    /// (device, inode) of every folder entered, so that followed links cannot loop.
-    folders_seen: HashSet<(u64, u64)>,
-    keys: KeyContext<'a>,
     bucket: &'a str,
     if_exists: IfExists,
-    jobs: Vec<NewJob>,
-    skipped: Vec<Skipped>,
+    keys: KeyContext<'a>,
 }
 
-impl Walk<'_> {
-    fn skip(&mut self, path: &Path, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            path: path.to_path_buf(),
-            reason: reason.into(),
-        });
+impl<'a> UploadBatch<'a> {
+    /// `template` overrides the destination's key template (a watch may have its own).
+    pub fn new(
+        destination: &'a Destination,
+        bucket: &'a str,
+        prefix: &'a str,
+        template: Option<&'a str>,
+        if_exists: IfExists,
+        batch: &'a str,
+    ) -> UploadBatch<'a> {
+        let template = template
+            .or(destination.options.key_template.as_deref())
+            .unwrap_or(DEFAULT_KEY_TEMPLATE);
+        UploadBatch {
+            destination,
+            bucket,
+            if_exists,
+            keys: KeyContext {
+                template,
+                prefix,
+                batch,
+                queued_at: chrono::Local::now(),
+            },
+        }
     }
 
-    /// `relative` is the key-to-be below the prefix. Paths the user gave are followed if they
-    /// are links. Links met while walking a folder are skipped with the reason, unless
-    /// `follow_links` is on; then they are followed, to files and folders, but never into a
-    /// folder already walked (no loops).
-    fn add(&mut self, path: &Path, relative: &Path, top_level: bool) {
-        let meta = match std::fs::symlink_metadata(path) {
-            Ok(meta) => meta,
-            Err(e) => return self.skip(path, format!("cannot read it: {e}")),
-        };
-        let meta = if meta.file_type().is_symlink() {
-            if !top_level && !self.follow_links {
-                return self.skip(
-                    path,
-                    "a symbolic link: links inside folders are not followed unless the \
-                     'follow links' setting is on",
-                );
-            }
-            match std::fs::metadata(path) {
-                Ok(target) => target,
-                Err(e) => return self.skip(path, format!("a broken link: {e}")),
-            }
-        } else {
-            meta
-        };
-        if meta.is_dir() {
-            if !self.folders_seen.insert((meta.dev(), meta.ino())) {
-                return self.skip(
-                    path,
-                    "a link to a folder already added: not followed (a loop)",
-                );
-            }
-            let entries = match std::fs::read_dir(path) {
-                Ok(entries) => entries,
-                Err(e) => return self.skip(path, format!("cannot list the folder: {e}")),
-            };
-            let mut children: Vec<_> = entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .collect();
-            children.sort();
-            for child in children {
-                self.add(&path.join(&child), &relative.join(&child), false);
-            }
-        } else if meta.is_file() {
-            match self.keys.key_for(relative) {
-                Ok(key) => self.jobs.push(NewJob {
-                    direction: crate::model::Direction::Upload,
-                    path: path.to_path_buf(),
-                    destination_id: self.destination.id.clone(),
-                    bucket: self.bucket.to_string(),
-                    key,
-                    bytes_total: meta.len(),
-                    if_exists: self.if_exists,
-                }),
-                Err(reason) => self.skip(path, reason),
-            }
-        } else {
-            self.skip(path, "not a regular file (socket, pipe or device)");
-        }
+    /// The job for the file at `path`, `relative` being its key-to-be below the prefix, or why
+    /// it cannot have a key.
+    pub fn job(
+        &self,
+        path: PathBuf,
+        relative: &Path,
+        bytes: u64,
+    ) -> std::result::Result<NewJob, String> {
+        Ok(NewJob {
+            direction: crate::model::Direction::Upload,
+            path,
+            destination_id: self.destination.id.clone(),
+            bucket: self.bucket.to_string(),
+            key: self.keys.key_for(relative)?,
+            bytes_total: bytes,
+            if_exists: self.if_exists,
+        })
     }
 }

@@ -4,14 +4,14 @@
 //! (see [`crate::watches`]).
 
 use super::Core;
-use super::enqueue::bucket_for;
-use super::keys::{KeyContext, folder_prefix};
+use super::enqueue::{UploadBatch, bucket_for};
+use super::keys::folder_prefix;
 use crate::browse::Place;
 use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::event::Event;
-use crate::model::{DestinationKind, Direction, NewWatch, Watch, WatchId, WatchState, new_id};
-use crate::options::{DEFAULT_KEY_TEMPLATE, IfExists};
-use crate::store::{NewJob, WatchedFile};
+use crate::model::{DestinationKind, NewWatch, Watch, WatchId, WatchState, new_id};
+use crate::options::IfExists;
+use crate::store::WatchedFile;
 use crate::watcher::{DEFAULT_IGNORES, FileStat, IgnoreRules};
 use crate::watches::{Queued, WatchSink};
 use std::path::{Path, PathBuf};
@@ -81,7 +81,10 @@ impl Core {
                 data_dir.display()
             )));
         }
-        let destination = self.resolve_destination(request.destination.as_deref())?;
+        let destination = self
+            .inner
+            .destinations
+            .resolve(request.destination.as_deref())?;
         if destination.kind == DestinationKind::Local
             && let Some(target) = &destination.folder
         {
@@ -236,33 +239,21 @@ impl WatchSink for Core {
                     format!("watch {}'s destination is gone", watch.id),
                 )
             })?;
-        let template = watch
-            .key_template
-            .as_deref()
-            .or(destination.options.key_template.as_deref())
-            .unwrap_or(DEFAULT_KEY_TEMPLATE);
         let batch = new_id();
-        let keys = KeyContext {
-            template,
-            prefix: &watch.prefix,
-            batch: &batch,
-            queued_at: chrono::Local::now(),
-        };
-        let if_exists = watch.if_exists.unwrap_or(destination.options.if_exists);
+        let uploads = UploadBatch::new(
+            &destination,
+            &watch.bucket,
+            &watch.prefix,
+            watch.key_template.as_deref(),
+            watch.if_exists.unwrap_or(destination.options.if_exists),
+            &batch,
+        );
         let mut queued = Vec::new();
         let mut refused = Vec::new();
         for (relative, stat) in files {
-            match keys.key_for(&relative) {
-                Ok(key) => queued.push(WatchedFile {
-                    job: NewJob {
-                        direction: Direction::Upload,
-                        path: watch.folder.join(&relative),
-                        destination_id: destination.id.clone(),
-                        bucket: watch.bucket.clone(),
-                        key,
-                        bytes_total: stat.size,
-                        if_exists,
-                    },
+            match uploads.job(watch.folder.join(&relative), &relative, stat.size) {
+                Ok(job) => queued.push(WatchedFile {
+                    job,
                     relative,
                     stat,
                 }),
@@ -270,13 +261,7 @@ impl WatchSink for Core {
             }
         }
         let ids = self.inner.store.queue_watched(watch.id, &batch, &queued)?;
-        if !ids.is_empty() {
-            let _ = self
-                .inner
-                .events
-                .send(Event::JobsAdded { ids: ids.clone() });
-            self.inner.wake.notify_one();
-        }
+        self.queued(&batch, &ids, queued.iter().map(|f| f.job.bytes_total).sum());
         Ok(Queued {
             jobs: queued
                 .into_iter()

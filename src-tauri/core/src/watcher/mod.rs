@@ -1,18 +1,18 @@
 //! Storage-agnostic folder watching: which files below a folder are new, changed or gone, and
 //! when a file is finished being written. It knows nothing of queues or buckets (see
-//! `crate::watches` for that): [`scan`] walks a folder (the truth), [`FolderEvents`] turns
+//! `crate::watches` for that): [`walk`] walks a folder (the truth; the same walker takes the files added to the queue), [`FolderEvents`] turns
 //! inotify's events into [`Signal`]s (hints of where to look sooner), [`Settler`] decides when a
 //! file is stable, [`IgnoreRules`] which names are never looked at.
 
 mod events;
 mod ignore;
-mod scan;
 mod settle;
+mod walk;
 
 pub use events::{FolderEvents, Signal, StartError};
 pub use ignore::{DEFAULT_IGNORES, IgnoreRules};
-pub use scan::scan;
 pub use settle::Settler;
+pub use walk::{Links, SkipReason, WalkRules, walk};
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;

@@ -7,7 +7,9 @@
 use super::{Queued, WatchSink};
 use crate::model::{JobState, Watch, WatchState};
 use crate::store::{IndexedFile, Store};
-use crate::watcher::{FileStat, FolderEvents, IgnoreRules, Settler, Signal, StartError};
+use crate::watcher::{
+    FileStat, FolderEvents, IgnoreRules, Links, Settler, Signal, SkipReason, StartError, WalkRules,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -245,28 +247,37 @@ impl Session {
         settler: &mut Settler,
         full: bool,
     ) -> Result<(), String> {
-        let (walk_root, walk_under, walk_rules) =
+        let (walk_root, walk_under, walk_ignore) =
             (root.to_path_buf(), under.to_path_buf(), rules.clone());
-        let scan = tokio::task::spawn_blocking(move || {
-            crate::watcher::scan(&walk_root, &walk_under, &walk_rules)
+        let walk = tokio::task::spawn_blocking(move || {
+            let rules = WalkRules {
+                links: Links::Never,
+                ignore: Some(&walk_ignore),
+            };
+            crate::watcher::walk(&walk_root, &walk_under, rules)
         })
         .await
         .map_err(|e| format!("the folder walk stopped: {e}"))?;
-        let scan = match scan {
-            Ok(scan) => scan,
-            Err(e) if !full => {
-                tracing::debug!(path = %under.display(), error = %e, "cannot walk a new folder");
-                return Ok(());
+        for (path, reason) in &walk.skipped {
+            match reason {
+                // The walk's start: the folder itself (or a new folder gone again).
+                SkipReason::Unreadable(_) | SkipReason::Unlistable(_) if path == under => {
+                    if !full {
+                        tracing::debug!(path = %under.display(), %reason, "cannot walk a new folder");
+                        return Ok(());
+                    }
+                    return Err(format!("cannot read {}: {reason}", root.display()));
+                }
+                SkipReason::Unlistable(_) => {
+                    tracing::warn!(watch = %self.watch.id, folder = %path.display(), %reason, "cannot read a folder")
+                }
+                _ => {}
             }
-            Err(e) => return Err(format!("cannot read {}: {e}", root.display())),
-        };
-        for (folder, reason) in &scan.unreadable {
-            tracing::warn!(watch = %self.watch.id, folder = %folder.display(), %reason, "cannot read a folder");
         }
         let now = std::time::Instant::now();
         let wall = std::time::SystemTime::now();
-        let mut present = HashSet::with_capacity(scan.files.len());
-        for (relative, stat) in scan.files {
+        let mut present = HashSet::with_capacity(walk.files.len());
+        for (relative, stat) in walk.files {
             if self
                 .index
                 .get(&relative)
