@@ -315,6 +315,7 @@ impl Backend for LocalBackend {
                     part_number,
                     size: body.length,
                     etag: hex::encode(md5),
+                    md5: None,
                     crc32c: None,
                 }),
             }
@@ -346,6 +347,7 @@ impl Backend for LocalBackend {
                         part_number: number,
                         size: meta.len(),
                         etag: hex::encode(md5),
+                        md5: None,
                         crc32c: None,
                     });
                 }

@@ -13,6 +13,7 @@ pub mod s3;
 
 use crate::digest::{Checksum, ChecksumAlgorithm, ObjectChecksum};
 use crate::error::{Error, ErrorKind, Result, file_error};
+use crate::model::PartReceipt;
 use crate::presets::ChecksumPolicy;
 use async_trait::async_trait;
 use md5::{Digest, Md5};
@@ -215,17 +216,6 @@ async fn read_range<T: Send + 'static>(
             format!("reading {} stopped: {e}", path.display()),
         )
     })?
-}
-
-/// The server's acknowledgement of one part. `etag` is stored without surrounding quotes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartReceipt {
-    pub part_number: u32,
-    pub size: u64,
-    pub etag: String,
-    /// The part's CRC32C: the server's (echoed by UploadPart, listed by ListParts) in answers,
-    /// ours in the list given to Complete.
-    pub crc32c: Option<Checksum>,
 }
 
 /// What a HEAD (or a finished upload) says about an object. `etag` without quotes.

@@ -15,12 +15,12 @@
 
 use super::plan::{part_count, part_range};
 use super::{JobContext, Step, is_md5_etag, stat};
-use crate::backend::{Digests, PartBody, PartReceipt, digest_range, multipart_etag};
+use crate::backend::{Digests, PartBody, digest_range, multipart_etag};
 use crate::digest::{ChecksumAlgorithm, ObjectChecksum};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Fingerprint;
+use crate::model::{Fingerprint, PartReceipt};
 use crate::presets::ChecksumPolicy;
-use crate::store::{PartRow, UploadRow};
+use crate::store::UploadRow;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
@@ -74,7 +74,7 @@ pub(crate) async fn run(
     };
 
     let count = part_count(fingerprint.size, upload.part_size);
-    let mut done: BTreeMap<u32, PartRow> = BTreeMap::new();
+    let mut done: BTreeMap<u32, PartReceipt> = BTreeMap::new();
     for part in ctx.store.parts(id)? {
         let (_, length) = part_range(fingerprint.size, upload.part_size, part.part_number);
         if part.part_number <= count && part.size == length {
@@ -119,7 +119,7 @@ async fn reconcile(
     ctx: &JobContext,
     upload: &UploadRow,
     count: u32,
-    done: &mut BTreeMap<u32, PartRow>,
+    done: &mut BTreeMap<u32, PartReceipt>,
 ) -> Result<Option<Step>> {
     let key = ctx.job.key.as_str();
     let listed = ctx
@@ -159,11 +159,11 @@ async fn reconcile(
         ) {
             continue;
         }
-        let row = PartRow {
+        let row = PartReceipt {
             part_number: part.part_number,
             size: length,
             etag: part.etag,
-            md5: digest.md5_hex(),
+            md5: digest.md5,
             crc32c: digest.crc32c.filter(|_| upload.checksum.is_some()),
         };
         ctx.store.save_part(ctx.job.id, &row)?;
@@ -220,15 +220,15 @@ async fn send_part(ctx: &JobContext, upload: &UploadRow, size: u64, number: u32)
     {
         return other_bytes(format!("{stored}, the part has {sent}"));
     }
-    let row = PartRow {
-        part_number: number,
-        size: length,
-        etag: receipt.etag,
-        md5: digest.md5_hex(),
+    // Recorded with our digests: the server's answer has no MD5, and echoes the CRC only
+    // where it checks it.
+    let part = PartReceipt {
+        md5: digest.md5,
         crc32c: digest.crc32c,
+        ..receipt
     };
     let id = ctx.job.id;
-    ctx.commit(move |store| store.save_part(id, &row)).await?;
+    ctx.commit(move |store| store.save_part(id, &part)).await?;
     ctx.counters.finish(number, length);
     Ok(())
 }
@@ -248,19 +248,10 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
             ));
         }
         let expected = expected_object(&parts)?;
-        let receipts: Vec<PartReceipt> = parts
-            .into_iter()
-            .map(|p| PartReceipt {
-                part_number: p.part_number,
-                size: p.size,
-                etag: p.etag,
-                crc32c: p.crc32c,
-            })
-            .collect();
         let completed = ctx
             .call("completing the upload of", || {
                 ctx.backend
-                    .complete_multipart(key, &upload.upload_id, &receipts)
+                    .complete_multipart(key, &upload.upload_id, &parts)
             })
             .await;
         match completed {
@@ -287,7 +278,7 @@ async fn complete(ctx: &JobContext, upload: &UploadRow, size: u64, count: u32) -
             Err(e) if e.kind() == ErrorKind::PartLost && !resent => {
                 resent = true;
                 tracing::warn!(job = %ctx.job.id, error = %e, "the server lost a part");
-                if let Some(again) = resend_lost_parts(ctx, upload, size, &receipts).await? {
+                if let Some(again) = resend_lost_parts(ctx, upload, size, &parts).await? {
                     return Ok(again);
                 }
                 continue;
@@ -371,32 +362,26 @@ struct Expected {
     checksum: Option<ObjectChecksum>,
 }
 
-fn expected_object(parts: &[PartRow]) -> Result<Expected> {
-    let decode = |hex_md5: &str, number: u32| -> Result<[u8; 16]> {
-        let mut md5 = [0u8; 16];
-        hex::decode_to_slice(hex_md5, &mut md5).map_err(|e| {
-            Error::new(
-                ErrorKind::Database,
-                format!("part {number} has a bad digest"),
-            )
-            .with_source(e)
-        })?;
-        Ok(md5)
-    };
-    let etag = if parts.iter().all(|p| p.md5.is_some()) {
-        let md5s: Result<Vec<[u8; 16]>> = parts
-            .iter()
-            .map(|p| decode(p.md5.as_deref().unwrap_or_default(), p.part_number))
-            .collect();
-        Some(multipart_etag(&md5s?))
-    } else if parts.iter().all(|p| is_md5_etag(&p.etag)) {
-        let md5s: Result<Vec<[u8; 16]>> = parts
-            .iter()
-            .map(|p| decode(&p.etag, p.part_number))
-            .collect();
-        Some(multipart_etag(&md5s?))
-    } else {
-        None
+fn expected_object(parts: &[PartReceipt]) -> Result<Expected> {
+    let md5s: Option<Vec<[u8; 16]>> = parts.iter().map(|p| p.md5).collect();
+    let etag = match md5s {
+        Some(md5s) => Some(multipart_etag(&md5s)),
+        None if parts.iter().all(|p| is_md5_etag(&p.etag)) => {
+            let mut md5s = Vec::with_capacity(parts.len());
+            for part in parts {
+                let mut md5 = [0u8; 16];
+                hex::decode_to_slice(&part.etag, &mut md5).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Protocol,
+                        format!("part {} has an ETag that is not an MD5", part.part_number),
+                    )
+                    .with_source(e)
+                })?;
+                md5s.push(md5);
+            }
+            Some(multipart_etag(&md5s))
+        }
+        None => None,
     };
     let crcs: Option<Vec<_>> = parts.iter().map(|p| p.crc32c).collect();
     Ok(Expected {

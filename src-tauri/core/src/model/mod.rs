@@ -1,8 +1,10 @@
 //! The nouns every layer shares: destinations (destinations), jobs and their states, fingerprints.
 
+mod part;
 pub mod transition;
 mod watch;
 
+pub use part::PartReceipt;
 pub use watch::{NewWatch, Watch, WatchId, WatchState};
 
 use crate::options::{Capabilities, IfExists, UploadOptions};

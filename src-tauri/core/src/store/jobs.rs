@@ -386,11 +386,11 @@ pub(in crate::store) mod tests {
             checksum: None,
         };
         store.save_upload(ids[0], &upload).unwrap();
-        let part = crate::store::PartRow {
+        let part = crate::model::PartReceipt {
             part_number: 1,
             size: 5,
             etag: "e".into(),
-            md5: Some("m".into()),
+            md5: None,
             crc32c: None,
         };
         store.save_part(ids[0], &part).unwrap();

@@ -27,7 +27,7 @@ pub use summary::{QueueCounts, TransferTotals};
 
 pub use downloads::{DownloadRow, SpanRow};
 pub use jobs::NewJob;
-pub use uploads::{PartRow, UploadRow};
+pub use uploads::UploadRow;
 pub use watches::{IndexedFile, WatchedFile};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -201,7 +201,7 @@ mod tests {
                  created_at, updated_at) VALUES (7, x'2f746d702f61', 'p1', 'b', 'a', 'running', \
                  20, 'batch', 0, 0);
                  INSERT INTO uploads VALUES (7, 'u1', 'b', 'a', 10, 20, 1, 2, 0);
-                 INSERT INTO parts VALUES (7, 1, 10, 'e1', 'm1');",
+                 INSERT INTO parts VALUES (7, 1, 10, 'e1', '0123456789abcdef0123456789abcdef');",
             )
             .unwrap();
         }
@@ -211,7 +211,12 @@ mod tests {
         let job = store.job(crate::model::JobId(7)).unwrap().unwrap();
         assert_eq!(job.state, crate::model::JobState::Running);
         assert_eq!(store.upload(job.id).unwrap().unwrap().upload_id, "u1");
-        assert_eq!(store.parts(job.id).unwrap().len(), 1);
+        let parts = store.parts(job.id).unwrap();
+        assert_eq!(parts.len(), 1);
+        assert_eq!(
+            parts[0].md5.map(hex::encode).as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 
 use super::{Store, now};
 use crate::digest::{Checksum, ChecksumAlgorithm};
-use crate::error::Result;
-use crate::model::{Fingerprint, JobId};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Fingerprint, JobId, PartReceipt};
 use rusqlite::{OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,17 +19,6 @@ pub struct UploadRow {
     pub fingerprint: Fingerprint,
     /// The checksum every part of this upload carries (chosen when it was created).
     pub checksum: Option<ChecksumAlgorithm>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartRow {
-    pub part_number: u32,
-    pub size: u64,
-    pub etag: String,
-    /// Hex MD5 of the part's bytes, where it was computed (sent as Content-MD5).
-    pub md5: Option<String>,
-    /// The part's CRC32C, where its upload carries them.
-    pub crc32c: Option<Checksum>,
 }
 
 impl Store {
@@ -107,29 +96,48 @@ impl Store {
         Ok(())
     }
 
-    pub fn parts(&self, job: JobId) -> Result<Vec<PartRow>> {
+    /// The job's recorded parts, in order. An MD5 that is not 32 hex digits (a damaged row)
+    /// is refused, naming the part.
+    pub fn parts(&self, job: JobId) -> Result<Vec<PartReceipt>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT part_number, size, etag, md5, checksum FROM parts WHERE job_id = ?1 \
              ORDER BY part_number",
         )?;
         let rows = stmt.query_map([job.0], |r| {
-            Ok(PartRow {
+            let part = PartReceipt {
                 part_number: r.get::<_, i64>(0)? as u32,
                 size: r.get::<_, i64>(1)? as u64,
                 etag: r.get(2)?,
-                md5: Some(r.get::<_, String>(3)?).filter(|m| !m.is_empty()),
+                md5: None,
                 crc32c: r
                     .get::<_, Option<String>>(4)?
                     .as_deref()
                     .and_then(Checksum::from_text),
-            })
+            };
+            Ok((part, r.get::<_, String>(3)?))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut parts = Vec::new();
+        for row in rows {
+            let (mut part, md5) = row?;
+            if !md5.is_empty() {
+                let mut bytes = [0u8; 16];
+                hex::decode_to_slice(&md5, &mut bytes).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Database,
+                        format!("part {} of job {job} has a damaged MD5", part.part_number),
+                    )
+                    .with_source(e)
+                })?;
+                part.md5 = Some(bytes);
+            }
+            parts.push(part);
+        }
+        Ok(parts)
     }
 
     /// Commits one acknowledged part. Only after this returns does the part count as done.
-    pub fn save_part(&self, job: JobId, part: &PartRow) -> Result<()> {
+    pub fn save_part(&self, job: JobId, part: &PartReceipt) -> Result<()> {
         self.durably(|conn| {
             conn.execute(
                 "INSERT INTO parts (job_id, part_number, size, etag, md5, checksum) \
@@ -141,7 +149,7 @@ impl Store {
                     part.part_number,
                     part.size as i64,
                     part.etag,
-                    part.md5.as_deref().unwrap_or(""),
+                    part.md5.map(hex::encode).unwrap_or_default(),
                     part.crc32c.map(|c| c.to_text())
                 ],
             )?;
@@ -189,24 +197,33 @@ mod tests {
         };
         store.save_upload(job, &upload).unwrap();
         assert_eq!(store.upload(job).unwrap(), Some(upload.clone()));
-        let part = PartRow {
+        let part = PartReceipt {
             part_number: 2,
             size: 10,
             etag: "e2".into(),
-            md5: Some("m2".into()),
+            md5: Some([7; 16]),
             crc32c: None,
         };
         store.save_part(job, &part).unwrap();
         store.save_part(job, &part).unwrap();
         assert_eq!(store.parts(job).unwrap(), vec![part.clone()]);
-        let crc_only = PartRow {
+        let crc_only = PartReceipt {
             part_number: 3,
             md5: None,
             crc32c: Checksum::from_text("crc32c:4waSgw=="),
             ..part.clone()
         };
         store.save_part(job, &crc_only).unwrap();
-        assert_eq!(store.parts(job).unwrap(), vec![part, crc_only]);
+        assert_eq!(store.parts(job).unwrap(), vec![part.clone(), crc_only]);
+        // A damaged MD5 is named, not turned into a wrong ETag check.
+        store
+            .conn()
+            .execute("UPDATE parts SET md5 = 'zz' WHERE part_number = 2", [])
+            .unwrap();
+        let damaged = store.parts(job).unwrap_err();
+        assert_eq!(damaged.kind(), crate::error::ErrorKind::Database);
+        assert!(damaged.to_string().contains("part 2"), "{damaged}");
+        store.save_part(job, &part).unwrap();
         // A new upload id for the same job replaces the old one and drops its parts.
         store
             .save_upload(

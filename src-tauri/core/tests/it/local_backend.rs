@@ -3,10 +3,9 @@
 
 use crate::support::within;
 use hoist_core::backend::local::{LocalBackend, STAGING_DIR};
-use hoist_core::backend::{
-    Backend, Digests, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
-};
+use hoist_core::backend::{Backend, Digests, PartBody, PartDigest, digest_range, multipart_etag};
 use hoist_core::error::{Error, ErrorKind};
+use hoist_core::model::PartReceipt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -228,6 +227,7 @@ async fn multipart_out_of_order_with_a_one_byte_last_part() {
             part_number: n,
             size: sizes[i],
             etag: digest.md5_hex().unwrap(),
+            md5: None,
             crc32c: None,
         };
         assert_eq!(receipt, expected);
@@ -287,6 +287,7 @@ async fn uploading_a_part_again_replaces_it() {
         part_number: 1,
         size: 3000,
         etag: second.md5_hex().unwrap(),
+        md5: None,
         crc32c: None,
     };
     assert_eq!(listed, vec![expected.clone()]);
@@ -329,6 +330,7 @@ async fn complete_refuses_parts_that_do_not_match() {
         part_number: 3,
         size: 1,
         etag: hex_md5(b"x"),
+        md5: None,
         crc32c: None,
     });
     let unordered = vec![parts[1].clone(), parts[0].clone()];
@@ -436,6 +438,7 @@ async fn unknown_upload_ids_are_no_such_upload() {
         part_number: 1,
         size: 10,
         etag: hex_md5(&data(10, 11)),
+        md5: None,
         crc32c: None,
     };
     // (key, id): a well-formed unknown id, a malformed one, and a real id with another key.

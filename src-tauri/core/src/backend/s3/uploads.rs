@@ -119,6 +119,7 @@ impl S3Backend {
                 part_number,
                 size: body.length,
                 etag,
+                md5: None,
                 crc32c: crc32c(out.checksum_crc32_c()),
             }),
             _ => Err(self.protocol("UploadPart", "no ETag")),
@@ -159,6 +160,7 @@ impl S3Backend {
                     size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
                     // Some servers list parts without ETags: such a part matches nothing.
                     etag: part.e_tag().map(unquote_etag).unwrap_or_default(),
+                    md5: None,
                     crc32c: crc32c(part.checksum_crc32_c()),
                 });
             }

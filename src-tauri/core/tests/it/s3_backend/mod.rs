@@ -5,10 +5,11 @@
 use crate::support::within;
 use hoist_core::backend::s3::{S3Backend, S3Options};
 use hoist_core::backend::{
-    Backend, Digests, ObjectInfo, PartBody, PartDigest, PartReceipt, digest_range, multipart_etag,
+    Backend, Digests, ObjectInfo, PartBody, PartDigest, digest_range, multipart_etag,
 };
 use hoist_core::credentials::{AccessKey, Secret};
 use hoist_core::error::{Error, ErrorKind};
+use hoist_core::model::PartReceipt;
 use hoist_core::model::{Destination, DestinationId, DestinationKind};
 use hoist_test_s3::{Fault, FaultAction, Op, TestS3};
 use std::path::{Path, PathBuf};
