@@ -243,6 +243,18 @@ pub fn multipart_etag(part_md5s: &[[u8; 16]]) -> String {
 }
 
 /// An incomplete multipart upload the server holds.
+/// True for an ETag of the form S3 gives single-request uploads (hex MD5 of the bytes).
+pub fn is_md5_etag(etag: &str) -> bool {
+    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// True for an ETag of the form `<hex md5>-<parts>` that S3 gives multipart objects.
+pub fn is_multipart_etag(etag: &str) -> bool {
+    etag.split_once('-').is_some_and(|(md5, n)| {
+        is_md5_etag(md5) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PendingUpload {
     pub key: String,
@@ -426,6 +438,15 @@ pub trait Backend: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn etag_forms() {
+        assert!(is_md5_etag("0cc175b9c0f1b6a831c399e269772661"));
+        assert!(!is_md5_etag("0cc175b9c0f1b6a831c399e26977266"));
+        assert!(is_multipart_etag("0cc175b9c0f1b6a831c399e269772661-12"));
+        assert!(!is_multipart_etag("0cc175b9c0f1b6a831c399e269772661-"));
+        assert!(!is_multipart_etag("0cc175b9c0f1b6a831c399e269772661"));
+    }
 
     #[test]
     fn multipart_etag_matches_s3s_formula() {

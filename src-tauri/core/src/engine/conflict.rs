@@ -5,7 +5,7 @@
 //! file. An object whose ETag proves nothing (other part sizes, SSE-KMS) counts as different.
 
 use super::plan::{self, PlanConfig, part_count, part_range};
-use crate::backend::{Backend, md5_range, multipart_etag};
+use crate::backend::{Backend, is_md5_etag, is_multipart_etag, md5_range, multipart_etag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Outcome;
 use crate::options::IfExists;
@@ -109,10 +109,10 @@ async fn same_content(
             return Ok(md5_range(path, 0, size).await? == theirs);
         }
     };
-    if super::is_md5_etag(&etag) {
+    if is_md5_etag(&etag) {
         return Ok(hex::encode(md5_range(path, 0, size).await?) == etag);
     }
-    if !super::is_multipart_etag(&etag) {
+    if !is_multipart_etag(&etag) {
         return Ok(false);
     }
     let part_size = match plan::plan(size, plan_config)? {

@@ -22,9 +22,9 @@
 
 mod verify;
 
-use super::{JobContext, MAX_ROUNDS, is_md5_etag, is_multipart_etag};
+use super::job::{JobContext, MAX_ROUNDS};
 use crate::backend::fetch::{FetchRequest, Span};
-use crate::backend::md5_range;
+use crate::backend::{is_md5_etag, is_multipart_etag, md5_range};
 use crate::digest::ObjectChecksum;
 use crate::error::{Error, ErrorKind, Result, download_write_error};
 use crate::model::{Job, Outcome};

@@ -13,9 +13,9 @@
 //! object's composite checksum and ETag (from the part ETags the server acknowledged) are
 //! checked afterwards. Elsewhere each part carries its Content-MD5.
 
+use super::job::{JobContext, Step, stat};
 use super::plan::{part_count, part_range};
-use super::{JobContext, Step, is_md5_etag, stat};
-use crate::backend::{Digests, PartBody, digest_range, multipart_etag};
+use crate::backend::{Digests, PartBody, digest_range, is_md5_etag, multipart_etag};
 use crate::digest::{ChecksumAlgorithm, ObjectChecksum};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Fingerprint, PartReceipt};

@@ -3,8 +3,8 @@
 //! whose ETag is the MD5 of the bytes sent, proves what the server stored; only an answer with
 //! neither (an SSE-KMS object's ETag is no MD5, some servers give none) is verified by a HEAD.
 
-use super::{JobContext, Step, is_md5_etag, stat};
-use crate::backend::{Digests, PartBody, SMALL_BODY, digest_range, read_small};
+use super::job::{JobContext, Step, stat};
+use crate::backend::{Digests, PartBody, SMALL_BODY, digest_range, is_md5_etag, read_small};
 use crate::digest::ObjectChecksum;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Fingerprint;

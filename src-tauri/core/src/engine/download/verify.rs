@@ -19,8 +19,7 @@
 //! object's ETag is no MD5; a multipart object from a server that ignores `partNumber`) is
 //! `size-only`, and says so.
 
-use super::super::is_md5_etag;
-use crate::backend::{md5_range, multipart_etag};
+use crate::backend::{is_md5_etag, md5_range, multipart_etag};
 use crate::digest::{Checksum, ChecksumAlgorithm, FetchReceipt, ObjectChecksum};
 use crate::error::Result;
 use crate::store::{DownloadRow, SpanRow};
