@@ -10,7 +10,9 @@ use std::fmt;
 use std::time::Duration;
 
 /// What went wrong, as far as deciding what to do next is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -87,7 +89,14 @@ impl ErrorKind {
         matches!(self, ErrorKind::Unreachable)
     }
 
+    /// The kind whose [`ErrorKind::code`] is `code` (serde's name of it); `None` for a code
+    /// this version does not know.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        serde_json::from_value(serde_json::Value::String(code.to_string())).ok()
+    }
+
     /// A stable snake_case code, stored with failed jobs and shown by `hoist queue --json`.
+    /// The same names serde gives the variants (a test keeps them so), as a `&'static str`.
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Unreachable => "unreachable",
@@ -291,6 +300,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kinds_stored_code_is_the_name_serde_and_the_window_use() {
+        use ts_rs::TS;
+        // ts-rs lists every variant by serde's name: each must be `code()` of the kind it names.
+        let union = ErrorKind::inline(&ts_rs::Config::default());
+        let names: Vec<&str> = union.split(" | ").map(|n| n.trim_matches('"')).collect();
+        assert!(names.len() > 20, "{union}");
+        for name in names {
+            let kind = ErrorKind::from_code(name).unwrap_or_else(|| panic!("{name} is not a code"));
+            assert_eq!(kind.code(), name);
+        }
+        assert_eq!(ErrorKind::from_code("no_such_thing"), None);
+    }
 
     #[test]
     fn a_full_disk_during_a_download_says_so_and_that_the_bytes_are_kept() {

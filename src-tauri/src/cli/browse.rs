@@ -280,7 +280,9 @@ pub async fn rm(core: &Core, args: RmArgs) -> Result<ExitCode> {
     for failure in &failed {
         eprintln!(
             "error: could not delete {}: {} ({})",
-            failure.key, failure.message, failure.error
+            failure.key,
+            failure.message,
+            failure.error.code()
         );
     }
     Ok(if failed.is_empty() {

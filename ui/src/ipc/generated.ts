@@ -43,7 +43,7 @@ export type Job = { id: JobId, direction: Direction,
 /**
  * The local file: the source of an upload, the target of a download.
  */
-path: string, destination_id: DestinationId, destination_name: string, bucket: string, key: string, state: JobState, bytes_done: number, bytes_total: number, attempts: number, error_code: string | null, error_message: string | null, 
+path: string, destination_id: DestinationId, destination_name: string, bucket: string, key: string, state: JobState, bytes_done: number, bytes_total: number, attempts: number, error_code: ErrorKind | null, error_message: string | null, 
 /**
  * The batch this job was added in (one `hoist upload` call, one drop on the window).
  */
@@ -452,11 +452,7 @@ metadata: { [key in string]: string }, };
  * A key a batch delete could not delete, and why.
  */
 
-export type DeleteFailure = { key: string, 
-/**
- * An [`ErrorKind`] code (`access_denied`, ...).
- */
-error: string, message: string, };
+export type DeleteFailure = { key: string, error: ErrorKind, message: string, };
 
 /**
  * What a delete did.

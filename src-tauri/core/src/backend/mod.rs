@@ -314,8 +314,7 @@ pub struct ObjectDetails {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct DeleteFailure {
     pub key: String,
-    /// An [`ErrorKind`] code (`access_denied`, ...).
-    pub error: String,
+    pub error: ErrorKind,
     pub message: String,
 }
 

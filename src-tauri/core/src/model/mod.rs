@@ -7,6 +7,7 @@ mod watch;
 pub use part::PartReceipt;
 pub use watch::{NewWatch, Watch, WatchId, WatchState};
 
+use crate::error::ErrorKind;
 use crate::options::{Capabilities, IfExists, UploadOptions};
 use crate::presets::Provider;
 use crate::throttle::{Throttle, Throttles};
@@ -206,7 +207,7 @@ pub struct Job {
     pub bytes_done: u64,
     pub bytes_total: u64,
     pub attempts: u32,
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorKind>,
     pub error_message: Option<String>,
     /// The batch this job was added in (one `hoist upload` call, one drop on the window).
     pub batch: String,

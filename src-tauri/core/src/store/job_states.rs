@@ -190,7 +190,7 @@ mod tests {
             .unwrap();
         let job = store.job(ids[0]).unwrap().unwrap();
         assert_eq!(job.state, JobState::Failed);
-        assert_eq!(job.error_code.as_deref(), Some("access_denied"));
+        assert_eq!(job.error_code, Some(crate::error::ErrorKind::AccessDenied));
         assert_eq!(job.attempts, 1);
         store.apply(&sel, Action::Retry, None).unwrap();
         let job = store.job(ids[0]).unwrap().unwrap();

@@ -2,7 +2,7 @@
 //! Its state changes are in `job_states.rs`.
 
 use super::{Store, now};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::model::{DestinationId, Direction, Job, JobId, JobState, Outcome, WatchId};
 use crate::options::IfExists;
 use rusqlite::{OptionalExtension, Row, params};
@@ -91,7 +91,12 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         bytes_done: row.get::<_, i64>(7)? as u64,
         bytes_total: row.get::<_, i64>(8)? as u64,
         attempts: row.get::<_, i64>(9)? as u32,
-        error_code: row.get(10)?,
+        // A code an older or newer version wrote that this one does not know reads as none;
+        // the message stays.
+        error_code: row
+            .get::<_, Option<String>>(10)?
+            .as_deref()
+            .and_then(ErrorKind::from_code),
         error_message: row.get(11)?,
         batch: row.get(12)?,
         created_at: row.get(13)?,

@@ -149,7 +149,7 @@ async fn keys_the_server_refuses_are_reported_and_the_rest_deleted() {
     assert_eq!(report.deleted, 4);
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].key, "d/3");
-    assert_eq!(report.failed[0].error, "access_denied");
+    assert_eq!(report.failed[0].error, hoist_core::ErrorKind::AccessDenied);
     assert_eq!(f.server.keys(BUCKET), ["d/3"]);
 }
 

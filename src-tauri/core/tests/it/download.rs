@@ -142,10 +142,7 @@ async fn a_busy_server_is_retried_and_a_missing_key_fails_clearly() {
         .into_iter()
         .find(|j| j.state == JobState::Failed)
         .unwrap();
-    assert_eq!(
-        failed.error_code.as_deref(),
-        Some(ErrorKind::NotFound.code())
-    );
+    assert_eq!(failed.error_code, Some(ErrorKind::NotFound));
     assert!(
         failed
             .error_message

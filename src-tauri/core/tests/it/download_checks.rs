@@ -218,7 +218,10 @@ async fn corruption_that_persists_fails_that_job_clearly_keeps_no_file_and_the_o
     let jobs = f.core.jobs().unwrap();
     let failed = jobs.iter().find(|j| j.key == "bad.bin").unwrap();
     assert_eq!(failed.state, JobState::Failed);
-    assert_eq!(failed.error_code.as_deref(), Some("checksum_mismatch"));
+    assert_eq!(
+        failed.error_code,
+        Some(hoist_core::ErrorKind::ChecksumMismatch)
+    );
     let message = failed.error_message.as_deref().unwrap_or_default();
     assert!(
         message.contains("bad.bin") && message.contains("ETag") && message.contains("twice"),

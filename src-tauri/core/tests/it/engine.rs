@@ -219,10 +219,13 @@ async fn access_denied_fails_fast_and_other_jobs_go_on() {
     assert_eq!((summary.completed, summary.failed), (1, 2));
     let jobs = f.core.batch_jobs(&report.batch).unwrap();
     assert_eq!(jobs[0].state, JobState::Failed);
-    assert_eq!(jobs[0].error_code.as_deref(), Some("access_denied"));
+    assert_eq!(
+        jobs[0].error_code,
+        Some(hoist_core::ErrorKind::AccessDenied)
+    );
     assert_eq!(jobs[0].attempts, 0, "a fatal error is not retried");
     assert_eq!(jobs[1].state, JobState::Completed);
-    assert_eq!(jobs[2].error_code.as_deref(), Some("file_missing"));
+    assert_eq!(jobs[2].error_code, Some(hoist_core::ErrorKind::FileMissing));
     assert!(
         jobs[2]
             .error_message

@@ -122,7 +122,7 @@ async fn a_key_that_would_leave_the_folder_fails_that_job_only() {
     run_core_batch(&core, &fine.batch).await;
     let bad = &core.batch_jobs(&escape.batch).unwrap()[0];
     assert_eq!(bad.state, JobState::Failed);
-    assert_eq!(bad.error_code.as_deref(), Some("invalid_input"));
+    assert_eq!(bad.error_code, Some(hoist_core::ErrorKind::InvalidInput));
     assert!(
         !dir.path().join("ok.txt").exists(),
         "nothing was written outside the folder"

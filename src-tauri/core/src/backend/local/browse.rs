@@ -78,7 +78,7 @@ impl LocalBackend {
             if let Err(e) = self.delete(key).await {
                 failed.push(DeleteFailure {
                     key: key.clone(),
-                    error: e.kind().code().to_string(),
+                    error: e.kind(),
                     message: e.message().to_string(),
                 });
             }

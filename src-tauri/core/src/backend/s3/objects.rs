@@ -174,7 +174,7 @@ fn delete_failure(e: &aws_sdk_s3::types::Error) -> DeleteFailure {
     let kind = code_kind(code).unwrap_or(ErrorKind::Rejected);
     DeleteFailure {
         key: e.key().unwrap_or_default().to_string(),
-        error: kind.code().to_string(),
+        error: kind,
         message: format!("{code}: {}", e.message().unwrap_or("no message")),
     }
 }
@@ -196,14 +196,14 @@ mod tests {
         };
         let slow = failure("SlowDown");
         assert_eq!(slow.key, "photos/a.jpg");
-        assert_eq!(slow.error, ErrorKind::Throttled.code());
+        assert_eq!(slow.error, ErrorKind::Throttled);
         assert_eq!(slow.message, "SlowDown: says the server");
         // Codes the first map did not have: each as any answer with it is classified.
         assert_eq!(
             failure("InvalidAccessKeyId").error,
-            ErrorKind::BadCredentials.code()
+            ErrorKind::BadCredentials
         );
-        assert_eq!(failure("NoSuchKey").error, ErrorKind::NotFound.code());
-        assert_eq!(failure("SomethingNew").error, ErrorKind::Rejected.code());
+        assert_eq!(failure("NoSuchKey").error, ErrorKind::NotFound);
+        assert_eq!(failure("SomethingNew").error, ErrorKind::Rejected);
     }
 }
