@@ -293,18 +293,12 @@ fn a_failing_presigned_get_printed_the_whole_access_key_id() {
     if !keychain_available("a_failing_presigned_get_printed_the_whole_access_key_id") {
         return;
     }
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(TestS3::start());
-    server.create_bucket("bucket");
-    let dir = tempfile::tempdir().unwrap();
-    let hoist = Hoist::new(dir.path());
-    hoist.add_destination(
-        "leaky",
-        &server.endpoint(),
-        "bucket",
-        hoist_test_s3::ACCESS_KEY,
-        hoist_test_s3::SECRET_KEY,
-    );
+    let ServerFixture {
+        runtime: _runtime,
+        server,
+        dir: _dir,
+        hoist,
+    } = Hoist::with_test_server("leaky");
     // The presigned GET's connection is dropped: reqwest's error would name the whole URL.
     server.inject(hoist_test_s3::Fault {
         op: hoist_test_s3::Op::GetObject,

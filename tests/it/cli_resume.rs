@@ -3,7 +3,7 @@
 //! that were in flight sent again.
 
 use crate::common::*;
-use hoist_test_s3::{Op, TestS3};
+use hoist_test_s3::Op;
 use std::collections::BTreeMap;
 use std::process::Stdio;
 
@@ -16,18 +16,12 @@ fn sigkill_mid_upload_then_run_completes_without_resending_finished_parts() {
     if !keychain_available("sigkill_mid_upload") {
         return;
     }
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(TestS3::start());
-    server.create_bucket("bucket");
-    let dir = tempfile::tempdir().unwrap();
-    let hoist = Hoist::new(dir.path());
-    hoist.add_destination(
-        "test",
-        &server.endpoint(),
-        "bucket",
-        hoist_test_s3::ACCESS_KEY,
-        hoist_test_s3::SECRET_KEY,
-    );
+    let ServerFixture {
+        runtime: _runtime,
+        server,
+        dir,
+        hoist,
+    } = Hoist::with_test_server("test");
     let file = dir.path().join("big.bin");
     write_pattern(&file, SIZE, 1);
 
@@ -105,18 +99,12 @@ fn sigkill_mid_download_then_run_fetches_only_the_missing_ranges() {
     if !keychain_available("sigkill_mid_download") {
         return;
     }
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(TestS3::start());
-    server.create_bucket("bucket");
-    let dir = tempfile::tempdir().unwrap();
-    let hoist = Hoist::new(dir.path());
-    hoist.add_destination(
-        "test",
-        &server.endpoint(),
-        "bucket",
-        hoist_test_s3::ACCESS_KEY,
-        hoist_test_s3::SECRET_KEY,
-    );
+    let ServerFixture {
+        runtime: _runtime,
+        server,
+        dir,
+        hoist,
+    } = Hoist::with_test_server("test");
     let source = dir.path().join("source.bin");
     write_pattern(&source, SIZE, 2);
     let up = hoist.run(&["upload", source.to_str().unwrap()]);

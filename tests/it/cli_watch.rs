@@ -1,7 +1,7 @@
 //! `hoist watch ...` and `hoist run --watch`, through the real binary.
 
 use crate::common::*;
-use hoist_test_s3::{Op, TestS3};
+use hoist_test_s3::Op;
 use std::process::Stdio;
 
 #[test]
@@ -138,18 +138,12 @@ fn run_watch_sigkilled_mid_upload_resumes_it_on_restart() {
     if !keychain_available("run_watch_sigkilled") {
         return;
     }
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(TestS3::start());
-    server.create_bucket("bucket");
-    let dir = tempfile::tempdir().unwrap();
-    let hoist = Hoist::new(dir.path());
-    hoist.add_destination(
-        "test",
-        &server.endpoint(),
-        "bucket",
-        hoist_test_s3::ACCESS_KEY,
-        hoist_test_s3::SECRET_KEY,
-    );
+    let ServerFixture {
+        runtime: _runtime,
+        server,
+        dir,
+        hoist,
+    } = Hoist::with_test_server("test");
     let folder = dir.path().join("exports");
     std::fs::create_dir(&folder).unwrap();
     let file = folder.join("export.bin");

@@ -146,12 +146,6 @@ async fn put_parts(
         .unwrap();
 }
 
-fn bytes_of(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i as u64 * 2_654_435_761) >> 13) as u8 ^ seed)
-        .collect()
-}
-
 /// The `verified` of the job that downloaded `key`, from `hoist queue --json`.
 fn verified(hoist: &Hoist, key: &str) -> Option<String> {
     let queue = hoist.run(&["queue", "--json"]);
@@ -197,7 +191,7 @@ fn corrupted_answers_from_garage_are_fetched_again_and_persistent_ones_fail_clea
     runtime.block_on(async {
         for (i, (name, len, sizes, _)) in shapes.iter().enumerate() {
             let key = format!("{top}/{name}");
-            let bytes = bytes_of(*len, i as u8);
+            let bytes = hoist_test_s3::pattern(*len, i as u8);
             if sizes.is_empty() {
                 s3.put_object()
                     .bucket(&g.bucket)
@@ -310,8 +304,8 @@ fn uploads_checked_by_crc32c_are_downloaded_and_checked_by_it() {
     let src = dir.path().join("src");
     std::fs::create_dir_all(&src).unwrap();
     let files = [
-        ("big.bin", bytes_of(26 * MIB, 7)),
-        ("small.bin", bytes_of(300_000, 8)),
+        ("big.bin", hoist_test_s3::pattern(26 * MIB, 7)),
+        ("small.bin", hoist_test_s3::pattern(300_000, 8)),
     ];
     for (name, bytes) in &files {
         std::fs::write(src.join(name), bytes).unwrap();

@@ -26,7 +26,39 @@ pub struct Hoist {
     pub data_dir: PathBuf,
 }
 
+/// The usual CLI test's setting: the in-test S3 server with a bucket `bucket`, a scratch folder,
+/// and a Hoist (data under the folder) whose one destination points at the server. Fields drop
+/// in order: Hoist's files, then the server, then the runtime that serves it.
+pub struct ServerFixture {
+    pub hoist: Hoist,
+    pub dir: tempfile::TempDir,
+    pub server: hoist_test_s3::TestS3,
+    pub runtime: tokio::runtime::Runtime,
+}
+
 impl Hoist {
+    /// See [`ServerFixture`]; `destination` is the destination's name.
+    pub fn with_test_server(destination: &str) -> ServerFixture {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(hoist_test_s3::TestS3::start());
+        server.create_bucket("bucket");
+        let dir = tempfile::tempdir().unwrap();
+        let hoist = Hoist::new(dir.path());
+        hoist.add_destination(
+            destination,
+            &server.endpoint(),
+            "bucket",
+            hoist_test_s3::ACCESS_KEY,
+            hoist_test_s3::SECRET_KEY,
+        );
+        ServerFixture {
+            hoist,
+            dir,
+            server,
+            runtime,
+        }
+    }
+
     pub fn new(root: &Path) -> Hoist {
         Hoist {
             data_dir: root.join("data"),

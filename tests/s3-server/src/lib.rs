@@ -30,6 +30,22 @@ mod wrapper;
 pub use faults::{Fault, FaultAction, Op, RequestRecord};
 pub use tls::TlsFront;
 
+/// The test bytes every Hoist test uploads: `len` bytes of a xorshift stream started from `seed`.
+/// Deterministic, and without a period a test could meet (two parts of one file differ, so
+/// their ETags do), cheap enough for files of tens of MiB in a debug build.
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ u64::from(seed).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,7 +3,8 @@
 //! server; skipped without one unless HOIST_REQUIRE_GARAGE=1). What the engine, the connection
 //! test and the browser rely on: put then head, multipart with parts sent in any order,
 //! ListParts, idempotent abort, NoSuchUpload, incomplete-upload listing, folder-style listing
-//! with pages, delete, share links. Each test works under a prefix of its own, so Garage's
+//! with pages, delete, share links; and what resume depends on: a part sent twice, a wrong
+//! digest, a part the server lacks at Complete (PartLost). Each test works under a prefix of its own, so Garage's
 //! shared bucket holds runs side by side.
 
 use crate::support::within;
@@ -23,9 +24,11 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 mod browse;
+mod parts;
 mod uploads;
 
 use browse::*;
+use parts::*;
 use uploads::*;
 
 const MIB: usize = 1024 * 1024;
@@ -130,10 +133,7 @@ impl Subject {
     /// A file of `len` bytes that depend on `seed`.
     fn file(&self, name: &str, len: usize, seed: u8) -> PathBuf {
         let path = self.files.path().join(name);
-        let bytes: Vec<u8> = (0..len)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-            .collect();
-        std::fs::write(&path, bytes).unwrap();
+        std::fs::write(&path, hoist_test_s3::pattern(len, seed)).unwrap();
         path
     }
 
@@ -239,4 +239,8 @@ contract!(
     details_name_size_type_and_time,
     a_batch_delete_removes_every_key_and_misses_are_fine,
     a_range_is_written_at_its_offset_and_a_missing_object_is_not_found,
+    a_part_sent_twice_is_the_second,
+    a_body_with_a_wrong_digest_is_refused_and_not_kept,
+    a_part_the_server_lacks_is_lost_and_the_upload_survives,
+    a_range_and_an_empty_body_are_objects,
 );

@@ -171,24 +171,6 @@ async fn a_forgotten_upload_is_no_such_upload() {
 }
 
 #[tokio::test]
-async fn a_wrong_digest_is_a_checksum_mismatch() {
-    within(30, async {
-        let f = fixture().await;
-        let path = f.file("p", 1000, 10);
-        let other = f.file("q", 1000, 11);
-        let wrong = digest(&other, 0, 1000).await;
-        let err = f
-            .backend
-            .put_object("k", body(&path, 0, 1000), wrong)
-            .await
-            .unwrap_err();
-        assert_kind(&err, ErrorKind::ChecksumMismatch);
-        assert!(f.s3.object(BUCKET, "k").is_none());
-    })
-    .await;
-}
-
-#[tokio::test]
 async fn wrong_credentials_and_a_missing_bucket_fail_fast_with_the_fix() {
     within(30, async {
         let f = fixture().await;

@@ -213,11 +213,7 @@ pub async fn within<F: std::future::Future>(secs: u64, fut: F) -> F::Output {
     }
 }
 
-pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i / 7) as u8).wrapping_mul(31).wrapping_add(seed) ^ (i as u8))
-        .collect()
-}
+pub use hoist_test_s3::pattern;
 
 pub fn completed(job: &Job) -> bool {
     job.state == JobState::Completed

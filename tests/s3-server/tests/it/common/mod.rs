@@ -67,17 +67,7 @@ pub async fn within<F: Future>(what: &str, f: F) -> F::Output {
     }
 }
 
-/// Deterministic test bytes.
-pub fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| {
-            u8::try_from(i % 251)
-                .unwrap_or(0)
-                .wrapping_mul(31)
-                .wrapping_add(seed)
-        })
-        .collect()
-}
+pub use hoist_test_s3::pattern as data;
 
 pub fn md5_bytes(data: &[u8]) -> [u8; 16] {
     Md5::digest(data).into()
