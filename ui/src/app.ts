@@ -121,7 +121,11 @@ export class QueueApp {
     });
     this.settings = new SettingsView(main, ipc);
     root.append(
-      el('footer', 'help', 'Keys: Tab moves between controls · ↑/↓ move in a list · Delete removes · Enter opens a folder, Backspace goes up · Alt+1–5 switch views'),
+      el(
+        'footer',
+        'help',
+        'Keys: Tab moves between controls · ↑/↓ move in a list · Delete removes · Enter opens a folder, Backspace goes up · Alt+1–5 switch views',
+      ),
     );
     root.addEventListener('keydown', (event) => {
       const index = ['1', '2', '3', '4', '5'].indexOf(event.key);

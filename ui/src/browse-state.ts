@@ -70,10 +70,7 @@ export function openFolder(state: BrowseState, prefix: string): BrowseState {
 }
 
 export function entriesOf(listing: Listing): Entry[] {
-  return [
-    ...listing.folders.map((key): Entry => ({ kind: 'folder', key })),
-    ...listing.objects.map((o): Entry => ({ kind: 'object', ...o })),
-  ];
+  return [...listing.folders.map((key): Entry => ({ kind: 'folder', key })), ...listing.objects.map((o): Entry => ({ kind: 'object', ...o }))];
 }
 
 /** Adds a page that arrived for the folder shown. */

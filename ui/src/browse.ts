@@ -125,7 +125,11 @@ export class BrowseView {
     this.messageEl.setAttribute('role', 'alert');
 
     const header = el('div', 'object-header');
-    for (const [label, sort] of [['Name', 'name'], ['Size', 'size'], ['Modified', 'date']] as [string, SortKey][]) {
+    for (const [label, sort] of [
+      ['Name', 'name'],
+      ['Size', 'size'],
+      ['Modified', 'date'],
+    ] as [string, SortKey][]) {
       header.append(button(label, `sort sort-${sort}`, () => this.sortBy(sort)));
     }
     this.list = el('div', 'objects');
@@ -359,7 +363,10 @@ export class BrowseView {
     this.confirmEl.hidden = true;
     this.status(`Deleting ${chosen.length}…`);
     try {
-      const report = await this.ipc.deleteObjects(this.place(), chosen.map((e) => e.key));
+      const report = await this.ipc.deleteObjects(
+        this.place(),
+        chosen.map((e) => e.key),
+      );
       const failed = report.failed.map((f) => `${f.key}: ${f.message}`);
       const gone = new Set(chosen.map((e) => e.key).filter((k) => !report.failed.some((f) => f.key === k)));
       const keep = (e: Entry): boolean => !gone.has(e.key);
@@ -381,7 +388,10 @@ export class BrowseView {
       return;
     }
     try {
-      const report = await this.ipc.downloadObjects(this.place(), chosen.map((e) => e.key));
+      const report = await this.ipc.downloadObjects(
+        this.place(),
+        chosen.map((e) => e.key),
+      );
       if (!report) return;
       const queued = report.jobs.length;
       this.status(`${queued} download${queued === 1 ? '' : 's'} queued; see the Queue`);
@@ -461,7 +471,11 @@ export class BrowseView {
     const old = this.state;
     this.state = state;
     const same =
-      old.entries === state.entries && old.search === state.search && old.filter === state.filter && old.sort === state.sort && old.descending === state.descending;
+      old.entries === state.entries &&
+      old.search === state.search &&
+      old.filter === state.filter &&
+      old.sort === state.sort &&
+      old.descending === state.descending;
     if (!same || this.visible.length === 0) this.visible = visibleEntries(state);
     this.render();
   }
@@ -481,7 +495,9 @@ export class BrowseView {
     for (const b of this.actionButtons) b.disabled = selected.length === 0;
     this.searchButton.textContent = s.search?.running ? 'Stop searching' : 'Search everything under this folder';
     if (s.search) {
-      this.status(`${s.search.running ? 'Searching' : 'Searched'}: ${s.search.looked} keys looked at, ${s.search.matches.length} match${s.search.matches.length === 1 ? '' : 'es'}`);
+      this.status(
+        `${s.search.running ? 'Searching' : 'Searched'}: ${s.search.looked} keys looked at, ${s.search.matches.length} match${s.search.matches.length === 1 ? '' : 'es'}`,
+      );
     } else if (selected.length > 0) {
       this.status(`${selected.length} selected`);
     } else {
@@ -489,7 +505,9 @@ export class BrowseView {
     }
     if (s.error) this.showMessage(s.error);
     else if (!s.loading && rows.length === 0 && s.destination) {
-      this.showMessage(s.search ? 'Nothing matches.' : s.filter ? 'Nothing here matches the filter.' : 'This folder is empty: drop files here to upload them into it.');
+      this.showMessage(
+        s.search ? 'Nothing matches.' : s.filter ? 'Nothing here matches the filter.' : 'This folder is empty: drop files here to upload them into it.',
+      );
     } else this.showMessage('');
     this.renderRows();
   }
@@ -523,10 +541,7 @@ export class BrowseView {
     const name = this.state.search ? entry.key.slice(this.state.prefix.length) : nameOf(entry.key);
     row.append(el('span', 'object-name', name));
     if (entry.kind === 'object') {
-      row.append(
-        el('span', 'object-size', formatBytes(entry.size)),
-        el('span', 'object-modified', entry.modified ? DATE.format(entry.modified * 1000) : ''),
-      );
+      row.append(el('span', 'object-size', formatBytes(entry.size)), el('span', 'object-modified', entry.modified ? DATE.format(entry.modified * 1000) : ''));
     } else {
       row.append(el('span', 'object-size', 'folder'), el('span', 'object-modified', ''));
     }

@@ -349,13 +349,14 @@ export class DestinationsView {
     const list = el('ul', 'connection-steps');
     for (const step of report.steps) {
       const item = el('li', `connection-step outcome-${step.outcome}`);
-      item.append(el('span', 'connection-mark', step.outcome === 'ok' ? '✓' : step.outcome === 'failed' ? '✗' : '–'), el('span', 'connection-name', step.name), el('span', 'connection-detail', step.detail));
+      item.append(
+        el('span', 'connection-mark', step.outcome === 'ok' ? '✓' : step.outcome === 'failed' ? '✗' : '–'),
+        el('span', 'connection-name', step.name),
+        el('span', 'connection-detail', step.detail),
+      );
       list.append(item);
     }
-    this.testEl.replaceChildren(
-      el('h3', undefined, `${report.destination}: ${usable ? 'works' : 'does not work yet'}`),
-      list,
-    );
+    this.testEl.replaceChildren(el('h3', undefined, `${report.destination}: ${usable ? 'works' : 'does not work yet'}`), list);
   }
 
   private async remove(name: string): Promise<void> {

@@ -78,9 +78,7 @@ export class DetailPane {
     if (job.verified) facts.push(['Verified', verificationText(job.verified)]);
     if (job.error_code) facts.push(['Error', job.error_code]);
     if (job.attempts > 0) facts.push(['Attempts', String(job.attempts)]);
-    this.facts.replaceChildren(
-      ...facts.flatMap(([term, value]) => [el('dt', undefined, term), el('dd', undefined, value)]),
-    );
+    this.facts.replaceChildren(...facts.flatMap(([term, value]) => [el('dt', undefined, term), el('dd', undefined, value)]));
     const text = messageOf(job);
     this.message.textContent = text ?? 'No message.';
     this.copyButton.disabled = text === null;

@@ -11,7 +11,13 @@ async function ipc(): Promise<Ipc> {
   return new MockIpc([
     makeJob({ path: '/home/me/photos/beach.jpg', key: 'photos/beach.jpg', state: 'completed', bytes_done: 2_400_000, bytes_total: 2_400_000 }),
     makeJob({ path: '/home/me/video/talk.mp4', key: 'video/talk.mp4', state: 'running', bytes_done: 310_000_000, bytes_total: 820_000_000 }),
-    makeJob({ path: '/home/me/backup.tar', key: 'backup.tar', state: 'failed', error_code: 'access_denied', error_message: 'Access denied to bucket "bucket"' }),
+    makeJob({
+      path: '/home/me/backup.tar',
+      key: 'backup.tar',
+      state: 'failed',
+      error_code: 'access_denied',
+      error_message: 'Access denied to bucket "bucket"',
+    }),
   ]);
 }
 

@@ -76,7 +76,12 @@ export class SettingsView {
     add('close_to_tray', 'Closing the window keeps Hoist in the tray', 'checkbox');
     add('autostart', 'Start Hoist when I log in', 'checkbox', 'minimized to the tray, so watched folders keep uploading after a restart');
     add('start_minimized', 'Start minimized to the tray', 'checkbox');
-    add('follow_links', 'Follow symbolic links in added folders', 'checkbox', 'off: links are skipped and listed, so a link to a private file is never uploaded by surprise');
+    add(
+      'follow_links',
+      'Follow symbolic links in added folders',
+      'checkbox',
+      'off: links are skipped and listed, so a link to a private file is never uploaded by surprise',
+    );
     const save = el('button', 'save', 'Save settings');
     save.type = 'submit';
     this.form.append(save);

@@ -4,19 +4,7 @@
 import { fileName, formatBytes, formatRate, percent } from './format';
 import { JobList } from './job-list';
 import type { ShownJobs } from './job-list';
-import type {
-  Direction,
-  EngineStatus,
-  Job,
-  JobId,
-  JobProgress,
-  JobState,
-  JobStateChange,
-  ProgressSnapshot,
-  JobMove,
-  Watch,
-  WatchId,
-} from './ipc/types';
+import type { Direction, EngineStatus, Job, JobId, JobProgress, JobState, JobStateChange, ProgressSnapshot, JobMove, Watch, WatchId } from './ipc/types';
 import { JOB_MOVES, JOB_STATES } from './ipc/types';
 
 /** A row's button: a move of the job's state (the core's), or taking it off the list, or showing it. */
@@ -135,7 +123,10 @@ export function withJobs(state: QueueState, jobs: readonly Job[]): QueueState {
 export function withAddedJobs(state: QueueState, jobs: readonly Job[]): QueueState {
   if (state.jobs.append(jobs)) return { ...state };
   const fetched = new Map(jobs.map((j) => [j.id, j]));
-  const merged = state.jobs.all().filter((j) => !fetched.has(j.id)).concat(jobs);
+  const merged = state.jobs
+    .all()
+    .filter((j) => !fetched.has(j.id))
+    .concat(jobs);
   merged.sort((a, b) => a.id - b.id);
   return withJobs(state, merged);
 }
@@ -214,10 +205,7 @@ export function rowView(
     name: fileName(job.path),
     path: job.path,
     key: job.key,
-    destination:
-      job.direction === 'download'
-        ? `from ${job.destination_name}: ${job.bucket}/${job.key}`
-        : `${job.destination_name}: ${job.bucket}/${job.key}`,
+    destination: job.direction === 'download' ? `from ${job.destination_name}: ${job.bucket}/${job.key}` : `${job.destination_name}: ${job.bucket}/${job.key}`,
     direction: job.direction,
     state: job.state,
     stateLabel: job.state === 'running' && job.direction === 'download' ? 'Downloading' : STATE_LABELS[job.state],
@@ -294,9 +282,7 @@ export function totalsLine(t: Totals): string {
 /** "2 uploading · 3 queued · 1 failed", counting only states that have jobs. */
 export function summary(jobs: JobList): string {
   const order: JobState[] = ['running', 'queued', 'paused', 'failed', 'completed', 'cancelled'];
-  const parts = order
-    .filter((s) => jobs.countOf(s) > 0)
-    .map((s) => `${jobs.countOf(s)} ${STATE_LABELS[s].toLowerCase()}`);
+  const parts = order.filter((s) => jobs.countOf(s) > 0).map((s) => `${jobs.countOf(s)} ${STATE_LABELS[s].toLowerCase()}`);
   return parts.join(' · ');
 }
 

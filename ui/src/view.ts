@@ -242,7 +242,7 @@ export class QueueView {
     if (!row || !this.state) return;
     const index = Number(row.dataset['index']);
     const jobs = this.filtered(this.state);
-    let next = index;
+    let next: number;
     if (event.key === 'ArrowDown') next = Math.min(jobs.length - 1, index + 1);
     else if (event.key === 'ArrowUp') next = Math.max(0, index - 1);
     else if (event.key === 'Home') next = 0;

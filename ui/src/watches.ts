@@ -49,7 +49,14 @@ export function describeTarget(watch: Watch): string {
 }
 
 /** The add form's values as the shell takes them, or a message naming the field to fix. */
-export function watchFormFrom(values: { destination: string; prefix: string; settle: string; ignore: string; mirror: boolean; poll: boolean }): WatchForm | string {
+export function watchFormFrom(values: {
+  destination: string;
+  prefix: string;
+  settle: string;
+  ignore: string;
+  mirror: boolean;
+  poll: boolean;
+}): WatchForm | string {
   const settleText = values.settle.trim();
   const settle = settleText === '' ? 2 : Number(settleText);
   if (!Number.isFinite(settle) || settle < 0.1 || settle > 86_400) {

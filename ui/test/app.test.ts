@@ -45,7 +45,6 @@ function click(id: number, label: string): void {
   button.click();
 }
 
-
 describe('queue window', () => {
   it('shows the header and the drop hint, and hides the table while the queue is empty', async () => {
     await mount([]);
@@ -77,7 +76,7 @@ describe('queue window', () => {
 
   it('a failed message was cut with an ellipsis and could not be read or copied', async () => {
     const long =
-      'the bucket \'photos\' does not exist at https://s3.example.com: check the destination\'s bucket and endpoint ' +
+      "the bucket 'photos' does not exist at https://s3.example.com: check the destination's bucket and endpoint " +
       '(404 NoSuchBucket: The specified bucket does not exist) — '.repeat(3);
     const ipc = await mount([
       makeJob({ id: 3, path: '/tmp/lost.jpg', key: 'lost.jpg', state: 'failed', error_code: 'no_such_bucket', error_message: long }),
@@ -102,7 +101,15 @@ describe('queue window', () => {
 
   it('a finished download says how it was verified, and a size-only one says so on its row', async () => {
     await mount([
-      makeJob({ id: 6, path: '/tmp/big.bin', key: 'big.bin', state: 'completed', direction: 'download', outcome: 'downloaded', verified: 'multipart-etag+crc32c' }),
+      makeJob({
+        id: 6,
+        path: '/tmp/big.bin',
+        key: 'big.bin',
+        state: 'completed',
+        direction: 'download',
+        outcome: 'downloaded',
+        verified: 'multipart-etag+crc32c',
+      }),
       makeJob({ id: 7, path: '/tmp/kms.bin', key: 'kms.bin', state: 'completed', direction: 'download', outcome: 'downloaded', verified: 'size-only' }),
     ]);
     expect(row(6).querySelector<HTMLElement>('.message')!.hidden).toBe(true);
@@ -110,9 +117,7 @@ describe('queue window', () => {
     const pane = root.querySelector<HTMLElement>('.job-detail')!;
     row(6).querySelector<HTMLButtonElement>('.show-detail')!.click();
     expect(pane.hidden).toBe(false);
-    expect(pane.querySelector('.job-detail-facts')!.textContent).toContain(
-      'Verifiedmultipart ETag (MD5 of each part) and CRC32C',
-    );
+    expect(pane.querySelector('.job-detail-facts')!.textContent).toContain('Verifiedmultipart ETag (MD5 of each part) and CRC32C');
     row(7).querySelector<HTMLButtonElement>('.show-detail')!.click();
     expect(pane.querySelector('.job-detail-facts')!.textContent).toContain('size only');
   });
@@ -164,9 +169,7 @@ describe('queue window', () => {
   });
 
   it('shows the message of a command that failed', async () => {
-    const ipc = await mount([makeJob({ id: 1 })], (m) =>
-      m.failNext('pauseJobs', { code: 'database', message: 'database is locked' }),
-    );
+    const ipc = await mount([makeJob({ id: 1 })], (m) => m.failNext('pauseJobs', { code: 'database', message: 'database is locked' }));
     click(1, 'Pause');
     await settle();
     const notice = root.querySelector<HTMLElement>('.notice')!;
@@ -317,8 +320,8 @@ describe('errorText', () => {
 describe('describeEnqueue', () => {
   it('says what was added and why something was skipped', () => {
     expect(describeEnqueue({ batch: 'b', jobs: [1], bytes: 5, skipped: [] })).toBe('Added 1 file to the queue');
-    expect(
-      describeEnqueue({ batch: 'b', jobs: [], bytes: 0, skipped: [{ path: '/dev/null', reason: 'not a regular file' }] }),
-    ).toBe('Nothing was added; skipped 1 file (/dev/null: not a regular file)');
+    expect(describeEnqueue({ batch: 'b', jobs: [], bytes: 0, skipped: [{ path: '/dev/null', reason: 'not a regular file' }] })).toBe(
+      'Nothing was added; skipped 1 file (/dev/null: not a regular file)',
+    );
   });
 });

@@ -47,7 +47,11 @@ describe('browse state', () => {
   it('names, breadcrumbs and parents of prefixes', () => {
     expect(nameOf('photos/2024/')).toBe('2024/');
     expect(nameOf('photos/a.jpg')).toBe('a.jpg');
-    expect(crumbs('photos/2024/')).toEqual([['Top', ''], ['photos', 'photos/'], ['2024', 'photos/2024/']]);
+    expect(crumbs('photos/2024/')).toEqual([
+      ['Top', ''],
+      ['photos', 'photos/'],
+      ['2024', 'photos/2024/'],
+    ]);
     expect(parentOf('photos/2024/')).toBe('photos/');
     expect(parentOf('photos/')).toBe('');
   });

@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JobList } from '../src/job-list';
 import { makeJob } from '../src/ipc/mock';
 import { JOB_STATES } from '../src/ipc/types';
-import {
-  actionsFor,
-  applyJobState,
-  applyProgress,
-  initialState,
-  rowView,
-  statusLine,
-  summary,
-  withAddedJobs,
-  withJobs,
-} from '../src/state';
+import { actionsFor, applyJobState, applyProgress, initialState, rowView, statusLine, summary, withAddedJobs, withJobs } from '../src/state';
 
 describe('actionsFor', () => {
   it('offers exactly the moves the queue allows from each state', () => {
@@ -53,10 +43,7 @@ describe('rowView', () => {
 
   it('shows a completed empty file as done and a failed job with its message', () => {
     expect(rowView(makeJob({ state: 'completed', bytes_done: 0, bytes_total: 0 }), undefined).percent).toBe(100);
-    const failed = rowView(
-      makeJob({ state: 'failed', error_code: 'access_denied', error_message: 'Access denied' }),
-      undefined,
-    );
+    const failed = rowView(makeJob({ state: 'failed', error_code: 'access_denied', error_message: 'Access denied' }), undefined);
     expect(failed.error).toBe('Access denied');
     expect(rowView(makeJob({ state: 'failed', error_code: 'access_denied' }), undefined).error).toBe('access_denied');
     expect(rowView(makeJob({ state: 'queued', error_message: 'old' }), undefined).error).toBeNull();
@@ -90,8 +77,7 @@ describe('applyJobState', () => {
 
   it('drops live progress when a job stops running but keeps the bytes shown', () => {
     let state = withJobs(initialState(), [makeJob({ id: 3, state: 'running', bytes_done: 0, bytes_total: 100 })]);
-    state = applyProgress(state, { jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5, retry_at: null }], online: true })
-      .state;
+    state = applyProgress(state, { jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5, retry_at: null }], online: true }).state;
     const next = applyJobState(state, { id: 3, state: 'paused', error: null }).state;
     expect(next.progress.has(3)).toBe(false);
     expect(next.jobs.all()[0]!.bytes_done).toBe(60);
@@ -137,8 +123,7 @@ describe('applyProgress and withJobs', () => {
 
   it('forgets progress of jobs a reload shows as no longer running', () => {
     let state = withJobs(initialState(), [makeJob({ id: 1, state: 'running' })]);
-    state = applyProgress(state, { jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null }], online: true })
-      .state;
+    state = applyProgress(state, { jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null }], online: true }).state;
     const next = withJobs(state, [makeJob({ id: 1, state: 'completed' })]);
     expect(next.progress.size).toBe(0);
   });
@@ -146,12 +131,7 @@ describe('applyProgress and withJobs', () => {
 
 describe('summary and statusLine', () => {
   it('counts jobs per state in a fixed order', () => {
-    const jobs = [
-      makeJob({ state: 'failed' }),
-      makeJob({ state: 'queued' }),
-      makeJob({ state: 'running' }),
-      makeJob({ state: 'queued' }),
-    ];
+    const jobs = [makeJob({ state: 'failed' }), makeJob({ state: 'queued' }), makeJob({ state: 'running' }), makeJob({ state: 'queued' })];
     expect(summary(new JobList(jobs))).toBe('1 uploading · 2 queued · 1 failed');
     expect(summary(new JobList())).toBe('');
   });
@@ -159,9 +139,7 @@ describe('summary and statusLine', () => {
   it('says when another process drives the queue or the engine stopped', () => {
     expect(statusLine(initialState())).toBeNull();
     expect(statusLine({ ...initialState(), engine: { state: 'elsewhere' } })).toMatch(/Another Hoist process/);
-    expect(statusLine({ ...initialState(), engine: { state: 'stopped', message: 'disk full' } })).toBe(
-      'Uploads stopped: disk full',
-    );
+    expect(statusLine({ ...initialState(), engine: { state: 'stopped', message: 'disk full' } })).toBe('Uploads stopped: disk full');
   });
 });
 

@@ -170,9 +170,7 @@ describe('destinations', () => {
 
   it('renaming an R2 destination sent an empty endpoint that pointed it at AWS', async () => {
     const ipc = await mount([], (m) => {
-      m.destinations.push(
-        makeDestination({ name: 'cf', provider: 'r2', endpoint: 'https://abc.r2.cloudflarestorage.com', region: 'auto', bucket: 'photos' }),
-      );
+      m.destinations.push(makeDestination({ name: 'cf', provider: 'r2', endpoint: 'https://abc.r2.cloudflarestorage.com', region: 'auto', bucket: 'photos' }));
     });
     q<HTMLButtonElement>('.tab-destinations').click();
     await settle();
@@ -188,7 +186,7 @@ describe('destinations', () => {
     expect(ipc.destinations.find((p) => p.name === 'cloudflare')!.endpoint).toBe('https://abc.r2.cloudflarestorage.com');
   });
 
-  it('takes a folder destination\'s folder from the system picker, never from the form', async () => {
+  it("takes a folder destination's folder from the system picker, never from the form", async () => {
     const ipc = await mount([], (m) => {
       m.chosenFolder = '/mnt/nas/backup';
     });
@@ -236,7 +234,16 @@ describe('destinations', () => {
 
 describe('settings', () => {
   it('turns the form into settings, naming a bad field', () => {
-    const base = { concurrency: '3', part_size: '16', bandwidth_limit: '', download_limit: '', notifications: true, close_to_tray: false, start_minimized: false, follow_links: true };
+    const base = {
+      concurrency: '3',
+      part_size: '16',
+      bandwidth_limit: '',
+      download_limit: '',
+      notifications: true,
+      close_to_tray: false,
+      start_minimized: false,
+      follow_links: true,
+    };
     expect(settingsFrom(base)).toEqual({
       concurrency: 3,
       part_size: 16 * 1024 * 1024,

@@ -95,7 +95,7 @@ describe('the Watches view', () => {
     expect(ipc.count('addWatch')).toBe(1);
     expect(items()).toHaveLength(0);
     expect(q('.watches-view .form-message').textContent).toBe('');
-    ipc.failNext('addWatch', { code: 'invalid_input', message: 'cannot watch /home/me: it holds Hoist\'s own data' });
+    ipc.failNext('addWatch', { code: 'invalid_input', message: "cannot watch /home/me: it holds Hoist's own data" });
     q<HTMLFormElement>('.watch-form').requestSubmit();
     await settle();
     expect(q('.watches-view .form-message').textContent).toMatch(/Hoist's own data/);

@@ -289,11 +289,21 @@ export class MockIpc implements Ipc {
   }
 
   pauseAll(): Promise<JobId[]> {
-    return this.run('pauseAll', [], () => this.move(this.jobs.map((j) => j.id), 'pause'));
+    return this.run('pauseAll', [], () =>
+      this.move(
+        this.jobs.map((j) => j.id),
+        'pause',
+      ),
+    );
   }
 
   resumeAll(): Promise<JobId[]> {
-    return this.run('resumeAll', [], () => this.move(this.jobs.map((j) => j.id), 'resume'));
+    return this.run('resumeAll', [], () =>
+      this.move(
+        this.jobs.map((j) => j.id),
+        'resume',
+      ),
+    );
   }
 
   setDropTarget(destination?: string, prefix?: string): Promise<void> {
@@ -305,9 +315,7 @@ export class MockIpc implements Ipc {
   }
 
   listPresets(): Promise<Preset[]> {
-    return this.run('listPresets', [], () =>
-      (['aws', 'r2', 'spaces', 'minio', 'b2', 'wasabi', 'garage', 'generic'] as Provider[]).map((id) => ({ id })),
-    );
+    return this.run('listPresets', [], () => (['aws', 'r2', 'spaces', 'minio', 'b2', 'wasabi', 'garage', 'generic'] as Provider[]).map((id) => ({ id })));
   }
 
   addDestination(form: DestinationForm): Promise<Destination> {
@@ -432,7 +440,16 @@ export class MockIpc implements Ipc {
     return this.run('objectDetails', [place, key], () => {
       const o = this.objects.get(key);
       if (!o) throw { code: 'not_found', message: `no object '${key}'` };
-      return { key, size: o.size, modified: o.modified, etag: o.etag, content_type: 'application/octet-stream', storage_class: o.storage_class, cache_control: null, metadata: {} };
+      return {
+        key,
+        size: o.size,
+        modified: o.modified,
+        etag: o.etag,
+        content_type: 'application/octet-stream',
+        storage_class: o.storage_class,
+        cache_control: null,
+        metadata: {},
+      };
     });
   }
 

@@ -8,10 +8,7 @@ type Args<K extends keyof Commands> = Commands[K]['args'];
 
 /** Calls a command through the generated table: its name, arguments and result are the Rust
  * command's (src-tauri/src/ipc_commands.rs), so a change there fails the type check here. */
-async function call<K extends keyof Commands>(
-  command: K,
-  ...args: {} extends Args<K> ? [] : [Args<K>]
-): Promise<Commands[K]['result']> {
+async function call<K extends keyof Commands>(command: K, ...args: Record<string, never> extends Args<K> ? [] : [Args<K>]): Promise<Commands[K]['result']> {
   try {
     return await invoke<Commands[K]['result']>(command, args[0]);
   } catch (e) {
@@ -30,10 +27,8 @@ export const tauriIpc: Ipc = {
   clearFinished: () => call('clear_finished'),
   pauseAll: () => call('pause_all'),
   resumeAll: () => call('resume_all'),
-  setDropTarget: (destination, prefix) =>
-    call('set_drop_target', { destination: destination ?? null, prefix: prefix ?? null }),
-  addFromPicker: (folders, destination, prefix) =>
-    call('add_from_picker', { folders, destination: destination ?? null, prefix: prefix ?? null }),
+  setDropTarget: (destination, prefix) => call('set_drop_target', { destination: destination ?? null, prefix: prefix ?? null }),
+  addFromPicker: (folders, destination, prefix) => call('add_from_picker', { folders, destination: destination ?? null, prefix: prefix ?? null }),
   chooseDestinationFolder: () => call('choose_destination_folder'),
   copyText: (text) => call('copy_text', { text }),
   listDestinations: () => call('list_destinations'),
@@ -45,8 +40,7 @@ export const tauriIpc: Ipc = {
   getSettings: () => call('get_settings'),
   setSettings: (settings) => call('set_settings', { settings }),
   engineStatus: () => call('engine_status'),
-  listObjects: (place, prefix, recursive, page, limit) =>
-    call('list_objects', { place, prefix, recursive, page, limit }),
+  listObjects: (place, prefix, recursive, page, limit) => call('list_objects', { place, prefix, recursive, page, limit }),
   objectDetails: (place, key) => call('object_details', { place, key }),
   deleteObjects: (place, keys) => call('delete_objects', { place, keys }),
   shareLink: (place, key, expiresSecs) => call('share_link', { place, key, expiresSecs }),

@@ -111,12 +111,7 @@ export interface Ipc {
 }
 
 export function isUiError(value: unknown): value is UiError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as UiError).code === 'string' &&
-    typeof (value as UiError).message === 'string'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as UiError).code === 'string' && typeof (value as UiError).message === 'string';
 }
 
 /** Whatever a command rejected with, as a UiError (the shell always sends one; JS bugs do not). */
