@@ -25,7 +25,7 @@ import {
 import { formatBytes } from './format';
 import { button, el } from './dom';
 
-/** Row height in pixels; keep in step with `.object-row` in styles.css. */
+/** Row height in pixels; keep in step with `.object-row` in styles/browse.css. */
 export const OBJECT_ROW_HEIGHT = 36;
 const OVERSCAN = 8;
 const FALLBACK_HEIGHT = 640;

@@ -1,7 +1,12 @@
 // Entry point: mounts the queue window on #app with the real IPC, or with the in-memory one when
 // the page is opened in a plain browser (`npm run dev` without Tauri), so the UI can be worked on
 // by itself.
-import './styles.css';
+import './styles/tokens.css';
+import './styles/base.css';
+import './styles/queue.css';
+import './styles/forms.css';
+import './styles/browse.css';
+import './styles/watches.css';
 import { QueueApp } from './app';
 import type { Ipc } from './ipc/types';
 

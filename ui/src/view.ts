@@ -12,7 +12,7 @@ import { DetailPane } from './detail';
 import { button, el } from './dom';
 import type { UploadedActions } from './detail';
 
-/** Row height in pixels; keep in step with `.row` in styles.css. */
+/** Row height in pixels; keep in step with `.row` in styles/queue.css. */
 export const ROW_HEIGHT = 64;
 /** Rows drawn beyond each edge of the visible window. */
 const OVERSCAN = 6;
