@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeEnqueue, QueueApp } from '../src/app';
+import { QueueApp } from '../src/app';
+import { describeEnqueue } from '../src/queue-controller';
 import { makeJob, MockIpc } from '../src/ipc/mock';
 import { mountApp, settle } from './helpers';
 import type { Job, QueueChanges } from '../src/ipc/types';
