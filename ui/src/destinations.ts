@@ -50,7 +50,10 @@ export function describeCapabilities(destination: Destination): string {
   return no.length === 0 ? 'tested: everything works' : `tested: no ${no.join(', ')}`;
 }
 
-const LABELS: Record<string, string> = {
+/** The form's text fields; a typo in a field's name fails the type check. */
+type Field = 'name' | 'provider' | 'endpoint' | 'region' | 'account_id' | 'bucket' | 'prefix' | 'folder' | 'access_key_id' | 'secret_access_key';
+
+const LABELS: Record<Field, string> = {
   name: 'Name',
   provider: 'Provider',
   endpoint: 'Endpoint URL',
@@ -70,7 +73,7 @@ export class DestinationsView {
   private readonly formTitle: HTMLElement;
   private readonly message = new FormMessage();
   private readonly testEl: HTMLElement;
-  private readonly inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  private readonly inputs = new Map<Field, HTMLInputElement | HTMLSelectElement>();
   private readonly kindSelect: HTMLSelectElement;
   private readonly pathStyle: HTMLInputElement;
   private editing: Destination | null = null;
@@ -102,7 +105,7 @@ export class DestinationsView {
       this.kindSelect.append(option);
     }
     this.form.append(this.formTitle, this.labelled('Type', this.kindSelect));
-    for (const field of Object.keys(LABELS)) {
+    for (const field of Object.keys(LABELS) as Field[]) {
       const input = field === 'provider' ? el('select') : el('input');
       input.name = field;
       if (input instanceof HTMLInputElement) {
@@ -115,12 +118,12 @@ export class DestinationsView {
         input.readOnly = true;
         input.placeholder = 'no folder chosen';
         const choose = button('Choose folder…', 'choose-folder', () => void this.chooseFolder());
-        const label = this.labelled(LABELS[field]!, input, field);
+        const label = this.labelled(LABELS[field], input, field);
         label.append(choose);
         this.form.append(label);
         continue;
       }
-      this.form.append(this.labelled(LABELS[field]!, input, field));
+      this.form.append(this.labelled(LABELS[field], input, field));
     }
     this.pathStyle = el('input');
     this.pathStyle.type = 'checkbox';
@@ -234,7 +237,7 @@ export class DestinationsView {
     this.formTitle.textContent = `Edit ${destination.name}`;
     this.kindSelect.value = destination.kind;
     this.kindSelect.disabled = true;
-    const values: Record<string, string> = {
+    const values: Record<Field, string> = {
       name: destination.name,
       provider: destination.provider ?? '',
       endpoint: destination.endpoint ?? '',
@@ -247,13 +250,13 @@ export class DestinationsView {
       access_key_id: '',
       secret_access_key: '',
     };
-    for (const [field, input] of this.inputs) input.value = values[field] ?? '';
+    for (const [field, input] of this.inputs) input.value = values[field];
     (this.inputs.get('secret_access_key') as HTMLInputElement).placeholder = 'unchanged (type to replace)';
     this.pathStyle.checked = destination.path_style;
     this.showFields();
   }
 
-  private value(field: string): string | undefined {
+  private value(field: Field): string | undefined {
     const label = this.form.querySelector<HTMLElement>(`label[data-field="${field}"]`);
     if (label?.hidden) return undefined;
     const v = this.inputs.get(field)!.value.trim();
@@ -294,7 +297,7 @@ export class DestinationsView {
   /** What the edit form changed: only fields shown for this destination and different from its
    * saved values. A field the preset hides is never sent, so an edit cannot clear it. */
   changes(p: Destination): DestinationEdit {
-    const changed = (field: string, saved: string): string | undefined => {
+    const changed = (field: Field, saved: string): string | undefined => {
       const v = this.value(field);
       return v !== undefined && v !== saved ? v : undefined;
     };

@@ -241,6 +241,7 @@ describe('settings', () => {
       download_limit: '',
       notifications: true,
       close_to_tray: false,
+      autostart: false,
       start_minimized: false,
       follow_links: true,
     };
