@@ -12,28 +12,9 @@ mod walk;
 pub use events::{FolderEvents, Signal, StartError};
 pub use ignore::{DEFAULT_IGNORES, IgnoreRules};
 pub use settle::Settler;
-pub use walk::{Links, SkipReason, WalkRules, walk};
+pub use walk::{FileStat, Links, SkipReason, WalkRules, walk};
 
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-
-/// What a file looked like: a change to any of these is a new version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileStat {
-    pub size: u64,
-    pub mtime_ns: i64,
-    pub inode: u64,
-}
-
-impl FileStat {
-    pub fn of(meta: &std::fs::Metadata) -> FileStat {
-        FileStat {
-            size: meta.len(),
-            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-            inode: meta.ino(),
-        }
-    }
-}
 
 /// `None` when the kernel reports changes in `folder`; otherwise why it must be polled
 /// (network file systems and FUSE mounts do not send inotify events for changes made

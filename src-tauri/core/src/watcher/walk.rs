@@ -5,11 +5,29 @@
 //! the order a file manager shows them. A followed link never leads into a folder already walked
 //! (no loops).
 
-use super::{FileStat, IgnoreRules};
+use super::IgnoreRules;
 use std::collections::HashSet;
 use std::fmt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+/// What a file looked like: a change to any of these is a new version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub inode: u64,
+}
+
+impl FileStat {
+    pub fn of(meta: &std::fs::Metadata) -> FileStat {
+        FileStat {
+            size: meta.len(),
+            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+            inode: meta.ino(),
+        }
+    }
+}
 
 /// Which symbolic links a walk follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
