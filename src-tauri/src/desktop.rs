@@ -31,11 +31,18 @@ pub const MINIMIZED_FLAG: &str = "--minimized";
 /// Opens the queue window and runs until it is closed.
 pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
-    let mut login_args = vec![MINIMIZED_FLAG.to_string()];
+    // The login entry runs this binary (the AppImage, when Hoist runs as one), minimized.
+    let program = std::env::var_os("APPIMAGE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_exe().ok())
+        .unwrap_or_else(|| "hoist".into());
+    let mut login_command = vec![program.display().to_string(), MINIMIZED_FLAG.to_string()];
     if let Some(dir) = &options.data_dir {
-        login_args.push("--data-dir".into());
-        login_args.push(dir.display().to_string());
+        login_command.push("--data-dir".into());
+        login_command.push(dir.display().to_string());
     }
+    let login_item = crate::login_item::LoginItem::in_autostart(login_command)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let engine_task: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
 
     let app = tauri::Builder::default()
@@ -46,12 +53,8 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .plugin(
-            tauri_plugin_autostart::Builder::new()
-                .app_name("hoist")
-                .args(login_args)
-                .build(),
-        )
+        .plugin(tauri_plugin_opener::init())
+        .manage(login_item)
         .manage(core.clone())
         .manage(EngineCell::default())
         .manage(commands::queue::DropTarget::default())

@@ -41,7 +41,7 @@ impl From<hoist_core::Error> for UiError {
 }
 
 /// What to do about `fix` in the window: where the control is, not a command.
-fn window_hint(fix: &Fix) -> String {
+pub fn window_hint(fix: &Fix) -> String {
     match fix {
         Fix::ChooseDestination => "Choose a destination in the toolbar.".into(),
         Fix::NameBucket { destination } => {
@@ -60,6 +60,10 @@ fn window_hint(fix: &Fix) -> String {
         Fix::CancelJobs => "Cancel those jobs in the Queue first.".into(),
         Fix::RemoveWatches { .. } => "Remove those watches in Watches first.".into(),
         Fix::SeeWatches => "See the list in Watches.".into(),
+        Fix::MoveDatabaseAside { path } => format!(
+            "Quit Hoist, then rename {} (to hoist.db.damaged, say) to start afresh.",
+            path.display()
+        ),
     }
 }
 

@@ -101,10 +101,13 @@ impl QueueChanges {
     }
 }
 
-/// Starts the forwarder and the progress sampler.
+/// Starts the forwarder, the progress sampler and the watch of other processes' watch changes.
 pub fn spawn(app: &AppHandle, core: &Core, stop: &CancellationToken) {
     tauri::async_runtime::spawn(forward(app.clone(), core.subscribe(), stop.clone()));
     tauri::async_runtime::spawn(sample_progress(app.clone(), core.clone(), stop.clone()));
+    let (core, stop) = (core.clone(), stop.clone());
+    // Another process's changes to the watches (the CLI's) come through the core's events too.
+    tauri::async_runtime::spawn(async move { core.report_outside_watch_changes(stop).await });
 }
 
 /// The UI event for a core event that is not about the queue: its name and payload.

@@ -28,6 +28,8 @@ mod ipc_commands;
 #[cfg(feature = "desktop")]
 mod ipc_types;
 #[cfg(feature = "desktop")]
+mod login_item;
+#[cfg(feature = "desktop")]
 mod notifications;
 #[cfg(feature = "desktop")]
 mod tray;
@@ -35,4 +37,4 @@ mod tray;
 #[cfg(feature = "desktop")]
 pub use desktop::{MINIMIZED_FLAG, WindowOptions, run_window};
 #[cfg(feature = "desktop")]
-pub use error::UiError;
+pub use error::{UiError, window_hint};

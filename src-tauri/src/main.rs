@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     let Some(command) = args.command.take() else {
         return open_window();
     };
+    if let Some(code) = command.without_queue() {
+        return code;
+    }
     match hoist_app::launch::prepare(&args) {
         Ok(launched) => cli::run(&launched.data_dir, command),
         Err(code) => code,

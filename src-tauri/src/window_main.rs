@@ -19,19 +19,36 @@ fn main() -> ExitCode {
     if let Some(command) = args.command.take() {
         return cli::run(&launched.data_dir, command);
     }
-    let opened = hoist_core::Core::open(&launched.data_dir)
-        .map_err(anyhow::Error::from)
-        .and_then(|core| {
-            let options = hoist_app::WindowOptions {
-                minimized: args.minimized,
-                data_dir: args
-                    .data_dir
-                    .as_ref()
-                    .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone())),
+    let core = match hoist_core::Core::open(&launched.data_dir) {
+        Ok(core) => core,
+        Err(e) => {
+            // Started from a menu, stderr is read by no one: say it in a dialog too.
+            eprintln!("error: {e}");
+            let fix = e.fix().map(hoist_app::window_hint);
+            if let Some(fix) = &fix {
+                eprintln!("hint: {fix}");
+            }
+            let text = match fix {
+                Some(fix) => format!("{e}\n\n{fix}"),
+                None => e.to_string(),
             };
-            hoist_app::run_window(core, options)
-        });
-    match opened {
+            rfd::MessageDialog::new()
+                .set_level(rfd::MessageLevel::Error)
+                .set_title("Hoist cannot open its queue")
+                .set_description(text)
+                .set_buttons(rfd::MessageButtons::Ok)
+                .show();
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = hoist_app::WindowOptions {
+        minimized: args.minimized,
+        data_dir: args
+            .data_dir
+            .as_ref()
+            .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone())),
+    };
+    match hoist_app::run_window(core, options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -540,3 +540,80 @@ fn get_downloads_a_folder_and_refuses_keys_that_cannot_be_files() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn a_damaged_queue_database_said_only_file_is_not_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    std::fs::create_dir_all(&hoist.data_dir).unwrap();
+    let db = hoist.data_dir.join("hoist.db");
+    let junk = b"not a database, and longer than SQLite's header ".repeat(100);
+    std::fs::write(&db, &junk).unwrap();
+    let out = hoist.run(&["queue"]);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(said.contains(&db.display().to_string()), "{said}");
+    assert!(said.contains("left it untouched"), "{said}");
+    assert!(said.contains("hint: `mv "), "{said}");
+    assert!(said.contains("hoist.db.damaged"), "{said}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        junk,
+        "the damaged file was changed"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_commands_and_touch_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    for (shell, mark) in [
+        ("bash", "complete -F _hoist"),
+        ("zsh", "#compdef hoist"),
+        ("fish", "complete -c hoist"),
+    ] {
+        let out = hoist.run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains(mark), "{shell}: {script}");
+        // Every command is offered, the newest too.
+        for command in ["upload", "watch", "destination", "completions"] {
+            assert!(script.contains(command), "{shell} lacks {command}");
+        }
+    }
+    let out = hoist.run(&["man"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH hoist"),
+        "{page}"
+    );
+    assert!(
+        page.contains("EXIT STATUS") && page.contains("upload"),
+        "{page}"
+    );
+    assert!(
+        !hoist.data_dir.exists(),
+        "completions or man made the data directory"
+    );
+    let wrong = hoist.run(&["completions", "tcsh"]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+}
+
+#[test]
+fn settings_follow_links_on_panicked_in_clap() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    for (word, shown) in [("on", "follow-links = on"), ("off", "follow-links = off")] {
+        let out = hoist.run(&["settings", "follow-links", word]);
+        assert!(out.status.success(), "{word}: {}", stderr(&out));
+        assert!(stdout(&hoist.run(&["settings"])).contains(shown), "{word}");
+    }
+    let wrong = hoist.run(&["settings", "follow-links", "maybe"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("neither on nor off"),
+        "{}",
+        stderr(&wrong)
+    );
+}

@@ -8,7 +8,7 @@
 
 use crate::common::*;
 use crate::desktop::window::*;
-use crate::desktop::{tray_click, tray_layout, tray_menu, x11_window};
+use crate::desktop::{tray_click, tray_layout, tray_menu, x11_window, x11_window_titled};
 use crate::webdriver::{Driver, wait_until};
 use hoist_test_s3::TestS3;
 
@@ -527,4 +527,42 @@ async fn an_r2_destination_keeps_its_endpoint_when_renamed(driver: &Driver, hois
         "{renamed}"
     );
     assert_eq!(renamed["provider"], "r2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_queue_database_is_shown_in_a_dialog_not_only_on_stderr() {
+    let test = "a_damaged_queue_database_is_shown_in_a_dialog_not_only_on_stderr";
+    if !e2e_available(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("hoist.db"), b"no database here ".repeat(200)).unwrap();
+    let mut window = std::process::Command::new(env!("CARGO_BIN_EXE_hoist-window"))
+        .arg("--data-dir")
+        .arg(&data)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hoist-window starts");
+    const TITLE: &str = "Hoist cannot open its queue";
+    let shown = wait_until(UI_WAIT, || {
+        std::future::ready(x11_window_titled("state", TITLE).as_deref() == Some("viewable"))
+    })
+    .await;
+    if !shown {
+        let _ = window.kill();
+    }
+    assert!(shown, "no dialog titled '{TITLE}'");
+    x11_window_titled("close", TITLE);
+    let out = tokio::task::spawn_blocking(move || window.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("left it untouched") && said.contains("hint: Quit Hoist, then rename"),
+        "{said}"
+    );
 }

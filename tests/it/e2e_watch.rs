@@ -160,16 +160,88 @@ async fn a_folder_added_in_the_watches_view_uploads_a_file_written_into_it() {
     })
     .await;
     assert!(shown, "the view did not show the pause");
+
+    // A watch paused or removed with the CLI while the window is open reached the view only when
+    // the user switched tabs: now every change to the table, from any process, is told to it.
+    let id = window.hoist.watches_json()[0]["id"].to_string();
+    let cli = |verb: &str| {
+        let out = window.hoist.run(&["watch", verb, &id]);
+        assert!(
+            out.status.success(),
+            "watch {verb}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::time::Instant::now()
+    };
+    cli("resume");
+    let watching = wait_until(UI_WAIT, || async {
+        watch_text(driver, "Scans", ".watch-state").await == "Watching"
+    })
+    .await;
+    assert!(
+        watching,
+        "the view did not show the resume made with the CLI"
+    );
+    let paused_at = cli("pause");
+    let shown = wait_until(UI_WAIT, || async {
+        watch_text(driver, "Scans", ".watch-state").await == "Paused"
+    })
+    .await;
+    assert!(shown, "a watch paused with the CLI still shows as watching");
+    eprintln!(
+        "FIGURE watch paused with the CLI shown in the view after {:?}",
+        paused_at.elapsed()
+    );
+    let removed_at = cli("rm");
+    let gone = wait_until(UI_WAIT, || async {
+        driver
+            .execute(
+                "return document.querySelectorAll('.watch').length;",
+                json!([]),
+            )
+            .await
+            == json!(0)
+    })
+    .await;
+    assert!(gone, "a watch removed with the CLI is still shown");
+    eprintln!(
+        "FIGURE watch removed with the CLI gone from the view after {:?}",
+        removed_at.elapsed()
+    );
 }
 
-/// The `Exec=` command of a desktop entry, split into words (Hoist's own paths hold no spaces
-/// here).
+/// The `Exec=` command of a desktop entry as the desktop reads it: the string escapes undone
+/// (`\\` is `\`), then words split at unquoted blanks, `"…"` quoting with `\"`, `\$`, `` \` ``
+/// and `\\` inside.
 fn exec_words(entry: &str) -> Vec<String> {
     let line = entry
         .lines()
         .find_map(|l| l.strip_prefix("Exec="))
         .unwrap_or_else(|| panic!("no Exec= line in:\n{entry}"));
-    line.split_whitespace().map(String::from).collect()
+    let value = line.replace("\\\\", "\\");
+    let (mut words, mut word, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, value.chars());
+    let mut started = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                started = true;
+            }
+            '\\' if quoted => word.extend(chars.next()),
+            ' ' if !quoted => {
+                if started || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            c => word.push(c),
+        }
+    }
+    if started || !word.is_empty() {
+        words.push(word);
+    }
+    words.into_iter().map(|w| w.replace("%%", "%")).collect()
 }
 
 async fn save_settings(driver: &Driver) {
@@ -192,7 +264,12 @@ async fn start_at_login_writes_the_login_entry_and_starts_hoist_in_the_tray() {
     // The autostart entry goes to $HOME/.config/autostart: a home of the test's own.
     let home = tempfile::tempdir().unwrap();
     let entry = home.path().join(".config/autostart/hoist.desktop");
-    let window = open_window_with(&server, "autostart", &[("HOME", home.path())]).await;
+    // Hoist's data under a path with a space: the entry's command must quote it (it did not).
+    let data = tempfile::Builder::new()
+        .prefix("Hoist data ")
+        .tempdir()
+        .unwrap();
+    let window = open_window_in(data, &server, "autostart", &[("HOME", home.path())]).await;
     let driver = &window.driver;
     let tab = driver.find(".tab-settings", UI_WAIT).await;
     driver.click(&tab).await;

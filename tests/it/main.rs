@@ -11,6 +11,7 @@ mod webdriver;
 mod cli;
 mod cli_binary;
 mod cli_destinations;
+mod cli_network;
 mod cli_resume;
 mod cli_watch;
 mod e2e;

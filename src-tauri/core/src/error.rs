@@ -164,6 +164,8 @@ pub enum Fix {
     UseRegion { region: String },
     /// The list of watches shows what is meant (the watch that exists already, or the ids).
     SeeWatches,
+    /// The queue database is damaged (or not Hoist's): moving it aside starts afresh.
+    MoveDatabaseAside { path: std::path::PathBuf },
 }
 
 impl Error {

@@ -10,6 +10,7 @@ mod destination_edit;
 mod download;
 pub(crate) mod output;
 mod settings;
+mod shell;
 mod transfer;
 mod watch;
 
@@ -88,6 +89,24 @@ pub enum Command {
         #[command(subcommand)]
         change: Option<settings::SettingChange>,
     },
+    /// Print the completion script for a shell (`hoist completions bash > ~/.local/share/bash-completion/completions/hoist`).
+    Completions {
+        /// The shell to complete for.
+        shell: shell::Shell,
+    },
+    /// Print the manual page, hoist(1), as roff (`hoist man | man -l -`).
+    Man,
+}
+
+impl Command {
+    /// Runs a command that needs no queue (completions, the manual page); `None` for the others.
+    pub fn without_queue(&self) -> Option<ExitCode> {
+        match self {
+            Command::Completions { shell } => Some(shell::completions(*shell)),
+            Command::Man => Some(shell::man()),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +131,9 @@ impl JobSelection {
 
 /// Runs one command; the exit code says whether it did all it was asked.
 pub fn run(data_dir: &Path, command: Command) -> ExitCode {
+    if let Some(code) = command.without_queue() {
+        return code;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -121,19 +143,21 @@ pub fn run(data_dir: &Path, command: Command) -> ExitCode {
     };
     let core = match Core::open(data_dir) {
         Ok(core) => core,
-        Err(e) => return fail(e),
+        Err(e) => return fail_with_hint(&e),
     };
-    let result = runtime.block_on(dispatch(&core, command));
-    match result {
+    match runtime.block_on(dispatch(&core, command)) {
         Ok(code) => code,
-        Err(e) => {
-            let code = fail(&e);
-            if let Some(hint) = e.fix().map(hint) {
-                eprintln!("hint: {hint}");
-            }
-            code
-        }
+        Err(e) => fail_with_hint(&e),
     }
+}
+
+/// Prints the error and, where the core said what fixes it, the command that does.
+fn fail_with_hint(e: &hoist_core::Error) -> ExitCode {
+    let code = fail(e);
+    if let Some(hint) = e.fix().map(hint) {
+        eprintln!("hint: {hint}");
+    }
+    code
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -176,6 +200,24 @@ fn hint(fix: &Fix) -> String {
             commands.join(", ")
         }
         Fix::SeeWatches => "`hoist watch list` shows the watches, their ids and folders".into(),
+        Fix::MoveDatabaseAside { path } => {
+            let quoted = shell_quote(&path.display().to_string());
+            let aside = shell_quote(&format!("{}.damaged", path.display()));
+            format!("`mv {quoted} {aside}` starts afresh (with nothing else running Hoist)")
+        }
+    }
+}
+
+/// `text` as one word for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+,:@".contains(&b))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -203,6 +245,8 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
         }
         Command::Settings { change } => settings::run(core, change),
         Command::Watch { command } => watch::run(core, command),
+        Command::Completions { shell } => Ok(shell::completions(shell)),
+        Command::Man => Ok(shell::man()),
     }
 }
 

@@ -30,7 +30,8 @@ pub enum SettingChange {
     /// Whether symbolic links inside added folders are followed (default off: they are
     /// skipped, with the reason).
     FollowLinks {
-        #[arg(value_parser = parse_on_off)]
+        /// `on` or `off`.
+        #[arg(value_parser = parse_on_off, action = clap::ArgAction::Set, value_name = "on|off")]
         on: bool,
     },
 }

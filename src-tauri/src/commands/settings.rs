@@ -3,9 +3,9 @@
 
 use super::blocking;
 use crate::error::UiError;
+use crate::login_item::LoginItem;
 use hoist_core::{Core, Settings};
-use tauri::{AppHandle, State};
-use tauri_plugin_autostart::ManagerExt;
+use tauri::State;
 
 #[tauri::command]
 pub async fn get_settings(core: State<'_, Core>) -> Result<Settings, UiError> {
@@ -27,27 +27,22 @@ pub async fn set_settings(core: State<'_, Core>, settings: Settings) -> Result<S
 /// autostart folder (`~/.config/autostart/hoist.desktop`), not a database setting, so it is
 /// read from there each time.
 #[tauri::command]
-pub async fn get_autostart(app: AppHandle) -> Result<bool, UiError> {
-    app.autolaunch()
-        .is_enabled()
-        .map_err(|e| UiError::internal(format!("cannot read the login item: {e}")))
+pub async fn get_autostart(login: State<'_, LoginItem>) -> Result<bool, UiError> {
+    Ok(login.is_enabled())
 }
 
 /// Adds or removes the login entry; returns whether it is there now.
 #[tauri::command]
-pub async fn set_autostart(app: AppHandle, enabled: bool) -> Result<bool, UiError> {
-    let manager = app.autolaunch();
+pub async fn set_autostart(login: State<'_, LoginItem>, enabled: bool) -> Result<bool, UiError> {
     let changed = if enabled {
-        manager.enable()
+        login.enable()
     } else {
-        manager.disable()
+        login.disable()
     };
     changed.map_err(|e| {
         let verb = if enabled { "add" } else { "remove" };
-        UiError::internal(format!("cannot {verb} the login item: {e}"))
+        UiError::internal(format!("cannot {verb} the login entry: {e}"))
     })?;
     tracing::info!(enabled, "start at login");
-    manager
-        .is_enabled()
-        .map_err(|e| UiError::internal(format!("cannot read the login item: {e}")))
+    Ok(login.is_enabled())
 }

@@ -94,10 +94,15 @@ pub fn tray_click(menu: &(String, String), label: &str) {
 /// tests/lib/x11_window.py ACTION on the window titled "Hoist": "close" sends the title bar's close
 /// (WM_DELETE_WINDOW); "state" prints "viewable" or "hidden". `None` when no such window exists.
 pub fn x11_window(action: &str) -> Option<String> {
+    x11_window_titled(action, "Hoist")
+}
+
+/// As [`x11_window`], on the window titled `title`.
+pub fn x11_window_titled(action: &str, title: &str) -> Option<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lib/x11_window.py");
     let out = std::process::Command::new("/usr/bin/python3")
         .arg(script)
-        .args([action, "Hoist"])
+        .args([action, title])
         .output()
         .expect("python3 runs");
     if out.status.code() == Some(2) {

@@ -57,6 +57,16 @@ pub async fn open_window(server: &TestS3, test: &str) -> Window {
 
 /// Like [`open_window`], with more environment for the app (e.g. `XDG_CONFIG_HOME`).
 pub async fn open_window_with(server: &TestS3, test: &str, env: &[(&str, &Path)]) -> Window {
+    open_window_in(tempfile::tempdir().unwrap(), server, test, env).await
+}
+
+/// As [`open_window_with`], with Hoist's data under `dir` (a test may want a path with a space).
+pub async fn open_window_in(
+    dir: tempfile::TempDir,
+    server: &TestS3,
+    test: &str,
+    env: &[(&str, &Path)],
+) -> Window {
     let turn = ONE_WINDOW.lock().await;
     // The previous test's app may still be closing: its window would answer for ours.
     assert!(
@@ -66,7 +76,6 @@ pub async fn open_window_with(server: &TestS3, test: &str, env: &[(&str, &Path)]
         .await,
         "a window of an earlier test is still open"
     );
-    let dir = tempfile::tempdir().unwrap();
     let hoist = Hoist::new(dir.path());
     hoist.add_destination(
         "e2e",

@@ -1,18 +1,27 @@
 //! The offline gate. When a request finds its endpoint unreachable, the job does not spend its
-//! retry budget: it waits here. One task per endpoint probes (a cheap HTTP request: any answer
-//! at all, even 403, means the endpoint is back), backing off from half a second to 30 s with jitter; the
-//! other waiters queue behind it and go on as soon as it reports the endpoint reachable.
+//! retry budget: it waits here. One task per endpoint probes, backing off from half a second to
+//! 3 s with jitter: a TCP connect first (no TLS, no request: cheap enough to repeat), then,
+//! once that connects, one HEAD (any answer at all, even 403, means the endpoint is back). The
+//! other waiters queue behind it and go on as soon as it reports the endpoint reachable. A
+//! network change the OS reports (NetworkManager's `StateChanged` on the system bus: a laptop
+//! rejoining Wi-Fi) probes at once.
 
 use crate::event::Event;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
+
+mod network_changes;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const FIRST_PROBE_DELAY: Duration = Duration::from_millis(500);
-const MAX_PROBE_DELAY: Duration = Duration::from_secs(30);
+/// Was 30 s: after a 30 s outage the next probe came up to 16 s after the endpoint returned
+/// (21.3 s measured from the return to the first resumed request). A connect every 3 s at most
+/// costs one SYN.
+const MAX_PROBE_DELAY: Duration = Duration::from_secs(3);
 
 #[derive(Default)]
 struct Endpoint {
@@ -27,6 +36,9 @@ pub struct Network {
     offline_waiters: AtomicUsize,
     client: reqwest::Client,
     events: broadcast::Sender<Event>,
+    /// Woken when the OS reports a network change; the listener starts with the first wait.
+    changed: Arc<Notify>,
+    listening: std::sync::Once,
 }
 
 impl Network {
@@ -37,6 +49,8 @@ impl Network {
             offline_waiters: AtomicUsize::new(0),
             client,
             events,
+            changed: Arc::new(Notify::new()),
+            listening: std::sync::Once::new(),
         }
     }
 
@@ -68,13 +82,21 @@ impl Network {
             let _ = self.events.send(Event::Network { online: false });
         }
         let _waiter = WaiterGuard(self);
+        self.listening
+            .call_once(|| network_changes::listen(Arc::clone(&self.changed)));
         let _probing = endpoint.probe.lock().await;
         if endpoint.epoch.load(Ordering::SeqCst) != seen_epoch {
             return;
         }
         let mut delay = FIRST_PROBE_DELAY;
         loop {
-            tokio::time::sleep(delay.mul_f64(0.5 + rand::random::<f64>() / 2.0)).await;
+            let pause = delay.mul_f64(0.5 + rand::random::<f64>() / 2.0);
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = self.changed.notified() => {
+                    tracing::info!(endpoint = url, "the network changed: probing at once");
+                }
+            }
             if self.probe(url).await {
                 endpoint.epoch.fetch_add(1, Ordering::SeqCst);
                 tracing::info!(endpoint = url, "endpoint reachable again");
@@ -87,6 +109,17 @@ impl Network {
     /// Any HTTP answer means reachable; so does a refused certificate: the endpoint is there,
     /// and the request that waits will fail with a clear message instead of waiting forever.
     async fn probe(&self, url: &str) -> bool {
+        if let Some(address) = socket_address(url) {
+            let connect = tokio::net::TcpStream::connect(address.as_str());
+            match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!(endpoint = url, error = %e, "probe: no connection");
+                    return false;
+                }
+                Err(_) => return false,
+            }
+        }
         match self.client.head(url).send().await {
             Ok(_) => true,
             Err(e) if crate::http::certificate_problem(&e).is_some() => true,
@@ -96,6 +129,18 @@ impl Network {
             }
         }
     }
+}
+
+/// `host:port` of an endpoint URL, for the probe's connect (the URL's port, else its scheme's).
+fn socket_address(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    let port = parsed.port_or_known_default()?;
+    Some(if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
 }
 
 struct WaiterGuard<'a>(&'a Network);

@@ -16,6 +16,10 @@ use crate::watcher::{DEFAULT_IGNORES, FileStat, IgnoreRules};
 use crate::watches::{Queued, WatchSink};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How often [`Core::report_outside_watch_changes`] looks for other processes' changes.
+pub const OUTSIDE_CHANGES_EVERY: Duration = Duration::from_millis(500);
 
 /// The settle time a watch gets unless told otherwise.
 pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
@@ -211,6 +215,31 @@ impl Core {
         self.inner.store.set_watch_ignore(id, &ignore)?;
         self.watches_changed();
         Ok(())
+    }
+
+    /// Until `stop`: tells this process's subscribers ([`Event::WatchesChanged`]) of changes to
+    /// the watches made by other processes too (`hoist watch pause` while the window is open),
+    /// by reading the table's revision every [`OUTSIDE_CHANGES_EVERY`]. One row, one read: cheap
+    /// beside the window's other work.
+    pub async fn report_outside_watch_changes(&self, stop: CancellationToken) {
+        let revision = |core: Core| async move {
+            tokio::task::spawn_blocking(move || core.inner.store.watches_revision())
+                .await
+                .ok()
+                .and_then(|read| read.ok())
+        };
+        let mut seen = revision(self.clone()).await;
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(OUTSIDE_CHANGES_EVERY) => {}
+            }
+            let now = revision(self.clone()).await;
+            if now.is_some() && now != seen {
+                seen = now;
+                let _ = self.inner.events.send(Event::WatchesChanged);
+            }
+        }
     }
 
     fn watches_changed(&self) {

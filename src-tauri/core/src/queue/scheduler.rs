@@ -382,8 +382,10 @@ impl Scheduler {
         self.abort_cancelled_uploads(&HashMap::new()).await;
     }
 
-    /// Aborts the multipart uploads of cancelled jobs so their parts stop costing storage.
+    /// Aborts the multipart uploads of cancelled jobs so their parts stop costing storage, and
+    /// removes cancelled downloads' partial files (a paused one keeps its file, to resume).
     async fn abort_cancelled_uploads(&self, running: &HashMap<JobId, Running>) {
+        self.remove_cancelled_partials(running);
         let ids = match self.store.cancelled_with_uploads() {
             Ok(ids) => ids,
             Err(e) => return tracing::warn!(error = %e, "cannot list cancelled uploads"),
@@ -391,6 +393,29 @@ impl Scheduler {
         for id in ids.into_iter().filter(|id| !running.contains_key(id)) {
             if let Err(e) = self.abort_one(id).await {
                 tracing::warn!(job = %id, error = %e, "could not abort a cancelled upload yet; will try again");
+            }
+        }
+    }
+
+    fn remove_cancelled_partials(&self, running: &HashMap<JobId, Running>) {
+        let ids = match self.store.cancelled_with_downloads() {
+            Ok(ids) => ids,
+            Err(e) => return tracing::warn!(error = %e, "cannot list cancelled downloads"),
+        };
+        for id in ids.into_iter().filter(|id| !running.contains_key(id)) {
+            let removed = self.store.download(id).and_then(|row| {
+                if let Some(row) = row {
+                    match std::fs::remove_file(&row.partial) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(crate::error::file_error(&row.partial, e));
+                        }
+                        _ => tracing::info!(job = %id, partial = %row.partial.display(), "removed the partial file of a cancelled download"),
+                    }
+                }
+                self.store.delete_download(id)
+            });
+            if let Err(e) = removed {
+                tracing::warn!(job = %id, error = %e, "could not remove a cancelled download's partial file; will try again");
             }
         }
     }

@@ -329,6 +329,17 @@ impl Store {
         let rows = stmt.query_map([], |r| Ok(JobId(r.get(0)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// Cancelled downloads that still have a partial file (and its record) to remove.
+    pub fn cancelled_with_downloads(&self) -> Result<Vec<JobId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT j.id FROM jobs j JOIN downloads d ON d.job_id = j.id \
+             WHERE j.state = 'cancelled' ORDER BY j.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(JobId(r.get(0)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub use jobs::NewJob;
 pub use uploads::UploadRow;
 pub use watches::{IndexedFile, WatchedFile};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Fix, Result};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -63,10 +63,42 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/009_part_checksums.sql"),
     // 10: the completed uploads of each watch, to bound how many stay in the queue.
     include_str!("sql/010_watched_finished.sql"),
+    // 11: a revision of the watches table, moved on by triggers (changes by other processes).
+    include_str!("sql/011_watches_revision.sql"),
 ];
 
 pub struct Store {
     conn: Mutex<Connection>,
+}
+
+/// A file SQLite cannot read as a database (damaged, or another program's) named, with what
+/// Hoist did (nothing: the file is as it was) and how to start afresh; other errors as they are.
+fn damaged(db: &Path, e: Error) -> Error {
+    use rusqlite::ErrorCode;
+    let Some(sqlite) = std::error::Error::source(&e)
+        .and_then(|source| source.downcast_ref::<rusqlite::Error>())
+        .filter(|sqlite| {
+            matches!(
+                sqlite.sqlite_error_code(),
+                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+            )
+        })
+    else {
+        return e;
+    };
+    Error::new(
+        ErrorKind::Database,
+        format!(
+            "the queue database {} is damaged or not Hoist's ({}); Hoist left it untouched. \
+             To start afresh, move it aside: the queue, destinations and watches start empty \
+             (keys stay in the keychain)",
+            db.display(),
+            sqlite
+        ),
+    )
+    .with_fix(Fix::MoveDatabaseAside {
+        path: db.to_path_buf(),
+    })
 }
 
 impl Store {
@@ -107,7 +139,7 @@ impl Store {
             .open(&db)
             .map_err(|e| local("create", &db, e))?;
         let conn = Connection::open(&db)?;
-        Store::init(conn)
+        Store::init(conn).map_err(|e| damaged(&db, e))
     }
 
     #[cfg(test)]
@@ -169,6 +201,28 @@ pub use crate::model::now;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_database_said_only_file_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hoist.db");
+        let junk = b"this is no SQLite file, but it is longer than a header would be ".repeat(80);
+        std::fs::write(&db, &junk).unwrap();
+        let err = Store::open(dir.path())
+            .err()
+            .expect("a damaged file is refused");
+        let text = err.to_string();
+        assert!(text.contains(&db.display().to_string()), "{text}");
+        assert!(
+            text.contains("left it untouched") && text.contains("move it aside"),
+            "{text}"
+        );
+        assert_eq!(
+            err.fix(),
+            Some(&Fix::MoveDatabaseAside { path: db.clone() })
+        );
+        assert_eq!(std::fs::read(&db).unwrap(), junk, "the file was changed");
+    }
 
     #[test]
     fn migrations_are_idempotent_across_reopen() {

@@ -153,6 +153,15 @@ impl Store {
         )? > 0)
     }
 
+    /// A number that moves on with every change to any watch's settings or state, made by any
+    /// process (triggers keep it; see migration 11).
+    pub fn watches_revision(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT value FROM watches_revision WHERE id = 1")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// What the engine running the watch says of it.
     pub fn set_watch_state(
         &self,
@@ -282,5 +291,48 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::destinations::tests::sample_destination;
+
+    #[test]
+    fn a_watch_paused_by_another_process_moves_the_revision_and_a_queued_batch_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Store::open(dir.path()).unwrap();
+        let cli = Store::open(dir.path()).unwrap();
+        let destination = sample_destination("d");
+        cli.insert_destination(&destination).unwrap();
+        let start = window.watches_revision().unwrap();
+        let id = cli
+            .add_watch(&NewWatch {
+                folder: "/inbox".into(),
+                destination_id: destination.id.clone(),
+                bucket: "b".into(),
+                prefix: String::new(),
+                key_template: None,
+                ignore: Vec::new(),
+                if_exists: None,
+                settle_ms: 1000,
+                mirror_deletes: false,
+                poll: false,
+            })
+            .unwrap();
+        let added = window.watches_revision().unwrap();
+        assert!(added > start);
+        cli.set_watch_paused(id, true).unwrap();
+        let paused = window.watches_revision().unwrap();
+        assert!(paused > added);
+        // Files queued by a running watch touch only `active_at`: no reload for every batch.
+        cli.queue_watched(id, "batch", &[]).unwrap();
+        cli.conn()
+            .execute("UPDATE watches SET active_at = 5 WHERE id = ?1", [id.0])
+            .unwrap();
+        assert_eq!(window.watches_revision().unwrap(), paused);
+        cli.remove_watch(id).unwrap();
+        assert!(window.watches_revision().unwrap() > paused);
     }
 }

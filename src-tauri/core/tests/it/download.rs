@@ -4,7 +4,7 @@
 //! rules on local files, and keys that cannot be files refused while the rest download.
 
 use crate::support::*;
-use hoist_core::model::{Direction, JobState, Outcome};
+use hoist_core::model::{Direction, JobState, Outcome, Selection};
 use hoist_core::options::IfExists;
 use hoist_core::{ErrorKind, Place};
 use hoist_test_s3::{Fault, FaultAction, Op};
@@ -329,4 +329,43 @@ async fn a_full_disk_fails_the_download_clearly_and_a_retry_finishes_it() {
     assert_eq!((summary.completed, summary.failed), (1, 0));
     assert_eq!(std::fs::read(target(&f).join("big.bin")).unwrap(), bytes);
     assert_eq!(files(&target(&f)), ["big.bin"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_download_left_its_hidden_partial_file_and_a_paused_one_keeps_it() {
+    let f = Fixture::new().await;
+    put(&f, "big.bin", pattern(11 * MIB, 9)).await;
+    let stall = || Fault {
+        op: Op::GetObject,
+        part_number: None,
+        action: FaultAction::Stall(std::time::Duration::from_secs(600)),
+        times: 1,
+    };
+    let partial = target(&f).join(".big.bin.hoist-part");
+    f.server.inject(stall());
+    let batch = download(&f, &["big.bin"], None).await;
+    let id = f.job(&batch).id;
+    let run = f.spawn_batch(&batch);
+    f.wait_until("the partial file is made", || partial.exists())
+        .await;
+    f.core.pause(&Selection::Ids(vec![id])).unwrap();
+    within(60, run).await.unwrap().unwrap();
+    assert_eq!(f.job(&batch).state, JobState::Paused);
+    assert!(partial.exists(), "pausing removed the partial file");
+
+    f.server.inject(stall());
+    f.core.resume(&Selection::Ids(vec![id])).unwrap();
+    let run = f.spawn_batch(&batch);
+    f.wait_until("the download runs again", || {
+        f.job(&batch).state == JobState::Running
+    })
+    .await;
+    f.core.cancel(&Selection::Ids(vec![id])).unwrap();
+    within(60, run).await.unwrap().unwrap();
+    assert_eq!(f.job(&batch).state, JobState::Cancelled);
+    assert_eq!(
+        files(&target(&f)),
+        Vec::<String>::new(),
+        "the cancel left files"
+    );
 }
