@@ -23,6 +23,8 @@ pub struct WindowOptions {
     /// The data directory given on the command line, if any: the login entry passes it on, so
     /// Hoist started at login uses the same queue.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Files to queue once the window is up (`hoist FILE...`, "Open with Hoist").
+    pub files: Vec<std::path::PathBuf>,
 }
 
 /// The flag the login entry starts Hoist with.
@@ -47,8 +49,21 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
 
     let app = tauri::Builder::default()
         // First, so that a second `hoist` hands over to this one before building anything.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            tray::show_main_window(app)
+        // A second `hoist` (or `hoist FILE...`) hands its files to this window and ends.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            tray::show_main_window(app);
+            match <crate::cli::Cli as clap::Parser>::try_parse_from(&argv) {
+                Ok(args) => {
+                    let files = args.files_from(std::path::Path::new(&cwd));
+                    if !files.is_empty() {
+                        tracing::info!(files = files.len(), "files handed over by another hoist");
+                        commands::queue::enqueue_dropped(app, files);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "another hoist's arguments were not understood")
+                }
+            }
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
@@ -113,6 +128,7 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
                     stop.clone(),
                 ));
                 show_at_start(app.handle(), &core, options.minimized);
+                commands::queue::enqueue_dropped(app.handle(), options.files.clone());
                 let task =
                     tauri::async_runtime::spawn(drive_engine(app.handle().clone(), core, stop));
                 *engine_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);

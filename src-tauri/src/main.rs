@@ -13,6 +13,17 @@ fn main() -> ExitCode {
     let Some(command) = args.command.take() else {
         return open_window();
     };
+    if let cli::Command::Files(files) = &command {
+        // `hoist FILE...`: a mistyped command is not a file to queue.
+        if let Some(missing) = files.iter().find(|f| std::fs::symlink_metadata(f).is_err()) {
+            eprintln!(
+                "error: '{}' is neither a command nor a file (`hoist --help` lists the commands)",
+                missing.to_string_lossy()
+            );
+            return ExitCode::from(2);
+        }
+        return open_window();
+    }
     if let Some(code) = command.without_queue() {
         return code;
     }

@@ -16,7 +16,12 @@ fn main() -> ExitCode {
         Ok(launched) => launched,
         Err(code) => return code,
     };
-    if let Some(command) = args.command.take() {
+    let files = args.files_from(&std::env::current_dir().unwrap_or_default());
+    if let Some(command) = args
+        .command
+        .take()
+        .filter(|command| !matches!(command, cli::Command::Files(_)))
+    {
         return cli::run(&launched.data_dir, command);
     }
     let core = match hoist_core::Core::open(&launched.data_dir) {
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
         }
     };
     let options = hoist_app::WindowOptions {
+        files,
         minimized: args.minimized,
         data_dir: args
             .data_dir

@@ -147,8 +147,14 @@ async fn closing_hides_to_the_tray_and_a_second_launch_shows_the_window() {
         driver.window_handles().await == 1,
         "the app quit instead of hiding"
     );
-    // A second `hoist` hands over to the running one, which shows its window again, and exits.
+    // A second `hoist FILE` (a file manager's "Open with Hoist", with a path relative to where
+    // it runs) hands over to the running one, which shows its window again and queues the file,
+    // and exits. The second launch's arguments used to be dropped.
+    let handed = window.hoist.data_dir.with_file_name("handed over.txt");
+    std::fs::write(&handed, b"opened with hoist").unwrap();
     let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .arg("handed over.txt")
+        .current_dir(handed.parent().unwrap())
         .env("HOIST_DATA_DIR", &window.hoist.data_dir)
         .spawn()
         .expect("the second launch starts");
@@ -174,6 +180,25 @@ async fn closing_hides_to_the_tray_and_a_second_launch_shows_the_window() {
     );
     let handles = driver.window_handles().await;
     assert_eq!(handles, 1, "a second window was opened");
+    let uploaded = wait_until(UI_WAIT, || {
+        std::future::ready(
+            window
+                .hoist
+                .queue_json()
+                .iter()
+                .any(|job| job["key"] == "handed over.txt" && job["state"] == "completed"),
+        )
+    })
+    .await;
+    assert!(
+        uploaded,
+        "the handed-over file was not queued: {:?}",
+        window.hoist.queue_json()
+    );
+    assert_eq!(
+        server.object("bucket", "handed over.txt").as_deref(),
+        Some(&b"opened with hoist"[..])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -261,7 +261,7 @@ async fn start_at_login_writes_the_login_entry_and_starts_hoist_in_the_tray() {
     }
     let server = TestS3::start().await;
     server.create_bucket("bucket");
-    // The autostart entry goes to $HOME/.config/autostart: a home of the test's own.
+    // The autostart entry goes to $XDG_CONFIG_HOME/autostart: a home of the test's own.
     let home = tempfile::tempdir().unwrap();
     let entry = home.path().join(".config/autostart/hoist.desktop");
     // Hoist's data under a path with a space: the entry's command must quote it (it did not).
@@ -269,7 +269,14 @@ async fn start_at_login_writes_the_login_entry_and_starts_hoist_in_the_tray() {
         .prefix("Hoist data ")
         .tempdir()
         .unwrap();
-    let window = open_window_in(data, &server, "autostart", &[("HOME", home.path())]).await;
+    let config = home.path().join(".config");
+    let window = open_window_in(
+        data,
+        &server,
+        "autostart",
+        &[("HOME", home.path()), ("XDG_CONFIG_HOME", config.as_path())],
+    )
+    .await;
     let driver = &window.driver;
     let tab = driver.find(".tab-settings", UI_WAIT).await;
     driver.click(&tab).await;
@@ -319,6 +326,7 @@ async fn start_at_login_writes_the_login_entry_and_starts_hoist_in_the_tray() {
     let mut login = std::process::Command::new(&words[0])
         .args(&words[1..])
         .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", &config)
         .env_remove("HOIST_DATA_DIR")
         .stdout(std::process::Stdio::null())
         .spawn()

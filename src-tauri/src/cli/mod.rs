@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use hoist_core::Core;
 use hoist_core::error::Fix;
 use hoist_core::model::{JobId, Selection};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,7 +26,8 @@ use std::process::ExitCode;
 #[command(
     name = "hoist",
     version,
-    about = "Hoist: uploads that survive restarts. With no command, opens the window."
+    about = "Hoist: uploads that survive restarts. With no command, opens the window; \
+             `hoist FILE...` adds files and folders to the window's queue."
 )]
 pub struct Cli {
     /// Where the queue database lives (default: the platform data directory).
@@ -39,6 +41,16 @@ pub struct Cli {
     pub minimized: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The files of `hoist FILE...`, made absolute against `cwd` (where `hoist` was started).
+    pub fn files_from(&self, cwd: &Path) -> Vec<PathBuf> {
+        match &self.command {
+            Some(Command::Files(files)) => files.iter().map(|file| cwd.join(file)).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +108,11 @@ pub enum Command {
     },
     /// Print the manual page, hoist(1), as roff (`hoist man | man -l -`).
     Man,
+    /// `hoist FILE...`: files and folders for the window's queue (the running window's, which
+    /// comes to the front; else a new one's). What a file manager's "Open with Hoist" runs. Any
+    /// word that is not a command lands here; one that is not a file either is refused.
+    #[command(external_subcommand)]
+    Files(Vec<OsString>),
 }
 
 impl Command {
@@ -247,6 +264,17 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
         Command::Watch { command } => watch::run(core, command),
         Command::Completions { shell } => Ok(shell::completions(shell)),
         Command::Man => Ok(shell::man()),
+        Command::Files(files) => Err(hoist_core::Error::new(
+            hoist_core::ErrorKind::InvalidInput,
+            format!(
+                "'{}' is not a command; files are queued into the window, which this hoist \
+                 cannot open here: use `hoist upload`",
+                files
+                    .first()
+                    .map(|f| f.to_string_lossy())
+                    .unwrap_or_default()
+            ),
+        )),
     }
 }
 
