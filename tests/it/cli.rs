@@ -617,3 +617,85 @@ fn settings_follow_links_on_panicked_in_clap() {
         stderr(&wrong)
     );
 }
+
+#[test]
+fn json_is_printed_by_every_command_that_prints_data_and_errors_are_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let hoist = Hoist::new(dir.path());
+    let json = |args: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let out = hoist.run(args);
+        let text = stdout(&out);
+        let value = serde_json::from_str(text.trim())
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {text}"));
+        (out.status.code(), value)
+    };
+    let file = dir.path().join("f.txt");
+    std::fs::write(&file, b"twelve bytes").unwrap();
+    let (code, uploaded) = json(&["upload", "--json", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        (
+            &uploaded["direction"],
+            &uploaded["transferred"],
+            &uploaded["bytes"]
+        ),
+        (
+            &serde_json::json!("upload"),
+            &serde_json::json!(1),
+            &serde_json::json!(12)
+        )
+    );
+    let (code, detached) = json(&["upload", "--json", "--detach", file.to_str().unwrap()]);
+    assert_eq!(
+        (code, detached["jobs"].as_array().map(Vec::len)),
+        (Some(0), Some(1))
+    );
+    let (code, ran) = json(&["run", "--json"]);
+    assert_eq!(
+        (code, &ran["transferred"]),
+        (Some(0), &serde_json::json!(1))
+    );
+    let (_, settings) = json(&["settings", "--json"]);
+    assert_eq!(settings["concurrency"], 3);
+    let (_, changed) = json(&["settings", "concurrency", "5", "--json"]);
+    assert_eq!(changed["concurrency"], 5);
+    let (code, cleaned) = json(&["cleanup", "--json", "--dry-run"]);
+    assert_eq!(
+        (code, cleaned[0]["destination"].as_str()),
+        (Some(0), Some("local"))
+    );
+    let (_, got) = json(&[
+        "get",
+        "--json",
+        "--to",
+        dir.path().join("back").to_str().unwrap(),
+        "f.txt",
+    ]);
+    assert_eq!(
+        (&got["direction"], &got["transferred"]),
+        (&serde_json::json!("download"), &serde_json::json!(1))
+    );
+    for args in [
+        &["queue", "--json"][..],
+        &["destination", "list", "--json"],
+        &["watch", "list", "--json"],
+    ] {
+        assert!(json(args).1.is_array(), "{args:?}");
+    }
+    // An error is JSON on stderr, with the exit status it has without --json.
+    let out = hoist.run(&["destination", "test", "nope", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let error: serde_json::Value = serde_json::from_str(stderr(&out).trim()).expect("a JSON error");
+    assert_eq!(error["error"]["code"], "not_found");
+    assert!(error["error"]["message"].as_str().unwrap().contains("nope"));
+    let out = hoist.run(&["upload", "--json", "/no/such/file"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert!(
+        report["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read")
+    );
+}

@@ -41,7 +41,7 @@ pub struct LsArgs {
     recursive: bool,
     /// Print {"prefixes": [...], "objects": [{"key", "size", "last_modified", "etag", ...}]}.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -74,8 +74,9 @@ pub struct StatArgs {
     #[command(flatten)]
     place: PlaceArgs,
     key: String,
+    /// Print the details as one JSON object.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 /// The prefix of folder `text`: '' for the top, else ending in exactly one '/'.

@@ -17,6 +17,9 @@ pub struct CleanupArgs {
     /// Only show what would be aborted.
     #[arg(long)]
     dry_run: bool,
+    /// Print one JSON object per destination: aborted, in use, too recent, failed.
+    #[arg(long)]
+    pub(super) json: bool,
 }
 
 /// `90`, `90s`, `30m`, `12h`, `7d`, `500ms`.
@@ -46,6 +49,15 @@ pub async fn run(core: &Core, args: CleanupArgs) -> Result<ExitCode> {
     let reports = core
         .cleanup(args.destination.as_deref(), args.older_than, args.dry_run)
         .await?;
+    if args.json {
+        let failed = reports.iter().any(|r| !r.failed.is_empty());
+        super::summary::print(&reports);
+        return Ok(if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let verb = if args.dry_run {
         "would abort"
     } else {

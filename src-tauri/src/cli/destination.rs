@@ -20,6 +20,7 @@ pub enum DestinationCommand {
         /// --provider, which knows its provider's endpoint)
         #[arg(long, required_unless_present_any = ["folder", "provider"], requires = "bucket")]
         endpoint: Option<String>,
+        /// The bucket uploads go to.
         #[arg(long, required_unless_present = "folder")]
         bucket: Option<String>,
         /// Upload into this folder instead of a bucket (a NAS mount, an external disk).
@@ -48,6 +49,7 @@ pub enum DestinationCommand {
     /// (remembered: uploads leave out what it rejects).
     Test {
         name: String,
+        /// Print the report as JSON: each step with its outcome, and what the server accepts.
         #[arg(long)]
         json: bool,
     },
@@ -58,11 +60,21 @@ pub enum DestinationCommand {
     ImportAws(ImportArgs),
     /// List destinations.
     List {
+        /// Print the destinations as a JSON list.
         #[arg(long)]
         json: bool,
     },
     /// Remove a destination and its keychain entry.
     Rm { name: String },
+}
+
+impl DestinationCommand {
+    pub(super) fn json(&self) -> bool {
+        matches!(
+            self,
+            DestinationCommand::Test { json: true, .. } | DestinationCommand::List { json: true }
+        )
+    }
 }
 
 pub async fn run(core: &Core, command: DestinationCommand) -> Result<ExitCode> {

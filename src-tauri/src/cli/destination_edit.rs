@@ -79,6 +79,7 @@ pub struct EditArgs {
     /// The S3 endpoint URL (`aws` for AWS's own).
     #[arg(long)]
     endpoint: Option<String>,
+    /// The region the requests are signed for (e.g. eu-west-1; `auto` for R2).
     #[arg(long)]
     region: Option<String>,
     /// The bucket new uploads go to (queued ones keep theirs).

@@ -34,6 +34,10 @@ pub struct GetArgs {
     /// `hoist settings download-limit` sets it for good.
     #[arg(long, value_parser = parse_limit)]
     limit: Option<Limit>,
+    /// Print JSON on stdout: the summary at the end (with --detach, what was queued); errors
+    /// as {"error": {...}} on stderr.
+    #[arg(long)]
+    pub(super) json: bool,
 }
 
 pub async fn get(core: &Core, args: GetArgs) -> Result<ExitCode> {
@@ -51,6 +55,26 @@ pub async fn get(core: &Core, args: GetArgs) -> Result<ExitCode> {
     let report = core
         .enqueue_download(&place, &args.items, &to, args.if_exists)
         .await?;
+    if args.json && (args.detach || report.jobs.is_empty()) {
+        super::summary::print(&report);
+        return Ok(if report.refused.is_empty() && !report.jobs.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    if args.json {
+        let not_queued = report
+            .refused
+            .iter()
+            .map(|r| super::summary::NotQueued {
+                item: r.key.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect();
+        let json = super::transfer::Report::Json(not_queued);
+        return super::transfer::drive_batch(core, &report.batch, json).await;
+    }
     for refused in &report.refused {
         eprintln!("skipped {}: {}", refused.key, refused.reason);
     }
@@ -71,5 +95,6 @@ pub async fn get(core: &Core, args: GetArgs) -> Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
-    super::transfer::drive_batch(core, &report.batch, report.refused.is_empty()).await
+    let clean = report.refused.is_empty();
+    super::transfer::drive_batch(core, &report.batch, super::transfer::Report::Text { clean }).await
 }

@@ -11,6 +11,7 @@ mod download;
 pub(crate) mod output;
 mod settings;
 mod shell;
+mod summary;
 mod transfer;
 mod watch;
 
@@ -27,7 +28,11 @@ use std::process::ExitCode;
     name = "hoist",
     version,
     about = "Hoist: uploads that survive restarts. With no command, opens the window; \
-             `hoist FILE...` adds files and folders to the window's queue."
+             `hoist FILE...` adds files and folders to the window's queue.",
+    after_help = "Exit status: 0 when the command did what it was asked; 1 when it failed or \
+                  did only part of it (the error and a hint are on stderr; with --json as \
+                  {\"error\": {\"code\", \"message\", \"hint\"}}); 2 when the command line is \
+                  wrong; 130 after Ctrl-C (what was not uploaded stays queued for `hoist run`)."
 )]
 pub struct Cli {
     /// Where the queue database lives (default: the platform data directory).
@@ -77,6 +82,7 @@ pub enum Command {
     Run(transfer::RunArgs),
     /// Show the queue.
     Queue {
+        /// Print the queue as JSON: a list of jobs (see the README for the fields).
         #[arg(long)]
         json: bool,
     },
@@ -98,6 +104,9 @@ pub enum Command {
     },
     /// Show or change settings.
     Settings {
+        /// Print the settings as one JSON object.
+        #[arg(long, global = true)]
+        json: bool,
         #[command(subcommand)]
         change: Option<settings::SettingChange>,
     },
@@ -116,6 +125,22 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command was asked for JSON (`--json`): its errors are JSON too.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Queue { json } | Command::Settings { json, .. } => *json,
+            Command::Upload(args) => args.json,
+            Command::Get(args) => args.json,
+            Command::Run(args) => args.json,
+            Command::Ls(args) => args.json,
+            Command::Stat(args) => args.json,
+            Command::Cleanup(args) => args.json,
+            Command::Destination { command } => command.json(),
+            Command::Watch { command } => command.json(),
+            _ => false,
+        }
+    }
+
     /// Runs a command that needs no queue (completions, the manual page); `None` for the others.
     pub fn without_queue(&self) -> Option<ExitCode> {
         match self {
@@ -151,6 +176,7 @@ pub fn run(data_dir: &Path, command: Command) -> ExitCode {
     if let Some(code) = command.without_queue() {
         return code;
     }
+    let json = command.json();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -160,18 +186,24 @@ pub fn run(data_dir: &Path, command: Command) -> ExitCode {
     };
     let core = match Core::open(data_dir) {
         Ok(core) => core,
-        Err(e) => return fail_with_hint(&e),
+        Err(e) => return fail_with_hint(&e, json),
     };
     match runtime.block_on(dispatch(&core, command)) {
         Ok(code) => code,
-        Err(e) => fail_with_hint(&e),
+        Err(e) => fail_with_hint(&e, json),
     }
 }
 
-/// Prints the error and, where the core said what fixes it, the command that does.
-fn fail_with_hint(e: &hoist_core::Error) -> ExitCode {
+/// Prints the error and, where the core said what fixes it, the command that does; with
+/// `json`, as `{"error": {"code", "message", "hint"}}`.
+fn fail_with_hint(e: &hoist_core::Error, json: bool) -> ExitCode {
+    let hint = e.fix().map(hint);
+    if json {
+        summary::print_error(e.kind().code(), &e.to_string(), hint.as_deref());
+        return ExitCode::FAILURE;
+    }
     let code = fail(e);
-    if let Some(hint) = e.fix().map(hint) {
+    if let Some(hint) = hint {
         eprintln!("hint: {hint}");
     }
     code
@@ -260,7 +292,7 @@ async fn dispatch(core: &Core, command: Command) -> hoist_core::Result<ExitCode>
             }
             Ok(code)
         }
-        Command::Settings { change } => settings::run(core, change),
+        Command::Settings { json, change } => settings::run(core, change, json),
         Command::Watch { command } => watch::run(core, command),
         Command::Completions { shell } => Ok(shell::completions(shell)),
         Command::Man => Ok(shell::man()),

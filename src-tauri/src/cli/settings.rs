@@ -10,20 +10,26 @@ use std::process::ExitCode;
 #[derive(Debug, Subcommand)]
 pub enum SettingChange {
     /// How many transfers (uploads and downloads together) run at once (default 3).
-    Concurrency { files: usize },
+    Concurrency {
+        /// 1 to 64.
+        files: usize,
+    },
     /// The upload bandwidth limit for all uploads together, e.g. `10M`, `2MiB/s`, `500K`, or
     /// `off`. K/M/G count in 1000s, KiB/MiB/GiB in 1024s.
     Limit {
+        /// A rate (`10M`, `2MiB/s`, `500K`) or `off`.
         #[arg(value_parser = parse_limit)]
         rate: Limit,
     },
     /// The download bandwidth limit for all downloads together, in the same units, or `off`.
     DownloadLimit {
+        /// A rate (`10M`, `2MiB/s`, `500K`) or `off`.
         #[arg(value_parser = parse_limit)]
         rate: Limit,
     },
     /// The part size of new multipart uploads, e.g. `16MiB` (5 MiB to 5 GiB; default 8 MiB).
     PartSize {
+        /// A size, e.g. `16MiB`.
         #[arg(value_parser = parse_size)]
         size: u64,
     },
@@ -48,7 +54,7 @@ fn parse_on_off(text: &str) -> std::result::Result<bool, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit(pub Option<u64>);
 
-pub fn run(core: &Core, change: Option<SettingChange>) -> Result<ExitCode> {
+pub fn run(core: &Core, change: Option<SettingChange>, json: bool) -> Result<ExitCode> {
     match change {
         Some(SettingChange::Concurrency { files }) => core.set_concurrency(files)?,
         Some(SettingChange::Limit { rate }) => {
@@ -68,6 +74,10 @@ pub fn run(core: &Core, change: Option<SettingChange>) -> Result<ExitCode> {
             core.set_preferences(&preferences)?;
         }
         None => {}
+    }
+    if json {
+        super::summary::print(&core.settings()?);
+        return Ok(ExitCode::SUCCESS);
     }
     let preferences = core.preferences()?;
     println!("concurrency = {}", core.concurrency()?);

@@ -4,6 +4,7 @@
 
 use super::output::{bytes, megabytes_per_sec};
 use super::settings::{Limit, parse_limit};
+use super::summary;
 use clap::Args;
 use hoist_core::model::{Direction, Job, JobState, Outcome};
 use hoist_core::{
@@ -27,6 +28,9 @@ pub struct RunArgs {
     /// as well as the queue, until interrupted (Ctrl-C or SIGTERM).
     #[arg(long)]
     watch: bool,
+    /// Print the run's summary as one JSON object; errors as {"error": {...}} on stderr.
+    #[arg(long)]
+    pub(super) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -57,9 +61,10 @@ pub struct UploadArgs {
     /// change nothing; only HEAD requests are sent.
     #[arg(long, conflicts_with_all = ["detach", "limit"])]
     dry_run: bool,
-    /// With --dry-run: print JSON.
-    #[arg(long, requires = "dry_run")]
-    json: bool,
+    /// Print JSON on stdout: with --dry-run the plan, else the summary at the end (with
+    /// --detach, what was queued); errors as {"error": {...}} on stderr.
+    #[arg(long)]
+    pub(super) json: bool,
     /// Upload at most this fast, all files together, for this run only (e.g. 10M, 2MiB/s);
     /// `hoist settings limit` sets it for good.
     #[arg(long, value_parser = parse_limit, conflicts_with = "detach")]
@@ -91,6 +96,26 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
         });
     }
     let report = core.enqueue(request)?;
+    let clean = report.skipped.is_empty();
+    if args.json && (args.detach || report.jobs.is_empty()) {
+        summary::print(&report);
+        return Ok(if clean && !report.jobs.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let not_queued = report
+        .skipped
+        .iter()
+        .map(|s| summary::NotQueued {
+            item: s.path.display().to_string(),
+            reason: s.reason.clone(),
+        })
+        .collect();
+    if args.json {
+        return drive_batch(core, &report.batch, Report::Json(not_queued)).await;
+    }
     for skipped in &report.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
@@ -105,36 +130,61 @@ pub async fn upload(core: &Core, args: UploadArgs) -> Result<ExitCode> {
     );
     if args.detach {
         println!("run `hoist run` (or open the window) to upload them");
-        return Ok(if report.skipped.is_empty() {
+        return Ok(if clean {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
         });
     }
-    drive_batch(core, &report.batch, report.skipped.is_empty()).await
+    drive_batch(core, &report.batch, Report::Text { clean }).await
+}
+
+/// How a batch's end is told: in sentences (`clean`: nothing was left out when queueing), or
+/// as JSON with what was not queued.
+pub(super) enum Report {
+    Text { clean: bool },
+    Json(Vec<summary::NotQueued>),
 }
 
 /// Drives (or follows) the batch to its end with progress bars, prints the summary, and says
 /// how the command exits: 0 iff every job completed and `clean` (nothing was left out).
-pub(super) async fn drive_batch(core: &Core, batch: &str, clean: bool) -> Result<ExitCode> {
+pub(super) async fn drive_batch(core: &Core, batch: &str, report: Report) -> Result<ExitCode> {
     let started = Instant::now();
     let stop = stop_on_ctrl_c();
-    let display = Display::start(core.clone(), Some(batch.to_string()));
+    let json = matches!(report, Report::Json(_));
+    let display = (!json).then(|| Display::start(core.clone(), Some(batch.to_string())));
     let ran = core
         .run_queue(RunUntil::Batch(batch.to_string()), stop.clone())
         .await;
     match ran {
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::EngineBusy => {
-            display.println("another Hoist (the window or `hoist run`) is running this queue; following its progress");
+            if let Some(display) = &display {
+                display.println("another Hoist (the window or `hoist run`) is running this queue; following its progress");
+            }
             core.wait_for_batch(batch, &stop).await?;
         }
         Err(e) => return Err(e),
     }
-    display.finish().await;
+    if let Some(display) = display {
+        display.finish().await;
+    }
     let jobs = core.batch_jobs(batch)?;
-    let all_done = summarize(&jobs, started.elapsed(), stop.is_cancelled());
-    if stop.is_cancelled() && !all_done {
+    let interrupted = stop.is_cancelled();
+    let (all_done, clean) = match report {
+        Report::Text { clean } => (summarize(&jobs, started.elapsed(), interrupted), clean),
+        Report::Json(not_queued) => {
+            let clean = not_queued.is_empty();
+            let summary =
+                summary::BatchSummary::of(batch, &jobs, started.elapsed(), interrupted, not_queued);
+            summary::print(&summary);
+            (
+                summary.failed + summary.paused + summary.cancelled + summary.waiting == 0,
+                clean,
+            )
+        }
+    };
+    if interrupted && !all_done {
         return Ok(ExitCode::from(130));
     }
     Ok(if all_done && clean {
@@ -155,23 +205,50 @@ pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
     let until = if args.watch {
         let watches = core.watches()?;
         let active = watches.iter().filter(|w| !w.paused).count();
-        println!(
-            "watching {active} folder(s){}; Ctrl-C stops",
-            if active == 0 {
-                " (add one with `hoist watch add DIR`; it is picked up without a restart)"
-            } else {
-                ""
-            }
-        );
+        if !args.json {
+            println!(
+                "watching {active} folder(s){}; Ctrl-C stops",
+                if active == 0 {
+                    " (add one with `hoist watch add DIR`; it is picked up without a restart)"
+                } else {
+                    ""
+                }
+            );
+        }
         RunUntil::Watching
     } else {
         RunUntil::Idle
     };
-    let display = Display::start(core.clone(), None);
+    let display = (!args.json).then(|| Display::start(core.clone(), None));
     let summary = core.run_queue(until, stop.clone()).await;
-    display.finish().await;
+    if let Some(display) = display {
+        display.finish().await;
+    }
     let summary = summary?;
     let secs = summary.elapsed.as_secs_f64();
+    if args.json {
+        let failed_in_queue = core
+            .jobs()?
+            .iter()
+            .filter(|j| j.state == JobState::Failed)
+            .count();
+        summary::print(&serde_json::json!({
+            "transferred": summary.completed,
+            "skipped": summary.skipped,
+            "failed": summary.failed,
+            "bytes": summary.bytes,
+            "seconds": (secs * 1000.0).round() / 1000.0,
+            "interrupted": stop.is_cancelled(),
+            "failed_in_queue": failed_in_queue,
+        }));
+        return Ok(if stop.is_cancelled() && !args.watch {
+            ExitCode::from(130)
+        } else if summary.failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     println!(
         "{} uploaded, {} skipped, {} failed: {} in {secs:.1} s ({})",
         summary.completed,

@@ -17,6 +17,7 @@ pub enum WatchCommand {
     Add(AddArgs),
     /// Show the watches: folder, destination, state, files uploaded and pending.
     List {
+        /// Print the watches as a JSON list.
         #[arg(long)]
         json: bool,
     },
@@ -60,6 +61,12 @@ pub struct AddArgs {
     /// send no change events; network and FUSE mounts are polled anyway).
     #[arg(long)]
     poll: bool,
+}
+
+impl WatchCommand {
+    pub(super) fn json(&self) -> bool {
+        matches!(self, WatchCommand::List { json: true })
+    }
 }
 
 pub fn run(core: &Core, command: WatchCommand) -> Result<ExitCode> {
