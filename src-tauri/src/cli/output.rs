@@ -41,6 +41,8 @@ struct JobRow<'a> {
     bytes_total: u64,
     attempts: u32,
     error: Option<&'a str>,
+    /// The error's kind (`access_denied`, `unreachable`, ...), for scripts to branch on.
+    error_code: Option<hoist_core::ErrorKind>,
     /// How a completed job ended: uploaded, skipped_identical, skipped_existing, renamed.
     outcome: Option<&'a str>,
     /// How a finished download was checked: md5, multipart-etag, crc32c, ... (joined with
@@ -70,6 +72,7 @@ pub fn print_queue(jobs: &[Job], json: bool) -> Result<ExitCode> {
                 bytes_total: j.bytes_total,
                 attempts: j.attempts,
                 error: j.error_message.as_deref(),
+                error_code: j.error_code,
                 outcome: j.outcome.map(|o| o.as_str()),
                 verified: j.verified.as_deref(),
                 note: j.note.as_deref(),
