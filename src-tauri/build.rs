@@ -37,6 +37,8 @@ const COMMANDS: &[&str] = &[
     "download_objects",
     "show_in_folder",
     "get_autostart",
+    "get_window_view",
+    "set_window_view",
     "set_autostart",
     "list_watches",
     "default_ignores",

@@ -27,6 +27,12 @@ pub struct WindowOptions {
     pub files: Vec<std::path::PathBuf>,
 }
 
+/// What is kept of the window across restarts: size, position and maximized, not visibility
+/// (whether it shows at start is `show_at_start`'s: the tray, `--minimized`).
+const WINDOW_STATE: tauri_plugin_window_state::StateFlags =
+    tauri_plugin_window_state::StateFlags::all()
+        .difference(tauri_plugin_window_state::StateFlags::VISIBLE);
+
 /// The flag the login entry starts Hoist with.
 pub const MINIMIZED_FLAG: &str = "--minimized";
 
@@ -69,6 +75,11 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(WINDOW_STATE)
+                .build(),
+        )
         .manage(login_item)
         .manage(core.clone())
         .manage(EngineCell::default())
@@ -99,6 +110,8 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
             commands::settings::set_settings,
             commands::settings::get_autostart,
             commands::settings::set_autostart,
+            commands::settings::get_window_view,
+            commands::settings::set_window_view,
             commands::watches::list_watches,
             commands::watches::default_ignores,
             commands::watches::add_watch,
@@ -218,6 +231,12 @@ fn on_window_event(window: &Window, event: &WindowEvent) {
     if let WindowEvent::CloseRequested { api, .. } = event {
         let core = window.app_handle().state::<Core>();
         let to_tray = core.preferences().map(|p| p.close_to_tray).unwrap_or(true);
+        // The size and position are on disk now, not only at a clean exit: a session that ends
+        // (logout, a kill) with the window in the tray keeps them too.
+        use tauri_plugin_window_state::AppHandleExt;
+        if let Err(e) = window.app_handle().save_window_state(WINDOW_STATE) {
+            tracing::warn!(error = %e, "could not save the window's size and position");
+        }
         if to_tray {
             api.prevent_close();
             if let Err(e) = window.hide() {

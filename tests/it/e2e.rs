@@ -11,6 +11,7 @@ use crate::desktop::window::*;
 use crate::desktop::{tray_click, tray_layout, tray_menu, x11_window, x11_window_titled};
 use crate::webdriver::{Driver, wait_until};
 use hoist_test_s3::TestS3;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_added_in_the_window_upload_and_notify() {
@@ -590,4 +591,54 @@ async fn a_damaged_queue_database_is_shown_in_a_dialog_not_only_on_stderr() {
         said.contains("left it untouched") && said.contains("hint: Quit Hoist, then rename"),
         "{said}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_opens_at_the_size_and_on_the_view_it_was_left_with() {
+    let test = "the_window_opens_at_the_size_and_on_the_view_it_was_left_with";
+    if !keychain_available(test) || !e2e_available(test) {
+        return;
+    }
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    // Its own config folder, where the window's state is kept: other tests keep the default.
+    let config = tempfile::tempdir().unwrap();
+    let env = [("XDG_CONFIG_HOME", config.path())];
+    let window = open_window_with(&server, "window_state", &env).await;
+    let driver = &window.driver;
+    let watches = driver.find(".tab-watches", UI_WAIT).await;
+    driver.click(&watches).await;
+    driver.set_window_size(1180, 720).await;
+    let wanted = driver.window_size().await;
+    assert!(wanted.0 > 1000, "the window was not resized: {wanted:?}");
+    // Closed with its title bar's button (to the tray), as a person leaves it; the session then
+    // ends the app without a clean exit.
+    assert!(
+        wait_until(UI_WAIT, || {
+            x11_window("close");
+            std::future::ready(x11_window("state").as_deref() == Some("hidden"))
+        })
+        .await,
+        "the window did not go to the tray"
+    );
+    let closed = window.close().await;
+    let window = closed.reopen("window_state_again", &env).await;
+    let driver = &window.driver;
+    driver.find(".tab-watches", UI_WAIT).await;
+    let size = driver.window_size().await;
+    assert!(
+        size.0.abs_diff(wanted.0) <= 2 && size.1.abs_diff(wanted.1) <= 40,
+        "the window opened at {size:?}, was left at {wanted:?}"
+    );
+    let selected = wait_until(UI_WAIT, || async {
+        driver
+            .execute(
+                "return document.querySelector('.tab[aria-selected=\"true\"]')?.dataset.tab ?? '';",
+                json!([]),
+            )
+            .await
+            == json!("watches")
+    })
+    .await;
+    assert!(selected, "the window did not open on Watches");
 }

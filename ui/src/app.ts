@@ -43,6 +43,8 @@ export class QueueApp {
   /** Coalesces reloads of the watches' counts while jobs finish. */
   private watchesTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly watchesDelayMs: number;
+  /** A view was chosen since the window opened: the one kept from last time no longer applies. */
+  private chosen = false;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   tab: Tab = 'queue';
   private readonly unlisteners: Unlisten[] = [];
@@ -54,6 +56,7 @@ export class QueueApp {
     options: AppOptions = {},
   ) {
     this.watchesDelayMs = options.watchesDelayMs ?? 1000;
+
     root.replaceChildren();
     root.classList.add('hoist');
     const header = el('header', 'app-header');
@@ -109,13 +112,18 @@ export class QueueApp {
         this.showTab(TABS[index]![0]);
       }
     });
-    this.showTab('queue');
+    this.showTab('queue', false);
   }
 
-  /** Shows one view; Watches, Destinations and Settings reload from the shell when shown. */
-  showTab(tab: Tab): void {
+  /** Shows one view; Watches, Destinations and Settings reload from the shell when shown. A view
+   * the user chose (`chosen`) is kept by the shell for the next start. */
+  showTab(tab: Tab, chosen = true): void {
     const leavingBrowse = this.tab === 'browse' && tab !== 'browse';
     this.tab = tab;
+    if (chosen) {
+      this.chosen = true;
+      void this.ipc.setWindowView(tab).catch(() => undefined);
+    }
     for (const [t, b] of this.tabButtons) b.setAttribute('aria-selected', String(t === tab));
     this.queue.view.element.hidden = tab !== 'queue';
     this.browse.element.hidden = tab !== 'browse';
@@ -147,7 +155,14 @@ export class QueueApp {
       (status) => queue.setEngine(status),
       (e: unknown) => queue.showError(toUiError(e)),
     );
-    await Promise.all([queue.reload(), engine, this.destinations.load(), this.watches.load()]);
+    const view = this.ipc.windowView().then(
+      (saved) => {
+        const tab = TABS.find(([name]) => name === saved)?.[0];
+        if (tab && !this.chosen && !this.disposed) this.showTab(tab, false);
+      },
+      () => undefined,
+    );
+    await Promise.all([queue.reload(), engine, this.destinations.load(), this.watches.load(), view]);
   }
 
   /** The queue's state (for tests). */

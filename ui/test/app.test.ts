@@ -326,3 +326,17 @@ describe('describeEnqueue', () => {
     );
   });
 });
+
+describe('the last view', () => {
+  it('opens on the view kept last time, keeps each one shown after, and ignores a name it does not know', async () => {
+    const ipc = await mount([], (ipc) => (ipc.view = 'watches'));
+    expect(app!.tab).toBe('watches');
+    expect(root.querySelector('.tab-watches')?.getAttribute('aria-selected')).toBe('true');
+    app!.showTab('browse');
+    await settle();
+    expect(ipc.view).toBe('browse');
+    app!.dispose();
+    await mount([], (ipc) => (ipc.view = 'nonsense'));
+    expect(app!.tab).toBe('queue');
+  });
+});

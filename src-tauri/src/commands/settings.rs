@@ -46,3 +46,16 @@ pub async fn set_autostart(login: State<'_, LoginItem>, enabled: bool) -> Result
     tracing::info!(enabled, "start at login");
     Ok(login.is_enabled())
 }
+
+/// The view the window showed when it was last closed or hidden, to open on it again.
+#[tauri::command]
+pub async fn get_window_view(core: State<'_, Core>) -> Result<Option<String>, UiError> {
+    blocking(&core, |core| core.window_view()).await
+}
+
+/// Keeps the view shown now for the next start (in the database: the page's own storage is not
+/// written to disk before a quit).
+#[tauri::command]
+pub async fn set_window_view(core: State<'_, Core>, view: String) -> Result<(), UiError> {
+    blocking(&core, move |core| core.set_window_view(&view)).await
+}

@@ -84,6 +84,16 @@ pub async fn open_window_in(
         hoist_test_s3::ACCESS_KEY,
         hoist_test_s3::SECRET_KEY,
     );
+    launch(turn, hoist, dir, test, env).await
+}
+
+async fn launch(
+    turn: tokio::sync::MutexGuard<'static, ()>,
+    hoist: Hoist,
+    dir: tempfile::TempDir,
+    test: &str,
+    env: &[(&str, &Path)],
+) -> Window {
     let log = screenshot_dir().join(format!("{test}.log"));
     let local = hoist.local_dir();
     let driver = Driver::start(
@@ -112,6 +122,13 @@ pub struct Closed {
     pub _turn: tokio::sync::MutexGuard<'static, ()>,
     pub hoist: Hoist,
     pub _dir: tempfile::TempDir,
+}
+
+impl Closed {
+    /// Starts the app again on the same data (a restart, as a user quitting and opening it).
+    pub async fn reopen(self, test: &str, env: &[(&str, &Path)]) -> Window {
+        launch(self._turn, self.hoist, self._dir, test, env).await
+    }
 }
 
 impl Window {

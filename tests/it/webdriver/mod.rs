@@ -129,6 +129,24 @@ impl Driver {
         self.post("/session/execute/sync", body).await
     }
 
+    /// The window's size in pixels (WebDriver's window rect).
+    pub async fn window_size(&self) -> (u64, u64) {
+        let rect = self.get("/session/window/rect").await;
+        (
+            rect["width"].as_u64().unwrap_or_default(),
+            rect["height"].as_u64().unwrap_or_default(),
+        )
+    }
+
+    /// Asks for a window size (the window manager, or its absence, may round it).
+    pub async fn set_window_size(&self, width: u64, height: u64) {
+        self.post(
+            "/session/window/rect",
+            json!({ "width": width, "height": height }),
+        )
+        .await;
+    }
+
     /// Every element matching `css`, right now.
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
         let found = self

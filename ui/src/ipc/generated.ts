@@ -622,6 +622,7 @@ export interface Commands {
   engine_status: { args: {}; result: EngineStatus };
   get_autostart: { args: {}; result: boolean };
   get_settings: { args: {}; result: Settings };
+  get_window_view: { args: {}; result: string | null };
   jobs_by_id: { args: { ids: number[] }; result: Job[] };
   list_destinations: { args: {}; result: Destination[] };
   list_jobs: { args: {}; result: Job[] };
@@ -643,6 +644,7 @@ export interface Commands {
   set_drop_target: { args: { destination: string | null, prefix: string | null }; result: void };
   set_settings: { args: { settings: Settings }; result: Settings };
   set_watch_ignore: { args: { id: number, ignore: string[] }; result: Watch };
+  set_window_view: { args: { view: string }; result: void };
   share_link: { args: { place: Place, key: string, expiresSecs: number }; result: string };
   show_in_folder: { args: { id: number }; result: void };
   test_destination: { args: { name: string }; result: ConnectionReport };

@@ -91,6 +91,8 @@ type Command =
   | 'showInFolder'
   | 'getAutostart'
   | 'setAutostart'
+  | 'windowView'
+  | 'setWindowView'
   | 'listWatches'
   | 'defaultIgnores'
   | 'addWatch'
@@ -504,6 +506,19 @@ export class MockIpc implements Ipc {
 
   setAutostart(enabled: boolean): Promise<boolean> {
     return this.run('setAutostart', [enabled], () => (this.autostart = enabled));
+  }
+
+  /** The view the (mock) database keeps for the window. */
+  view: string | null = null;
+
+  windowView(): Promise<string | null> {
+    return this.run('windowView', [], () => this.view);
+  }
+
+  setWindowView(view: string): Promise<void> {
+    return this.run('setWindowView', [view], () => {
+      this.view = view;
+    });
   }
 
   watches: Watch[] = [];

@@ -95,6 +95,9 @@ export interface Ipc {
   /** Whether Hoist starts (minimized) when the user logs in; set it, getting what is true now. */
   getAutostart(): Promise<boolean>;
   setAutostart(enabled: boolean): Promise<boolean>;
+  /** The view the window showed last, to open on it again (null the first time). */
+  windowView(): Promise<string | null>;
+  setWindowView(view: string): Promise<void>;
   listWatches(): Promise<Watch[]>;
   /** The ignore rules a new watch starts with. */
   defaultIgnores(): Promise<string[]>;

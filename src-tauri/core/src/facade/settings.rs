@@ -94,6 +94,23 @@ impl Core {
         Ok(())
     }
 
+    /// The view the window showed last (a tab's name), if it was ever closed on one.
+    pub fn window_view(&self) -> Result<Option<String>> {
+        self.inner.store.window_view()
+    }
+
+    /// Keeps the window's view for its next start. A name is at most 32 lowercase letters:
+    /// what the page sends is not trusted.
+    pub fn set_window_view(&self, view: &str) -> Result<()> {
+        if view.is_empty() || view.len() > 32 || !view.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorKind::InvalidInput,
+                format!("'{view}' is not a view's name"),
+            ));
+        }
+        self.inner.store.set_window_view(view)
+    }
+
     pub fn settings(&self) -> Result<Settings> {
         Ok(Settings {
             concurrency: self.concurrency()?,

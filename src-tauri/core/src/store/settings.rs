@@ -14,6 +14,8 @@ fn upsert(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+const WINDOW_VIEW: &str = "window_view";
+
 /// How many transfers (uploads and downloads together) run at once unless the user chose otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 3;
 
@@ -29,6 +31,15 @@ impl Store {
 
     pub(super) fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         upsert(&self.conn(), key, value)
+    }
+
+    /// The window's last view (a tab's name), kept for the next start.
+    pub fn window_view(&self) -> Result<Option<String>> {
+        self.setting(WINDOW_VIEW)
+    }
+
+    pub fn set_window_view(&self, view: &str) -> Result<()> {
+        self.set_setting(WINDOW_VIEW, view)
     }
 
     /// Writes several settings in one transaction: all of them or none.
