@@ -43,7 +43,10 @@ pub fn status_line(
     }
     if counts.running > 0 && !waiting {
         let rate: f64 = progress.jobs.iter().map(|j| j.bytes_per_sec).sum();
-        parts.push(format!("{:.1} MB/s", rate / 1e6));
+        parts.push(format!(
+            "{}/s",
+            crate::cli::output::bytes(rate.round() as u64)
+        ));
     }
     if parts.is_empty() {
         parts.push("No uploads in progress".into());
@@ -192,7 +195,7 @@ mod tests {
                 &running(&[2e6, 1.2e6, 1e6], true),
                 &WatchCounts::default()
             ),
-            "3 uploading · 12 queued · 4.2 MB/s"
+            "3 uploading · 12 queued · 4.0 MiB/s"
         );
     }
 
@@ -243,8 +246,8 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            status_line(&busy, &running(&[1e6], true), &one),
-            "1 uploading · 1.0 MB/s · watching 1 folder"
+            status_line(&busy, &running(&[1_048_576.0], true), &one),
+            "1 uploading · 1.0 MiB/s · watching 1 folder"
         );
     }
 }

@@ -52,7 +52,7 @@ export interface RowView {
   note: string | null;
   /** "attempt 2" after a retry, else empty. */
   attempts: string;
-  /** "4.2 MB/s · 1 min left" while uploading, else empty. */
+  /** "4.2 MiB/s · 1 min left" while uploading, else empty. */
   speed: string;
   actions: Action[];
   busy: boolean;

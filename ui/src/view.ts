@@ -84,6 +84,7 @@ export class QueueView {
   readonly prefixInput: HTMLInputElement;
   private readonly rowEls = new Map<JobId, RowElements>();
   readonly detail: DetailPane;
+  private readonly header: HTMLElement;
   private state: QueueState | null = null;
 
   constructor(
@@ -109,7 +110,7 @@ export class QueueView {
     this.destinationSelect = el('select', 'destination-select');
     this.destinationSelect.setAttribute('aria-label', 'Destination for added files');
     this.prefixInput = el('input', 'prefix');
-    this.prefixInput.placeholder = 'folder (optional)';
+    this.prefixInput.placeholder = 'in folder';
     this.prefixInput.setAttribute('aria-label', 'Key prefix for added files');
     this.filterSelect = el('select', 'filter');
     this.filterSelect.setAttribute('aria-label', 'Show');
@@ -141,6 +142,15 @@ export class QueueView {
 
     this.dropHint = el('div', 'drop-hint', 'Drop files or folders here');
     this.totalsEl = el('div', 'totals');
+    this.header = el('div', 'jobs-header');
+    // The rows say what each part is; the header is for the eye.
+    this.header.setAttribute('aria-hidden', 'true');
+    this.header.append(
+      el('span', undefined, 'Name · destination'),
+      el('span', undefined, 'State'),
+      el('span', undefined, 'Progress · speed · time left'),
+      el('span'),
+    );
     this.list = el('div', 'jobs');
     this.list.setAttribute('role', 'list');
     this.list.setAttribute('aria-label', 'Upload queue');
@@ -162,7 +172,7 @@ export class QueueView {
     });
     this.list.addEventListener('keydown', (event) => this.onKey(event));
 
-    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.list, this.detail.element);
+    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.header, this.list, this.detail.element);
     root.append(this.element);
   }
 
@@ -210,6 +220,7 @@ export class QueueView {
   private renderRows(state: QueueState): void {
     const jobs = this.filtered(state);
     this.list.hidden = jobs.length === 0;
+    this.header.hidden = jobs.length === 0;
     this.spacer.style.height = `${jobs.length * ROW_HEIGHT}px`;
     const height = this.list.clientHeight || FALLBACK_HEIGHT;
     const first = Math.max(0, Math.floor(this.list.scrollTop / ROW_HEIGHT) - OVERSCAN);

@@ -21,11 +21,11 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// Decimal megabytes per second, as network speeds are usually given.
-pub fn megabytes_per_sec(bytes: u64, secs: f64) -> String {
+pub fn per_second(n: u64, secs: f64) -> String {
     if secs <= 0.0 {
         return "-".into();
     }
-    format!("{:.1} MB/s", bytes as f64 / 1e6 / secs)
+    format!("{}/s", bytes((n as f64 / secs).round() as u64))
 }
 
 #[derive(Serialize)]
@@ -248,7 +248,7 @@ mod tests {
         assert_eq!(bytes(12), "12 B");
         assert_eq!(bytes(64 * 1024), "64.0 KiB");
         assert_eq!(bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
-        assert_eq!(megabytes_per_sec(10_000_000, 2.0), "5.0 MB/s");
-        assert_eq!(megabytes_per_sec(1, 0.0), "-");
+        assert_eq!(per_second(10 * 1024 * 1024, 2.0), "5.0 MiB/s");
+        assert_eq!(per_second(1, 0.0), "-");
     }
 }

@@ -2,7 +2,7 @@
 //! process that already drives it), show progress bars on a terminal, print a summary.
 //! Ctrl-C stops cleanly: running jobs go back to `queued` with their parts kept.
 
-use super::output::{bytes, megabytes_per_sec};
+use super::output::{bytes, per_second};
 use super::settings::{Limit, parse_limit};
 use super::summary;
 use clap::Args;
@@ -255,7 +255,7 @@ pub async fn run_queue(core: &Core, args: RunArgs) -> Result<ExitCode> {
         summary.skipped,
         summary.failed,
         bytes(summary.bytes),
-        megabytes_per_sec(summary.bytes, secs)
+        per_second(summary.bytes, secs)
     );
     if stop.is_cancelled() && args.watch {
         println!(
@@ -340,7 +340,7 @@ fn summarize(jobs: &[Job], elapsed: Duration, interrupted: bool) -> bool {
         count(JobState::Completed) - skipped,
         jobs.len(),
         bytes(done_bytes),
-        megabytes_per_sec(done_bytes, secs),
+        per_second(done_bytes, secs),
         count(JobState::Failed),
         count(JobState::Paused),
         count(JobState::Cancelled),
