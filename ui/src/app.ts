@@ -62,13 +62,35 @@ export class QueueApp {
     const header = el('header', 'app-header');
     const nav = el('nav', 'tabs');
     nav.setAttribute('role', 'tablist');
+    nav.setAttribute('aria-label', 'Views');
     for (const [tab, label] of TABS) {
       const b = button(label, `tab tab-${tab}`, () => this.showTab(tab));
       b.setAttribute('role', 'tab');
+      b.id = `tab-${tab}`;
+      b.setAttribute('aria-controls', `view-${tab}`);
       b.dataset['tab'] = tab;
       this.tabButtons.set(tab, b);
       nav.append(b);
     }
+    // A tablist is one tab stop: the arrow keys (and Home, End) move to the next view and show it.
+    nav.addEventListener('keydown', (event) => {
+      const at = TABS.findIndex(([tab]) => tab === this.tab);
+      const to =
+        event.key === 'ArrowRight'
+          ? (at + 1) % TABS.length
+          : event.key === 'ArrowLeft'
+            ? (at + TABS.length - 1) % TABS.length
+            : event.key === 'Home'
+              ? 0
+              : event.key === 'End'
+                ? TABS.length - 1
+                : -1;
+      if (to < 0) return;
+      event.preventDefault();
+      const [tab] = TABS[to]!;
+      this.showTab(tab);
+      this.tabButtons.get(tab)?.focus();
+    });
     header.append(el('h1', 'title', 'Hoist'), nav);
     const main = el('main', 'views');
     root.append(header, main);
@@ -98,6 +120,12 @@ export class QueueApp {
       this.watches.setDestinations(destinations);
     });
     this.settings = new SettingsView(main, ipc);
+    for (const [tab] of TABS) {
+      const panel = this.panel(tab);
+      panel.id = `view-${tab}`;
+      panel.setAttribute('role', 'tabpanel');
+      panel.setAttribute('aria-labelledby', `tab-${tab}`);
+    }
     root.append(
       el(
         'footer',
@@ -124,17 +152,32 @@ export class QueueApp {
       this.chosen = true;
       void this.ipc.setWindowView(tab).catch(() => undefined);
     }
-    for (const [t, b] of this.tabButtons) b.setAttribute('aria-selected', String(t === tab));
-    this.queue.view.element.hidden = tab !== 'queue';
-    this.browse.element.hidden = tab !== 'browse';
-    this.watches.element.hidden = tab !== 'watches';
-    this.destinations.element.hidden = tab !== 'destinations';
-    this.settings.element.hidden = tab !== 'settings';
+    for (const [t, b] of this.tabButtons) {
+      b.setAttribute('aria-selected', String(t === tab));
+      b.tabIndex = t === tab ? 0 : -1;
+    }
+    for (const [t] of TABS) this.panel(t).hidden = t !== tab;
     if (tab === 'destinations') void this.destinations.load();
     if (tab === 'browse') void this.browse.load();
     if (tab === 'watches') void this.watches.load();
     if (leavingBrowse) this.setDropTarget(...this.queueTarget);
     if (tab === 'settings') void this.settings.load();
+  }
+
+  /** The element of a view. */
+  private panel(tab: Tab): HTMLElement {
+    switch (tab) {
+      case 'queue':
+        return this.queue.view.element;
+      case 'browse':
+        return this.browse.element;
+      case 'watches':
+        return this.watches.element;
+      case 'destinations':
+        return this.destinations.element;
+      case 'settings':
+        return this.settings.element;
+    }
   }
 
   /** Subscribes first, then loads, so no change between the two is lost. */

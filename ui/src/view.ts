@@ -85,6 +85,8 @@ export class QueueView {
   private readonly rowEls = new Map<JobId, RowElements>();
   readonly detail: DetailPane;
   private readonly header: HTMLElement;
+  /** The row holding the keyboard focus: only its buttons are tab stops. */
+  private focusedId: JobId | null = null;
   private state: QueueState | null = null;
 
   constructor(
@@ -154,7 +156,9 @@ export class QueueView {
     this.list = el('div', 'jobs');
     this.list.setAttribute('role', 'list');
     this.list.setAttribute('aria-label', 'Upload queue');
-    this.list.tabIndex = -1;
+    // One tab stop for the whole list; the arrow keys move between its rows, and Tab from a
+    // row reaches that row's buttons only.
+    this.list.tabIndex = 0;
     this.spacer = el('div', 'jobs-spacer');
     this.list.append(this.spacer);
     this.list.addEventListener('scroll', () => this.state && this.renderRows(this.state));
@@ -171,6 +175,15 @@ export class QueueView {
       callbacks.onAction(target.dataset['action'] as Action, Number(target.dataset['id']));
     });
     this.list.addEventListener('keydown', (event) => this.onKey(event));
+    this.list.addEventListener('focusin', (event) => {
+      const row = (event.target as Element | null)?.closest<HTMLElement>('.row');
+      const id = row ? Number(row.dataset['id']) : null;
+      if (id === this.focusedId) return;
+      this.focusedId = id;
+      for (const [rowId, els] of this.rowEls) {
+        for (const b of els.row.querySelectorAll('button')) b.tabIndex = rowId === id ? 0 : -1;
+      }
+    });
 
     this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.header, this.list, this.detail.element);
     root.append(this.element);
@@ -250,12 +263,14 @@ export class QueueView {
   /** Arrow keys move between rows (scrolling as needed); Delete removes a finished job. */
   private onKey(event: KeyboardEvent): void {
     const row = (event.target as Element | null)?.closest<HTMLElement>('.row');
-    if (!row || !this.state) return;
-    const index = Number(row.dataset['index']);
+    if (!this.state || (!row && event.target !== this.list)) return;
+    // From the list itself, the first arrow goes to the first row.
+    const index = row ? Number(row.dataset['index']) : -1;
     const jobs = this.filtered(this.state);
     let next: number;
     if (event.key === 'ArrowDown') next = Math.min(jobs.length - 1, index + 1);
     else if (event.key === 'ArrowUp') next = Math.max(0, index - 1);
+    else if (!row && event.key !== 'Home' && event.key !== 'End') return;
     else if (event.key === 'Home') next = 0;
     else if (event.key === 'End') next = jobs.length - 1;
     else if (event.key === 'Delete') {
@@ -276,7 +291,7 @@ export class QueueView {
     const row = el('div', 'row');
     row.dataset['id'] = String(id);
     row.setAttribute('role', 'listitem');
-    row.tabIndex = 0;
+    row.tabIndex = -1;
     const file = el('div', 'cell file-cell');
     const name = el('div', 'file');
     const key = el('div', 'key');
@@ -300,6 +315,7 @@ export class QueueView {
     const details = button('Details', 'show-detail');
     details.dataset['detail'] = String(id);
     details.hidden = true;
+    details.tabIndex = -1;
     const messageLine = el('div', 'message-line');
     messageLine.append(message, details);
     progressCell.append(bar, line, messageLine);
@@ -313,6 +329,7 @@ export class QueueView {
     if (last?.name !== view.name || last.path !== view.path) {
       row.name.textContent = view.name;
       row.name.title = view.path;
+      row.bar.setAttribute('aria-label', `Progress of ${view.name}`);
     }
     if (last?.destination !== view.destination) {
       row.key.textContent = view.destination;
@@ -351,6 +368,7 @@ export class QueueView {
           b.dataset['action'] = action;
           b.dataset['id'] = String(view.id);
           b.disabled = view.busy;
+          b.tabIndex = this.focusedId === view.id ? 0 : -1;
           b.setAttribute('aria-label', `${ACTION_LABELS[action]} ${view.name}`);
           return b;
         }),

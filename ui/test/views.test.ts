@@ -326,3 +326,40 @@ describe('drops', () => {
     ]);
   });
 });
+
+describe('keyboard and screen readers', () => {
+  it('makes the tabs one tab stop moved by the arrow keys, each controlling its view', async () => {
+    const { app } = await mountApp(document.getElementById('app')!, []);
+    const tabs = [...document.querySelectorAll<HTMLElement>('[role="tab"]')];
+    expect(tabs.map((t) => t.tabIndex)).toEqual([0, -1, -1, -1, -1]);
+    tabs[0]!.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    expect(app.tab).toBe('browse');
+    expect(document.activeElement).toBe(tabs[1]);
+    expect(tabs.map((t) => t.tabIndex)).toEqual([-1, 0, -1, -1, -1]);
+    tabs[1]!.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+    tabs[0]!.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+    expect(app.tab).toBe('settings');
+    const panel = document.getElementById(tabs[4]!.getAttribute('aria-controls')!)!;
+    expect([panel.getAttribute('role'), panel.hidden]).toEqual(['tabpanel', false]);
+    app.dispose();
+  });
+
+  it('makes the queue one tab stop, names each progress bar, and lets Tab reach only the focused row’s buttons', async () => {
+    const jobs = [makeJob({ key: 'a.bin', path: '/x/a.bin', state: 'failed' }), makeJob({ key: 'b.bin', path: '/x/b.bin', state: 'failed' })];
+    const { app } = await mountApp(document.getElementById('app')!, jobs);
+    const list = document.querySelector<HTMLElement>('.jobs')!;
+    const rows = [...list.querySelectorAll<HTMLElement>('.row')];
+    expect(list.tabIndex).toBe(0);
+    expect(rows.every((r) => r.tabIndex === -1)).toBe(true);
+    expect(rows[0]!.querySelector('progress')!.getAttribute('aria-label')).toBe('Progress of a.bin');
+    const tabStops = () => [...list.querySelectorAll<HTMLButtonElement>('button')].filter((b) => b.tabIndex >= 0 && !b.hidden).length;
+    expect(tabStops()).toBe(0);
+    list.focus();
+    list.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    expect(document.activeElement).toBe(rows[0]);
+    // Its actions and its Details button: 3 actions for a failed job, and Details.
+    expect(tabStops()).toBe([...rows[0]!.querySelectorAll<HTMLButtonElement>('button')].filter((b) => !b.hidden).length);
+    expect(tabStops()).toBeGreaterThan(2);
+    app.dispose();
+  });
+});
