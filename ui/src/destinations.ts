@@ -191,7 +191,7 @@ export class DestinationsView {
           el('span', 'destination-tested', describeCapabilities(p)),
           button('Edit', 'edit', () => this.startEdit(p)),
           button('Test connection', 'test', () => void this.test(p.name)),
-          button('Remove', 'remove', () => void this.remove(p.name)),
+          button('Remove', 'remove', () => this.askRemove(p, item)),
         );
         return item;
       }),
@@ -360,6 +360,23 @@ export class DestinationsView {
       list.append(item);
     }
     this.testEl.replaceChildren(el('h3', undefined, `${report.destination}: ${usable ? 'works' : 'does not work yet'}`), list);
+  }
+
+  /** Removing a destination forgets its keys: asked first, in its own row. */
+  private askRemove(destination: Destination, item: HTMLElement): void {
+    item.querySelector('.confirm-delete')?.remove();
+    const ask = el('div', 'confirm-delete');
+    ask.setAttribute('role', 'alertdialog');
+    ask.setAttribute('aria-label', `Remove ${destination.name}?`);
+    const keep = button('Keep', 'confirm-no', () => ask.remove());
+    const yes = button('Remove', 'confirm-yes', () => {
+      ask.remove();
+      void this.remove(destination.name);
+    });
+    const what = destination.kind === 'local' ? 'The files in its folder stay.' : 'Its keys leave the keychain; the objects in the bucket stay.';
+    ask.append(el('span', 'confirm-question', `Remove ${destination.name}? ${what}`), yes, keep);
+    item.append(ask);
+    keep.focus();
   }
 
   private async remove(name: string): Promise<void> {

@@ -36,6 +36,8 @@ const PAIRS: [string, string[]][] = [
   ['ok', ['bg', 'panel', 'line']],
   ['warn', ['bg', 'panel', 'line']],
   ['bad', ['bg', 'panel', 'line']],
+  // The danger button: the panel's colour on the danger colour.
+  ['panel', ['bad']],
 ];
 
 describe('colour contrast', () => {

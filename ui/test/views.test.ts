@@ -363,3 +363,25 @@ describe('keyboard and screen readers', () => {
     app.dispose();
   });
 });
+
+describe('removing a destination', () => {
+  it('asks first, and Keep leaves it', async () => {
+    const { app, ipc } = await mountApp(document.getElementById('app')!, [], (ipc) => {
+      ipc.destinations.push(makeDestination({ name: 'r2', bucket: 'b' }));
+    });
+    app.showTab('destinations');
+    await settle();
+    const row = () => document.querySelector<HTMLElement>('.destination[data-name="r2"]')!;
+    row().querySelector<HTMLButtonElement>('.remove')!.click();
+    expect(row().querySelector('.confirm-question')?.textContent).toContain('Remove r2?');
+    expect(ipc.count('removeDestination')).toBe(0);
+    row().querySelector<HTMLButtonElement>('.confirm-no')!.click();
+    expect(row().querySelector('.confirm-delete')).toBeNull();
+    row().querySelector<HTMLButtonElement>('.remove')!.click();
+    row().querySelector<HTMLButtonElement>('.confirm-yes')!.click();
+    await settle();
+    expect(ipc.count('removeDestination')).toBe(1);
+    expect(document.querySelector('.destination[data-name="r2"]')).toBeNull();
+    app.dispose();
+  });
+});
