@@ -47,6 +47,7 @@ const COMMANDS: &[&str] = &[
     "resume_watch",
     "remove_watch",
     "set_watch_ignore",
+    "edit_watch",
 ];
 
 #[cfg(not(feature = "desktop"))]

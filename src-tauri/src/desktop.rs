@@ -119,6 +119,7 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
             commands::watches::resume_watch,
             commands::watches::remove_watch,
             commands::watches::set_watch_ignore,
+            commands::watches::edit_watch,
             commands::engine::engine_status,
             commands::clipboard::copy_text,
             commands::browse::list_objects,

@@ -11,7 +11,7 @@
 mod tests {
     use crate::commands::destinations::{DestinationEdit, DestinationForm, PresetView};
     use crate::commands::engine::EngineStatus;
-    use crate::commands::watches::WatchForm;
+    use crate::commands::watches::{WatchEdit, WatchForm};
     use crate::error::UiError;
     use crate::events::{
         self, DropHover, JobStateChange, NetworkChange, QueueChanges, WatchesChanged,
@@ -87,6 +87,7 @@ mod tests {
             declaration::<WatchState>(&config),
             declaration::<Watch>(&config),
             declaration::<WatchForm>(&config),
+            declaration::<WatchEdit>(&config),
         ];
         format!(
             "// Generated from the Rust types by src-tauri/src/ipc_types.rs: do not edit.\n\

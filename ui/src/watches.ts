@@ -2,7 +2,7 @@
 // problem), how many files it uploaded and has pending, when it last did something, and Pause,
 // Resume, Ignore rules and Remove; below, the form that adds one. The folder is chosen in the
 // system's picker, which Rust opens (the web view never sends a path).
-import type { Destination, Ipc, Watch, WatchForm } from './ipc/types';
+import type { Destination, IfExists, Ipc, Watch, WatchEdit, WatchForm } from './ipc/types';
 import { errorText } from './ipc/types';
 import { fileName } from './format';
 import { button, el, FormMessage } from './dom';
@@ -70,6 +70,31 @@ export function watchFormFrom(values: {
   return form;
 }
 
+/** The settings editor's values as the shell takes them, or a message naming the field to fix. */
+export function watchEditFrom(values: {
+  destination: string;
+  prefix: string;
+  settle: string;
+  ifExists: string;
+  mirror: boolean;
+  poll: boolean;
+}): WatchEdit | string {
+  const settle = Number(values.settle.trim());
+  if (values.settle.trim() === '' || !Number.isFinite(settle) || settle < 0.1 || settle > 86_400) {
+    return 'Settle time must be a number of seconds from 0.1 to 86400.';
+  }
+  const rules: IfExists[] = ['overwrite', 'skip', 'rename'];
+  const ifExists = rules.find((rule) => rule === values.ifExists) ?? null;
+  return {
+    destination: values.destination,
+    prefix: values.prefix.trim(),
+    settle_ms: Math.round(settle * 1000),
+    if_exists: ifExists,
+    mirror_deletes: values.mirror,
+    poll: values.poll,
+  };
+}
+
 /** One glob per line (commas also separate), blanks dropped. */
 export function globsFrom(text: string): string[] {
   return text
@@ -86,8 +111,11 @@ export class WatchesView {
   private readonly inputs: Record<'prefix' | 'settle' | 'ignore', HTMLInputElement>;
   private readonly mirror: HTMLInputElement;
   private readonly poll: HTMLInputElement;
-  /** The watch whose ignore rules are being edited, and the one asked about removal. */
+  /** The watch whose ignore rules are being edited, whose settings are, and the one asked
+   * about removal. */
   private editing: number | null = null;
+  private configuring: number | null = null;
+  private destinations: Destination[] = [];
   private removing: number | null = null;
   watches: Watch[] = [];
 
@@ -158,6 +186,7 @@ export class WatchesView {
   }
 
   setDestinations(destinations: Destination[]): void {
+    this.destinations = destinations;
     const chosen = this.destinationSelect.value;
     const byDefault = el('option', undefined, 'Default destination');
     byDefault.value = '';
@@ -184,6 +213,7 @@ export class WatchesView {
     this.watches = watches;
     if (!watches.some((w) => w.id === this.editing)) this.editing = null;
     if (!watches.some((w) => w.id === this.removing)) this.removing = null;
+    if (!watches.some((w) => w.id === this.configuring)) this.configuring = null;
     const items = watches.map((w) => this.item(w));
     if (items.length === 0) items.push(el('p', 'watch-empty', 'No folder is watched yet.'));
     // Keep an ignore-rules editor the user is typing in across reloads.
@@ -206,6 +236,10 @@ export class WatchesView {
       this.editing = this.editing === watch.id ? null : watch.id;
       this.show(this.watches);
     });
+    const settings = button(this.configuring === watch.id ? 'Hide settings' : 'Settings…', 'edit-watch', () => {
+      this.configuring = this.configuring === watch.id ? null : watch.id;
+      this.show(this.watches);
+    });
     const remove = button('Remove', 'remove', () => {
       this.removing = watch.id;
       this.show(this.watches);
@@ -218,8 +252,9 @@ export class WatchesView {
       el('span', 'watch-target', describeTarget(watch)),
       el('div', 'watch-buttons'),
     );
-    item.lastElementChild!.append(toggle, rules, remove);
+    item.lastElementChild!.append(toggle, settings, rules, remove);
     if (this.removing === watch.id) item.append(this.confirmRemove(watch));
+    if (this.configuring === watch.id) item.append(this.settingsEditor(watch));
     if (this.editing === watch.id) item.append(this.ignoreEditor(watch));
     return item;
   }
@@ -237,6 +272,80 @@ export class WatchesView {
         this.removing = null;
         this.show(this.watches);
       }),
+    );
+    return box;
+  }
+
+  /** Every setting of a watch but its folder and ignore rules, saved together. */
+  private settingsEditor(watch: Watch): HTMLElement {
+    const box = el('div', 'watch-settings');
+    const field = (label: string, control: HTMLElement) => {
+      const wrapper = el('label', 'field');
+      wrapper.append(el('span', 'field-label', label), control);
+      return wrapper;
+    };
+    const destination = el('select');
+    destination.name = 'edit-destination';
+    for (const d of this.destinations) {
+      const option = el('option', undefined, d.name);
+      option.value = d.name;
+      destination.append(option);
+    }
+    destination.value = watch.destination_name;
+    const text = (name: string, value: string) => {
+      const input = el('input');
+      input.type = 'text';
+      input.name = name;
+      input.value = value;
+      return input;
+    };
+    const prefix = text('edit-prefix', watch.prefix);
+    const settle = text('edit-settle', String(watch.settle_ms / 1000));
+    const ifExists = el('select');
+    ifExists.name = 'edit-if-exists';
+    for (const [value, label] of [
+      ['', "The destination's rule"],
+      ['overwrite', 'Overwrite'],
+      ['skip', 'Skip'],
+      ['rename', 'Rename'],
+    ] as const) {
+      const option = el('option', undefined, label);
+      option.value = value;
+      ifExists.append(option);
+    }
+    ifExists.value = watch.if_exists ?? '';
+    const checkbox = (name: string, checked: boolean) => {
+      const input = el('input');
+      input.type = 'checkbox';
+      input.name = name;
+      input.checked = checked;
+      return input;
+    };
+    const mirror = checkbox('edit-mirror', watch.mirror_deletes);
+    const poll = checkbox('edit-poll', watch.poll);
+    const save = button('Save settings', 'save-watch', () => {
+      const edit = watchEditFrom({
+        destination: destination.value,
+        prefix: prefix.value,
+        settle: settle.value,
+        ifExists: ifExists.value,
+        mirror: mirror.checked,
+        poll: poll.checked,
+      });
+      if (typeof edit === 'string') return this.message.say(edit, 'error');
+      void this.run(async () => {
+        await this.ipc.editWatch(watch.id, edit);
+        this.configuring = null;
+      }, 'Saved; new files go where the watch now says (those uploaded stay where they went).');
+    });
+    box.append(
+      field('Destination', destination),
+      field('Key prefix', prefix),
+      field('Settle time (s)', settle),
+      field('When the key holds an object', ifExists),
+      field('Deleting a file deletes its object', mirror),
+      field('Check on a timer', poll),
+      save,
     );
     return box;
   }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueApp } from '../src/app';
-import { makeJob, makeWatch, MOCK_IGNORES, MockIpc } from '../src/ipc/mock';
-import { describeCounts, describeState, formatAgo, watchFormFrom } from '../src/watches';
+import { makeDestination, makeJob, makeWatch, MOCK_IGNORES, MockIpc } from '../src/ipc/mock';
+import { describeCounts, describeState, formatAgo, watchEditFrom, watchFormFrom } from '../src/watches';
 import { mountApp, settle } from './helpers';
 
 let root: HTMLElement;
@@ -165,5 +165,45 @@ describe('the queue', () => {
     expect(tag(1).textContent).toBe('watched: Camera import');
     expect(tag(1).hidden).toBe(false);
     expect(tag(2).hidden).toBe(true);
+  });
+});
+
+describe('editing a watch', () => {
+  it('shows every setting of the watch and saves them together', async () => {
+    const { app, ipc } = await mountApp(document.getElementById('app')!, [], (ipc) => {
+      ipc.destinations.push(makeDestination({ name: 'r2', bucket: 'b' }));
+      ipc.watches.push(makeWatch({ id: 7, folder: '/home/me/scans', destination_name: 'local', prefix: 'scans/', settle_ms: 2000 }));
+    });
+    app.showTab('watches');
+    await settle();
+    document.querySelector<HTMLButtonElement>('.watch .edit-watch')!.click();
+    const editor = document.querySelector<HTMLElement>('.watch-settings')!;
+    const field = <T extends HTMLElement>(name: string) => editor.querySelector<T>(`[name="${name}"]`)!;
+    expect(field<HTMLInputElement>('edit-prefix').value).toBe('scans/');
+    expect(field<HTMLInputElement>('edit-settle').value).toBe('2');
+    field<HTMLSelectElement>('edit-destination').value = 'r2';
+    field<HTMLInputElement>('edit-prefix').value = 'inbox';
+    field<HTMLInputElement>('edit-settle').value = '0.5';
+    field<HTMLSelectElement>('edit-if-exists').value = 'skip';
+    field<HTMLInputElement>('edit-mirror').checked = true;
+    editor.querySelector<HTMLButtonElement>('.save-watch')!.click();
+    await settle();
+    const call = ipc.calls.find((c) => c.command === 'editWatch')!;
+    expect(call.args).toEqual([7, { destination: 'r2', prefix: 'inbox', settle_ms: 500, if_exists: 'skip', mirror_deletes: true, poll: false }]);
+    expect(document.querySelector('.watch-settings')).toBeNull();
+    expect(document.querySelector('.watch .watch-target')!.textContent).toContain('to r2: b/inbox/');
+    app.dispose();
+  });
+
+  it('refuses a settle time that is no number before asking the shell', async () => {
+    expect(watchEditFrom({ destination: 'd', prefix: '', settle: 'soon', ifExists: '', mirror: false, poll: false })).toMatch(/Settle time/);
+    expect(watchEditFrom({ destination: 'd', prefix: ' p ', settle: '3', ifExists: '', mirror: false, poll: true })).toEqual({
+      destination: 'd',
+      prefix: 'p',
+      settle_ms: 3000,
+      if_exists: null,
+      mirror_deletes: false,
+      poll: true,
+    });
   });
 });

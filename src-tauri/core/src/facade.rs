@@ -38,7 +38,7 @@ pub use engine::EngineHandle;
 pub use enqueue::{EnqueueReport, EnqueueRequest, Skipped};
 pub use preview::{PlannedAction, PlannedUpload, Preview};
 pub use settings::Settings;
-pub use watching::{DEFAULT_SETTLE, WatchCounts, WatchRequest};
+pub use watching::{DEFAULT_SETTLE, WatchChanges, WatchCounts, WatchRequest};
 
 /// When [`Core::run_queue`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,8 +52,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, JobProgress, ProgressSnapshot};
 pub use facade::{
     CleanupReport, Core, DEFAULT_SETTLE, EngineHandle, EnqueueReport, EnqueueRequest,
-    PlannedAction, PlannedUpload, Preview, RunSummary, RunUntil, Settings, Skipped, WatchCounts,
-    WatchRequest,
+    PlannedAction, PlannedUpload, Preview, RunSummary, RunUntil, Settings, Skipped, WatchChanges,
+    WatchCounts, WatchRequest,
 };
 pub use model::{Watch, WatchId, WatchState};
 pub use queue::WATCHED_FINISHED_KEPT;

@@ -42,7 +42,7 @@ pub enum SettingChange {
     },
 }
 
-fn parse_on_off(text: &str) -> std::result::Result<bool, String> {
+pub(super) fn parse_on_off(text: &str) -> std::result::Result<bool, String> {
     match text.to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" => Ok(true),
         "off" | "false" | "no" => Ok(false),

@@ -21,12 +21,48 @@ pub enum WatchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change where a watch uploads and how (its folder stays; files it uploaded stay where they
+    /// went and are not sent again).
+    Edit(EditArgs),
     /// Stop watching a folder (its uploads stay in the queue and the bucket).
-    Rm { watch: String },
+    Rm {
+        /// The watch's id, or its folder.
+        watch: String,
+    },
     /// Pause a watch: new files wait until it is resumed.
-    Pause { watch: String },
+    Pause {
+        /// The watch's id, or its folder.
+        watch: String,
+    },
     /// Resume a paused watch; files added meanwhile are found then.
-    Resume { watch: String },
+    Resume {
+        /// The watch's id, or its folder.
+        watch: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The watch's id, or its folder.
+    watch: String,
+    /// Upload to this destination from now on (into its bucket).
+    #[arg(long, alias = "profile")]
+    destination: Option<String>,
+    /// The folder in the bucket to upload into.
+    #[arg(long)]
+    prefix: Option<String>,
+    /// overwrite, skip, rename, or `default` for the destination's rule.
+    #[arg(long, value_name = "MODE")]
+    if_exists: Option<String>,
+    /// How long a file must stay unchanged before it is uploaded (e.g. 2s, 500ms, 1m).
+    #[arg(long, value_parser = parse_duration)]
+    settle: Option<Duration>,
+    /// Whether deleting a file deletes the object this watch uploaded.
+    #[arg(long, value_name = "on|off", value_parser = super::settings::parse_on_off)]
+    mirror_deletes: Option<bool>,
+    /// Whether the folder is walked every few seconds instead of listened to.
+    #[arg(long, value_name = "on|off", value_parser = super::settings::parse_on_off)]
+    poll: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +129,34 @@ pub fn run(core: &Core, command: WatchCommand) -> Result<ExitCode> {
             println!("files are uploaded while Hoist runs: the window, or `hoist run --watch`");
         }
         WatchCommand::List { json } => print_watches(&core.watches()?, json)?,
+        WatchCommand::Edit(args) => {
+            let watch = core.find_watch(&args.watch)?;
+            let if_exists = match args.if_exists.as_deref() {
+                None => None,
+                Some("default") => Some(None),
+                Some(mode) => Some(Some(parse_if_exists(mode).map_err(|e| {
+                    hoist_core::Error::new(hoist_core::ErrorKind::InvalidInput, e)
+                })?)),
+            };
+            let watch = core.edit_watch(
+                watch.id,
+                hoist_core::WatchChanges {
+                    destination: args.destination,
+                    prefix: args.prefix,
+                    if_exists,
+                    settle: args.settle,
+                    mirror_deletes: args.mirror_deletes,
+                    poll: args.poll,
+                },
+            )?;
+            println!(
+                "watch {} changed: {} -> {} ({})",
+                watch.id,
+                watch.folder.display(),
+                place(&watch),
+                watch.destination_name
+            );
+        }
         WatchCommand::Rm { watch } => {
             let watch = core.find_watch(&watch)?;
             core.remove_watch(watch.id)?;

@@ -6,7 +6,7 @@
 use super::blocking;
 use crate::error::UiError;
 use hoist_core::options::IfExists;
-use hoist_core::{Core, DEFAULT_IGNORES, Watch, WatchId, WatchRequest};
+use hoist_core::{Core, DEFAULT_IGNORES, Watch, WatchChanges, WatchId, WatchRequest};
 use serde::Deserialize;
 use std::time::Duration;
 use tauri::{AppHandle, State};
@@ -27,6 +27,19 @@ pub struct WatchForm {
     pub if_exists: Option<IfExists>,
     pub mirror_deletes: Option<bool>,
     pub poll: Option<bool>,
+}
+
+/// A watch's settings as the Watches view's editor shows them, all of them (the folder and the
+/// ignore rules have their own ways).
+#[derive(Debug, Deserialize, ts_rs::TS)]
+pub struct WatchEdit {
+    pub destination: String,
+    pub prefix: String,
+    pub settle_ms: u64,
+    /// `null`: the destination's rule.
+    pub if_exists: Option<IfExists>,
+    pub mirror_deletes: bool,
+    pub poll: bool,
 }
 
 fn given(value: Option<String>) -> Option<String> {
@@ -104,4 +117,18 @@ pub async fn set_watch_ignore(
         core.find_watch(&id.to_string())
     })
     .await
+}
+
+/// Changes where a watch uploads and how (`Core::edit_watch`, as `hoist watch edit`).
+#[tauri::command]
+pub async fn edit_watch(core: State<'_, Core>, id: i64, edit: WatchEdit) -> Result<Watch, UiError> {
+    let changes = WatchChanges {
+        destination: Some(edit.destination),
+        prefix: Some(edit.prefix),
+        if_exists: Some(edit.if_exists),
+        settle: Some(Duration::from_millis(edit.settle_ms)),
+        mirror_deletes: Some(edit.mirror_deletes),
+        poll: Some(edit.poll),
+    };
+    blocking(&core, move |core| core.edit_watch(WatchId(id), changes)).await
 }

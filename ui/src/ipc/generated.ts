@@ -585,6 +585,17 @@ ignore?: Array<string>,
  */
 settle_ms?: number, if_exists?: IfExists, mirror_deletes?: boolean, poll?: boolean, };
 
+/**
+ * A watch's settings as the Watches view's editor shows them, all of them (the folder and the
+ * ignore rules have their own ways).
+ */
+
+export type WatchEdit = { destination: string, prefix: string, settle_ms: number, 
+/**
+ * `null`: the destination's rule.
+ */
+if_exists: IfExists | null, mirror_deletes: boolean, poll: boolean, };
+
 /** Each event the shell sends the window, and its payload (src-tauri/src/events.rs). */
 export interface EventMap {
   'hoist://queue-changes': QueueChanges;
@@ -619,6 +630,7 @@ export interface Commands {
   delete_objects: { args: { place: Place, keys: string[] }; result: DeleteReport };
   download_objects: { args: { place: Place, keys: string[] }; result: DownloadReport | null };
   edit_destination: { args: { name: string, edit: DestinationEdit }; result: Destination };
+  edit_watch: { args: { id: number, edit: WatchEdit }; result: Watch };
   engine_status: { args: {}; result: EngineStatus };
   get_autostart: { args: {}; result: boolean };
   get_settings: { args: {}; result: Settings };

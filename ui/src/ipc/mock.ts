@@ -27,6 +27,7 @@ import type {
   ObjectEntry,
   Place,
   Watch,
+  WatchEdit,
   WatchForm,
   WatchId,
 } from './types';
@@ -99,7 +100,8 @@ type Command =
   | 'pauseWatch'
   | 'resumeWatch'
   | 'removeWatch'
-  | 'setWatchIgnore';
+  | 'setWatchIgnore'
+  | 'editWatch';
 
 /** The mock's default ignore rules (the core's list starts the same way). */
 export const MOCK_IGNORES = ['.DS_Store', 'Thumbs.db', '*.tmp', '*.part'];
@@ -575,6 +577,25 @@ export class MockIpc implements Ipc {
     return this.run('removeWatch', [id], () => {
       this.watchById(id);
       this.watches = this.watches.filter((w) => w.id !== id);
+    });
+  }
+
+  editWatch(id: WatchId, edit: WatchEdit): Promise<Watch> {
+    return this.run('editWatch', [id, edit], () => {
+      const watch = this.watchById(id);
+      const prefix = edit.prefix.replace(/^\/+|\/+$/g, '');
+      const destination = this.destinations.find((d) => d.name === edit.destination);
+      if (!destination) throw { code: 'not_found', message: `no destination named '${edit.destination}'` };
+      Object.assign(watch, {
+        destination_name: edit.destination,
+        bucket: destination.bucket,
+        prefix: prefix ? `${prefix}/` : '',
+        settle_ms: edit.settle_ms,
+        if_exists: edit.if_exists,
+        mirror_deletes: edit.mirror_deletes,
+        poll: edit.poll,
+      });
+      return { ...watch };
     });
   }
 

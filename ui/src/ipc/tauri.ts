@@ -57,6 +57,7 @@ export const tauriIpc: Ipc = {
   resumeWatch: (id) => call('resume_watch', { id }),
   removeWatch: (id) => call('remove_watch', { id }),
   setWatchIgnore: (id, ignore) => call('set_watch_ignore', { id, ignore }),
+  editWatch: (id, edit) => call('edit_watch', { id, edit }),
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten> {
     return listen<EventMap[K]>(event, (e) => handler(e.payload));
   },

@@ -25,6 +25,7 @@ import type {
   Settings,
   UiError,
   Watch,
+  WatchEdit,
   WatchForm,
   WatchId,
 } from './generated';
@@ -110,6 +111,8 @@ export interface Ipc {
   removeWatch(id: WatchId): Promise<void>;
   /** Replaces the watch's ignore rules (globs); returns the watch as saved. */
   setWatchIgnore(id: WatchId, ignore: string[]): Promise<Watch>;
+  /** Changes where a watch uploads and how (every setting but its folder and ignore rules). */
+  editWatch(id: WatchId, edit: WatchEdit): Promise<Watch>;
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten>;
 }
 

@@ -9,7 +9,7 @@ use super::keys::folder_prefix;
 use crate::browse::Place;
 use crate::error::{Error, ErrorKind, Fix, Result};
 use crate::event::Event;
-use crate::model::{DestinationKind, NewWatch, Watch, WatchId, WatchState, new_id};
+use crate::model::{Destination, DestinationKind, NewWatch, Watch, WatchId, WatchState, new_id};
 use crate::options::IfExists;
 use crate::store::WatchedFile;
 use crate::watcher::{DEFAULT_IGNORES, FileStat, IgnoreRules};
@@ -45,6 +45,19 @@ pub struct WatchRequest {
     pub mirror_deletes: bool,
     /// Walk the folder on a timer instead of listening for changes.
     pub poll: bool,
+}
+
+/// What [`Core::edit_watch`] changes; `None` keeps the watch's own.
+#[derive(Debug, Clone, Default)]
+pub struct WatchChanges {
+    /// A destination by name (its bucket with it).
+    pub destination: Option<String>,
+    pub prefix: Option<String>,
+    /// `Some(None)`: the destination's rule.
+    pub if_exists: Option<Option<IfExists>>,
+    pub settle: Option<Duration>,
+    pub mirror_deletes: Option<bool>,
+    pub poll: Option<bool>,
 }
 
 /// Watches by state; see [`Core::watch_counts`].
@@ -89,28 +102,10 @@ impl Core {
             .inner
             .destinations
             .resolve(request.destination.as_deref())?;
-        if destination.kind == DestinationKind::Local
-            && let Some(target) = &destination.folder
-        {
-            let target = std::fs::canonicalize(target).unwrap_or_else(|_| target.clone());
-            if overlaps(&folder, &target) {
-                return Err(invalid(format!(
-                    "cannot watch {} into destination '{}': it uploads to {}, so the watch \
-                     would upload its own uploads; choose another folder or destination",
-                    folder.display(),
-                    destination.name,
-                    target.display()
-                )));
-            }
-        }
+        uploads_elsewhere(&folder, &destination)?;
         let bucket = bucket_for(&destination, request.bucket.as_deref())?;
         let settle = request.settle.unwrap_or(DEFAULT_SETTLE);
-        if !(MIN_SETTLE..=MAX_SETTLE).contains(&settle) {
-            return Err(invalid(format!(
-                "the settle time must be between {} ms and 24 h",
-                MIN_SETTLE.as_millis()
-            )));
-        }
+        check_settle(settle)?;
         let mut ignore: Vec<String> = DEFAULT_IGNORES.iter().map(|g| g.to_string()).collect();
         for glob in &request.ignore {
             if !ignore.contains(glob) {
@@ -204,6 +199,57 @@ impl Core {
         Ok(())
     }
 
+    /// Changes where a watch uploads and how, by the same rules as [`Core::add_watch`]; what it
+    /// uploaded already stays where it went and is not sent again.
+    pub fn edit_watch(&self, id: WatchId, changes: WatchChanges) -> Result<Watch> {
+        let watch = self.inner.store.watch(id)?.ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("no watch {id}")).with_fix(Fix::SeeWatches)
+        })?;
+        let destination = match changes.destination.as_deref() {
+            Some(name) => self.inner.destinations.named(name)?,
+            None => self
+                .inner
+                .destinations
+                .list()?
+                .into_iter()
+                .find(|d| d.id == watch.destination_id)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::NotFound,
+                        format!("watch {id}'s destination is gone"),
+                    )
+                })?,
+        };
+        uploads_elsewhere(&watch.folder, &destination)?;
+        let bucket = if destination.id == watch.destination_id {
+            watch.bucket.clone()
+        } else {
+            bucket_for(&destination, None)?
+        };
+        let settle = changes
+            .settle
+            .unwrap_or(Duration::from_millis(watch.settle_ms));
+        check_settle(settle)?;
+        let changed = NewWatch {
+            folder: watch.folder.clone(),
+            destination_id: destination.id.clone(),
+            bucket,
+            prefix: changes
+                .prefix
+                .map(|p| folder_prefix(&p))
+                .unwrap_or(watch.prefix.clone()),
+            key_template: watch.key_template.clone(),
+            ignore: watch.ignore.clone(),
+            if_exists: changes.if_exists.unwrap_or(watch.if_exists),
+            settle_ms: settle.as_millis() as u64,
+            mirror_deletes: changes.mirror_deletes.unwrap_or(watch.mirror_deletes),
+            poll: changes.poll.unwrap_or(watch.poll),
+        };
+        self.inner.store.update_watch(id, &changed)?;
+        self.watches_changed();
+        self.find_watch(&id.to_string())
+    }
+
     /// Replaces a watch's ignore rules (each a glob; see `IgnoreRules`).
     pub fn set_watch_ignore(&self, id: WatchId, ignore: Vec<String>) -> Result<()> {
         let ignore: Vec<String> = ignore
@@ -246,6 +292,35 @@ impl Core {
         self.inner.watches_changed.notify_one();
         let _ = self.inner.events.send(Event::WatchesChanged);
     }
+}
+
+/// A watch never uploads into the folder it watches (it would upload its own uploads).
+fn uploads_elsewhere(folder: &Path, destination: &Destination) -> Result<()> {
+    if destination.kind == DestinationKind::Local
+        && let Some(target) = &destination.folder
+    {
+        let target = std::fs::canonicalize(target).unwrap_or_else(|_| target.clone());
+        if overlaps(folder, &target) {
+            return Err(invalid(format!(
+                "cannot watch {} into destination '{}': it uploads to {}, so the watch \
+                 would upload its own uploads; choose another folder or destination",
+                folder.display(),
+                destination.name,
+                target.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_settle(settle: Duration) -> Result<()> {
+    if !(MIN_SETTLE..=MAX_SETTLE).contains(&settle) {
+        return Err(invalid(format!(
+            "the settle time must be between {} ms and 24 h",
+            MIN_SETTLE.as_millis()
+        )));
+    }
+    Ok(())
 }
 
 /// Whether one folder is the other or inside it.

@@ -66,6 +66,22 @@ fn watch_from_row(row: &Row<'_>) -> rusqlite::Result<Watch> {
     })
 }
 
+/// The same folder watched into the same place twice (the table's unique key) in words.
+fn watched_twice(folder: &std::path::Path, e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("{} is already watched into that place", folder.display()),
+            )
+            .with_fix(Fix::SeeWatches)
+        }
+        e => e.into(),
+    }
+}
+
 impl Store {
     /// Adds a watch; the same folder watched into the same place twice is refused.
     pub fn add_watch(&self, watch: &NewWatch) -> Result<WatchId> {
@@ -91,19 +107,30 @@ impl Store {
         );
         match inserted {
             Ok(_) => Ok(WatchId(conn.last_insert_rowid())),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(Error::new(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "{} is already watched into that place",
-                        watch.folder.display()
-                    ),
-                )
-                .with_fix(Fix::SeeWatches))
-            }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(watched_twice(&watch.folder, e)),
+        }
+    }
+
+    /// Changes where a watch uploads to and how (not its folder, key template or ignore rules).
+    /// False if there is no such watch.
+    pub fn update_watch(&self, id: WatchId, watch: &NewWatch) -> Result<bool> {
+        let updated = self.conn().execute(
+            "UPDATE watches SET destination_id = ?2, bucket = ?3, prefix = ?4, if_exists = ?5, \
+             settle_ms = ?6, mirror_deletes = ?7, poll = ?8 WHERE id = ?1",
+            params![
+                id.0,
+                watch.destination_id.0,
+                watch.bucket,
+                watch.prefix,
+                watch.if_exists.map(|rule| rule.as_str()),
+                watch.settle_ms as i64,
+                watch.mirror_deletes,
+                watch.poll,
+            ],
+        );
+        match updated {
+            Ok(changed) => Ok(changed > 0),
+            Err(e) => Err(watched_twice(&watch.folder, e)),
         }
     }
 

@@ -459,3 +459,76 @@ async fn a_file_found_older_than_the_settle_time_at_start_is_queued_at_once() {
     setup.uploaded("old.txt", b"written long ago").await;
     stop(engine).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_edited_in_place_uploads_new_files_where_it_now_says() {
+    let setup = Setup::new();
+    let (folder, watch) = setup.watch("edited", |_| {});
+    let engine = setup.start();
+    std::fs::write(folder.join("before.txt"), b"1").unwrap();
+    setup.uploaded("before.txt", b"1").await;
+    let edited = setup
+        .core
+        .edit_watch(
+            watch.id,
+            hoist_core::WatchChanges {
+                prefix: Some("inbox".into()),
+                settle: Some(Duration::from_millis(300)),
+                mirror_deletes: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            edited.prefix.as_str(),
+            edited.settle_ms,
+            edited.mirror_deletes,
+            edited.id
+        ),
+        ("inbox/", 300, true, watch.id)
+    );
+    std::fs::write(folder.join("after.txt"), b"2").unwrap();
+    setup.uploaded("inbox/after.txt", b"2").await;
+    // What was uploaded stays, and is not sent again under the new prefix.
+    assert!(setup.object("before.txt").exists());
+    assert!(!setup.object("inbox/before.txt").exists());
+    // The same rules as adding one: no settle time of nothing, no destination in the folder.
+    let refused = |changes: hoist_core::WatchChanges| {
+        setup
+            .core
+            .edit_watch(watch.id, changes)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        refused(hoist_core::WatchChanges {
+            settle: Some(Duration::ZERO),
+            ..Default::default()
+        })
+        .contains("settle time")
+    );
+    setup
+        .core
+        .add_destination(
+            NewDestination {
+                name: "inside".into(),
+                folder: Some(folder.join("copies")),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert!(
+        refused(hoist_core::WatchChanges {
+            destination: Some("inside".into()),
+            ..Default::default()
+        })
+        .contains("its own uploads")
+    );
+    assert_eq!(
+        setup.core.find_watch(&watch.id.to_string()).unwrap().prefix,
+        "inbox/"
+    );
+    stop(engine).await;
+}
