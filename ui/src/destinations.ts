@@ -23,6 +23,7 @@ const NO_FORM_FIELDS = {
   options: undefined,
 } as const;
 import { button, el, FormMessage } from './dom';
+import { DEFAULT_OPTIONS, sameOptions, UploadOptionsFields } from './upload-options';
 
 /** Which form fields a provider needs (the rest come from its preset). */
 export function fieldsFor(kind: 's3' | 'local', provider: string): Set<string> {
@@ -76,6 +77,7 @@ export class DestinationsView {
   private readonly inputs = new Map<Field, HTMLInputElement | HTMLSelectElement>();
   private readonly kindSelect: HTMLSelectElement;
   private readonly pathStyle: HTMLInputElement;
+  private readonly options = new UploadOptionsFields();
   private editing: Destination | null = null;
   /** A folder was chosen in the system's picker since the form was (re)started; Rust keeps it. */
   private folderPicked = false;
@@ -128,7 +130,7 @@ export class DestinationsView {
     this.pathStyle = el('input');
     this.pathStyle.type = 'checkbox';
     this.pathStyle.name = 'path_style';
-    this.form.append(this.labelled('Path-style addressing (MinIO, Garage)', this.pathStyle, 'path_style'));
+    this.form.append(this.labelled('Path-style addressing (MinIO, Garage)', this.pathStyle, 'path_style'), this.options.element);
     const save = el('button', 'save', 'Save');
     save.type = 'submit';
     const cancel = button('Cancel', 'cancel-edit', () => this.startAdd());
@@ -227,6 +229,7 @@ export class DestinationsView {
     this.kindSelect.disabled = false;
     for (const input of this.inputs.values()) input.value = '';
     this.pathStyle.checked = false;
+    this.options.show(DEFAULT_OPTIONS);
     (this.inputs.get('secret_access_key') as HTMLInputElement).placeholder = '';
     this.showFields();
   }
@@ -253,6 +256,7 @@ export class DestinationsView {
     for (const [field, input] of this.inputs) input.value = values[field];
     (this.inputs.get('secret_access_key') as HTMLInputElement).placeholder = 'unchanged (type to replace)';
     this.pathStyle.checked = destination.path_style;
+    this.options.show(destination.options);
     this.showFields();
   }
 
@@ -270,7 +274,7 @@ export class DestinationsView {
     if (!name) return 'Enter a name for the destination.';
     if (kind === 'local') {
       if (!this.folderPicked) return 'Choose the folder to upload into.';
-      return setFields<DestinationForm>({ ...NO_FORM_FIELDS, name, kind, prefix: this.value('prefix') ?? '' });
+      return setFields<DestinationForm>({ ...NO_FORM_FIELDS, name, kind, prefix: this.value('prefix') ?? '', options: this.chosenOptions() });
     }
     // The select's options are the presets' ids (listPresets).
     const provider = this.value('provider') as Provider | undefined;
@@ -290,8 +294,15 @@ export class DestinationsView {
       prefix: this.value('prefix') ?? '',
       access_key_id: this.value('access_key_id'),
       secret_access_key: this.value('secret_access_key'),
-      options: undefined,
+      options: this.chosenOptions(),
     });
+  }
+
+  /** The upload options, when they are not the defaults (a new destination without them gets
+   * the defaults anyway). */
+  private chosenOptions(): DestinationForm['options'] {
+    const options = this.options.value();
+    return sameOptions(options, DEFAULT_OPTIONS) ? undefined : options;
   }
 
   /** What the edit form changed: only fields shown for this destination and different from its
@@ -312,7 +323,7 @@ export class DestinationsView {
       folder_picked: p.kind === 'local' && this.folderPicked ? true : undefined,
       access_key_id: this.value('access_key_id'),
       secret_access_key: this.value('secret_access_key'),
-      options: undefined,
+      options: sameOptions(this.options.value(), p.options) ? undefined : this.options.value(),
     });
   }
 

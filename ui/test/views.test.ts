@@ -385,3 +385,44 @@ describe('removing a destination', () => {
     app.dispose();
   });
 });
+
+describe("a destination's upload options", () => {
+  it('are shown for an edit and sent only when changed', async () => {
+    const { app, ipc } = await mountApp(document.getElementById('app')!, [], (ipc) => {
+      ipc.destinations.push(
+        makeDestination({
+          name: 'r2',
+          bucket: 'b',
+          options: { key_template: null, detect_content_type: true, acl: null, storage_class: null, cache_control: 'max-age=60', if_exists: 'skip' },
+        }),
+      );
+    });
+    app.showTab('destinations');
+    await settle();
+    const field = <T extends HTMLElement>(name: string) => document.querySelector<T>(`.destination-form .upload-options [name="${name}"]`)!;
+    const edit = () => document.querySelector<HTMLButtonElement>('.destination[data-name="r2"] .edit')!.click();
+    const save = async () => {
+      document.querySelector<HTMLFormElement>('.destination-form')!.requestSubmit();
+      await settle();
+    };
+    edit();
+    expect(field<HTMLInputElement>('cache_control').value).toBe('max-age=60');
+    expect(field<HTMLSelectElement>('if_exists').value).toBe('skip');
+    await save();
+    expect((ipc.calls.find((c) => c.command === 'editDestination')!.args[1] as { options?: unknown }).options).toBeUndefined();
+    edit();
+    field<HTMLInputElement>('key_template').value = '{prefix}{date}/{name}';
+    field<HTMLInputElement>('storage_class').value = ' STANDARD_IA ';
+    await save();
+    const sent = ipc.calls.filter((c) => c.command === 'editDestination')[1]!.args[1] as { options?: unknown };
+    expect(sent.options).toEqual({
+      key_template: '{prefix}{date}/{name}',
+      detect_content_type: true,
+      acl: null,
+      storage_class: 'STANDARD_IA',
+      cache_control: 'max-age=60',
+      if_exists: 'skip',
+    });
+    app.dispose();
+  });
+});
