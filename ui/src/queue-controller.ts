@@ -54,6 +54,7 @@ export class QueueController {
   ) {
     this.view = new QueueView(main, {
       onAction: (action, id) => void this.act(action, id),
+      onSelection: (action, ids) => void this.actOn(action, ids),
       onBulk: (action) => void this.bulk(action),
       onFilter: (filter) => this.set(withFilter(this.state, filter)),
       onTarget: (destination, prefix) => this.events.target(destination, prefix),
@@ -251,6 +252,16 @@ export class QueueController {
     // Reload before re-enabling the row, so its buttons never offer the old state's actions.
     await this.reload();
     this.set(withBusy(this.state, id, false));
+  }
+
+  /** The selection bar's action on the selected jobs it applies to, in one call. */
+  private async actOn(action: Action, ids: JobId[]): Promise<void> {
+    try {
+      await this.command(action)(ids);
+    } catch (e) {
+      this.showError(toUiError(e));
+    }
+    await this.reload();
   }
 
   private command(action: Action): (ids: JobId[]) => Promise<unknown> {

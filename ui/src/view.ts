@@ -4,7 +4,7 @@
 // spacer as tall as the whole list, so 100,000 jobs cost as much to draw as 20. Rows are keyed by
 // job id and updated in place. Buttons are handled by one delegated listener.
 import type { Action, Filter, Notice, QueueState, RowView } from './state';
-import { rowView, statusLine, summary, totals, totalsLine, visibleJobs } from './state';
+import { actionsFor, rowView, statusLine, summary, totals, totalsLine, visibleJobs } from './state';
 import type { JobId, JobState, Destination } from './ipc/types';
 import type { ShownJobs } from './job-list';
 import { JOB_STATES } from './ipc/types';
@@ -56,8 +56,20 @@ interface RowElements {
   last: RowView | null;
 }
 
+/** What the selection bar does to every selected job the action applies to. */
+export type SelectionAction = 'pause' | 'resume' | 'retry' | 'cancel' | 'remove';
+const SELECTION_ACTIONS: [SelectionAction, string][] = [
+  ['pause', 'Pause'],
+  ['resume', 'Resume'],
+  ['retry', 'Retry failed'],
+  ['cancel', 'Cancel'],
+  ['remove', 'Remove'],
+];
+
 export interface ViewCallbacks {
   onAction(action: Action, id: JobId): void;
+  /** `ids`: the selected jobs the action applies to (the others are left alone). */
+  onSelection(action: SelectionAction, ids: JobId[]): void;
   onBulk(action: BulkAction): void;
   onFilter(filter: Filter): void;
   /** The destination or prefix for added (and dropped) files changed. */
@@ -87,6 +99,13 @@ export class QueueView {
   private readonly header: HTMLElement;
   /** The row holding the keyboard focus: only its buttons are tab stops. */
   private focusedId: JobId | null = null;
+  /** The selected jobs (click, Ctrl/⌘-click, Shift-click, Space, Ctrl+A), and the row a Shift
+   * range starts from. */
+  private readonly selected = new Set<JobId>();
+  private anchor: JobId | null = null;
+  private readonly selectionBar: HTMLElement;
+  private readonly selectionCount: HTMLElement;
+  private readonly selectionButtons = new Map<SelectionAction, HTMLButtonElement>();
   private state: QueueState | null = null;
 
   constructor(
@@ -171,8 +190,12 @@ export class QueueView {
         return;
       }
       const target = (event.target as Element | null)?.closest('button[data-action]');
-      if (!(target instanceof HTMLButtonElement) || target.disabled) return;
-      callbacks.onAction(target.dataset['action'] as Action, Number(target.dataset['id']));
+      if (target instanceof HTMLButtonElement) {
+        if (!target.disabled) callbacks.onAction(target.dataset['action'] as Action, Number(target.dataset['id']));
+        return;
+      }
+      const row = (event.target as Element | null)?.closest<HTMLElement>('.row');
+      if (row) this.select(Number(row.dataset['id']), event.shiftKey, event.ctrlKey || event.metaKey);
     });
     this.list.addEventListener('keydown', (event) => this.onKey(event));
     this.list.addEventListener('focusin', (event) => {
@@ -185,7 +208,22 @@ export class QueueView {
       }
     });
 
-    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.header, this.list, this.detail.element);
+    this.selectionBar = el('div', 'selection-bar');
+    this.selectionBar.hidden = true;
+    this.selectionCount = el('span', 'selection-count');
+    this.selectionCount.setAttribute('role', 'status');
+    this.selectionBar.append(this.selectionCount);
+    for (const [action, label] of SELECTION_ACTIONS) {
+      const b = button(label, `selected-${action}`, () => {
+        const ids = this.applicable(action);
+        if (ids.length > 0) callbacks.onSelection(action, ids);
+      });
+      this.selectionButtons.set(action, b);
+      this.selectionBar.append(b);
+    }
+    this.selectionBar.append(button('Clear selection', 'selected-clear', () => this.clearSelection()));
+
+    this.element.append(toolbar, this.noticeEl, this.dropHint, this.totalsEl, this.selectionBar, this.header, this.list, this.detail.element);
     root.append(this.element);
   }
 
@@ -217,7 +255,9 @@ export class QueueView {
     this.element.classList.toggle('empty', state.jobs.length === 0);
     this.totalsEl.textContent = totalsLine(totals(state));
     if (this.filterSelect.value !== state.filter) this.filterSelect.value = state.filter;
+    for (const id of this.selected) if (!state.jobs.get(id)) this.selected.delete(id);
     this.renderRows(state);
+    this.paintSelectionBar();
     if (this.detail.shownId !== null) {
       const job = state.jobs.get(this.detail.shownId);
       if (job) this.detail.update(job);
@@ -250,6 +290,7 @@ export class QueueView {
       }
       row.row.style.top = `${i * ROW_HEIGHT}px`;
       row.row.dataset['index'] = String(i);
+      row.row.classList.toggle('selected', this.selected.has(job.id));
       this.updateRow(row, rowView(job, state.progress.get(job.id), state.busy.has(job.id), Date.now(), state.watchNames));
     }
     for (const [id, row] of this.rowEls) {
@@ -267,6 +308,16 @@ export class QueueView {
     // From the list itself, the first arrow goes to the first row.
     const index = row ? Number(row.dataset['index']) : -1;
     const jobs = this.filtered(this.state);
+    if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      for (let i = 0; i < jobs.length; i++) this.selected.add(jobs.at(i).id);
+      return this.repaint();
+    }
+    if (event.key === 'Escape' && this.selected.size > 0) return this.clearSelection();
+    if (event.key === ' ' && row) {
+      event.preventDefault();
+      return this.select(Number(row.dataset['id']), event.shiftKey, true);
+    }
     let next: number;
     if (event.key === 'ArrowDown') next = Math.min(jobs.length - 1, index + 1);
     else if (event.key === 'ArrowUp') next = Math.max(0, index - 1);
@@ -285,6 +336,73 @@ export class QueueView {
     else if (top + ROW_HEIGHT > this.list.scrollTop + height) this.list.scrollTop = top + ROW_HEIGHT - height;
     this.renderRows(this.state);
     if (next >= 0 && next < jobs.length) this.rowEls.get(jobs.at(next).id)?.row.focus();
+  }
+
+  /** A click on a row: it alone; with `toggle` (Ctrl/⌘) in or out of the selection; with
+   * `range` (Shift) every row from the last one clicked to it, in the order shown. */
+  private select(id: JobId, range: boolean, toggle: boolean): void {
+    if (!this.state) return;
+    if (range && this.anchor !== null) {
+      const jobs = this.filtered(this.state);
+      let from = -1;
+      let to = -1;
+      for (let i = 0; i < jobs.length; i++) {
+        const at = jobs.at(i).id;
+        if (at === this.anchor) from = i;
+        if (at === id) to = i;
+      }
+      if (from >= 0 && to >= 0) {
+        if (!toggle) this.selected.clear();
+        for (let i = Math.min(from, to); i <= Math.max(from, to); i++) this.selected.add(jobs.at(i).id);
+        return this.repaint();
+      }
+    }
+    if (toggle) {
+      if (!this.selected.delete(id)) this.selected.add(id);
+    } else {
+      this.selected.clear();
+      this.selected.add(id);
+    }
+    this.anchor = id;
+    this.repaint();
+  }
+
+  private clearSelection(): void {
+    this.selected.clear();
+    this.anchor = null;
+    this.repaint();
+  }
+
+  private repaint(): void {
+    if (!this.state) return;
+    this.renderRows(this.state);
+    this.paintSelectionBar();
+  }
+
+  /** The selected jobs whose state `action` applies to (as their rows' buttons say). */
+  private applicable(action: SelectionAction): JobId[] {
+    const ids: JobId[] = [];
+    for (const id of this.selected) {
+      const job = this.state?.jobs.get(id);
+      if (job && actionsFor(job.state, job.direction).includes(action)) ids.push(id);
+    }
+    return ids;
+  }
+
+  private paintSelectionBar(): void {
+    this.selectionBar.hidden = this.selected.size === 0;
+    if (this.selected.size === 0) return;
+    this.selectionCount.textContent = `${this.selected.size} selected`;
+    for (const [action, b] of this.selectionButtons) {
+      const count = this.applicable(action).length;
+      b.disabled = count === 0;
+      b.title = count === 0 ? 'None of the selected jobs' : `${count} of the selected jobs`;
+    }
+  }
+
+  /** The selected jobs, in no order (for tests and the controller). */
+  get selection(): JobId[] {
+    return [...this.selected];
   }
 
   private createRow(id: JobId): RowElements {

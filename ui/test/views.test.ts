@@ -426,3 +426,43 @@ describe("a destination's upload options", () => {
     app.dispose();
   });
 });
+
+describe('selecting jobs', () => {
+  it('selects with click, Shift-click and Ctrl-click, and acts on the selected jobs the action applies to', async () => {
+    const jobs = [
+      makeJob({ key: 'a', state: 'queued' }),
+      makeJob({ key: 'b', state: 'failed' }),
+      makeJob({ key: 'c', state: 'running' }),
+      makeJob({ key: 'd', state: 'completed' }),
+    ];
+    const { app, ipc } = await mountApp(document.getElementById('app')!, jobs);
+    const ids = ipc.jobs.map((j) => j.id);
+    const row = (i: number) => document.querySelector<HTMLElement>(`.row[data-id="${ids[i]}"]`)!;
+    const click = (i: number, init: MouseEventInit = {}) =>
+      row(i)
+        .querySelector<HTMLElement>('.file')!
+        .dispatchEvent(new MouseEvent('click', { bubbles: true, ...init }));
+    const bar = () => document.querySelector<HTMLElement>('.selection-bar')!;
+    expect(bar().hidden).toBe(true);
+    click(0);
+    click(2, { shiftKey: true });
+    expect(document.querySelectorAll('.row.selected').length).toBe(3);
+    expect(bar().querySelector('.selection-count')!.textContent).toBe('3 selected');
+    click(1, { ctrlKey: true });
+    expect(document.querySelectorAll('.row.selected').length).toBe(2);
+    bar().querySelector<HTMLButtonElement>('.selected-pause')!.click();
+    await settle();
+    // Only the jobs Pause applies to (queued and running) were sent, in one call.
+    const pause = ipc.calls.filter((c) => c.command === 'pauseJobs');
+    expect(pause.map((c) => c.args[0])).toEqual([[ids[0], ids[2]]]);
+    expect(bar().querySelector<HTMLButtonElement>('.selected-remove')!.disabled).toBe(true);
+    click(3, { ctrlKey: true });
+    click(1, { ctrlKey: true });
+    bar().querySelector<HTMLButtonElement>('.selected-retry')!.click();
+    await settle();
+    expect(ipc.calls.filter((c) => c.command === 'retryJobs').map((c) => c.args[0])).toEqual([[ids[1]]]);
+    document.querySelector<HTMLButtonElement>('.selected-clear')!.click();
+    expect(bar().hidden).toBe(true);
+    app.dispose();
+  });
+});
