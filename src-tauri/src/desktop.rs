@@ -49,8 +49,8 @@ pub fn run_window(core: Core, options: WindowOptions) -> anyhow::Result<()> {
         login_command.push("--data-dir".into());
         login_command.push(dir.display().to_string());
     }
-    let login_item = crate::login_item::LoginItem::in_autostart(login_command)
-        .map_err(|e| anyhow::anyhow!(e))?;
+    // Without a home folder there is no login entry to write; the window opens all the same.
+    let login_item = crate::login_item::LoginItem::in_autostart(login_command);
     let engine_task: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
 
     let app = tauri::Builder::default()

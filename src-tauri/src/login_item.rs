@@ -6,46 +6,60 @@
 
 use std::path::{Path, PathBuf};
 
-/// The login entry of this Hoist: where it goes and the command it runs.
+/// The login entry of this Hoist: where it goes (none without a home folder) and the command it
+/// runs.
 pub struct LoginItem {
-    path: PathBuf,
+    path: Option<PathBuf>,
     command: Vec<String>,
 }
 
 impl LoginItem {
     /// The entry in the user's autostart folder running `command` (the program first).
-    pub fn in_autostart(command: Vec<String>) -> Result<LoginItem, String> {
+    pub fn in_autostart(command: Vec<String>) -> LoginItem {
         let config = std::env::var_os("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".config")))
-            .ok_or("neither XDG_CONFIG_HOME nor HOME is set: no autostart folder")?;
-        Ok(LoginItem::at(
-            config.join("autostart/hoist.desktop"),
+            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".config")));
+        LoginItem {
+            path: config.map(|config| config.join("autostart/hoist.desktop")),
             command,
-        ))
+        }
     }
 
-    pub fn at(path: PathBuf, command: Vec<String>) -> LoginItem {
-        LoginItem { path, command }
+    #[cfg(test)]
+    fn at(path: PathBuf, command: Vec<String>) -> LoginItem {
+        LoginItem {
+            path: Some(path),
+            command,
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.path.is_file()
+        self.path.as_deref().is_some_and(Path::is_file)
+    }
+
+    fn path(&self) -> std::io::Result<&Path> {
+        self.path.as_deref().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "neither XDG_CONFIG_HOME nor HOME is set: there is no autostart folder",
+            )
+        })
     }
 
     /// Writes the entry (whole or not at all: a temporary file renamed over it).
     pub fn enable(&self) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = self.path()?;
+        let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let temporary = dir.join(".hoist.desktop.tmp");
         std::fs::write(&temporary, self.entry())?;
-        std::fs::rename(&temporary, &self.path)
+        std::fs::rename(&temporary, path)
     }
 
     /// Removes the entry; none there is fine.
     pub fn disable(&self) -> std::io::Result<()> {
-        match std::fs::remove_file(&self.path) {
+        match std::fs::remove_file(self.path()?) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
         }
@@ -112,6 +126,17 @@ mod tests {
             r#""/home/me/My Apps/hoist" --minimized --data-dir "/home/me/50%% \\"odd\\" \\$dir""#
         );
         assert_eq!(exec_value(&words(&["/usr/bin/hoist"])), "/usr/bin/hoist");
+    }
+
+    #[test]
+    fn without_a_home_folder_the_window_failed_to_open() {
+        let item = LoginItem {
+            path: None,
+            command: words(&["/usr/bin/hoist"]),
+        };
+        assert!(!item.is_enabled());
+        let refused = item.enable().unwrap_err().to_string();
+        assert!(refused.contains("no autostart folder"), "{refused}");
     }
 
     #[test]

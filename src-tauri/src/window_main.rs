@@ -37,12 +37,17 @@ fn main() -> ExitCode {
                 Some(fix) => format!("{e}\n\n{fix}"),
                 None => e.to_string(),
             };
-            rfd::MessageDialog::new()
-                .set_level(rfd::MessageLevel::Error)
-                .set_title("Hoist cannot open its queue")
-                .set_description(text)
-                .set_buttons(rfd::MessageButtons::Ok)
-                .show();
+            let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+                .iter()
+                .any(|var| std::env::var_os(var).is_some());
+            if desktop {
+                rfd::MessageDialog::new()
+                    .set_level(rfd::MessageLevel::Error)
+                    .set_title("Hoist cannot open its queue")
+                    .set_description(text)
+                    .set_buttons(rfd::MessageButtons::Ok)
+                    .show();
+            }
             return ExitCode::FAILURE;
         }
     };

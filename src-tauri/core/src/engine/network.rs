@@ -109,7 +109,9 @@ impl Network {
     /// Any HTTP answer means reachable; so does a refused certificate: the endpoint is there,
     /// and the request that waits will fail with a clear message instead of waiting forever.
     async fn probe(&self, url: &str) -> bool {
-        if let Some(address) = socket_address(url) {
+        // Through a proxy the endpoint itself may not take connections from here: then the
+        // HEAD (which goes through the proxy, as every request does) is the whole probe.
+        if let Some(address) = socket_address(url).filter(|_| !behind_a_proxy()) {
             let connect = tokio::net::TcpStream::connect(address.as_str());
             match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
                 Ok(Ok(_)) => {}
@@ -131,6 +133,20 @@ impl Network {
     }
 }
 
+/// Whether requests go through a proxy (the variables reqwest honours).
+fn behind_a_proxy() -> bool {
+    [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
+}
+
 /// `host:port` of an endpoint URL, for the probe's connect (the URL's port, else its scheme's).
 fn socket_address(url: &str) -> Option<String> {
     let parsed = reqwest::Url::parse(url).ok()?;
@@ -150,5 +166,28 @@ impl Drop for WaiterGuard<'_> {
         if self.0.offline_waiters.fetch_sub(1, Ordering::SeqCst) == 1 {
             let _ = self.0.events.send(Event::Network { online: true });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::socket_address;
+
+    #[test]
+    fn the_probe_connects_to_the_endpoints_host_and_port() {
+        let at = |url: &str| socket_address(url);
+        assert_eq!(
+            at("https://s3.eu-west-1.amazonaws.com").as_deref(),
+            Some("s3.eu-west-1.amazonaws.com:443")
+        );
+        assert_eq!(
+            at("http://127.0.0.1:3900").as_deref(),
+            Some("127.0.0.1:3900")
+        );
+        assert_eq!(
+            at("http://[::1]:9000/bucket").as_deref(),
+            Some("[::1]:9000")
+        );
+        assert_eq!(at("not a url"), None);
     }
 }

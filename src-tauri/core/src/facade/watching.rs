@@ -207,18 +207,7 @@ impl Core {
         })?;
         let destination = match changes.destination.as_deref() {
             Some(name) => self.inner.destinations.named(name)?,
-            None => self
-                .inner
-                .destinations
-                .list()?
-                .into_iter()
-                .find(|d| d.id == watch.destination_id)
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::NotFound,
-                        format!("watch {id}'s destination is gone"),
-                    )
-                })?,
+            None => self.destination_of(&watch)?,
         };
         uploads_elsewhere(&watch.folder, &destination)?;
         let bucket = if destination.id == watch.destination_id {
@@ -288,6 +277,21 @@ impl Core {
         }
     }
 
+    /// The destination a watch uploads to (refused by name when it is gone).
+    fn destination_of(&self, watch: &Watch) -> Result<Destination> {
+        self.inner
+            .destinations
+            .list()?
+            .into_iter()
+            .find(|d| d.id == watch.destination_id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("watch {}'s destination is gone", watch.id),
+                )
+            })
+    }
+
     fn watches_changed(&self) {
         self.inner.watches_changed.notify_one();
         let _ = self.inner.events.send(Event::WatchesChanged);
@@ -331,18 +335,7 @@ fn overlaps(a: &Path, b: &Path) -> bool {
 #[async_trait::async_trait]
 impl WatchSink for Core {
     fn queue(&self, watch: &Watch, files: Vec<(PathBuf, FileStat)>) -> Result<Queued> {
-        let destination = self
-            .inner
-            .destinations
-            .list()?
-            .into_iter()
-            .find(|d| d.id == watch.destination_id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("watch {}'s destination is gone", watch.id),
-                )
-            })?;
+        let destination = self.destination_of(watch)?;
         let batch = new_id();
         let uploads = UploadBatch::new(
             &destination,
@@ -380,14 +373,9 @@ impl WatchSink for Core {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let destination = self
-            .inner
-            .destinations
-            .list()?
-            .into_iter()
-            .find(|d| d.id == watch.destination_id);
         let place = Place {
-            destination: destination.map(|d| d.name),
+            // Never the default destination in its stead: deletes go where the uploads went.
+            destination: Some(self.destination_of(watch)?.name),
             bucket: Some(watch.bucket.clone()),
         };
         let report = self.inner.browser.delete(&place, keys).await?;
