@@ -130,7 +130,7 @@ export class QueueApp {
       el(
         'footer',
         'help',
-        'Keys: Tab moves between controls · ↑/↓ move in a list · Delete removes · Enter opens a folder, Backspace goes up · Alt+1–5 switch views',
+        'Keys: ←/→ in the tabs and Alt+1–5 switch views · ↑/↓ move in a list, Space and Ctrl+A select · Delete removes · Enter opens a folder, Backspace goes up',
       ),
     );
     root.addEventListener('keydown', (event) => {
