@@ -103,6 +103,32 @@ export function globsFrom(text: string): string[] {
     .filter((g) => g !== '');
 }
 
+/** A labelled control, with a hint under it. */
+function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
+  const wrapper = el('label', 'field');
+  wrapper.append(el('span', 'field-label', label), control);
+  if (hint) wrapper.append(el('span', 'field-hint', hint));
+  return wrapper;
+}
+
+function textInput(name: string, value = '', placeholder = ''): HTMLInputElement {
+  const input = el('input');
+  input.type = 'text';
+  input.name = name;
+  input.value = value;
+  input.placeholder = placeholder;
+  input.autocomplete = 'off';
+  return input;
+}
+
+function checkboxInput(name: string, checked = false): HTMLInputElement {
+  const input = el('input');
+  input.type = 'checkbox';
+  input.name = name;
+  input.checked = checked;
+  return input;
+}
+
 export class WatchesView {
   readonly element: HTMLElement;
   private readonly listEl: HTMLElement;
@@ -132,33 +158,13 @@ export class WatchesView {
     const form = el('form', 'watch-form');
     this.destinationSelect = el('select');
     this.destinationSelect.name = 'destination';
-    const input = (name: string, placeholder: string) => {
-      const i = el('input');
-      i.type = 'text';
-      i.name = name;
-      i.placeholder = placeholder;
-      i.autocomplete = 'off';
-      return i;
-    };
     this.inputs = {
-      prefix: input('prefix', "the destination's"),
-      settle: input('settle', '2'),
-      ignore: input('ignore', 'e.g. *.xmp, drafts/**'),
+      prefix: textInput('prefix', '', "the destination's"),
+      settle: textInput('settle', '', '2'),
+      ignore: textInput('ignore', '', 'e.g. *.xmp, drafts/**'),
     };
-    const checkbox = (name: string) => {
-      const c = el('input');
-      c.type = 'checkbox';
-      c.name = name;
-      return c;
-    };
-    this.mirror = checkbox('mirror_deletes');
-    this.poll = checkbox('poll');
-    const field = (label: string, control: HTMLElement, hint?: string) => {
-      const wrapper = el('label', 'field');
-      wrapper.append(el('span', 'field-label', label), control);
-      if (hint) wrapper.append(el('span', 'field-hint', hint));
-      return wrapper;
-    };
+    this.mirror = checkboxInput('mirror_deletes');
+    this.poll = checkboxInput('poll');
     const submit = el('button', 'add-watch', 'Choose folder and watch…');
     submit.type = 'submit';
     form.append(
@@ -279,11 +285,6 @@ export class WatchesView {
   /** Every setting of a watch but its folder and ignore rules, saved together. */
   private settingsEditor(watch: Watch): HTMLElement {
     const box = el('div', 'watch-settings');
-    const field = (label: string, control: HTMLElement) => {
-      const wrapper = el('label', 'field');
-      wrapper.append(el('span', 'field-label', label), control);
-      return wrapper;
-    };
     const destination = el('select');
     destination.name = 'edit-destination';
     for (const d of this.destinations) {
@@ -292,15 +293,8 @@ export class WatchesView {
       destination.append(option);
     }
     destination.value = watch.destination_name;
-    const text = (name: string, value: string) => {
-      const input = el('input');
-      input.type = 'text';
-      input.name = name;
-      input.value = value;
-      return input;
-    };
-    const prefix = text('edit-prefix', watch.prefix);
-    const settle = text('edit-settle', String(watch.settle_ms / 1000));
+    const prefix = textInput('edit-prefix', watch.prefix);
+    const settle = textInput('edit-settle', String(watch.settle_ms / 1000));
     const ifExists = el('select');
     ifExists.name = 'edit-if-exists';
     for (const [value, label] of [
@@ -314,15 +308,8 @@ export class WatchesView {
       ifExists.append(option);
     }
     ifExists.value = watch.if_exists ?? '';
-    const checkbox = (name: string, checked: boolean) => {
-      const input = el('input');
-      input.type = 'checkbox';
-      input.name = name;
-      input.checked = checked;
-      return input;
-    };
-    const mirror = checkbox('edit-mirror', watch.mirror_deletes);
-    const poll = checkbox('edit-poll', watch.poll);
+    const mirror = checkboxInput('edit-mirror', watch.mirror_deletes);
+    const poll = checkboxInput('edit-poll', watch.poll);
     const save = button('Save settings', 'save-watch', () => {
       const edit = watchEditFrom({
         destination: destination.value,
