@@ -18,8 +18,16 @@ TEST_DEBS=(xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmo
 # shellcheck disable=SC2034
 BENCH_DEBS=(rclone awscli time)
 
+# shellcheck disable=SC2034
+PACKAGE_DEBS=(dpkg-dev)
+# shellcheck disable=SC2034
+PACKAGE_TEST_DEBS=(desktop-file-utils rpm man-db)
+
 GARAGE_VERSION=2.5.0
 TAURI_DRIVER_VERSION=2.1.0
+# The Tauri CLI whose bundler builds the .deb and .rpm (scripts/package): major 2, as the tauri
+# crate; the minor matches ui/package.json's @tauri-apps/cli.
+TAURI_CLI_VERSION="~2.12"
 
 step() { printf '\n==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -173,6 +181,17 @@ ensure_tauri_driver() {
     note "tauri-driver not found: installing tauri-driver $TAURI_DRIVER_VERSION from crates.io (under a minute)"
     cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
     command -v tauri-driver >/dev/null 2>&1 || die "tauri-driver was built but is not on PATH ($CARGO_HOME/bin)"
+}
+
+# The Tauri CLI (`cargo tauri`), from crates.io, built once per machine (~10 minutes on 2 cores).
+ensure_tauri_cli() {
+    if cargo tauri --version 2>/dev/null | grep -q '^tauri-cli 2\.'; then
+        note "tauri-cli present: $(cargo tauri --version)"
+        return 0
+    fi
+    note "tauri-cli not found: installing tauri-cli $TAURI_CLI_VERSION from crates.io (about 10 minutes, once per machine)"
+    cargo install tauri-cli --version "$TAURI_CLI_VERSION" --locked
+    cargo tauri --version >/dev/null 2>&1 || die "tauri-cli was built but cargo cannot run it ($CARGO_HOME/bin)"
 }
 
 # Where cargo puts binaries (CARGO_TARGET_DIR if the user set one).

@@ -26,6 +26,8 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 pub const QUEUE_CHANGES: &str = "hoist://queue-changes";
 /// [`NetworkChange`]
 pub const NETWORK: &str = "hoist://network";
+/// [`MeteredHold`]
+pub const METERED_HOLD: &str = "hoist://metered-hold";
 /// [`WatchesChanged`]: a watch was added, removed, paused, resumed or edited: reload the
 /// Watches view.
 pub const WATCHES_CHANGED: &str = "hoist://watches-changed";
@@ -51,6 +53,12 @@ pub const QUEUE_CHANGES_PERIOD: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NetworkChange {
     pub online: bool,
+}
+
+/// Transfers wait because the connection is metered and the user asked (`held`), or go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct MeteredHold {
+    pub held: bool,
 }
 
 /// A watch was added, removed, paused, resumed or edited, or its engine noted a new state.
@@ -114,6 +122,7 @@ pub fn spawn(app: &AppHandle, core: &Core, stop: &CancellationToken) {
 pub fn ui_event(event: &Event) -> Option<(&'static str, Value)> {
     match event {
         Event::Network { online } => Some((NETWORK, payload(NetworkChange { online: *online }))),
+        Event::MeteredHold { held } => Some((METERED_HOLD, payload(MeteredHold { held: *held }))),
         Event::WatchesChanged => Some((WATCHES_CHANGED, payload(WatchesChanged {}))),
         Event::JobsAdded { .. } | Event::JobState { .. } | Event::JobsRemoved { .. } => None,
     }
@@ -249,6 +258,10 @@ mod tests {
             Some((NETWORK, json!({ "online": false })))
         );
         assert_eq!(
+            ui_event(&Event::MeteredHold { held: true }),
+            Some((METERED_HOLD, json!({ "held": true })))
+        );
+        assert_eq!(
             ui_event(&Event::WatchesChanged),
             Some((WATCHES_CHANGED, json!({})))
         );
@@ -265,10 +278,11 @@ mod tests {
                 retry_at: None,
             }],
             online: true,
+            held_for_metered: false,
         };
         assert_eq!(
             serde_json::to_value(&snapshot).unwrap(),
-            json!({ "jobs": [{ "id": 3, "bytes_done": 10, "bytes_total": 20, "bytes_per_sec": 1.5, "retry_at": null }], "online": true })
+            json!({ "jobs": [{ "id": 3, "bytes_done": 10, "bytes_total": 20, "bytes_per_sec": 1.5, "retry_at": null }], "online": true, "held_for_metered": false })
         );
     }
 
@@ -277,6 +291,7 @@ mod tests {
         let idle = ProgressSnapshot {
             jobs: vec![],
             online: true,
+            held_for_metered: false,
         };
         let busy = ProgressSnapshot {
             jobs: vec![JobProgress {
@@ -287,6 +302,7 @@ mod tests {
                 retry_at: None,
             }],
             online: true,
+            held_for_metered: false,
         };
         let mut gate = ProgressGate::default();
         assert!(!gate.admit(&idle), "nothing runs yet");

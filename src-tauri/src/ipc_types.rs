@@ -14,7 +14,7 @@ mod tests {
     use crate::commands::watches::{WatchEdit, WatchForm};
     use crate::error::UiError;
     use crate::events::{
-        self, DropHover, JobStateChange, NetworkChange, QueueChanges, WatchesChanged,
+        self, DropHover, JobStateChange, MeteredHold, NetworkChange, QueueChanges, WatchesChanged,
     };
     use hoist_core::ErrorKind;
     use hoist_core::connection::{ConnectionReport, ConnectionStep, StepOutcome};
@@ -58,6 +58,7 @@ mod tests {
             declaration::<DestinationForm>(&config),
             declaration::<DestinationEdit>(&config),
             declaration::<PresetView>(&config),
+            declaration::<hoist_core::aws_import::AwsImport>(&config),
             declaration::<StepOutcome>(&config),
             declaration::<ConnectionStep>(&config),
             declaration::<ConnectionReport>(&config),
@@ -69,6 +70,7 @@ mod tests {
             declaration::<JobStateChange>(&config),
             declaration::<QueueChanges>(&config),
             declaration::<NetworkChange>(&config),
+            declaration::<MeteredHold>(&config),
             declaration::<WatchesChanged>(&config),
             declaration::<DropHover>(&config),
             declaration::<Skipped>(&config),
@@ -110,6 +112,7 @@ mod tests {
         let entries = [
             entry(events::QUEUE_CHANGES, QueueChanges::name(config)),
             entry(events::NETWORK, NetworkChange::name(config)),
+            entry(events::METERED_HOLD, MeteredHold::name(config)),
             entry(events::WATCHES_CHANGED, WatchesChanged::name(config)),
             entry(events::PROGRESS, ProgressSnapshot::name(config)),
             entry(events::RESYNC, "null".into()),

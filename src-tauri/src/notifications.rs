@@ -257,7 +257,12 @@ pub async fn run(app: AppHandle, core: Core, stop: CancellationToken) {
                     on_job_state(&core, &mut policy, &mut dirty_batches, id, state, error)
                 }
                 Ok(Event::Network { online }) => policy.network(online, Instant::now()),
-                Ok(Event::JobsAdded { .. } | Event::WatchesChanged | Event::JobsRemoved { .. }) => None,
+                Ok(
+                    Event::JobsAdded { .. }
+                    | Event::WatchesChanged
+                    | Event::JobsRemoved { .. }
+                    | Event::MeteredHold { .. },
+                ) => None,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "notifications lagged behind the queue");
                     None

@@ -26,8 +26,12 @@ pub fn status_line(
     watches: &WatchCounts,
 ) -> String {
     let mut parts = Vec::new();
-    let waiting = !progress.online && counts.running + counts.queued > 0;
-    if waiting {
+    let has_work = counts.running + counts.queued > 0;
+    let held = progress.held_for_metered && has_work;
+    let waiting = held || (!progress.online && has_work);
+    if held {
+        parts.push("Paused on a metered connection".to_string());
+    } else if waiting {
         parts.push("Waiting for network".to_string());
     } else if counts.running > 0 {
         parts.push(format!("{} uploading", counts.running));
@@ -179,6 +183,7 @@ mod tests {
                 })
                 .collect(),
             online,
+            held_for_metered: false,
         }
     }
 
@@ -221,6 +226,30 @@ mod tests {
         };
         assert_eq!(
             status_line(&idle, &running(&[], true), &WatchCounts::default()),
+            "No uploads in progress"
+        );
+    }
+
+    #[test]
+    fn status_line_says_a_metered_connection_holds_the_queue_and_nothing_when_idle() {
+        let queued = QueueCounts {
+            queued: 5,
+            ..Default::default()
+        };
+        let held = ProgressSnapshot {
+            held_for_metered: true,
+            ..running(&[], true)
+        };
+        assert_eq!(
+            status_line(&queued, &held, &WatchCounts::default()),
+            "Paused on a metered connection · 5 queued"
+        );
+        let idle = QueueCounts {
+            completed: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            status_line(&idle, &held, &WatchCounts::default()),
             "No uploads in progress"
         );
     }

@@ -1,7 +1,10 @@
-//! Back online: a `hoist upload` that found its endpoint gone waits without failing, and goes on
-//! when NetworkManager says the network changed (its `StateChanged` signal, here sent on the
-//! test session's bus, which the child takes for its system bus), without waiting for the
-//! probe's timer.
+//! What NetworkManager says, heard by a `hoist upload` on the test session's bus (which the
+//! child takes for its system bus):
+//! - back online: an upload that found its endpoint gone waits without failing, and goes on when
+//!   NetworkManager says the network changed (`StateChanged`), without waiting for the probe's
+//!   timer;
+//! - metered: with `pause-on-metered` on, transfers wait while the connection is metered, and go
+//!   on by themselves when it is not.
 
 use crate::common::*;
 
@@ -74,6 +77,174 @@ fn a_network_change_reported_by_network_manager_probes_at_once() {
         server.object("bucket", "offline.bin"),
         Some(std::fs::read(&file).unwrap())
     );
+}
+
+/// NetworkManager on the test session's bus (which the child takes for its system bus):
+/// python3-dbusmock's template, given the `Metered` property the test sets.
+struct NetworkManagerStandIn(std::process::Child);
+
+const NM: &str = "org.freedesktop.NetworkManager";
+const NM_PATH: &str = "/org/freedesktop/NetworkManager";
+
+impl NetworkManagerStandIn {
+    fn start(metered: u32) -> NetworkManagerStandIn {
+        // Debian's python3-dbusmock belongs to the system Python.
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args(["-m", "dbusmock", "--session", "--template", "networkmanager"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("python3-dbusmock starts (tests/lib/session.sh needs it too)");
+        let stand_in = NetworkManagerStandIn(child);
+        let owned = std::process::Command::new("gdbus")
+            .args(["wait", "--session", "--timeout", "30", NM])
+            .status()
+            .expect("gdbus runs");
+        assert!(owned.success(), "the NetworkManager stand-in took its name");
+        stand_in.call(&[
+            "org.freedesktop.DBus.Mock.AddProperty",
+            &format!("string:{NM}"),
+            "string:Metered",
+            &format!("variant:uint32:{metered}"),
+        ]);
+        stand_in
+    }
+
+    fn set_metered(&self, value: u32) {
+        self.call(&[
+            "org.freedesktop.DBus.Properties.Set",
+            &format!("string:{NM}"),
+            "string:Metered",
+            &format!("variant:uint32:{value}"),
+        ]);
+    }
+
+    fn call(&self, method_and_args: &[&str]) {
+        let done = std::process::Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                &format!("--dest={NM}"),
+                NM_PATH,
+            ])
+            .args(method_and_args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("dbus-send runs");
+        assert!(done.success(), "{method_and_args:?}");
+    }
+}
+
+impl Drop for NetworkManagerStandIn {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_metered_connection_holds_transfers_back_and_they_go_on_when_it_is_not() {
+    if !keychain_available(
+        "a_metered_connection_holds_transfers_back_and_they_go_on_when_it_is_not",
+    ) {
+        return;
+    }
+    let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else {
+        panic!("the session's bus is needed (run through tests/lib/session.sh)");
+    };
+    let network_manager = NetworkManagerStandIn::start(1);
+    let ServerFixture {
+        runtime: _runtime,
+        server,
+        dir,
+        hoist,
+    } = Hoist::with_test_server("test");
+    assert!(
+        hoist
+            .run(&["settings", "pause-on-metered", "on"])
+            .status
+            .success()
+    );
+    // Eight parts of 8 MiB, four in flight, at 8 MiB/s: the first four finish after about 4 s,
+    // the next four 4 s later, which leaves time to stop it in the middle.
+    let file = dir.path().join("metered.bin");
+    write_pattern(&file, 64 * MIB, 9);
+    let upload = hoist
+        .command()
+        .args(["upload", "--limit", "8MiB", file.to_str().unwrap()])
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &bus)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hoist starts");
+
+    // Metered from the start: nothing is sent.
+    wait_until("the upload is held back", || {
+        logs(&hoist).contains("the connection is metered: transfers wait")
+    });
+    let states = |hoist: &Hoist| -> Vec<String> {
+        hoist
+            .queue_json()
+            .iter()
+            .map(|j| j["state"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(states(&hoist), ["queued"]);
+    assert!(server.requests().iter().all(|r| r.key != "metered.bin"));
+
+    // Not metered: it starts. Metered again in the middle: it stops and goes back to the queue.
+    network_manager.set_metered(2);
+    wait_until("a part is committed", || hoist.committed_parts() >= 1);
+    network_manager.set_metered(3);
+    wait_until("the running upload is given back to the queue", || {
+        logs(&hoist).contains("stopping a transfer: the connection is metered")
+            && states(&hoist) == ["queued"]
+    });
+    let finished = committed_part_numbers(&hoist);
+    assert!(
+        !finished.is_empty() && finished.len() < 8,
+        "{finished:?} of 8 parts"
+    );
+
+    // Another network: it finishes by itself, in the same multipart upload.
+    network_manager.set_metered(4);
+    let out = output_within_child(upload);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        server.object("bucket", "metered.bin"),
+        Some(std::fs::read(&file).unwrap())
+    );
+    let creates = server
+        .requests()
+        .iter()
+        .filter(|r| r.key == "metered.bin" && r.op == hoist_test_s3::Op::CreateMultipartUpload)
+        .count();
+    assert_eq!(creates, 1, "one multipart upload, resumed");
+    for number in finished {
+        let sent = server
+            .requests()
+            .iter()
+            .filter(|r| r.op == hoist_test_s3::Op::UploadPart && r.part_number == Some(number))
+            .count();
+        assert_eq!(
+            sent, 1,
+            "part {number} was finished before the hold and sent again"
+        );
+    }
+}
+
+/// The part numbers the database holds receipts for.
+fn committed_part_numbers(hoist: &Hoist) -> Vec<u32> {
+    let db = rusqlite::Connection::open(hoist.data_dir.join("hoist.db")).unwrap();
+    let mut query = db.prepare("SELECT part_number FROM parts").unwrap();
+    query
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 /// Waits (at most a minute) for `child` to end and returns its output.

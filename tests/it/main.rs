@@ -16,6 +16,8 @@ mod cli_resume;
 mod cli_watch;
 mod e2e;
 mod e2e_browse;
+mod e2e_destinations;
+mod e2e_looks;
 mod e2e_watch;
 mod garage;
 mod garage_browse;

@@ -189,6 +189,7 @@ export class QueueApp {
       this.on('hoist://resync', () => queue.scheduleReload()),
       this.on('hoist://progress', (snapshot) => queue.applyProgress(snapshot)),
       this.on('hoist://network', ({ online }) => queue.setOnline(online)),
+      this.on('hoist://metered-hold', ({ held }) => queue.setHeldForMetered(held)),
       this.on('hoist://engine', (status) => queue.setEngine(status)),
       this.on('hoist://enqueued', (report) => queue.enqueued(report)),
       this.on('hoist://error', (error) => queue.showError(error)),
@@ -198,6 +199,10 @@ export class QueueApp {
       (status) => queue.setEngine(status),
       (e: unknown) => queue.showError(toUiError(e)),
     );
+    const progress = this.ipc.progressSnapshot().then(
+      (snapshot) => queue.applyProgress(snapshot),
+      (e: unknown) => queue.showError(toUiError(e)),
+    );
     const view = this.ipc.windowView().then(
       (saved) => {
         const tab = TABS.find(([name]) => name === saved)?.[0];
@@ -205,7 +210,7 @@ export class QueueApp {
       },
       () => undefined,
     );
-    await Promise.all([queue.reload(), engine, this.destinations.load(), this.watches.load(), view]);
+    await Promise.all([queue.reload(), engine, progress, this.destinations.load(), this.watches.load(), view]);
   }
 
   /** The queue's state (for tests). */

@@ -23,6 +23,7 @@ const NO_FORM_FIELDS = {
   options: undefined,
 } as const;
 import { button, el, FormMessage } from './dom';
+import { AwsImportPanel } from './aws-import';
 import { DEFAULT_OPTIONS, sameOptions, UploadOptionsFields } from './upload-options';
 
 /** Which form fields a provider needs (the rest come from its preset). */
@@ -143,7 +144,9 @@ export class DestinationsView {
     this.kindSelect.addEventListener('change', () => this.showFields());
     this.inputs.get('provider')!.addEventListener('change', () => this.showFields());
 
-    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, this.testEl, this.form, this.message.element);
+    const awsImport = new AwsImportPanel(this.ipc, () => void this.reloadList());
+    const openImport = button('Import from AWS CLI…', 'open-import', () => void awsImport.open());
+    this.element.append(el('h2', undefined, 'Destinations'), this.listEl, openImport, awsImport.element, this.testEl, this.form, this.message.element);
     root.append(this.element);
     this.startAdd();
   }
@@ -160,6 +163,14 @@ export class DestinationsView {
       const [destinations, presets] = await Promise.all([this.ipc.listDestinations(), this.ipc.listPresets()]);
       this.setPresets(presets);
       this.setDestinations(destinations);
+    } catch (e) {
+      this.message.say(errorText(e), 'error');
+    }
+  }
+
+  private async reloadList(): Promise<void> {
+    try {
+      this.setDestinations(await this.ipc.listDestinations());
     } catch (e) {
       this.message.say(errorText(e), 'error');
     }

@@ -154,6 +154,10 @@ export class QueueController {
     this.set({ ...this.state, online });
   }
 
+  setHeldForMetered(held: boolean): void {
+    this.set({ ...this.state, heldForMetered: held });
+  }
+
   setDropActive(active: boolean): void {
     this.set({ ...this.state, dropActive: active });
   }

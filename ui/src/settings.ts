@@ -1,5 +1,5 @@
 // The Settings view: concurrent transfers, part size, upload and download limits, notifications, close to tray,
-// start minimized, following symbolic links. Stored in the database by the shell; a value the core refuses is reported and
+// start minimized, following symbolic links, pausing on metered connections. Stored in the database by the shell; a value the core refuses is reported and
 // nothing is saved. Starting at login is the desktop's (an autostart entry), read and written on its own.
 import type { Ipc, Settings } from './ipc/types';
 import { errorText } from './ipc/types';
@@ -19,6 +19,7 @@ export interface SettingsInput {
   autostart: boolean;
   start_minimized: boolean;
   follow_links: boolean;
+  pause_on_metered: boolean;
 }
 type TextField = { [K in keyof SettingsInput]: SettingsInput[K] extends string ? K : never }[keyof SettingsInput];
 type BoxField = Exclude<keyof SettingsInput, TextField>;
@@ -46,6 +47,7 @@ export function settingsFrom(values: SettingsInput): Settings | string {
     close_to_tray: values.close_to_tray,
     start_minimized: values.start_minimized,
     follow_links: values.follow_links,
+    pause_on_metered: values.pause_on_metered,
   };
 }
 
@@ -100,6 +102,12 @@ export class SettingsView {
       'checkbox',
       'off: links are skipped and listed, so a link to a private file is never uploaded by surprise',
     );
+    add(
+      'pause_on_metered',
+      'Pause transfers on metered connections',
+      'checkbox',
+      'a phone hotspot or mobile broadband, as NetworkManager tells; they go on by themselves on another network',
+    );
     const save = el('button', 'save', 'Save settings');
     save.type = 'submit';
     this.form.append(save);
@@ -138,6 +146,7 @@ export class SettingsView {
     this.box('close_to_tray').checked = settings.close_to_tray;
     this.box('start_minimized').checked = settings.start_minimized;
     this.box('follow_links').checked = settings.follow_links;
+    this.box('pause_on_metered').checked = settings.pause_on_metered;
   }
 
   private async save(): Promise<void> {
@@ -151,6 +160,7 @@ export class SettingsView {
       autostart: this.box('autostart').checked,
       start_minimized: this.box('start_minimized').checked,
       follow_links: this.box('follow_links').checked,
+      pause_on_metered: this.box('pause_on_metered').checked,
     });
     if (typeof settings === 'string') return this.message.say(settings, 'error');
     try {

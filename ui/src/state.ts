@@ -25,6 +25,8 @@ export interface QueueState {
   /** Live byte counts of running jobs; they override the stored counters. */
   progress: ReadonlyMap<JobId, JobProgress>;
   online: boolean;
+  /** Transfers wait: the connection is metered and the user asked (Settings). */
+  heldForMetered: boolean;
   engine: EngineStatus | null;
   dropActive: boolean;
   notice: Notice | null;
@@ -67,6 +69,7 @@ export function initialState(): QueueState {
     jobs: new JobList(),
     progress: new Map(),
     online: true,
+    heldForMetered: false,
     engine: null,
     dropActive: false,
     notice: null,
@@ -171,7 +174,7 @@ export function applyJobState(state: QueueState, event: JobStateChange): { state
 export function applyProgress(state: QueueState, snapshot: ProgressSnapshot): { state: QueueState; unknown: JobId[] } {
   const progress = new Map(snapshot.jobs.map((p) => [p.id, p]));
   const unknown = snapshot.jobs.filter((p) => !state.jobs.has(p.id)).map((p) => p.id);
-  return { state: { ...state, progress, online: snapshot.online }, unknown };
+  return { state: { ...state, progress, online: snapshot.online, heldForMetered: snapshot.held_for_metered }, unknown };
 }
 
 export function withBusy(state: QueueState, id: JobId, busy: boolean): QueueState {
@@ -291,6 +294,7 @@ export function statusLine(state: QueueState): string | null {
   const engine = state.engine;
   if (engine?.state === 'elsewhere') return 'Another Hoist process is uploading this queue';
   if (engine?.state === 'stopped') return `Uploads stopped: ${engine.message}`;
+  if (state.heldForMetered) return 'Paused on a metered connection: transfers go on by themselves on another network (Settings)';
   if (!state.online) return 'Waiting for network…';
   return null;
 }

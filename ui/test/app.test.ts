@@ -185,7 +185,11 @@ describe('queue window', () => {
     const ipc = await mount([makeJob({ id: 9, state: 'running', bytes_done: 0, bytes_total: 2048 })]);
     const before = ipc.count('listJobs');
     const bar = row(9).querySelector('progress')!;
-    ipc.emit('hoist://progress', { jobs: [{ id: 9, bytes_done: 1536, bytes_total: 2048, bytes_per_sec: 512, retry_at: null }], online: true });
+    ipc.emit('hoist://progress', {
+      jobs: [{ id: 9, bytes_done: 1536, bytes_total: 2048, bytes_per_sec: 512, retry_at: null }],
+      online: true,
+      held_for_metered: false,
+    });
     expect(row(9).querySelector('progress')).toBe(bar);
     expect(bar.value).toBe(75);
     expect(row(9).querySelector('.detail')?.textContent).toBe('1.5 KiB of 2.0 KiB');
@@ -273,6 +277,17 @@ describe('queue window', () => {
     expect(root.querySelector('.queue-view')!.classList.contains('dropping')).toBe(true);
     ipc.emit('hoist://drop-hover', { active: false });
     expect(root.querySelector('.queue-view')!.classList.contains('dropping')).toBe(false);
+  });
+
+  it('says in the header that a metered connection holds transfers, from the start and until it no longer does', async () => {
+    const ipc = await mount([makeJob({ id: 2, state: 'queued' })], (m) => (m.heldForMetered = true));
+    const status = root.querySelector<HTMLElement>('.status')!;
+    expect(status.hidden).toBe(false);
+    expect(status.textContent).toMatch(/^Paused on a metered connection/);
+    ipc.emit('hoist://metered-hold', { held: false });
+    expect(status.hidden).toBe(true);
+    ipc.emit('hoist://metered-hold', { held: true });
+    expect(status.textContent).toMatch(/metered/);
   });
 
   it('polls the list while another process drives the queue, and stops when this one does', async () => {

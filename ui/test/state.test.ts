@@ -77,7 +77,11 @@ describe('applyJobState', () => {
 
   it('drops live progress when a job stops running but keeps the bytes shown', () => {
     let state = withJobs(initialState(), [makeJob({ id: 3, state: 'running', bytes_done: 0, bytes_total: 100 })]);
-    state = applyProgress(state, { jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5, retry_at: null }], online: true }).state;
+    state = applyProgress(state, {
+      jobs: [{ id: 3, bytes_done: 60, bytes_total: 100, bytes_per_sec: 5, retry_at: null }],
+      online: true,
+      held_for_metered: false,
+    }).state;
     const next = applyJobState(state, { id: 3, state: 'paused', error: null }).state;
     expect(next.progress.has(3)).toBe(false);
     expect(next.jobs.all()[0]!.bytes_done).toBe(60);
@@ -114,6 +118,7 @@ describe('applyProgress and withJobs', () => {
         { id: 2, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null },
       ],
       online: false,
+      held_for_metered: false,
     });
     expect(unknown).toEqual([2]);
     expect(next.progress.get(1)?.bytes_done).toBe(10);
@@ -123,7 +128,11 @@ describe('applyProgress and withJobs', () => {
 
   it('forgets progress of jobs a reload shows as no longer running', () => {
     let state = withJobs(initialState(), [makeJob({ id: 1, state: 'running' })]);
-    state = applyProgress(state, { jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null }], online: true }).state;
+    state = applyProgress(state, {
+      jobs: [{ id: 1, bytes_done: 10, bytes_total: 1000, bytes_per_sec: 1, retry_at: null }],
+      online: true,
+      held_for_metered: false,
+    }).state;
     const next = withJobs(state, [makeJob({ id: 1, state: 'completed' })]);
     expect(next.progress.size).toBe(0);
   });

@@ -149,7 +149,7 @@ describe('destinations', () => {
     set('bucket', 'photos');
     form.requestSubmit();
     await settle();
-    expect(q('.destinations-view .form-message').textContent).toBe('Enter your Cloudflare account id.');
+    expect(q('.destinations-view > .form-message').textContent).toBe('Enter your Cloudflare account id.');
     set('account_id', 'abc123');
     set('access_key_id', 'AKID');
     set('secret_access_key', 's3cr3t-value');
@@ -199,7 +199,7 @@ describe('destinations', () => {
     form.querySelector<HTMLInputElement>('[name="name"]')!.value = 'nas';
     form.requestSubmit();
     await settle();
-    expect(q('.destinations-view .form-message').textContent).toBe('Choose the folder to upload into.');
+    expect(q('.destinations-view > .form-message').textContent).toBe('Choose the folder to upload into.');
     expect(form.querySelector<HTMLInputElement>('[name="folder"]')!.readOnly).toBe(true);
     form.querySelector<HTMLButtonElement>('.choose-folder')!.click();
     await settle();
@@ -244,6 +244,7 @@ describe('settings', () => {
       autostart: false,
       start_minimized: false,
       follow_links: true,
+      pause_on_metered: true,
     };
     expect(settingsFrom(base)).toEqual({
       concurrency: 3,
@@ -254,6 +255,7 @@ describe('settings', () => {
       close_to_tray: false,
       start_minimized: false,
       follow_links: true,
+      pause_on_metered: true,
     });
     expect(settingsFrom({ ...base, bandwidth_limit: '2.5' })).toMatchObject({ bandwidth_limit: 2.5 * 1024 * 1024, download_limit: null });
     expect(settingsFrom({ ...base, download_limit: '8' })).toMatchObject({ bandwidth_limit: null, download_limit: 8 * 1024 * 1024 });
@@ -280,6 +282,8 @@ describe('settings', () => {
     field('bandwidth_limit').value = '4';
     field('download_limit').value = '16';
     field('notifications').checked = false;
+    expect(field('pause_on_metered').checked).toBe(false);
+    field('pause_on_metered').checked = true;
     expect(field('autostart').checked).toBe(false);
     field('autostart').checked = true;
     q<HTMLFormElement>('.settings-form').requestSubmit();
@@ -291,6 +295,7 @@ describe('settings', () => {
       bandwidth_limit: 4 * 1024 * 1024,
       download_limit: 16 * 1024 * 1024,
       notifications: false,
+      pause_on_metered: true,
     });
   });
 });

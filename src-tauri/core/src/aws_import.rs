@@ -163,6 +163,84 @@ fn without_keys_reason(profile: &Profile) -> String {
     format!("{how}, and Hoist needs a static access key pair (its temporary keys would expire)")
 }
 
+/// An AWS profile as Hoist would import it: what `destination import-aws` prints and the
+/// window's import list shows. It never holds the secret, and only the key id's last 4
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct AwsImport {
+    pub aws_profile: String,
+    /// The destination it becomes unless named otherwise: `aws` for `default`, else `aws-NAME`.
+    pub destination: String,
+    /// `…WXYZ`, when the profile has a key pair.
+    pub key_tail: Option<String>,
+    /// The profile's region, else `us-east-1`.
+    pub region: String,
+    /// None for AWS itself.
+    pub endpoint: Option<String>,
+    pub path_style: bool,
+    /// Why it cannot be imported (SSO, a role, a session token, no keys), when it cannot.
+    pub unusable: Option<String>,
+}
+
+/// The region an imported profile without one gets.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The destination name an AWS profile gets: `aws` for `default`, else `aws-NAME`.
+pub fn destination_name(aws_profile: &str) -> String {
+    match aws_profile {
+        "default" => "aws".into(),
+        other => format!("aws-{other}"),
+    }
+}
+
+impl AwsProfile {
+    pub fn import(&self) -> AwsImport {
+        let key_tail = self.key.as_ref().map(|key| {
+            let id = key.access_key_id.expose();
+            // By character: a key id is ASCII, but a damaged file must not panic.
+            let tail: String = id
+                .chars()
+                .skip(id.chars().count().saturating_sub(4))
+                .collect();
+            format!("…{tail}")
+        });
+        AwsImport {
+            aws_profile: self.name.clone(),
+            destination: destination_name(&self.name),
+            key_tail,
+            region: self.region.clone().unwrap_or_else(|| DEFAULT_REGION.into()),
+            endpoint: self.endpoint.clone(),
+            path_style: self.path_style,
+            unusable: match (&self.key, &self.unusable) {
+                (_, Some(why)) => Some(why.clone()),
+                (None, None) => Some("it has no keys".into()),
+                (Some(_), None) => None,
+            },
+        }
+    }
+}
+
+/// Which profiles an import takes: the ones named; else, as the AWS CLI picks one, the profile
+/// in use (`active`: AWS_PROFILE) or `default`; with neither, every profile (`all` is then
+/// true, and the profiles without keys are skipped rather than refused).
+pub fn profiles_to_import(
+    found: &[AwsProfile],
+    named: &[String],
+    all: bool,
+    active: Option<&str>,
+) -> (Vec<String>, bool) {
+    let all =
+        all || (named.is_empty() && active.is_none() && !found.iter().any(|p| p.name == "default"));
+    let wanted = if all {
+        found.iter().map(|p| p.name.clone()).collect()
+    } else if named.is_empty() {
+        vec![active.unwrap_or("default").to_string()]
+    } else {
+        named.to_vec()
+    };
+    (wanted, all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +443,52 @@ aws_secret_access_key = s
         assert_eq!(profiles[0].name, "default");
         assert!(profiles[0].key.is_some());
         assert!(read_profiles("", "", none).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_import_shows_the_key_ids_last_four_characters_and_never_the_secret() {
+        let profiles = read_profiles(CREDENTIALS, CONFIG, none).unwrap();
+        let work = by_name(&profiles, "work").import();
+        assert_eq!(work.destination, "aws-work");
+        assert_eq!(work.key_tail.as_deref(), Some("…WORK"));
+        assert_eq!(work.region, "us-west-2");
+        assert_eq!(work.endpoint.as_deref(), Some("https://minio.example.com"));
+        assert!(work.path_style && work.unusable.is_none());
+        let shown = serde_json::to_string(&work).unwrap();
+        assert!(
+            !shown.contains("secret-work") && !shown.contains("AKIWORK"),
+            "{shown}"
+        );
+        let default = by_name(&profiles, "default").import();
+        assert_eq!(default.destination, "aws");
+        let sso = by_name(&profiles, "sso").import();
+        assert!(sso.key_tail.is_none());
+        assert!(sso.unusable.unwrap().contains("SSO"));
+    }
+
+    #[test]
+    fn with_nothing_named_an_import_takes_the_profile_in_use_else_default_else_every_one() {
+        let profiles = read_profiles(CREDENTIALS, CONFIG, none).unwrap();
+        let named = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            profiles_to_import(&profiles, &[], false, None),
+            (named(&["default"]), false)
+        );
+        assert_eq!(
+            profiles_to_import(&profiles, &[], false, Some("work")),
+            (named(&["work"]), false)
+        );
+        assert_eq!(
+            profiles_to_import(&profiles, &named(&["temp"]), false, Some("work")),
+            (named(&["temp"]), false)
+        );
+        let without_default: Vec<AwsProfile> = profiles
+            .iter()
+            .filter(|p| p.name != "default")
+            .cloned()
+            .collect();
+        let (every, all) = profiles_to_import(&without_default, &[], false, None);
+        assert!(all);
+        assert_eq!(every, names(&without_default));
     }
 }

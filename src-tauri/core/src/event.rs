@@ -17,6 +17,9 @@ pub enum Event {
     },
     /// The endpoint of a running job stopped or started answering.
     Network { online: bool },
+    /// Transfers started waiting because the connection is metered and the user asked
+    /// (`held`), or go on again.
+    MeteredHold { held: bool },
     /// A watch was added, removed, paused, resumed or edited (by this process).
     WatchesChanged,
     /// Jobs were taken off the queue by this process on its own (a watch's oldest completed
@@ -42,4 +45,7 @@ pub struct ProgressSnapshot {
     pub jobs: Vec<JobProgress>,
     /// False while jobs wait for the network.
     pub online: bool,
+    /// True while transfers wait because the connection is metered (the `pause_on_metered`
+    /// setting).
+    pub held_for_metered: bool,
 }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
+mod aws_profiles;
 mod cleanup;
 mod engine;
 mod enqueue;
@@ -327,6 +328,9 @@ impl Core {
     }
 
     pub fn progress(&self) -> ProgressSnapshot {
-        self.inner.board.snapshot(self.inner.network.online())
+        let network = &self.inner.network;
+        self.inner
+            .board
+            .snapshot(network.online(), network.held_for_metered())
     }
 }

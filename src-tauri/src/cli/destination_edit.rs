@@ -2,11 +2,9 @@
 //! `destination add` shares with `destination edit`.
 
 use clap::Args;
-use hoist_core::aws_import::{AwsProfile, read_profiles};
+use hoist_core::aws_import;
 use hoist_core::options::{IfExists, UploadOptions};
-use hoist_core::{
-    Core, DestinationChanges, EndpointChange, Error, ErrorKind, NewDestination, Result,
-};
+use hoist_core::{Core, DestinationChanges, EndpointChange, Error, ErrorKind, Result};
 use std::process::ExitCode;
 
 /// Per-destination upload options.
@@ -149,40 +147,8 @@ pub struct ImportArgs {
     dry_run: bool,
 }
 
-/// Reads `~/.aws/credentials` and `~/.aws/config` (or AWS_SHARED_CREDENTIALS_FILE and
-/// AWS_CONFIG_FILE) and the AWS_* variables.
-fn aws_profiles_here() -> Result<Vec<AwsProfile>> {
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let path = |var: &str, file: &str| {
-        std::env::var_os(var)
-            .map(std::path::PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(file)))
-    };
-    let read = |path: Option<std::path::PathBuf>| -> Result<String> {
-        match path {
-            Some(path) => match std::fs::read_to_string(&path) {
-                Ok(text) => Ok(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-                Err(e) => Err(Error::new(
-                    ErrorKind::Local,
-                    format!("cannot read {}: {e}", path.display()),
-                )),
-            },
-            None => Ok(String::new()),
-        }
-    };
-    let credentials = read(path("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
-    let config = read(path("AWS_CONFIG_FILE", "config"))?;
-    read_profiles(&credentials, &config, |name| std::env::var(name).ok()).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidInput,
-            format!("the AWS shared config files cannot be read as AWS reads them: {e}"),
-        )
-    })
-}
-
 pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
-    let found = aws_profiles_here()?;
+    let found = core.aws_profiles()?;
     if found.is_empty() {
         return Err(Error::new(
             ErrorKind::NotFound,
@@ -190,19 +156,9 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
              AWS_ACCESS_KEY_ID is set up",
         ));
     }
-    let chosen = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
-    // Nothing named, and no `default` to fall back on: import every AWS profile with keys.
-    let all = args.all
-        || (args.aws_profiles.is_empty()
-            && chosen.is_none()
-            && !found.iter().any(|p| p.name == "default"));
-    let wanted: Vec<String> = if all {
-        found.iter().map(|p| p.name.clone()).collect()
-    } else if args.aws_profiles.is_empty() {
-        vec![chosen.unwrap_or_else(|| "default".into())]
-    } else {
-        args.aws_profiles.clone()
-    };
+    let active = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let (wanted, all) =
+        aws_import::profiles_to_import(&found, &args.aws_profiles, args.all, active.as_deref());
     if all && !args.all {
         let with_keys: Vec<&str> = found
             .iter()
@@ -236,15 +192,9 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
             failures += 1;
             continue;
         };
-        let name = args
-            .name
-            .clone()
-            .unwrap_or_else(|| match aws.name.as_str() {
-                "default" => "aws".into(),
-                other => format!("aws-{other}"),
-            });
-        let (Some(key), None) = (&aws.key, &aws.unusable) else {
-            let why = aws.unusable.as_deref().unwrap_or("it has no keys");
+        let shown = aws.import();
+        let name = args.name.clone().unwrap_or(shown.destination);
+        if let Some(why) = &shown.unusable {
             if all {
                 println!("skipped AWS profile '{aws_name}': {why}");
             } else {
@@ -252,39 +202,24 @@ pub fn import_aws(core: &Core, args: ImportArgs) -> Result<ExitCode> {
                 failures += 1;
             }
             continue;
-        };
-        let key_id = key.access_key_id.expose();
-        // The last 4 characters only (by character: a key id is ASCII, but must not panic).
-        let tail: String = key_id
-            .chars()
-            .skip(key_id.chars().count().saturating_sub(4))
-            .collect();
-        let shown_id = format!("…{tail}");
-        let region = aws.region.clone().unwrap_or_else(|| "us-east-1".into());
-        let endpoint = aws.endpoint.clone().unwrap_or_else(|| "AWS".into());
+        }
         let bucket = args.bucket.clone().unwrap_or_default();
-        let shown_bucket = if bucket.is_empty() { "(none)" } else { &bucket };
         println!(
-            "{} AWS profile '{aws_name}' as '{name}': key {shown_id}, region {region}, \
-             endpoint {endpoint}, bucket {shown_bucket}",
+            "{} AWS profile '{aws_name}' as '{name}': key {}, region {}, endpoint {}, bucket {}",
             if args.dry_run {
                 "would import"
             } else {
                 "importing"
-            }
+            },
+            shown.key_tail.unwrap_or_default(),
+            shown.region,
+            shown.endpoint.as_deref().unwrap_or("AWS"),
+            if bucket.is_empty() { "(none)" } else { &bucket },
         );
         if args.dry_run {
             continue;
         }
-        let new = NewDestination {
-            name: name.clone(),
-            endpoint: aws.endpoint.clone(),
-            region: Some(region),
-            bucket,
-            path_style: aws.path_style,
-            ..Default::default()
-        };
-        if let Err(e) = core.add_destination(new, Some(key.clone())) {
+        if let Err(e) = core.import_aws_profile(aws, Some(name), bucket) {
             eprintln!("could not import '{aws_name}': {e}");
             failures += 1;
         }

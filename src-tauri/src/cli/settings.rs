@@ -40,6 +40,13 @@ pub enum SettingChange {
         #[arg(value_parser = parse_on_off, action = clap::ArgAction::Set, value_name = "on|off")]
         on: bool,
     },
+    /// Whether transfers wait while NetworkManager says the connection is metered (a phone's
+    /// hotspot, mobile broadband); they go on by themselves on another network (default off).
+    PauseOnMetered {
+        /// `on` or `off`.
+        #[arg(value_parser = parse_on_off, action = clap::ArgAction::Set, value_name = "on|off")]
+        on: bool,
+    },
 }
 
 pub(super) fn parse_on_off(text: &str) -> std::result::Result<bool, String> {
@@ -73,6 +80,11 @@ pub fn run(core: &Core, change: Option<SettingChange>, json: bool) -> Result<Exi
             preferences.follow_links = on;
             core.set_preferences(&preferences)?;
         }
+        Some(SettingChange::PauseOnMetered { on }) => {
+            let mut preferences = core.preferences()?;
+            preferences.pause_on_metered = on;
+            core.set_preferences(&preferences)?;
+        }
         None => {}
     }
     if json {
@@ -94,6 +106,10 @@ pub fn run(core: &Core, change: Option<SettingChange>, json: bool) -> Result<Exi
     println!("close-to-tray = {}", on_off(preferences.close_to_tray));
     println!("start-minimized = {}", on_off(preferences.start_minimized));
     println!("follow-links = {}", on_off(preferences.follow_links));
+    println!(
+        "pause-on-metered = {}",
+        on_off(preferences.pause_on_metered)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

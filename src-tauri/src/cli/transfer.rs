@@ -424,7 +424,9 @@ async fn draw(core: Core, batch: Option<String>, bars: MultiProgress, stop: Canc
         // From the stored progress, which lags the live bytes of running jobs by about a second.
         total.set_length(totals.bytes_total);
         total.set_position(totals.bytes_done);
-        let waiting = if snapshot.online {
+        let waiting = if snapshot.held_for_metered {
+            " (paused: the connection is metered; `hoist settings pause-on-metered off` sends anyway)"
+        } else if snapshot.online {
             ""
         } else {
             " (waiting for network)"

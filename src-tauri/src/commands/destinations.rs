@@ -121,6 +121,35 @@ pub async fn list_destinations(core: State<'_, Core>) -> Result<Vec<Destination>
     blocking(&core, |core| core.destinations()).await
 }
 
+/// The AWS CLI's profiles here, each as it would be imported (never a secret: the key id's
+/// last 4 characters only).
+#[tauri::command]
+pub async fn list_aws_profiles(
+    core: State<'_, Core>,
+) -> Result<Vec<hoist_core::aws_import::AwsImport>, UiError> {
+    blocking(&core, |core| {
+        Ok(core.aws_profiles()?.iter().map(|p| p.import()).collect())
+    })
+    .await
+}
+
+/// Imports the AWS profile `aws_profile` as the destination `name` (empty: `aws` or
+/// `aws-NAME`), uploading to `bucket` (may be empty); its keys go to the keychain from the
+/// files, never through the web view.
+#[tauri::command]
+pub async fn import_aws_profile(
+    core: State<'_, Core>,
+    aws_profile: String,
+    name: String,
+    bucket: String,
+) -> Result<Destination, UiError> {
+    blocking(&core, move |core| {
+        let name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
+        core.import_aws_profile_named(&aws_profile, name, bucket.trim().to_string())
+    })
+    .await
+}
+
 #[tauri::command]
 pub fn list_presets() -> Vec<PresetView> {
     Provider::ALL.iter().map(|&id| PresetView { id }).collect()

@@ -60,6 +60,13 @@ pub fn engine_status(cell: State<'_, EngineCell>) -> EngineStatus {
     cell.get()
 }
 
+/// The running jobs' progress, whether the storage answers and whether a metered connection
+/// holds transfers back, now: what `hoist://progress` sends only while jobs run.
+#[tauri::command]
+pub fn progress_snapshot(core: State<'_, hoist_core::Core>) -> hoist_core::ProgressSnapshot {
+    core.progress()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -224,6 +224,34 @@ folder_picked?: boolean, access_key_id?: string, secret_access_key?: string, opt
 
 export type PresetView = { id: Provider, };
 
+/**
+ * An AWS profile as Hoist would import it: what `destination import-aws` prints and the
+ * window's import list shows. It never holds the secret, and only the key id's last 4
+ * characters.
+ */
+
+export type AwsImport = { aws_profile: string, 
+/**
+ * The destination it becomes unless named otherwise: `aws` for `default`, else `aws-NAME`.
+ */
+destination: string, 
+/**
+ * `…WXYZ`, when the profile has a key pair.
+ */
+key_tail: string | null, 
+/**
+ * The profile's region, else `us-east-1`.
+ */
+region: string, 
+/**
+ * None for AWS itself.
+ */
+endpoint: string | null, path_style: boolean, 
+/**
+ * Why it cannot be imported (SSO, a role, a session token, no keys), when it cannot.
+ */
+unusable: string | null, };
+
 export type StepOutcome = "ok" | "failed" | "skipped";
 
 /**
@@ -281,6 +309,11 @@ start_minimized: boolean,
  */
 follow_links: boolean, 
 /**
+ * Hold transfers back while NetworkManager says the connection is metered (a phone's
+ * hotspot, mobile broadband); they go on by themselves on another network (default off).
+ */
+pause_on_metered: boolean, 
+/**
  * The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
  * upload in progress keeps the part size it started with.
  */
@@ -320,6 +353,11 @@ start_minimized: boolean,
  * reason, so a link to `~/.aws/credentials` in a folder is not uploaded by surprise).
  */
 follow_links: boolean, 
+/**
+ * Hold transfers back while NetworkManager says the connection is metered (a phone's
+ * hotspot, mobile broadband); they go on by themselves on another network (default off).
+ */
+pause_on_metered: boolean, 
 /**
  * The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
  * upload in progress keeps the part size it started with.
@@ -363,7 +401,12 @@ export type ProgressSnapshot = { jobs: Array<JobProgress>,
 /**
  * False while jobs wait for the network.
  */
-online: boolean, };
+online: boolean, 
+/**
+ * True while transfers wait because the connection is metered (the `pause_on_metered`
+ * setting).
+ */
+held_for_metered: boolean, };
 
 /**
  * One job's new state; `error` carries the message when it failed.
@@ -385,6 +428,12 @@ export type QueueChanges = { added: Array<JobId>, states: Array<JobStateChange>,
  */
 
 export type NetworkChange = { online: boolean, };
+
+/**
+ * Transfers wait because the connection is metered and the user asked (`held`), or go on.
+ */
+
+export type MeteredHold = { held: boolean, };
 
 /**
  * A watch was added, removed, paused, resumed or edited, or its engine noted a new state.
@@ -600,6 +649,7 @@ if_exists: IfExists | null, mirror_deletes: boolean, poll: boolean, };
 export interface EventMap {
   'hoist://queue-changes': QueueChanges;
   'hoist://network': NetworkChange;
+  'hoist://metered-hold': MeteredHold;
   'hoist://watches-changed': WatchesChanged;
   'hoist://progress': ProgressSnapshot;
   'hoist://resync': null;
@@ -635,7 +685,9 @@ export interface Commands {
   get_autostart: { args: {}; result: boolean };
   get_settings: { args: {}; result: Settings };
   get_window_view: { args: {}; result: string | null };
+  import_aws_profile: { args: { awsProfile: string, name: string, bucket: string }; result: Destination };
   jobs_by_id: { args: { ids: number[] }; result: Job[] };
+  list_aws_profiles: { args: {}; result: AwsImport[] };
   list_destinations: { args: {}; result: Destination[] };
   list_jobs: { args: {}; result: Job[] };
   list_objects: { args: { place: Place, prefix: string, recursive: boolean, page: string | null, limit: number }; result: Listing };
@@ -645,6 +697,7 @@ export interface Commands {
   pause_all: { args: {}; result: JobId[] };
   pause_jobs: { args: { ids: number[] }; result: JobId[] };
   pause_watch: { args: { id: number }; result: void };
+  progress_snapshot: { args: {}; result: ProgressSnapshot };
   remove_destination: { args: { name: string }; result: void };
   remove_jobs: { args: { ids: number[] }; result: Removal };
   remove_watch: { args: { id: number }; result: void };

@@ -1,6 +1,7 @@
 // An in-memory Ipc for unit tests (and for running the UI in a plain browser): jobs live in an
 // array, commands change them like the core's state machine does, and tests push events by hand.
 import type {
+  AwsImport,
   EngineStatus,
   EnqueueReport,
   EventMap,
@@ -11,6 +12,7 @@ import type {
   JobMove,
   JobState,
   Preset,
+  ProgressSnapshot,
   ConnectionReport,
   Destination,
   DestinationEdit,
@@ -81,9 +83,12 @@ type Command =
   | 'editDestination'
   | 'removeDestination'
   | 'testDestination'
+  | 'listAwsProfiles'
+  | 'importAwsProfile'
   | 'getSettings'
   | 'setSettings'
   | 'engineStatus'
+  | 'progressSnapshot'
   | 'listObjects'
   | 'objectDetails'
   | 'deleteObjects'
@@ -174,6 +179,10 @@ export function makeJob(fields: Partial<Job> = {}): Job {
 export class MockIpc implements Ipc {
   jobs: Job[];
   engine: EngineStatus = { state: 'driving' };
+  /** What `listAwsProfiles` finds (the core reads ~/.aws; the mock is given them). */
+  awsProfiles: AwsImport[] = [];
+  /** What `progressSnapshot` says of a metered connection. */
+  heldForMetered = false;
   destinations: Destination[] = [makeDestination({ name: 'local', kind: 'local', folder: '/home/me/Hoist', builtin: true })];
   /** Secrets the forms sent (the mock's stand-in for the keychain). */
   readonly secrets = new Map<string, string>();
@@ -185,6 +194,7 @@ export class MockIpc implements Ipc {
     close_to_tray: true,
     start_minimized: false,
     follow_links: false,
+    pause_on_metered: false,
     part_size: 8 * 1024 * 1024,
   };
   connectionReport: ConnectionReport | null = null;
@@ -368,6 +378,26 @@ export class MockIpc implements Ipc {
     });
   }
 
+  listAwsProfiles(): Promise<AwsImport[]> {
+    return this.run('listAwsProfiles', [], () => this.awsProfiles.map((p) => ({ ...p })));
+  }
+
+  importAwsProfile(awsProfile: string, name: string, bucket: string): Promise<Destination> {
+    return this.run('importAwsProfile', [awsProfile, name, bucket], () => {
+      const profile = this.awsProfiles.find((p) => p.aws_profile === awsProfile);
+      if (!profile || profile.unusable) throw { code: 'invalid_input', message: `cannot import AWS profile '${awsProfile}'` };
+      const destination = makeDestination({
+        name: name.trim() || profile.destination,
+        endpoint: profile.endpoint,
+        region: profile.region,
+        bucket: bucket.trim(),
+        path_style: profile.path_style,
+      });
+      this.destinations.push(destination);
+      return { ...destination };
+    });
+  }
+
   testDestination(name: string): Promise<ConnectionReport> {
     return this.run('testDestination', [name], () => this.connectionReport ?? { destination: name, steps: [], capabilities: null });
   }
@@ -385,6 +415,10 @@ export class MockIpc implements Ipc {
 
   engineStatus(): Promise<EngineStatus> {
     return this.run('engineStatus', [], () => this.engine);
+  }
+
+  progressSnapshot(): Promise<ProgressSnapshot> {
+    return this.run('progressSnapshot', [], () => ({ jobs: [], online: true, held_for_metered: this.heldForMetered }));
   }
 
   listen<K extends EventName>(event: K, handler: (payload: EventMap[K]) => void): Promise<Unlisten> {

@@ -5,6 +5,7 @@
 // numbers).
 
 import type {
+  AwsImport,
   ConnectionReport,
   Destination,
   DestinationEdit,
@@ -21,6 +22,7 @@ import type {
   ObjectDetails,
   Place,
   PresetView,
+  ProgressSnapshot,
   Removal,
   Settings,
   UiError,
@@ -78,9 +80,16 @@ export interface Ipc {
   editDestination(name: string, edit: DestinationEdit): Promise<Destination>;
   removeDestination(name: string): Promise<void>;
   testDestination(name: string): Promise<ConnectionReport>;
+  /** The AWS CLI's profiles here, as each would be imported (no secrets). */
+  listAwsProfiles(): Promise<AwsImport[]>;
+  /** Imports an AWS profile as the destination `name` ('' for the default name). */
+  importAwsProfile(awsProfile: string, name: string, bucket: string): Promise<Destination>;
   getSettings(): Promise<Settings>;
   setSettings(settings: Settings): Promise<Settings>;
   engineStatus(): Promise<EngineStatus>;
+  /** What `hoist://progress` carries, now: asked once at start, since that event comes only
+   * while jobs run. */
+  progressSnapshot(): Promise<ProgressSnapshot>;
   /** One page (at most `limit` entries) under the folder `prefix` ('' or ending in '/'). */
   listObjects(place: Place, prefix: string, recursive: boolean, page: string | null, limit: number): Promise<Listing>;
   objectDetails(place: Place, key: string): Promise<ObjectDetails>;

@@ -5,13 +5,17 @@
 //! other waiters queue behind it and go on as soon as it reports the endpoint reachable. A
 //! network change the OS reports (NetworkManager's `StateChanged` on the system bus: a laptop
 //! rejoining Wi-Fi) probes at once.
+//!
+//! It also holds transfers back while NetworkManager says the connection is metered and the
+//! user asked for that (the `pause_on_metered` setting): the scheduler asks
+//! [`Network::hold_for_metered`] each tick.
 
 use crate::event::Event;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 
 mod network_changes;
 
@@ -36,9 +40,12 @@ pub struct Network {
     offline_waiters: AtomicUsize,
     client: reqwest::Client,
     events: broadcast::Sender<Event>,
-    /// Woken when the OS reports a network change; the listener starts with the first wait.
-    changed: Arc<Notify>,
+    /// What NetworkManager says; the listener starts with the first offline wait, or the first
+    /// question about a metered connection.
+    heard: Arc<network_changes::Heard>,
     listening: std::sync::Once,
+    /// Transfers are held back: the connection is metered and the user asked.
+    held_for_metered: AtomicBool,
 }
 
 impl Network {
@@ -49,9 +56,45 @@ impl Network {
             offline_waiters: AtomicUsize::new(0),
             client,
             events,
-            changed: Arc::new(Notify::new()),
+            heard: Arc::default(),
             listening: std::sync::Once::new(),
+            held_for_metered: AtomicBool::new(false),
         }
+    }
+
+    fn listen(&self) {
+        self.listening
+            .call_once(|| network_changes::listen(Arc::clone(&self.heard)));
+    }
+
+    /// Whether new transfers must wait, and running ones stop, because the connection is
+    /// metered: only when `pause_on_metered` (the setting) is on. Until NetworkManager was
+    /// asked once (a few milliseconds after the first call) nothing starts, so a metered
+    /// connection sends nothing at all. Tells listeners when the hold starts or ends.
+    pub fn hold_for_metered(&self, pause_on_metered: bool) -> bool {
+        if pause_on_metered {
+            self.listen();
+            if !self.heard.ready.load(Ordering::SeqCst) {
+                return true;
+            }
+        }
+        let hold = pause_on_metered && self.heard.metered.load(Ordering::SeqCst);
+        if self.held_for_metered.swap(hold, Ordering::SeqCst) != hold {
+            if hold {
+                tracing::warn!("the connection is metered: transfers wait (pause_on_metered)");
+            } else {
+                tracing::info!(
+                    "transfers go on: the connection is not metered, or the setting is off"
+                );
+            }
+            let _ = self.events.send(Event::MeteredHold { held: hold });
+        }
+        hold
+    }
+
+    /// True while [`Network::hold_for_metered`] holds transfers back.
+    pub fn held_for_metered(&self) -> bool {
+        self.held_for_metered.load(Ordering::SeqCst)
     }
 
     /// False while any job waits for its endpoint.
@@ -82,8 +125,7 @@ impl Network {
             let _ = self.events.send(Event::Network { online: false });
         }
         let _waiter = WaiterGuard(self);
-        self.listening
-            .call_once(|| network_changes::listen(Arc::clone(&self.changed)));
+        self.listen();
         let _probing = endpoint.probe.lock().await;
         if endpoint.epoch.load(Ordering::SeqCst) != seen_epoch {
             return;
@@ -93,7 +135,7 @@ impl Network {
             let pause = delay.mul_f64(0.5 + rand::random::<f64>() / 2.0);
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
-                _ = self.changed.notified() => {
+                _ = self.heard.changed.notified() => {
                     tracing::info!(endpoint = url, "the network changed: probing at once");
                 }
             }

@@ -122,7 +122,7 @@ impl ProgressBoard {
             .collect()
     }
 
-    pub fn snapshot(&self, online: bool) -> ProgressSnapshot {
+    pub fn snapshot(&self, online: bool, held_for_metered: bool) -> ProgressSnapshot {
         let now = Instant::now();
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::with_capacity(jobs.len());
@@ -149,7 +149,11 @@ impl ProgressBoard {
                 retry_at: tracked.counters.retry_at(),
             });
         }
-        ProgressSnapshot { jobs: out, online }
+        ProgressSnapshot {
+            jobs: out,
+            online,
+            held_for_metered,
+        }
     }
 }
 
@@ -181,10 +185,10 @@ mod tests {
         let c = board.track(JobId(1));
         c.set_total(10);
         c.set_committed(4);
-        let snap = board.snapshot(true);
+        let snap = board.snapshot(true, false);
         assert_eq!(snap.jobs.len(), 1);
         assert_eq!((snap.jobs[0].bytes_done, snap.jobs[0].bytes_total), (4, 10));
         board.untrack(JobId(1));
-        assert!(board.snapshot(true).jobs.is_empty());
+        assert!(board.snapshot(true, false).jobs.is_empty());
     }
 }

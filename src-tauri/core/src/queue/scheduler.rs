@@ -77,6 +77,20 @@ struct Running {
     total: u64,
     /// A small upload, which does not take one of the concurrency setting's slots.
     small: bool,
+    /// Stopped because the connection turned metered: it goes back to the queue.
+    held: bool,
+}
+
+/// Stops the running jobs while the connection is metered; each goes back to the queue when its
+/// task ends (a multipart upload keeps its finished parts).
+fn hold_back(running: &mut HashMap<JobId, Running>) {
+    for (id, job) in running.iter_mut() {
+        if !job.token.is_cancelled() {
+            tracing::info!(job = %id, "stopping a transfer: the connection is metered");
+            job.held = true;
+            job.token.cancel();
+        }
+    }
 }
 
 fn is_small(job: &Job) -> bool {
@@ -108,6 +122,7 @@ impl Scheduler {
         // those reads were most of the scheduler's work.
         let mut next_poll = Instant::now();
         let mut concurrency = 0;
+        let mut held = false;
         self.prune_watched_finished();
         let mut watched_completed = 0;
         loop {
@@ -118,13 +133,19 @@ impl Scheduler {
                     direction.throttle(&self.throttles).set_setting(limit);
                 }
                 concurrency = self.store.concurrency()?;
+                held = self
+                    .network
+                    .hold_for_metered(self.store.pause_on_metered()?);
+                if held {
+                    hold_back(&mut running);
+                }
                 next_poll = Instant::now() + TICK;
             }
             if Instant::now() >= next_cleanup {
                 self.abort_cancelled_uploads(&running).await;
                 next_cleanup = Instant::now() + CLEANUP_EVERY;
             }
-            if !stopping {
+            if !stopping && !held {
                 for job in self.next_to_start(&running, concurrency)? {
                     self.start(job, &mut running, &mut tasks, &mut outcome)?;
                 }
@@ -259,6 +280,7 @@ impl Scheduler {
                 token: token.clone(),
                 total: job.bytes_total,
                 small: is_small(&job),
+                held: false,
             },
         );
         tracing::info!(job = %id, path = %job.path.display(), key = %job.key, destination = %backend.describe(), "upload started");
@@ -301,7 +323,10 @@ impl Scheduler {
         running: &mut HashMap<JobId, Running>,
         outcome: &mut SchedulerOutcome,
     ) -> Result<bool> {
-        let total = running.remove(&id).map(|r| r.total).unwrap_or(0);
+        let (total, held) = running
+            .remove(&id)
+            .map(|r| (r.total, r.held))
+            .unwrap_or_default();
         // In-flight bytes of a job that stopped or failed did not make it: keep committed ones.
         let committed = self.board.untrack(id);
         match result {
@@ -335,7 +360,7 @@ impl Scheduler {
             }
             None => {
                 self.store.set_progress(&[(id, committed)])?;
-                if stopping {
+                if stopping || held {
                     self.store
                         .apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
                 }

@@ -21,6 +21,10 @@ pub struct Preferences {
     /// reason, so a link to `~/.aws/credentials` in a folder is not uploaded by surprise).
     #[serde(default)]
     pub follow_links: bool,
+    /// Hold transfers back while NetworkManager says the connection is metered (a phone's
+    /// hotspot, mobile broadband); they go on by themselves on another network (default off).
+    #[serde(default)]
+    pub pause_on_metered: bool,
     /// The part size new multipart uploads use, in bytes (default 8 MiB; 5 MiB to 5 GiB). An
     /// upload in progress keeps the part size it started with.
     pub part_size: u64,
@@ -33,6 +37,7 @@ impl Default for Preferences {
             close_to_tray: true,
             start_minimized: false,
             follow_links: false,
+            pause_on_metered: false,
             part_size: DEFAULT_PART_SIZE,
         }
     }
@@ -68,6 +73,7 @@ fn preference_values(preferences: &Preferences) -> Vec<(&'static str, String)> {
         ("close_to_tray", bit(preferences.close_to_tray)),
         ("start_minimized", bit(preferences.start_minimized)),
         ("follow_links", bit(preferences.follow_links)),
+        ("pause_on_metered", bit(preferences.pause_on_metered)),
         ("part_size", preferences.part_size.to_string()),
     ]
 }
@@ -80,8 +86,18 @@ impl Store {
             close_to_tray: flag(self.setting("close_to_tray")?, defaults.close_to_tray),
             start_minimized: flag(self.setting("start_minimized")?, defaults.start_minimized),
             follow_links: flag(self.setting("follow_links")?, defaults.follow_links),
+            pause_on_metered: flag(self.setting("pause_on_metered")?, defaults.pause_on_metered),
             part_size: self.chosen_part_size()?.unwrap_or(defaults.part_size),
         })
+    }
+
+    /// The one setting the scheduler reads each tick to know whether a metered connection
+    /// holds transfers back.
+    pub fn pause_on_metered(&self) -> Result<bool> {
+        Ok(flag(
+            self.setting("pause_on_metered")?,
+            Preferences::default().pause_on_metered,
+        ))
     }
 
     /// The part size the user chose, if they chose one (the engine's own default otherwise).
@@ -130,6 +146,7 @@ mod tests {
             close_to_tray: false,
             start_minimized: true,
             follow_links: true,
+            pause_on_metered: true,
             part_size: 64 * 1024 * 1024,
         };
         store.set_preferences(&chosen).unwrap();
