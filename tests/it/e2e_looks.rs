@@ -123,7 +123,8 @@ async fn luminance_of_page(driver: &Driver) -> f64 {
 async fn check_queue_layout(driver: &Driver, width: u64) {
     let tops = driver
         .execute(
-            "return [...document.querySelectorAll('.toolbar button:not([hidden])')]
+            "return [...document.querySelectorAll('.toolbar button')]
+                 .filter((b) => b.offsetParent !== null)
                  .map((b) => Math.round(b.getBoundingClientRect().top));",
             json!([]),
         )

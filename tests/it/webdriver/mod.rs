@@ -224,9 +224,15 @@ impl Driver {
             .map_or(0, Vec::len)
     }
 
-    /// A PNG of the window's content, written to `path`.
+    /// A PNG of the window's content, written to `path`, after the page has drawn what it
+    /// shows now (two animation frames: a shot taken at once could show the view before).
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine;
+        self.execute(
+            "return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+            json!([]),
+        )
+        .await;
         let encoded = self.get("/session/screenshot").await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(encoded.as_str().expect("base64 screenshot"))
