@@ -79,68 +79,6 @@ fn a_network_change_reported_by_network_manager_probes_at_once() {
     );
 }
 
-/// NetworkManager on the test session's bus (which the child takes for its system bus):
-/// python3-dbusmock's template, given the `Metered` property the test sets.
-struct NetworkManagerStandIn(std::process::Child);
-
-const NM: &str = "org.freedesktop.NetworkManager";
-const NM_PATH: &str = "/org/freedesktop/NetworkManager";
-
-impl NetworkManagerStandIn {
-    fn start(metered: u32) -> NetworkManagerStandIn {
-        // Debian's python3-dbusmock belongs to the system Python.
-        let child = std::process::Command::new("/usr/bin/python3")
-            .args(["-m", "dbusmock", "--session", "--template", "networkmanager"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("python3-dbusmock starts (tests/lib/session.sh needs it too)");
-        let stand_in = NetworkManagerStandIn(child);
-        let owned = std::process::Command::new("gdbus")
-            .args(["wait", "--session", "--timeout", "30", NM])
-            .status()
-            .expect("gdbus runs");
-        assert!(owned.success(), "the NetworkManager stand-in took its name");
-        stand_in.call(&[
-            "org.freedesktop.DBus.Mock.AddProperty",
-            &format!("string:{NM}"),
-            "string:Metered",
-            &format!("variant:uint32:{metered}"),
-        ]);
-        stand_in
-    }
-
-    fn set_metered(&self, value: u32) {
-        self.call(&[
-            "org.freedesktop.DBus.Properties.Set",
-            &format!("string:{NM}"),
-            "string:Metered",
-            &format!("variant:uint32:{value}"),
-        ]);
-    }
-
-    fn call(&self, method_and_args: &[&str]) {
-        let done = std::process::Command::new("dbus-send")
-            .args([
-                "--session",
-                "--print-reply",
-                &format!("--dest={NM}"),
-                NM_PATH,
-            ])
-            .args(method_and_args)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("dbus-send runs");
-        assert!(done.success(), "{method_and_args:?}");
-    }
-}
-
-impl Drop for NetworkManagerStandIn {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn a_metered_connection_holds_transfers_back_and_they_go_on_when_it_is_not() {
     if !keychain_available(

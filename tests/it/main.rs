@@ -18,6 +18,7 @@ mod e2e;
 mod e2e_browse;
 mod e2e_destinations;
 mod e2e_looks;
+mod e2e_network;
 mod e2e_watch;
 mod garage;
 mod garage_browse;

@@ -42,7 +42,10 @@ if [[ "${1:-}" == --window ]]; then
     done
     ((colours > 64)) || die "the installed window stayed blank ($colours colours in $shot)"
     [[ -f "$data/hoist.db" ]] || die "the installed window did not open its queue database in $data"
-    note "installed window: $(/usr/bin/python3 tests/lib/x11_window.py list Hoist | head -n1), $colours colours"
+    listed="$(/usr/bin/python3 tests/lib/x11_window.py list Hoist | head -n1)"
+    # The desktop entry's StartupWMClass must name the window's class, or docks show two icons.
+    [[ "$listed" == *"('hoist-window', "* ]] || die "the window's WM_CLASS is not hoist-window: $listed"
+    note "installed window: $listed, $colours colours"
     exit 0
 fi
 
@@ -99,6 +102,7 @@ grep -qx 'Categories=Network;FileTransfer;' "$entry" || die "$entry: Categories 
 grep -qx 'MimeType=application/octet-stream;inode/directory;' "$entry" ||
     die "$entry: MimeType does not offer Hoist for every file and folder"
 grep -qx 'Exec=hoist %F' "$entry" || die "$entry: Exec does not hand the chosen files to hoist"
+grep -qx 'StartupWMClass=hoist-window' "$entry" || die "$entry: StartupWMClass is not the window's class"
 page="$(man -w hoist)"
 [[ "$page" == /usr/share/man/man1/hoist.1.gz ]] || die "man -w hoist found '$page'"
 zcat "$page" | grep -q '^\.SH "EXIT STATUS"' || die "$page has no EXIT STATUS section"

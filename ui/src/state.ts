@@ -294,7 +294,7 @@ export function statusLine(state: QueueState): string | null {
   const engine = state.engine;
   if (engine?.state === 'elsewhere') return 'Another Hoist process is uploading this queue';
   if (engine?.state === 'stopped') return `Uploads stopped: ${engine.message}`;
-  if (state.heldForMetered) return 'Paused on a metered connection: transfers go on by themselves on another network (Settings)';
+  if (state.heldForMetered) return 'Paused on a metered connection';
   if (!state.online) return 'Waiting for network…';
   return null;
 }

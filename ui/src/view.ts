@@ -246,6 +246,7 @@ export class QueueView {
     this.summaryEl.textContent = summary(state.jobs);
     const status = statusLine(state);
     this.statusEl.textContent = status ?? '';
+    this.statusEl.title = status ?? '';
     this.statusEl.hidden = status === null;
     this.statusEl.classList.toggle('offline', !state.online);
     this.noticeEl.hidden = state.notice === null;

@@ -3,6 +3,9 @@
 //! run inside `tests/lib/session.sh` (which `./scripts/test` uses); outside one they say so and
 //! skip, unless HOIST_REQUIRE_KEYCHAIN=1 makes that a failure.
 
+mod network_manager;
+pub use network_manager::NetworkManagerStandIn;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;

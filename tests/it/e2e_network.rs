@@ -1,0 +1,100 @@
+//! A metered connection in the real window: with "Pause transfers on metered connections" on and
+//! NetworkManager (python3-dbusmock's, on the session bus the window takes for its system bus)
+//! saying the connection is metered, a queued upload waits, the queue header and the tray's
+//! status line say why, and it goes on by itself when the connection is not metered.
+
+use crate::common::*;
+use crate::desktop::window::*;
+use crate::desktop::{tray_layout, tray_menu};
+use crate::webdriver::wait_until;
+use hoist_test_s3::TestS3;
+use serde_json::json;
+use std::path::Path;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_tray() {
+    let test = "a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_tray";
+    if !keychain_available(test) || !e2e_available(test) {
+        return;
+    }
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").expect("the session's bus");
+    let network_manager = NetworkManagerStandIn::start(1);
+    let server = TestS3::start().await;
+    server.create_bucket("bucket");
+    let window = open_window_with(
+        &server,
+        "metered",
+        &[("DBUS_SYSTEM_BUS_ADDRESS", Path::new(&bus))],
+    )
+    .await;
+    let driver = &window.driver;
+    assert!(
+        window
+            .hoist
+            .run(&["settings", "pause-on-metered", "on"])
+            .status
+            .success()
+    );
+    let file = window.hoist.data_dir.with_file_name("metered.txt");
+    write_pattern(&file, 4000, 3);
+    enqueue(&window.hoist, None, &[&file]);
+
+    let header = || async {
+        driver
+            .execute(
+                "const s = document.querySelector('.status'); return s && !s.hidden ? s.textContent : '';",
+                json!([]),
+            )
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        wait_until(UI_WAIT, || async {
+            header().await.starts_with("Paused on a metered connection")
+        })
+        .await,
+        "the header does not say the connection holds the queue: {:?}",
+        header().await
+    );
+    assert!(row_in_state(driver, "queued", UI_WAIT).await);
+    let mut menu = None;
+    assert!(
+        wait_until(UI_WAIT, || {
+            menu = tray_menu();
+            std::future::ready(menu.is_some())
+        })
+        .await,
+        "the tray icon never registered"
+    );
+    let menu = menu.unwrap();
+    assert!(
+        wait_until(UI_WAIT, || std::future::ready(
+            tray_layout(&menu).contains("'Paused on a metered connection · 1 queued")
+        ))
+        .await,
+        "the tray's status line does not say it: {}",
+        tray_layout(&menu)
+    );
+    driver
+        .screenshot(&screenshot_dir().join("queue-metered.png"))
+        .await;
+    assert!(server.object("bucket", "metered.txt").is_none());
+
+    network_manager.set_metered(2);
+    assert!(
+        row_in_state(driver, "completed", UPLOAD_WAIT).await,
+        "the upload did not go on when the connection stopped being metered:\n{}",
+        driver.page_text().await
+    );
+    assert_eq!(
+        server.object("bucket", "metered.txt"),
+        Some(std::fs::read(&file).unwrap())
+    );
+    assert!(
+        wait_until(UI_WAIT, || async { header().await.is_empty() }).await,
+        "the header still says {:?}",
+        header().await
+    );
+}
