@@ -1,7 +1,8 @@
-//! A metered connection in the real window: with "Pause transfers on metered connections" on and
-//! NetworkManager (python3-dbusmock's, on the session bus the window takes for its system bus)
-//! saying the connection is metered, a queued upload waits, the queue header and the tray's
-//! status line say why, and it goes on by itself when the connection is not metered.
+//! A metered connection in the real window: with "Pause transfers on metered connections" on,
+//! an upload running when NetworkManager (python3-dbusmock's, on the session bus the window takes
+//! for its system bus) says the connection turned metered stops and shows as queued, the queue
+//! header and the tray's status line say why, and it goes on by itself when the connection is
+//! not metered.
 
 use crate::common::*;
 use crate::desktop::window::*;
@@ -12,13 +13,13 @@ use serde_json::json;
 use std::path::Path;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_tray() {
-    let test = "a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_tray";
+async fn an_upload_a_metered_connection_stops_shows_queued_and_the_header_and_tray_say_why() {
+    let test = "an_upload_a_metered_connection_stops_shows_queued_and_the_header_and_tray_say_why";
     if !keychain_available(test) || !e2e_available(test) {
         return;
     }
     let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").expect("the session's bus");
-    let network_manager = NetworkManagerStandIn::start(1);
+    let network_manager = NetworkManagerStandIn::start(2);
     let server = TestS3::start().await;
     server.create_bucket("bucket");
     let window = open_window_with(
@@ -28,16 +29,20 @@ async fn a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_
     )
     .await;
     let driver = &window.driver;
-    assert!(
-        window
-            .hoist
-            .run(&["settings", "pause-on-metered", "on"])
-            .status
-            .success()
-    );
-    let file = window.hoist.data_dir.with_file_name("metered.txt");
-    write_pattern(&file, 4000, 3);
+    for setting in [["pause-on-metered", "on"], ["limit", "1MiB"]] {
+        let set = window.hoist.run(&[&["settings"], &setting[..]].concat());
+        assert!(set.status.success());
+    }
+    // 12 MiB at 1 MiB/s: running when the connection turns metered.
+    let file = window.hoist.data_dir.with_file_name("metered.bin");
+    write_pattern(&file, 12 * MIB, 3);
     enqueue(&window.hoist, None, &[&file]);
+    assert!(
+        row_in_state(driver, "running", UPLOAD_WAIT).await,
+        "the upload never started:\n{}",
+        driver.page_text().await
+    );
+    network_manager.set_metered(1);
 
     let header = || async {
         driver
@@ -58,7 +63,11 @@ async fn a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_
         "the header does not say the connection holds the queue: {:?}",
         header().await
     );
-    assert!(row_in_state(driver, "queued", UI_WAIT).await);
+    assert!(
+        row_in_state(driver, "queued", UI_WAIT).await,
+        "the stopped upload does not show as queued:\n{}",
+        driver.page_text().await
+    );
     let mut menu = None;
     assert!(
         wait_until(UI_WAIT, || {
@@ -80,8 +89,15 @@ async fn a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_
     driver
         .screenshot(&screenshot_dir().join("queue-metered.png"))
         .await;
-    assert!(server.object("bucket", "metered.txt").is_none());
+    assert!(server.object("bucket", "metered.bin").is_none());
 
+    assert!(
+        window
+            .hoist
+            .run(&["settings", "limit", "off"])
+            .status
+            .success()
+    );
     network_manager.set_metered(2);
     assert!(
         row_in_state(driver, "completed", UPLOAD_WAIT).await,
@@ -89,7 +105,7 @@ async fn a_metered_connection_holds_the_queue_and_says_so_in_the_header_and_the_
         driver.page_text().await
     );
     assert_eq!(
-        server.object("bucket", "metered.txt"),
+        server.object("bucket", "metered.bin"),
         Some(std::fs::read(&file).unwrap())
     );
     assert!(

@@ -361,8 +361,12 @@ impl Scheduler {
             None => {
                 self.store.set_progress(&[(id, committed)])?;
                 if stopping || held {
-                    self.store
-                        .apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
+                    let requeued =
+                        self.store
+                            .apply(&Selection::Ids(vec![id]), Action::Requeue, None)?;
+                    if !requeued.is_empty() {
+                        self.send(id, JobState::Queued, None);
+                    }
                 }
             }
         }
