@@ -8,7 +8,9 @@
 
 use crate::common::*;
 use crate::desktop::window::*;
-use crate::desktop::{tray_click, tray_layout, tray_menu, x11_window, x11_window_titled};
+use crate::desktop::{
+    registered_tray_menu, tray_click, tray_layout, x11_window, x11_window_titled,
+};
 use crate::webdriver::{Driver, wait_until};
 use hoist_test_s3::TestS3;
 use serde_json::json;
@@ -452,16 +454,7 @@ async fn the_tray_menu_shows_the_status_and_pauses_and_resumes_everything() {
     write_pattern(&file, 8 * MIB, 9);
     enqueue(&window.hoist, None, &[&file]);
 
-    let mut menu = None;
-    assert!(
-        wait_until(UI_WAIT, || {
-            menu = tray_menu();
-            std::future::ready(menu.is_some())
-        })
-        .await,
-        "the tray icon never registered"
-    );
-    let menu = menu.unwrap();
+    let menu = registered_tray_menu().await;
     let layout = tray_layout(&menu);
     for label in ["Show Hoist", "Pause all", "Resume all", "Quit Hoist"] {
         assert!(

@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use crate::desktop::window::*;
-use crate::desktop::{tray_layout, tray_menu};
+use crate::desktop::{registered_tray_menu, tray_layout};
 use crate::webdriver::wait_until;
 use hoist_test_s3::TestS3;
 use serde_json::json;
@@ -68,16 +68,7 @@ async fn an_upload_a_metered_connection_stops_shows_queued_and_the_header_and_tr
         "the stopped upload does not show as queued:\n{}",
         driver.page_text().await
     );
-    let mut menu = None;
-    assert!(
-        wait_until(UI_WAIT, || {
-            menu = tray_menu();
-            std::future::ready(menu.is_some())
-        })
-        .await,
-        "the tray icon never registered"
-    );
-    let menu = menu.unwrap();
+    let menu = registered_tray_menu().await;
     assert!(
         wait_until(UI_WAIT, || std::future::ready(
             tray_layout(&menu).contains("'Paused on a metered connection · 1 queued")

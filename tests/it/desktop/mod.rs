@@ -63,6 +63,18 @@ pub fn tray_menu() -> Option<(String, String)> {
     })
 }
 
+/// The running window's tray menu, waited for (at most [`window::UI_WAIT`]).
+pub async fn registered_tray_menu() -> (String, String) {
+    let mut menu = None;
+    let registered = crate::webdriver::wait_until(window::UI_WAIT, || {
+        menu = tray_menu();
+        std::future::ready(menu.is_some())
+    })
+    .await;
+    assert!(registered, "the tray icon never registered");
+    menu.expect("registered")
+}
+
 /// The menu's layout as gdbus prints it (labels included).
 pub fn tray_layout(menu: &(String, String)) -> String {
     gdbus(
