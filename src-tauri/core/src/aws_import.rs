@@ -183,7 +183,7 @@ pub struct AwsImport {
 }
 
 /// The region an imported profile without one gets.
-pub const DEFAULT_REGION: &str = "us-east-1";
+const DEFAULT_REGION: &str = "us-east-1";
 
 /// The destination name an AWS profile gets: `aws` for `default`, else `aws-NAME`.
 pub fn destination_name(aws_profile: &str) -> String {

@@ -40,24 +40,21 @@ impl Core {
         name: Option<String>,
         bucket: String,
     ) -> Result<Destination> {
-        let (Some(key), None) = (&profile.key, &profile.unusable) else {
-            let why = profile.unusable.as_deref().unwrap_or("it has no keys");
+        // What the import list shows is what is imported: its name, region and refusal.
+        let shown = profile.import();
+        let (Some(key), None) = (&profile.key, &shown.unusable) else {
+            let why = shown.unusable.as_deref().unwrap_or_default();
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!("cannot import AWS profile '{}': {why}", profile.name),
             ));
         };
         let new = NewDestination {
-            name: name.unwrap_or_else(|| aws_import::destination_name(&profile.name)),
-            endpoint: profile.endpoint.clone(),
-            region: Some(
-                profile
-                    .region
-                    .clone()
-                    .unwrap_or_else(|| aws_import::DEFAULT_REGION.into()),
-            ),
+            name: name.unwrap_or(shown.destination),
+            endpoint: shown.endpoint,
+            region: Some(shown.region),
             bucket,
-            path_style: profile.path_style,
+            path_style: shown.path_style,
             ..Default::default()
         };
         self.add_destination(new, Some(key.clone()))
