@@ -421,7 +421,9 @@ async fn download_from_browse_lands_in_downloads_and_shows_in_the_file_manager()
     // The job's details say how the download was verified.
     let details = driver
         .find(
-            ".row[data-direction=\"download\"][data-state=\"completed\"] .show-detail",
+            // Shown once the row knows how the download was verified; the hidden one is there
+            // before and cannot be clicked.
+            ".row[data-direction=\"download\"][data-state=\"completed\"] .show-detail:not([hidden])",
             UI_WAIT,
         )
         .await;
